@@ -1,0 +1,306 @@
+//! Configuration: `config.toml`, then `KOTACERDAS_*` environment variables, then CLI flags.
+//!
+//! Raw settings are deserialised with figment (which remembers where every value came from) and
+//! then parsed once into [`Config`], the validated form the rest of the program trusts. A bad
+//! value is an error naming the key and the file or variable it came from. This module does not
+//! read any data files; it only says where they are.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::value::magic::RelativePathBuf;
+use figment::{Figment, Metadata};
+use serde::{Deserialize, Serialize};
+
+use crate::region::RegionCode;
+use crate::score::Granularity;
+
+/// The file read when no `--config` is given. Missing is fine: defaults apply.
+pub const DEFAULT_CONFIG_FILE: &str = "config.toml";
+
+/// Prefix of environment overrides: `KOTACERDAS_SERVER__BIND=0.0.0.0:8080`.
+pub const ENV_PREFIX: &str = "KOTACERDAS_";
+
+/// Errors in the configuration, each naming the key and where its value came from.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The configuration file given explicitly does not exist.
+    #[error("configuration file {0} does not exist")]
+    Missing(PathBuf),
+    /// figment could not parse or deserialise a value (its message names key and source).
+    #[error("invalid configuration: {0}")]
+    Parse(#[from] Box<figment::Error>),
+    /// A value deserialised but is not acceptable.
+    #[error("invalid configuration: key `{key}` in {origin}: {message}")]
+    Invalid {
+        /// Dotted key, e.g. `server.bind`.
+        key: &'static str,
+        /// The file or environment variable the value came from.
+        origin: String,
+        /// What is wrong with it.
+        message: String,
+    },
+}
+
+/// Raw settings as written in `config.toml` (all keys optional there; defaults below).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// `[server]`
+    pub server: ServerSettings,
+    /// `[paths]`
+    pub paths: PathSettings,
+    /// `[scoring]`
+    pub scoring: ScoringSettings,
+}
+
+/// `[server]` section.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Address and port to listen on.
+    pub bind: String,
+}
+
+/// `[paths]` section. Relative paths in a file are relative to that file's folder; relative
+/// paths from the environment or flags are relative to the working directory.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PathSettings {
+    /// Folder holding `regions/`, `frameworks/` and `activities/`.
+    pub data_dir: RelativePathBuf,
+    /// Folder the job renders charts into.
+    pub chart_dir: RelativePathBuf,
+    /// The framework file (dimensions, indicators, weights).
+    pub framework: RelativePathBuf,
+}
+
+/// `[scoring]` section.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScoringSettings {
+    /// Period granularity: `year`, `quarter` or `month`.
+    pub period: String,
+    /// The kabupaten/kota the dashboard opens on (Kemendagri code).
+    pub region: String,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            bind: "127.0.0.1:8080".into(),
+        }
+    }
+}
+
+impl Default for PathSettings {
+    fn default() -> Self {
+        PathSettings {
+            data_dir: PathBuf::from("data").into(),
+            chart_dir: PathBuf::from("charts").into(),
+            framework: PathBuf::from("data/frameworks/seven_dimensions.toml").into(),
+        }
+    }
+}
+
+impl Default for ScoringSettings {
+    fn default() -> Self {
+        ScoringSettings {
+            period: "year".into(),
+            region: "35.09".into(),
+        }
+    }
+}
+
+/// Values given on the command line; each one set overrides file and environment.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--bind`
+    pub bind: Option<String>,
+    /// `--data-dir`
+    pub data_dir: Option<PathBuf>,
+    /// `--chart-dir`
+    pub chart_dir: Option<PathBuf>,
+    /// `--framework`
+    pub framework: Option<PathBuf>,
+    /// `--period`
+    pub period: Option<String>,
+    /// `--region`
+    pub region: Option<String>,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the server listens.
+    pub bind: SocketAddr,
+    /// Root of the data folder.
+    pub data_dir: PathBuf,
+    /// Where the job writes charts.
+    pub chart_dir: PathBuf,
+    /// The framework file.
+    pub framework: PathBuf,
+    /// Period granularity for scoring.
+    pub period: Granularity,
+    /// The kabupaten/kota shown by default.
+    pub region: RegionCode,
+}
+
+impl Config {
+    /// Folder of the reference region files.
+    pub fn regions_dir(&self) -> PathBuf {
+        self.data_dir.join("regions")
+    }
+
+    /// Folder of the activity files the job ingests.
+    pub fn activities_dir(&self) -> PathBuf {
+        self.data_dir.join("activities")
+    }
+
+    /// Load from `file` (or [`DEFAULT_CONFIG_FILE`] when `None`, which may be absent), the
+    /// environment, and `overrides`, in that order of increasing precedence.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, ConfigError> {
+        let path = match file {
+            Some(p) if !p.exists() => return Err(ConfigError::Missing(p.to_path_buf())),
+            Some(p) => p.to_path_buf(),
+            None => PathBuf::from(DEFAULT_CONFIG_FILE),
+        };
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file(&path))
+            .merge(Env::prefixed(ENV_PREFIX).split("__").ignore(&["config"]));
+        let o = overrides;
+        for (key, value) in [
+            ("server.bind", o.bind.clone()),
+            ("scoring.period", o.period.clone()),
+            ("scoring.region", o.region.clone()),
+        ] {
+            if let Some(v) = value {
+                figment = figment.merge(Serialized::default(key, v));
+            }
+        }
+        for (key, value) in [
+            ("paths.data_dir", &o.data_dir),
+            ("paths.chart_dir", &o.chart_dir),
+            ("paths.framework", &o.framework),
+        ] {
+            if let Some(v) = value {
+                figment = figment.merge(Serialized::default(key, RelativePathBuf::from(v.clone())));
+            }
+        }
+        let settings: Settings = figment.extract().map_err(Box::new)?;
+        Self::validate(&figment, settings)
+    }
+
+    fn validate(figment: &Figment, s: Settings) -> Result<Config, ConfigError> {
+        let invalid = |key: &'static str, message: String| ConfigError::Invalid {
+            key,
+            origin: origin(figment.find_metadata(key)),
+            message,
+        };
+        let bind = s.server.bind.parse::<SocketAddr>().map_err(|e| {
+            invalid(
+                "server.bind",
+                format!("{:?} is not an address:port ({e})", s.server.bind),
+            )
+        })?;
+        let period = s
+            .scoring
+            .period
+            .parse::<Granularity>()
+            .map_err(|e| invalid("scoring.period", e.to_string()))?;
+        let region = RegionCode::parse(&s.scoring.region)
+            .map_err(|e| invalid("scoring.region", e.to_string()))?;
+        Ok(Config {
+            bind,
+            data_dir: s.paths.data_dir.relative(),
+            chart_dir: s.paths.chart_dir.relative(),
+            framework: s.paths.framework.relative(),
+            period,
+            region,
+        })
+    }
+}
+
+/// Describe where a value came from: a file path, an environment variable, or the defaults.
+fn origin(meta: Option<&Metadata>) -> String {
+    match meta {
+        Some(m) => match &m.source {
+            Some(src) => src.to_string(),
+            None => m.name.to_string(),
+        },
+        None => "defaults".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn write_config(text: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+        f
+    }
+
+    #[test]
+    fn defaults_apply_without_a_file() {
+        let cfg = Config::load(None, &Overrides::default()).unwrap();
+        assert_eq!(cfg.bind.port(), 8080);
+        assert_eq!(cfg.period, Granularity::Year);
+        assert_eq!(cfg.region.as_str(), "35.09");
+    }
+
+    #[test]
+    fn bad_bind_address_names_key_and_file() {
+        let f = write_config("[server]\nbind = \"localhost-eighty\"\n");
+        let err = Config::load(Some(f.path()), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("server.bind"), "{err}");
+        assert!(
+            err.contains(&f.path().display().to_string()),
+            "error should name the file: {err}"
+        );
+    }
+
+    #[test]
+    fn unknown_key_is_rejected_with_its_name() {
+        let f = write_config("[server]\nbnd = \"127.0.0.1:1\"\n");
+        let err = Config::load(Some(f.path()), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("bnd"), "{err}");
+    }
+
+    #[test]
+    fn cli_overrides_win_over_the_file() {
+        let f = write_config("[scoring]\nperiod = \"month\"\n");
+        let overrides = Overrides {
+            period: Some("quarter".into()),
+            ..Overrides::default()
+        };
+        let cfg = Config::load(Some(f.path()), &overrides).unwrap();
+        assert_eq!(cfg.period, Granularity::Quarter);
+    }
+
+    #[test]
+    fn relative_paths_in_a_file_are_relative_to_that_file() {
+        let f = write_config("[paths]\ndata_dir = \"mydata\"\n");
+        let cfg = Config::load(Some(f.path()), &Overrides::default()).unwrap();
+        assert_eq!(cfg.data_dir, f.path().parent().unwrap().join("mydata"));
+    }
+
+    #[test]
+    fn bad_period_names_the_key() {
+        let f = write_config("[scoring]\nperiod = \"fortnight\"\n");
+        let err = Config::load(Some(f.path()), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("scoring.period") && err.contains("fortnight"),
+            "{err}"
+        );
+    }
+}

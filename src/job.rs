@@ -1,0 +1,289 @@
+//! The job: load reference data, ingest the activity files, score, render the standard charts.
+//!
+//! Each stage is timed and logged; the result is a [`Snapshot`] the server answers from. The
+//! job is synchronous CPU work: async callers run it on a blocking thread.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Local};
+use parallel::parallel_map;
+use tracing::{info, warn};
+
+use crate::chart::{self, Format};
+use crate::config::Config;
+use crate::framework::{Framework, FrameworkError};
+use crate::i18n::Lang;
+use crate::ingest::{self, IngestError, IngestReport, Reference};
+use crate::region::{RegionError, Regions};
+use crate::score::{self, ScoreBook, ScoreError, Scores};
+use crate::store::Activities;
+use crate::view;
+
+/// A stage of the job failed.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Reference region data could not be loaded.
+    #[error(transparent)]
+    Regions(#[from] RegionError),
+    /// The framework could not be loaded.
+    #[error(transparent)]
+    Framework(#[from] FrameworkError),
+    /// The activity folder could not be read (bad files are reported, not errors).
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    /// Scoring failed.
+    #[error(transparent)]
+    Score(#[from] ScoreError),
+    /// A chart could not be rendered or written.
+    #[error("rendering {path}: {message}")]
+    Chart {
+        /// The file being written.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Reference data and framework: loaded once, used by every run.
+#[derive(Debug)]
+pub struct ReferenceData {
+    /// Region reference data.
+    pub regions: Regions,
+    /// The scoring framework.
+    pub framework: Framework,
+}
+
+/// How long each stage took.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct Timings {
+    /// Reading the activity files and validating them.
+    pub ingest_ms: f64,
+    /// Computing scores and the read model.
+    pub score_ms: f64,
+    /// Rendering the standard charts.
+    pub render_ms: f64,
+}
+
+/// The outcome of one run of the job.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// Accepted activities.
+    pub activities: Activities,
+    /// What ingest read, accepted and rejected.
+    pub report: IngestReport,
+    /// Score frames.
+    pub scores: Scores,
+    /// Read model of the scores.
+    pub book: ScoreBook,
+    /// Stage timings.
+    pub timings: Timings,
+    /// Charts written by the job.
+    pub charts_written: usize,
+    /// When the run finished.
+    pub finished_at: DateTime<Local>,
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+impl ReferenceData {
+    /// Load the region reference data and the framework named in the config.
+    pub fn load(config: &Config) -> Result<ReferenceData, JobError> {
+        let t = Instant::now();
+        let regions = Regions::load(&config.regions_dir())?;
+        let framework = Framework::load(&config.framework)?;
+        info!(
+            regions = regions.len(),
+            framework = %framework.id,
+            version = %framework.version,
+            dimensions = framework.dimensions.len(),
+            indicators = framework.indicators.len(),
+            ms = format_args!("{:.1}", ms(t.elapsed())),
+            "loaded reference data"
+        );
+        Ok(ReferenceData { regions, framework })
+    }
+}
+
+/// Run the job: ingest every activity file, score, and (when `render` is set) write the
+/// standard charts into the chart folder.
+pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<Snapshot, JobError> {
+    let t = Instant::now();
+    let files = ingest::activity_files(&config.activities_dir())?;
+    let ingested = ingest::ingest_files(
+        &files,
+        Reference {
+            regions: &reference.regions,
+            framework: &reference.framework,
+            today: Local::now().date_naive(),
+        },
+    )?;
+    let ingest_ms = ms(t.elapsed());
+    log_ingest(&config.activities_dir(), &ingested.report, ingest_ms);
+
+    let t = Instant::now();
+    let scores = score::compute(
+        &ingested.activities,
+        &reference.framework,
+        &reference.regions,
+        config.period,
+    )?;
+    let dimension_ids: Vec<String> = reference
+        .framework
+        .dimensions
+        .iter()
+        .map(|d| d.id.clone())
+        .collect();
+    let book = ScoreBook::new(&scores, &dimension_ids).map_err(ScoreError::from)?;
+    let score_ms = ms(t.elapsed());
+    info!(
+        regions = book.regions().count(),
+        periods = book.periods().len(),
+        granularity = %config.period,
+        unplaced = scores.unplaced_activities,
+        ms = format_args!("{score_ms:.1}"),
+        "scored"
+    );
+    if scores.unplaced_activities > 0 {
+        info!(
+            activities = scores.unplaced_activities,
+            "activities recorded for a whole kabupaten/kota are kept but enter no kecamatan score"
+        );
+    }
+
+    let t = Instant::now();
+    let charts_written = if render {
+        render_standard_set(&config.chart_dir, reference, &book)?
+    } else {
+        0
+    };
+    let render_ms = ms(t.elapsed());
+    if render {
+        info!(
+            charts = charts_written,
+            dir = %config.chart_dir.display(),
+            ms = format_args!("{render_ms:.1}"),
+            "rendered charts"
+        );
+    }
+    Ok(Snapshot {
+        activities: ingested.activities,
+        report: ingested.report,
+        scores,
+        book,
+        timings: Timings {
+            ingest_ms,
+            score_ms,
+            render_ms,
+        },
+        charts_written,
+        finished_at: Local::now(),
+    })
+}
+
+fn log_ingest(dir: &Path, report: &IngestReport, ms: f64) {
+    for f in &report.files {
+        match &f.error {
+            Some(e) => warn!(file = %f.source, "file refused: {e}"),
+            None => info!(
+                file = %f.source,
+                rows = f.rows,
+                accepted = f.accepted,
+                rejected = f.rejected,
+                duplicates = f.duplicates,
+                "read"
+            ),
+        }
+    }
+    for r in report.rejections.iter().take(10) {
+        warn!(
+            file = %r.source,
+            row = r.row,
+            column = %r.column,
+            value = r.value.as_deref().unwrap_or(""),
+            "row rejected: {} {}",
+            r.column,
+            r.reason_en
+        );
+    }
+    if report.rejections.len() > 10 {
+        warn!(
+            more = report.rejections.len() - 10,
+            "more rows rejected (see the dashboard's data section)"
+        );
+    }
+    info!(
+        dir = %dir.display(),
+        files = report.files.len(),
+        rows = report.rows(),
+        accepted = report.accepted(),
+        rejected = report.rejected(),
+        duplicates = report.duplicates(),
+        ms = format_args!("{ms:.1}"),
+        "ingested activity files"
+    );
+}
+
+/// Radar charts (PNG and SVG, Indonesian, default size) of every scored region in the latest
+/// period, written as `radar_{region}_{period}.{png,svg}`.
+fn render_standard_set(
+    dir: &Path,
+    reference: &ReferenceData,
+    book: &ScoreBook,
+) -> Result<usize, JobError> {
+    let Some(period) = book.latest_period() else {
+        return Ok(0);
+    };
+    std::fs::create_dir_all(dir).map_err(|e| JobError::Chart {
+        path: dir.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let mut regions: Vec<_> = book.regions().cloned().collect();
+    regions.sort();
+    let jobs: Vec<(crate::region::RegionCode, Format)> = regions
+        .into_iter()
+        .flat_map(|r| [(r.clone(), Format::Png), (r, Format::Svg)])
+        .collect();
+    let results = parallel_map(&jobs, |(region, format)| -> Result<(), JobError> {
+        let path = dir.join(format!("radar_{region}_{period}.{}", format.extension()));
+        let fail = |message: String| JobError::Chart {
+            path: path.clone(),
+            message,
+        };
+        let view = view::region_view(book, &reference.regions, region, Some(period))
+            .map_err(|e| fail(e.to_string()))?;
+        let chart = view::radar_chart(&view, &reference.framework, Lang::Id);
+        let bytes =
+            chart::render_radar(&chart, *format, chart::DEFAULT_WIDTH, chart::DEFAULT_HEIGHT)
+                .map_err(|e| fail(e.to_string()))?;
+        std::fs::write(&path, bytes).map_err(|e| fail(e.to_string()))
+    });
+    let written = results.len();
+    results.into_iter().collect::<Result<Vec<()>, _>>()?;
+    Ok(written)
+}
+
+mod parallel {
+    //! A scoped-thread map over a slice: enough parallelism for rendering a few dozen charts
+    //! on the machine's cores without pulling in a thread-pool crate.
+
+    /// Apply `f` to every item using all available cores; results keep the input order.
+    pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(items.len().max(1));
+        let chunk = items.len().div_ceil(threads).max(1);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = items
+                .chunks(chunk)
+                .map(|part| s.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("chart worker panicked"))
+                .collect()
+        })
+    }
+}

@@ -1,0 +1,22 @@
+//! kotacerdas: smart-city indicators for Indonesian regions.
+//!
+//! The modules read like the pipeline: reference data ([`region`]) and the scoring framework
+//! ([`framework`]) are loaded from `data/`; activity records are read and validated
+//! ([`ingest`]) into the [`store`]; [`score`] turns them into dimension scores, an index and
+//! ranks; [`chart`] draws them; [`job`] runs those stages in order; [`server`] serves the
+//! dashboard, the API and the charts. [`cli`] and [`config`] sit at the edge.
+
+pub mod bench;
+pub mod chart;
+pub mod cli;
+pub mod config;
+pub mod framework;
+pub mod generate;
+pub mod i18n;
+pub mod ingest;
+pub mod job;
+pub mod region;
+pub mod score;
+pub mod server;
+pub mod store;
+pub mod view;

@@ -1,0 +1,195 @@
+//! The read model the server answers from: scores by region and period, as plain structs.
+//!
+//! Built once per scoring run from the [`Scores`] frames, so request handlers do lookups, not
+//! queries.
+
+use std::collections::{BTreeSet, HashMap};
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use super::{Scores, cols};
+use crate::region::RegionCode;
+
+/// One dimension's score for a region and period.
+#[derive(Debug, Clone, Serialize)]
+pub struct DimensionScore {
+    /// Dimension id.
+    pub dimension: String,
+    /// 0–100, `None` when no indicator carried information.
+    pub score: Option<f64>,
+    /// Rank among peers (1 = best).
+    pub rank: Option<u32>,
+}
+
+/// A region's scores in one period.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionScore {
+    /// Region code.
+    pub region: RegionCode,
+    /// Period label.
+    pub period: String,
+    /// Peer group the ranks are among: the parent kabupaten's code, or `all`.
+    pub peer: String,
+    /// Index, 0–100.
+    pub index: Option<f64>,
+    /// Rank of the index among peers.
+    pub rank: Option<u32>,
+    /// Number of peers ranked.
+    pub peers: u32,
+    /// Dimension scores in framework order.
+    pub dimensions: Vec<DimensionScore>,
+}
+
+impl RegionScore {
+    /// The score of one dimension.
+    pub fn dimension(&self, id: &str) -> Option<&DimensionScore> {
+        self.dimensions.iter().find(|d| d.dimension == id)
+    }
+}
+
+/// All scores of a run, looked up by region and period.
+#[derive(Debug, Clone, Default)]
+pub struct ScoreBook {
+    periods: Vec<String>,
+    scores: HashMap<(RegionCode, String), RegionScore>,
+    /// Regions ranked in each (peer group, period), best first.
+    peer_groups: HashMap<(String, String), Vec<RegionCode>>,
+}
+
+impl ScoreBook {
+    /// Build from the score frames; `dimension_order` is the framework's dimension ids.
+    pub fn new(scores: &Scores, dimension_order: &[String]) -> PolarsResult<ScoreBook> {
+        let mut book = ScoreBook::default();
+        let index = &scores.index;
+        let region = index.column(cols::REGION)?.str()?;
+        let period = index.column(cols::PERIOD)?.str()?;
+        let peer = index.column(cols::PEER)?.str()?;
+        let score = index.column(cols::SCORE)?.f64()?;
+        let rank = index.column(cols::RANK)?.u32()?;
+        let peers = index.column(cols::PEERS)?.u32()?;
+        let mut periods = BTreeSet::new();
+        for i in 0..index.height() {
+            let (Some(code), Some(p)) = (region.get(i), period.get(i)) else {
+                continue;
+            };
+            let Ok(code) = RegionCode::parse(code) else {
+                continue;
+            };
+            periods.insert(p.to_string());
+            book.scores.insert(
+                (code.clone(), p.to_string()),
+                RegionScore {
+                    region: code,
+                    period: p.to_string(),
+                    peer: peer.get(i).unwrap_or_default().to_string(),
+                    index: score.get(i),
+                    rank: rank.get(i),
+                    peers: peers.get(i).unwrap_or_default(),
+                    dimensions: dimension_order
+                        .iter()
+                        .map(|d| DimensionScore {
+                            dimension: d.clone(),
+                            score: None,
+                            rank: None,
+                        })
+                        .collect(),
+                },
+            );
+        }
+        book.periods = periods.into_iter().collect();
+
+        let dims = &scores.dimensions;
+        let region = dims.column(cols::REGION)?.str()?;
+        let period = dims.column(cols::PERIOD)?.str()?;
+        let dimension = dims.column(cols::DIMENSION)?.str()?;
+        let score = dims.column(cols::SCORE)?.f64()?;
+        let rank = dims.column(cols::RANK)?.u32()?;
+        for i in 0..dims.height() {
+            let (Some(code), Some(p), Some(d)) = (region.get(i), period.get(i), dimension.get(i))
+            else {
+                continue;
+            };
+            let Ok(code) = RegionCode::parse(code) else {
+                continue;
+            };
+            if let Some(entry) = book
+                .scores
+                .get_mut(&(code, p.to_string()))
+                .and_then(|rs| rs.dimensions.iter_mut().find(|x| x.dimension == d))
+            {
+                entry.score = score.get(i);
+                entry.rank = rank.get(i);
+            }
+        }
+
+        for rs in book.scores.values() {
+            book.peer_groups
+                .entry((rs.peer.clone(), rs.period.clone()))
+                .or_default()
+                .push(rs.region.clone());
+        }
+        for ((_, period), members) in book.peer_groups.iter_mut() {
+            let scores = &book.scores;
+            members.sort_by(|a, b| {
+                let ra = scores[&(a.clone(), period.clone())].rank;
+                let rb = scores[&(b.clone(), period.clone())].rank;
+                // Unranked (no score) last, then by rank, then by code for a stable order.
+                (ra.is_none(), ra, a).cmp(&(rb.is_none(), rb, b))
+            });
+        }
+        Ok(book)
+    }
+
+    /// Periods with scores, oldest first.
+    pub fn periods(&self) -> &[String] {
+        &self.periods
+    }
+
+    /// The most recent period.
+    pub fn latest_period(&self) -> Option<&str> {
+        self.periods.last().map(String::as_str)
+    }
+
+    /// The period before `period`, if scored.
+    pub fn previous_period(&self, period: &str) -> Option<&str> {
+        let i = self.periods.iter().position(|p| p == period)?;
+        i.checked_sub(1).map(|j| self.periods[j].as_str())
+    }
+
+    /// A region's scores in a period.
+    pub fn get(&self, region: &RegionCode, period: &str) -> Option<&RegionScore> {
+        self.scores.get(&(region.clone(), period.to_string()))
+    }
+
+    /// Whether any period has scores for the region.
+    pub fn has_region(&self, region: &RegionCode) -> bool {
+        self.periods.iter().any(|p| self.get(region, p).is_some())
+    }
+
+    /// The scored members of a peer group (e.g. a kabupaten's kecamatan) in a period, best first.
+    pub fn ranking(&self, peer: &str, period: &str) -> Vec<&RegionScore> {
+        self.peer_groups
+            .get(&(peer.to_string(), period.to_string()))
+            .map(|members| members.iter().filter_map(|m| self.get(m, period)).collect())
+            .unwrap_or_default()
+    }
+
+    /// Every region with scores (unordered).
+    pub fn regions(&self) -> impl Iterator<Item = &RegionCode> {
+        let mut seen = BTreeSet::new();
+        self.scores
+            .keys()
+            .filter_map(move |(r, _)| seen.insert(r).then_some(r))
+    }
+
+    /// Number of (region, period) entries.
+    pub fn len(&self) -> usize {
+        self.scores.len()
+    }
+
+    /// Whether nothing was scored.
+    pub fn is_empty(&self) -> bool {
+        self.scores.is_empty()
+    }
+}

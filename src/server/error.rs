@@ -1,0 +1,60 @@
+//! One error type for handlers: client errors carry a helpful message, server errors are logged
+//! once with their cause chain and say little to the client.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::view::ViewError;
+
+/// An error a handler returns; rendered as `{"error": {"status": …, "message": …}}`.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is malformed (bad parameter value).
+    #[error("{0}")]
+    BadRequest(String),
+    /// The thing asked for does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// Something failed on our side.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The message shown to the client.
+    pub fn public_message(&self) -> String {
+        match self {
+            ApiError::Internal(e) => {
+                tracing::error!("internal error: {e:#}");
+                "internal error; the server log has the details".to_string()
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+impl From<ViewError> for ApiError {
+    fn from(e: ViewError) -> Self {
+        ApiError::NotFound(e.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let body =
+            json!({ "error": { "status": status.as_u16(), "message": self.public_message() } });
+        (status, Json(body)).into_response()
+    }
+}

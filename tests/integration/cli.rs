@@ -1,0 +1,88 @@
+//! The binary as a user runs it.
+
+use std::process::Command;
+
+use crate::helpers::{files_in, repo};
+
+fn kotacerdas() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kotacerdas"));
+    cmd.current_dir(repo()).env("RUST_LOG", "warn");
+    cmd
+}
+
+#[test]
+fn help_lists_the_three_commands() {
+    let out = kotacerdas().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for cmd in ["serve", "run", "generate"] {
+        assert!(text.contains(cmd), "{cmd} missing from --help");
+    }
+}
+
+#[test]
+fn run_ingests_scores_and_renders_into_the_chart_folder() {
+    let charts = tempfile::tempdir().unwrap();
+    let out = kotacerdas()
+        .args(["run", "--chart-dir"])
+        .arg(charts.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("accepted") && stdout.contains("rejected"),
+        "{stdout}"
+    );
+    assert_eq!(files_in(charts.path(), "png").len(), 32);
+}
+
+#[test]
+fn generate_reproduces_the_shipped_sample_exactly() {
+    let out = kotacerdas()
+        .args(["generate", "--out", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shipped = std::fs::read(repo().join("data/activities/jember_2018_2025.csv")).unwrap();
+    assert!(
+        out.stdout == shipped,
+        "generate no longer writes the shipped sample"
+    );
+}
+
+#[test]
+fn a_bad_config_value_fails_with_exit_2_naming_key_and_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("bad.toml");
+    std::fs::write(&cfg, "[scoring]\nperiod = \"weekly\"\n").unwrap();
+    let out = kotacerdas()
+        .args(["run", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("scoring.period") && stderr.contains("bad.toml"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_missing_config_file_given_explicitly_is_an_error() {
+    let out = kotacerdas()
+        .args(["run", "--config", "nope.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nope.toml"));
+}

@@ -1,0 +1,111 @@
+//! Shared set-up: the job is run once on the shipped sample data; each test gets its own server
+//! on a free port answering from that result.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use kotacerdas::config::{Config, Overrides};
+use kotacerdas::job::{self, ReferenceData};
+use kotacerdas::server::{AppState, Application};
+
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Where the shared job wrote its charts.
+pub fn chart_dir() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().unwrap()).path()
+}
+
+pub fn test_config(chart_dir: &Path) -> Config {
+    let overrides = Overrides {
+        bind: Some("127.0.0.1:0".into()),
+        data_dir: Some(repo().join("data")),
+        chart_dir: Some(chart_dir.to_path_buf()),
+        framework: Some(repo().join("data/frameworks/seven_dimensions.toml")),
+        ..Overrides::default()
+    };
+    Config::load(Some(&repo().join("config.toml")), &overrides).unwrap()
+}
+
+fn state() -> AppState {
+    static STATE: OnceLock<AppState> = OnceLock::new();
+    STATE
+        .get_or_init(|| {
+            let config = test_config(chart_dir());
+            let reference = ReferenceData::load(&config).unwrap();
+            let snapshot = job::run(&config, &reference, true).unwrap();
+            AppState::new(config, reference, snapshot)
+        })
+        .clone()
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request failed")
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let resp = self.get(path).await;
+        let status = resp.status().as_u16();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        assert!(
+            content_type.starts_with("application/json"),
+            "{path}: {content_type}"
+        );
+        (status, resp.json().await.unwrap())
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let state = tokio::task::spawn_blocking(state).await.unwrap();
+    let app = Application::build(state).await.unwrap();
+    let address = format!("http://{}", app.local_addr());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+    }
+}
+
+/// Decode a PNG: (width, height, RGB(A) pixels as RGB triples).
+pub fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<[u8; 3]>) {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.set_transformations(png::Transformations::EXPAND);
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.color_type.samples();
+    let pixels = buf[..info.buffer_size()]
+        .chunks(channels)
+        .map(|p| match channels {
+            1 | 2 => [p[0], p[0], p[0]],
+            _ => [p[0], p[1], p[2]],
+        })
+        .collect();
+    (info.width, info.height, pixels)
+}
+
+pub fn files_in(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .collect();
+    v.sort();
+    v
+}

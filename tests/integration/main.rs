@@ -1,0 +1,6 @@
+//! Integration tests: the real server on a port, the real binary, real files read back.
+//! One test binary (modules below) so polars is linked once.
+
+mod cli;
+mod helpers;
+mod server;
