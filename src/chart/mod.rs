@@ -450,6 +450,11 @@ mod tests {
         extremes.title = "Kecamatan Sumbersari, Kabupaten Jember, Provinsi Jawa Timur — Indeks Kota Cerdas Triwulan III 2025".into();
         out.push(("extremes", extremes));
 
+        let mut small = sample(Lang::Id, 1);
+        small.series[0].values = [4.4, 10.6, 3.9, 31.5, 33.4, 18.0, 18.6].map(Some).to_vec();
+        small.series[1].values = [8.0, 5.0, 2.0, 40.0, 12.0, 9.0, 15.0].map(Some).to_vec();
+        out.push(("small-values", small));
+
         let mut plain = sample(Lang::Id, 2);
         for s in &mut plain.series {
             s.emphasis = false;

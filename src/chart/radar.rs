@@ -743,6 +743,14 @@ fn place_value_labels(
         .iter()
         .map(|l| l.rect(g, lay.label_gap).inflate(2.0 * m.u))
         .collect();
+    // The series' own vertex dots, which a label must not hide.
+    let dots: Vec<(usize, Rect)> = (0..n)
+        .filter_map(|i| {
+            let f = fracs[i]?;
+            let d = 2.0 * (3.5 + 1.0) * m.u;
+            Some((i, Rect::centered(g.at(direction(i, n), g.r * f), d, d)))
+        })
+        .collect();
     let mut placed: Vec<ValueLabel> = Vec::new();
     for i in 0..n {
         let dir = direction(i, n);
@@ -761,27 +769,48 @@ fn place_value_labels(
         let radius = g.r * frac;
         let perp = (-dir.1, dir.0);
         let along = |d: f64| (vertex.0 + dir.0 * d, vertex.1 + dir.1 * d);
+        // Candidates in order of preference. Positions on the spoke (outside, inside, then
+        // further out) keep the number visibly tied to its axis, which matters when small
+        // values crowd the centre; beside the vertex is the last resort.
         let mut candidates = vec![along(offset + support)];
         if radius > offset + 2.0 * support {
             candidates.push(along(-(offset + support)));
+        }
+        for k in 1..=3 {
+            candidates.push(along(offset + support + k as f64 * 0.9 * h.max(w * 0.5)));
         }
         let side = offset + perp.0.abs() * w / 2.0 + perp.1.abs() * h / 2.0;
         for s in [1.0, -1.0] {
             candidates.push((vertex.0 + perp.0 * side * s, vertex.1 + perp.1 * side * s));
         }
-        candidates.push(along(2.0 * offset + support + h));
         let rects: Vec<Rect> = candidates
             .iter()
             .map(|&c| Rect::centered(c, w, h))
             .collect();
-        let free = |r: &Rect| {
-            !axis_boxes.iter().any(|b| b.intersects(r))
-                && !placed.iter().any(|p| p.rect.inflate(m.u).intersects(r))
+        // Overlap with axis labels, vertex dots and labels already placed; 0 when free.
+        let clash = |r: &Rect| -> f64 {
+            let obstacles = axis_boxes
+                .iter()
+                .copied()
+                .chain(dots.iter().filter(|d| d.0 != i).map(|d| d.1))
+                .chain(placed.iter().map(|p| p.rect.inflate(m.u)));
+            obstacles.map(|b| overlap_area(&b, r)).sum()
         };
-        let rect = rects.iter().find(|r| free(r)).copied().unwrap_or(rects[0]);
+        let rect = rects
+            .iter()
+            .find(|r| clash(r) == 0.0)
+            .or_else(|| rects.iter().min_by(|a, b| clash(a).total_cmp(&clash(b))))
+            .copied()
+            .unwrap_or(rects[0]);
         placed.push(ValueLabel { text, font, rect });
     }
     Ok(placed)
+}
+
+fn overlap_area(a: &Rect, b: &Rect) -> f64 {
+    let w = a.x1.min(b.x1) - a.x0.max(b.x0);
+    let h = a.y1.min(b.y1) - a.y0.max(b.y0);
+    if w > 0.0 && h > 0.0 { w * h } else { 0.0 }
 }
 
 fn rgba(c: RGBColor, alpha: f64) -> RGBAColor {
@@ -920,7 +949,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
     }
 
     for v in &value_labels {
-        canvas.fill_rect(v.rect, rgba(WHITE, 0.8))?;
+        canvas.fill_rect(v.rect, rgba(WHITE, 0.7))?;
         let baseline = (v.rect.y0 + v.rect.y1) / 2.0 + CAP_HEIGHT * v.font.em / 2.0;
         canvas.text(
             &v.text,

@@ -193,10 +193,10 @@ pub(crate) fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>,
         Some(indexed) => {
             encoder.set_color(png::ColorType::Indexed);
             encoder.set_palette(indexed.palette);
-            // Filters predict smooth gradients, which palette indices are not; unfiltered
-            // rows compress best and fastest here.
-            // Level 3 is within ~3 % of level 6 in size here at half the time.
+            // Level 3 is within ~3 % of level 6 in size on these images at half the time.
             encoder.set_deflate_compression(png::DeflateCompression::Level(3));
+            // Filters predict smooth gradients, which palette indices are not; unfiltered
+            // rows compress best and fastest here (adaptive filtering: ~30 % larger).
             encoder.set_filter(png::Filter::NoFilter);
             let mut writer = encoder.write_header().map_err(encode_err)?;
             writer
