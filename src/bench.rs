@@ -107,7 +107,9 @@ pub fn run(config: &Config, runs: usize) -> anyhow::Result<Vec<Measurement>> {
 
 /// Format the measurements as a Markdown table.
 pub fn to_markdown(measurements: &[Measurement]) -> String {
-    let mut s = String::from("| operation | runs | median ms | min ms | notes |\n|---|---:|---:|---:|---|\n");
+    let mut s = String::from(
+        "| operation | runs | median ms | min ms | notes |\n|---|---:|---:|---:|---|\n",
+    );
     for m in measurements {
         s.push_str(&format!(
             "| {} | {} | {:.2} | {:.2} | {} |\n",
@@ -115,4 +117,131 @@ pub fn to_markdown(measurements: &[Measurement]) -> String {
         ));
     }
     s
+}
+
+/// Time the scoring engine on a national activity file in the canonical CSV format (e.g. from
+/// `gen_activities.py ROWS OUT.csv --national`): every kab/kota as a unit among its province's,
+/// every year, the configured framework; then `replications` sensitivity replications of the
+/// latest year (weights ± 25%, min-max or z-score, arithmetic, geometric or harmonic means).
+/// The file is read and lightly cleaned first (dates, quantities), outside the timings: this
+/// measures scoring once the activities are loaded.
+pub fn scoring(
+    config: &Config,
+    file: &std::path::Path,
+    runs: usize,
+    replications: usize,
+) -> anyhow::Result<Vec<Measurement>> {
+    use anyhow::Context;
+    use polars::prelude::*;
+
+    use crate::region::Level;
+    use crate::score::engine::{Aggregate, Normalise, sensitivity::Spec};
+    use crate::store::{Activities, cols};
+
+    let reference = ReferenceData::load(config)?;
+    let t = Instant::now();
+    let mut raw = CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0))
+        .try_into_reader_with_file_path(Some(file.to_path_buf()))
+        .and_then(|r| r.finish())
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("failed to read {}", file.display()))?;
+    let rows: Vec<i64> = (2..raw.height() as i64 + 2).collect();
+    raw.with_column(Column::new(cols::SOURCE_ROW.into(), rows))?;
+    let df = raw
+        .lazy()
+        .with_columns([
+            col(cols::DATE).str().to_date(StrptimeOptions {
+                strict: false,
+                ..StrptimeOptions::default()
+            }),
+            col(cols::QUANTITY).cast(DataType::Float64),
+            col(cols::PARTICIPANTS).cast(DataType::Int64),
+            col(cols::BUDGET_IDR).cast(DataType::Float64),
+            col(cols::DIMENSION).fill_null(lit("")),
+            lit(file.display().to_string()).alias(cols::SOURCE),
+        ])
+        .filter(
+            col(cols::DATE)
+                .is_not_null()
+                .and(col(cols::QUANTITY).gt_eq(lit(0.0))),
+        )
+        .unique_stable_generic(
+            Some(vec![col(cols::ACTIVITY_ID)]),
+            UniqueKeepStrategy::First,
+        )
+        .collect()
+        .map_err(anyhow::Error::from)
+        .context("failed to clean the activity file")?;
+    let activities = Activities::new(df).context("cleaned activities break the contract")?;
+    let load_ms = t.elapsed().as_secs_f64() * 1e3;
+    let fw = &reference.framework;
+    let regions = &reference.regions;
+
+    let mut out = Vec::new();
+    let (mut m, scores) = measure("score: kab/kota × years × indicators", runs, || {
+        crate::score::compute_at(
+            &activities,
+            fw,
+            regions,
+            crate::score::Granularity::Year,
+            Level::Regency,
+        )
+    });
+    let scores = scores?;
+    let book = crate::score::ScoreBook::new(&scores, &[])?;
+    let units = book
+        .regions()
+        .filter(|r| r.level() == Level::Regency)
+        .count();
+    m.note = format!(
+        "{} activities ({load_ms:.0} ms to read and clean, not timed); {units} kab/kota × {} periods × {} indicators",
+        activities.len(),
+        book.periods().len(),
+        fw.indicators.len()
+    );
+    out.push(m);
+
+    let latest = book.latest_period().unwrap_or_default().to_string();
+    let spec = Spec {
+        replications,
+        seed: 2025,
+        weight_share: 0.25,
+        normalisations: vec![
+            Normalise::MinMax {
+                low: 0.0,
+                high: 100.0,
+            },
+            Normalise::ZScore {
+                mean: 10.0,
+                sd: 1.0,
+            },
+        ],
+        aggregations: vec![
+            Aggregate::Arithmetic,
+            Aggregate::Geometric,
+            Aggregate::Harmonic,
+        ],
+        target: fw.id.clone(),
+        rank_within: None,
+    };
+    let (mut m, intervals) = measure("sensitivity analysis", runs.min(3), || {
+        crate::score::sensitivity(
+            &activities,
+            fw,
+            regions,
+            crate::score::Granularity::Year,
+            Level::Regency,
+            &latest,
+            &spec,
+        )
+    });
+    let intervals = intervals?;
+    m.note = format!(
+        "{replications} replications of {latest}, {} kab/kota ranked nationally",
+        intervals.len()
+    );
+    out.push(m);
+    Ok(out)
 }

@@ -48,6 +48,9 @@ struct GlobalArgs {
     /// Framework file (paths.framework)
     #[arg(long, global = true, value_name = "FILE")]
     framework: Option<PathBuf>,
+    /// Activity store folder (paths.store)
+    #[arg(long, global = true, value_name = "DIR")]
+    store: Option<PathBuf>,
     /// Period granularity: year, quarter or month (scoring.period)
     #[arg(long, global = true, value_name = "GRANULARITY")]
     period: Option<String>,
@@ -62,14 +65,61 @@ enum Command {
     Serve,
     /// Run the job alone: ingest the activity files, score, render charts into the chart folder, exit.
     Run,
+    /// Validate activity files or remote sources and add them to the store, with a report.
+    Ingest(IngestArgs),
     /// Write a seeded, reproducible sample activity log (canonical CSV).
     Generate(GenerateArgs),
+    /// Show how a region's score in a period was made, indicator by indicator.
+    Explain {
+        /// Kemendagri code of a kecamatan or kabupaten/kota
+        region: String,
+        /// Period label, e.g. 2025 (its own id: `--period` is the global granularity flag)
+        #[arg(id = "label", value_name = "PERIOD")]
+        period: String,
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
+    },
     /// Time the job's stages and chart rendering on the configured data (Markdown table).
     Bench {
         /// Repetitions of each job stage (single charts run 20× as often)
         #[arg(long, default_value_t = 10)]
         runs: usize,
+        /// Time the scoring engine on this national activity CSV instead (kab/kota as units)
+        #[arg(long, value_name = "FILE")]
+        scoring: Option<PathBuf>,
+        /// Sensitivity replications with --scoring
+        #[arg(long, default_value_t = 1000)]
+        replications: usize,
     },
+}
+
+#[derive(Debug, Args)]
+struct IngestArgs {
+    /// Files to ingest: CSV (comma, semicolon or tab), .xlsx, .xls, .ods, .json, .ndjson
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Pull a remote source declared in [[sources]] (repeatable)
+    #[arg(long = "source", value_name = "NAME")]
+    sources: Vec<String>,
+    /// Pull every remote source declared in [[sources]]
+    #[arg(long)]
+    all_sources: bool,
+    /// Excel sheet to read (default: the first)
+    #[arg(long, value_name = "NAME")]
+    sheet: Option<String>,
+    /// Validate and report only; change nothing
+    #[arg(long)]
+    dry_run: bool,
+    /// Re-read sources even if the same content was ingested before
+    #[arg(long)]
+    force: bool,
+    /// Print the report as JSON instead of text
+    #[arg(long)]
+    json: bool,
+    /// Language of the text report: id or en
+    #[arg(long, default_value = "id")]
+    lang: crate::i18n::Lang,
 }
 
 #[derive(Debug, Args)]
@@ -132,6 +182,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         data_dir: g.data_dir,
         chart_dir: g.chart_dir,
         framework: g.framework,
+        store: g.store,
         period: g.period,
         region: g.region,
     };
@@ -139,13 +190,50 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config, started),
         Command::Run => run_job(&config),
+        Command::Ingest(args) => ingest_cmd(&config, args),
         Command::Generate(args) => generate_log(&config, args),
-        Command::Bench { runs } => {
-            let measurements = crate::bench::run(&config, runs)?;
+        Command::Explain {
+            region,
+            period,
+            json,
+        } => explain_cmd(&config, &region, &period, json),
+        Command::Bench {
+            runs,
+            scoring,
+            replications,
+        } => {
+            let measurements = match scoring {
+                Some(file) => crate::bench::scoring(&config, &file, runs, replications)?,
+                None => crate::bench::run(&config, runs)?,
+            };
             print!("{}", crate::bench::to_markdown(&measurements));
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn explain_cmd(
+    config: &Config,
+    region: &str,
+    period: &str,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let region = RegionCode::parse(region).context("bad region code")?;
+    let reference = ReferenceData::load(config)?;
+    let snapshot = job::run(config, &reference, false)?;
+    let e = crate::score::explain::explain(
+        &snapshot.scores,
+        &snapshot.book,
+        &reference.framework,
+        &region,
+        period,
+    )?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&e)?);
+    } else {
+        print!("{}", e.to_text());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn serve(config: Config, started: Instant) -> anyhow::Result<ExitCode> {
@@ -164,7 +252,9 @@ fn serve(config: Config, started: Instant) -> anyhow::Result<ExitCode> {
         .context("the start-up job panicked")?
         .context("the start-up job failed")?;
         let bind = config.bind;
-        let app = Application::build(AppState::new(config, reference, snapshot))
+        let state = AppState::new(config, reference, snapshot);
+        crate::server::spawn_source_pulls(&state);
+        let app = Application::build(state)
             .await
             .with_context(|| format!("failed to listen on {bind}"))?;
         info!(
@@ -204,6 +294,109 @@ fn run_job(config: &Config) -> anyhow::Result<ExitCode> {
         snapshot.timings.ingest_ms, snapshot.timings.score_ms, snapshot.timings.render_ms
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn ingest_cmd(config: &Config, args: IngestArgs) -> anyhow::Result<ExitCode> {
+    use crate::ingest::{self, IngestReport, Options};
+    use crate::store::Store;
+
+    if args.files.is_empty() && args.sources.is_empty() && !args.all_sources {
+        anyhow::bail!("nothing to ingest: name files, --source NAME or --all-sources");
+    }
+    let reference = ReferenceData::load(config)?;
+    let store = Store::open(&config.store)?;
+    let options = Options {
+        dry_run: args.dry_run,
+        force: args.force,
+    };
+    let mut inputs = Vec::with_capacity(args.files.len());
+    for path in &args.files {
+        inputs.push(read_with_progress(path, args.sheet.as_deref())?);
+    }
+    let spinner = indicatif::ProgressBar::new_spinner().with_message("validating");
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let mut report = if inputs.is_empty() {
+        IngestReport::default()
+    } else {
+        ingest::ingest(&inputs, reference.validation(), &store, options)?
+    };
+    let wanted: Vec<&crate::ingest::remote::SourceConfig> = if args.all_sources {
+        config.sources.iter().collect()
+    } else {
+        args.sources
+            .iter()
+            .map(|name| {
+                config.sources.iter().find(|s| &s.name == name).with_context(|| {
+                    let known: Vec<&str> = config.sources.iter().map(|s| s.name.as_str()).collect();
+                    format!(
+                        "no source named {name:?} in the configuration; configured: {}",
+                        if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                    )
+                })
+            })
+            .collect::<anyhow::Result<_>>()?
+    };
+    if !wanted.is_empty() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("failed to start the async runtime")?;
+        let client = crate::ingest::remote::client();
+        for source in wanted {
+            spinner.set_message(format!("pulling {}", source.name));
+            let pulled = runtime.block_on(ingest::pull(
+                &client,
+                source,
+                reference.validation(),
+                &store,
+                options,
+            ))?;
+            report.files.extend(pulled.files);
+            report.rejections.extend(pulled.rejections);
+            report.store_records = pulled.store_records.or(report.store_records);
+        }
+    }
+    spinner.finish_and_clear();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.to_text(args.lang));
+    }
+    Ok(if report.failed_files().next().is_some() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Read a file, with a progress bar when it is large enough to wait for.
+fn read_with_progress(path: &std::path::Path, sheet: Option<&str>) -> anyhow::Result<crate::ingest::Input> {
+    use std::io::Read;
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .len();
+    if size < 16 * 1024 * 1024 {
+        return Ok(crate::ingest::Input::from_path(path, sheet)?);
+    }
+    let bar = indicatif::ProgressBar::new(size).with_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {eta}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(path.display().to_string());
+    let mut file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut bytes = Vec::with_capacity(size as usize);
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf).with_context(|| format!("cannot read {}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        bytes.extend_from_slice(&buf[..n]);
+        bar.inc(n as u64);
+    }
+    bar.finish_and_clear();
+    Ok(crate::ingest::Input::named(path, bytes, sheet))
 }
 
 fn generate_log(config: &Config, args: GenerateArgs) -> anyhow::Result<ExitCode> {

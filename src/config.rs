@@ -13,6 +13,7 @@ use figment::value::magic::RelativePathBuf;
 use figment::{Figment, Metadata};
 use serde::{Deserialize, Serialize};
 
+use crate::ingest::remote::SourceConfig;
 use crate::region::RegionCode;
 use crate::score::Granularity;
 
@@ -53,6 +54,39 @@ pub struct Settings {
     pub paths: PathSettings,
     /// `[scoring]`
     pub scoring: ScoringSettings,
+    /// `[ingest]`
+    pub ingest: IngestSettings,
+    /// `[[sources]]`: remote sources of activity data.
+    pub sources: Vec<SourceConfig>,
+}
+
+/// `[ingest]` section.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngestSettings {
+    /// Bearer token required by `POST /api/v1/ingest`; empty disables uploads.
+    pub token: String,
+    /// Largest upload accepted, in MiB; bigger requests get 413 before being read.
+    pub max_upload_mb: u64,
+}
+
+impl Default for IngestSettings {
+    fn default() -> Self {
+        IngestSettings {
+            token: String::new(),
+            max_upload_mb: 50,
+        }
+    }
+}
+
+// The token is a secret: never print it.
+impl std::fmt::Debug for IngestSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IngestSettings")
+            .field("token", &if self.token.is_empty() { "(none)" } else { "(set)" })
+            .field("max_upload_mb", &self.max_upload_mb)
+            .finish()
+    }
 }
 
 /// `[server]` section.
@@ -74,6 +108,8 @@ pub struct PathSettings {
     pub chart_dir: RelativePathBuf,
     /// The framework file (dimensions, indicators, weights).
     pub framework: RelativePathBuf,
+    /// The activity store (Parquet generations, manifest, quarantine).
+    pub store: RelativePathBuf,
 }
 
 /// `[scoring]` section.
@@ -100,6 +136,7 @@ impl Default for PathSettings {
             data_dir: PathBuf::from("data").into(),
             chart_dir: PathBuf::from("charts").into(),
             framework: PathBuf::from("data/frameworks/seven_dimensions.toml").into(),
+            store: PathBuf::from("data/store").into(),
         }
     }
 }
@@ -124,6 +161,8 @@ pub struct Overrides {
     pub chart_dir: Option<PathBuf>,
     /// `--framework`
     pub framework: Option<PathBuf>,
+    /// `--store`
+    pub store: Option<PathBuf>,
     /// `--period`
     pub period: Option<String>,
     /// `--region`
@@ -141,10 +180,16 @@ pub struct Config {
     pub chart_dir: PathBuf,
     /// The framework file.
     pub framework: PathBuf,
+    /// The activity store folder.
+    pub store: PathBuf,
     /// Period granularity for scoring.
     pub period: Granularity,
     /// The kabupaten/kota shown by default.
     pub region: RegionCode,
+    /// Upload token and limits.
+    pub ingest: IngestSettings,
+    /// Remote sources.
+    pub sources: Vec<SourceConfig>,
 }
 
 impl Config {
@@ -183,6 +228,7 @@ impl Config {
             ("paths.data_dir", &o.data_dir),
             ("paths.chart_dir", &o.chart_dir),
             ("paths.framework", &o.framework),
+            ("paths.store", &o.store),
         ] {
             if let Some(v) = value {
                 figment = figment.merge(Serialized::default(key, RelativePathBuf::from(v.clone())));
@@ -211,13 +257,23 @@ impl Config {
             .map_err(|e| invalid("scoring.period", e.to_string()))?;
         let region = RegionCode::parse(&s.scoring.region)
             .map_err(|e| invalid("scoring.region", e.to_string()))?;
+        let mut names = std::collections::HashSet::new();
+        if let Some(dup) = s.sources.iter().find(|src| !names.insert(src.name.as_str())) {
+            return Err(invalid(
+                "sources",
+                format!("two sources are named {:?}; names must be unique", dup.name),
+            ));
+        }
         Ok(Config {
             bind,
             data_dir: s.paths.data_dir.relative(),
             chart_dir: s.paths.chart_dir.relative(),
             framework: s.paths.framework.relative(),
+            store: s.paths.store.relative(),
             period,
             region,
+            ingest: s.ingest,
+            sources: s.sources,
         })
     }
 }
@@ -290,6 +346,16 @@ mod tests {
         let f = write_config("[paths]\ndata_dir = \"mydata\"\n");
         let cfg = Config::load(Some(f.path()), &Overrides::default()).unwrap();
         assert_eq!(cfg.data_dir, f.path().parent().unwrap().join("mydata"));
+    }
+
+    #[test]
+    fn remote_sources_are_read_from_the_file() {
+        let f = write_config(
+            "[[sources]]\nname = \"satu-data\"\nkind = \"ckan\"\nurl = \"http://127.0.0.1:9/\"\nresource_id = \"abc\"\n",
+        );
+        let cfg = Config::load(Some(f.path()), &Overrides::default()).unwrap();
+        assert_eq!(cfg.sources.len(), 1);
+        assert_eq!(cfg.sources[0].name, "satu-data");
     }
 
     #[test]

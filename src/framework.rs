@@ -1,12 +1,17 @@
-//! Scoring frameworks as data: dimensions, the indicators under them, weights, and the
-//! programme catalogue the indicators are built from.
+//! Scoring frameworks as data: a hierarchy of dimensions (and sub-dimensions, any depth), the
+//! indicators under them, weights, directions, goalposts, the method choices of the scoring
+//! engine, and the programme catalogue the indicators are built from.
 //!
-//! A framework file (`data/frameworks/seven_dimensions.toml`) names its dimensions in
-//! Indonesian and English with weights, and defines each indicator as an aggregate of activity
-//! records of one programme, optionally per N residents. The programme catalogue
-//! (`programmes.csv`, named by the framework) says which dimension each programme belongs to and
-//! in what unit it is counted. Loading checks the whole file and rejects it with the file and
-//! entry named; nothing here touches activity data.
+//! A framework file (`data/frameworks/seven_dimensions.toml`, `six_pillars.toml`) names its
+//! dimensions in Indonesian and English with weights and an optional `parent` dimension, and
+//! defines each indicator as an aggregation (sum, count, distinct count, mean) of activity records
+//! of one or more programmes, optionally filtered by target group and organiser, optionally
+//! divided by population, area, number of desa or another indicator, times a scale. A
+//! `[methods]` table selects the engine's methods ([`crate::score::engine::Methods`]). The
+//! programme catalogue (`programmes.csv`, named by the framework) says which dimension each
+//! programme belongs to and in what unit it is counted. Loading checks the whole file (duplicate
+//! ids, unknown parents, cycles, negative weights, indicators without a data source) and rejects
+//! it with the file and entry named; nothing here touches activity data.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -14,6 +19,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::Lang;
+use crate::score::engine::{self, Denominate, Hierarchy, Methods, Node};
 
 /// What a framework file failed on.
 #[derive(Debug, thiserror::Error)]
@@ -81,9 +87,12 @@ pub struct Dimension {
     pub name_id: String,
     /// English name.
     pub name_en: String,
-    /// Weight in the index (relative; need not sum to 1).
+    /// Weight in its parent (relative; need not sum to 1).
     #[serde(default = "one")]
     pub weight: f64,
+    /// Parent dimension for a sub-dimension; `None` for a dimension of the index.
+    #[serde(default)]
+    pub parent: Option<String>,
 }
 
 /// Which activity field an indicator aggregates.
@@ -100,6 +109,34 @@ pub enum Measure {
     Count,
 }
 
+/// How an indicator's activity records are combined per region and period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregation {
+    /// Sum of the measure.
+    #[default]
+    Sum,
+    /// Number of records.
+    Count,
+    /// Number of distinct values of the `distinct` field.
+    DistinctCount,
+    /// Mean of the measure over the records that have it.
+    Mean,
+}
+
+/// The field whose distinct values a `distinct_count` indicator counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DistinctOf {
+    /// Region codes (e.g. desa reached within a kecamatan).
+    #[default]
+    Region,
+    /// Target groups.
+    TargetGroup,
+    /// Organisers.
+    Organiser,
+}
+
 /// What an indicator is divided by before normalisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -109,9 +146,15 @@ pub enum Denominator {
     None,
     /// Residents of the region (from `data/regions`), times `scale`.
     Population,
+    /// Area of the region in km² (from `data/regions`).
+    Area,
+    /// Number of desa/kelurahan in the region (its children in `data/regions`).
+    Desa,
+    /// Another indicator's raw value (`per_indicator`).
+    Indicator,
 }
 
-/// An indicator: an aggregate of one programme's activity records.
+/// An indicator: an aggregation of activity records of one or more programmes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Indicator {
@@ -119,14 +162,40 @@ pub struct Indicator {
     pub id: String,
     /// Dimension id it belongs to.
     pub dimension: String,
-    /// Programme code whose activities it aggregates.
+    /// Programme code whose activities it aggregates (the first of `programmes` when several).
+    #[serde(default)]
     pub programme: String,
+    /// All programme codes it aggregates (filled from `programme` when only that is given).
+    #[serde(default)]
+    pub programmes: Vec<String>,
+    /// Only records for these target groups (empty: all).
+    #[serde(default)]
+    pub target_groups: Vec<String>,
+    /// Only records by these organisers (empty: all).
+    #[serde(default)]
+    pub organisers: Vec<String>,
     /// Which field is aggregated.
     #[serde(default = "quantity")]
     pub measure: Measure,
+    /// How records are combined.
+    #[serde(default)]
+    pub aggregation: Aggregation,
+    /// What a `distinct_count` counts.
+    #[serde(default)]
+    pub distinct: DistinctOf,
     /// Denominator.
     #[serde(default)]
     pub per: Denominator,
+    /// The indicator used as denominator when `per = "indicator"`.
+    #[serde(default)]
+    pub per_indicator: Option<String>,
+    /// 1 when more is better, −1 when less is.
+    #[serde(default = "one")]
+    pub direction: f64,
+    /// Goalposts (worst, best) for goalpost normalisation, in the indicator's units after the
+    /// denominator.
+    #[serde(default)]
+    pub goalposts: Option<[f64; 2]>,
     /// Scale applied with the denominator (10,000 for "per 10,000 residents").
     #[serde(default = "one")]
     pub scale: f64,
@@ -155,6 +224,30 @@ fn quantity() -> Measure {
     Measure::Quantity
 }
 
+/// Whether an indicator's dimension must be its programmes' dimension in the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ProgrammeDimensions {
+    /// The catalogue's dimensions are this framework's: an indicator must sit in its
+    /// programme's dimension.
+    #[default]
+    Strict,
+    /// The framework groups programmes its own way (e.g. Kominfo's six pillars).
+    Free,
+}
+
+/// The engine methods a framework uses when its file has no `[methods]` table: today's method
+/// (min-max 0–100 among the kecamatan of one kabupaten, weighted arithmetic means).
+pub fn default_methods() -> Methods {
+    Methods {
+        normalise_within: Some(PEER_GROUP.into()),
+        ..Methods::default()
+    }
+}
+
+/// Name of the unit group column the scoring pipeline provides: the parent kabupaten/kota.
+pub const PEER_GROUP: &str = "peer";
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FrameworkFile {
@@ -163,6 +256,10 @@ struct FrameworkFile {
     name_id: String,
     name_en: String,
     programmes: PathBuf,
+    #[serde(default)]
+    programme_dimensions: ProgrammeDimensions,
+    #[serde(default = "default_methods")]
+    methods: Methods,
     #[serde(rename = "dimension")]
     dimensions: Vec<Dimension>,
     #[serde(rename = "indicator")]
@@ -186,6 +283,8 @@ pub struct Framework {
     pub indicators: Vec<Indicator>,
     /// The programme catalogue, by code.
     pub programmes: HashMap<String, Programme>,
+    /// Engine methods (normalisation, aggregation, …), recorded with the scores.
+    pub methods: Methods,
 }
 
 impl Dimension {
@@ -237,46 +336,107 @@ impl Framework {
         if file.dimensions.is_empty() {
             return Err(("[[dimension]]".into(), "no dimensions defined".into()));
         }
-        let mut dim_ids = HashSet::new();
+        let mut ids = HashSet::new();
         for d in &file.dimensions {
             let entry = format!("dimension {:?}", d.id);
-            if !dim_ids.insert(d.id.as_str()) {
-                return Err((entry, "duplicate dimension id".into()));
+            if d.id == file.id || !ids.insert(d.id.as_str()) {
+                return Err((entry, "duplicate id".into()));
             }
             check_weight(d.weight).map_err(|m| (entry.clone(), m))?;
         }
+        let dim_ids: HashSet<&str> = file.dimensions.iter().map(|d| d.id.as_str()).collect();
+        for d in &file.dimensions {
+            let entry = format!("dimension {:?}", d.id);
+            if let Some(p) = &d.parent
+                && !dim_ids.contains(p.as_str())
+            {
+                return Err((entry, format!("unknown parent {p:?}")));
+            }
+            // Follow parents: more steps than dimensions means a cycle.
+            let mut at = d.parent.as_deref();
+            for _ in 0..=file.dimensions.len() {
+                let Some(p) = at else { break };
+                if p == d.id {
+                    return Err((entry, "its parents form a cycle".into()));
+                }
+                at = file
+                    .dimensions
+                    .iter()
+                    .find(|x| x.id == p)
+                    .and_then(|x| x.parent.as_deref());
+            }
+        }
+        let all_ind_ids: HashSet<&str> = file.indicators.iter().map(|i| i.id.as_str()).collect();
         let mut ind_ids = HashSet::new();
         let mut indicators = Vec::with_capacity(file.indicators.len());
-        for mut ind in file.indicators {
+        for mut ind in file.indicators.clone() {
             let entry = format!("indicator {:?}", ind.id);
-            if !ind_ids.insert(ind.id.clone()) {
-                return Err((entry, "duplicate indicator id".into()));
+            if ind.id == file.id
+                || dim_ids.contains(ind.id.as_str())
+                || !ind_ids.insert(ind.id.clone())
+            {
+                return Err((entry, "duplicate id".into()));
             }
             if !dim_ids.contains(ind.dimension.as_str()) {
                 return Err((entry, format!("unknown dimension {:?}", ind.dimension)));
             }
-            let Some(prog) = programmes.get(&ind.programme) else {
+            if !ind.programme.is_empty() && !ind.programmes.contains(&ind.programme) {
+                ind.programmes.insert(0, ind.programme.clone());
+            }
+            if ind.programmes.is_empty() {
                 return Err((
                     entry,
-                    format!(
-                        "programme {:?} is not in the programme catalogue",
-                        ind.programme
-                    ),
+                    "has no data source: set `programme` or `programmes`".into(),
                 ));
-            };
-            if prog.dimension != ind.dimension {
-                return Err((
-                    entry,
-                    format!(
-                        "programme {:?} belongs to dimension {:?}, not {:?}",
-                        ind.programme, prog.dimension, ind.dimension
-                    ),
-                ));
+            }
+            ind.programme.clone_from(&ind.programmes[0]);
+            for code in &ind.programmes {
+                let Some(prog) = programmes.get(code) else {
+                    return Err((
+                        entry,
+                        format!("programme {code:?} is not in the programme catalogue"),
+                    ));
+                };
+                if file.programme_dimensions == ProgrammeDimensions::Strict
+                    && prog.dimension != ind.dimension
+                {
+                    return Err((
+                        entry,
+                        format!(
+                            "programme {code:?} belongs to dimension {:?}, not {:?}",
+                            prog.dimension, ind.dimension
+                        ),
+                    ));
+                }
             }
             check_weight(ind.weight).map_err(|m| (entry.clone(), m))?;
             if !(ind.scale.is_finite() && ind.scale > 0.0) {
                 return Err((entry, format!("scale must be positive, got {}", ind.scale)));
             }
+            if ind.direction != 1.0 && ind.direction != -1.0 {
+                return Err((
+                    entry,
+                    format!("direction must be 1 or -1, got {}", ind.direction),
+                ));
+            }
+            match (&ind.per, &ind.per_indicator) {
+                (Denominator::Indicator, Some(other))
+                    if other != &ind.id && all_ind_ids.contains(other.as_str()) => {}
+                (Denominator::Indicator, Some(other)) => {
+                    return Err((
+                        entry,
+                        format!("per_indicator {other:?} is not another indicator"),
+                    ));
+                }
+                (Denominator::Indicator, None) => {
+                    return Err((entry, "per = \"indicator\" needs per_indicator".into()));
+                }
+                (_, Some(_)) => {
+                    return Err((entry, "per_indicator needs per = \"indicator\"".into()));
+                }
+                _ => {}
+            }
+            let prog = &programmes[&ind.programme];
             for (field, fallback) in [
                 (&mut ind.name_id, &prog.name_id),
                 (&mut ind.name_en, &prog.name_en),
@@ -290,11 +450,16 @@ impl Framework {
             indicators.push(ind);
         }
         for d in &file.dimensions {
-            if !indicators.iter().any(|i| i.dimension == d.id) {
+            if !indicators.iter().any(|i| i.dimension == d.id)
+                && !file
+                    .dimensions
+                    .iter()
+                    .any(|x| x.parent.as_deref() == Some(&d.id))
+            {
                 return Err((format!("dimension {:?}", d.id), "has no indicators".into()));
             }
         }
-        Ok(Framework {
+        let fw = Framework {
             id: file.id,
             version: file.version,
             name_id: file.name_id,
@@ -302,7 +467,43 @@ impl Framework {
             dimensions: file.dimensions,
             indicators,
             programmes,
-        })
+            methods: file.methods,
+        };
+        // The engine's own checks, and method choices that name group columns it will not have.
+        fw.try_hierarchy()
+            .map_err(|e| ("hierarchy".to_string(), e.to_string()))?;
+        Ok(fw)
+    }
+
+    /// The scoring hierarchy: indicators → dimensions (→ parent dimensions) → the index, whose
+    /// id is the framework's. Indicators are denominated by the pipeline, not the engine.
+    pub fn hierarchy(&self) -> Hierarchy {
+        // Validated at load; a framework built in code that is inconsistent is a bug.
+        self.try_hierarchy()
+            .expect("framework hierarchy was validated at load")
+    }
+
+    fn try_hierarchy(&self) -> Result<Hierarchy, engine::EngineError> {
+        let mut nodes = vec![Node::aggregate(&self.id, None)];
+        for d in &self.dimensions {
+            let mut n = Node::aggregate(&d.id, Some(d.parent.as_deref().unwrap_or(&self.id)));
+            n.weight = d.weight;
+            nodes.push(n);
+        }
+        for i in &self.indicators {
+            let mut n = Node::indicator(&i.id, &i.dimension);
+            n.weight = i.weight;
+            n.direction = i.direction;
+            n.goalposts = i.goalposts.map(|[a, b]| (a, b));
+            n.denominator = None::<Denominate>;
+            nodes.push(n);
+        }
+        Hierarchy::new(nodes)
+    }
+
+    /// Dimensions directly under the index, in file order.
+    pub fn top_dimensions(&self) -> impl Iterator<Item = &Dimension> {
+        self.dimensions.iter().filter(|d| d.parent.is_none())
     }
 
     /// The dimension with this id.
@@ -362,13 +563,20 @@ mod tests {
     }
 
     fn load_modified(from: &str, to: &str) -> String {
+        load_edited(&[(from, to)])
+    }
+
+    fn load_edited(edits: &[(&str, &str)]) -> String {
         let dir = tempfile::tempdir().unwrap();
-        let text = std::fs::read_to_string(shipped()).unwrap();
-        assert!(
-            text.contains(from),
-            "fixture text {from:?} not in framework"
-        );
-        let text = text.replacen(from, to, 1).replace(
+        let mut text = std::fs::read_to_string(shipped()).unwrap();
+        for (from, to) in edits {
+            assert!(
+                text.contains(from),
+                "fixture text {from:?} not in framework"
+            );
+            text = text.replacen(from, to, 1);
+        }
+        let text = text.replace(
             "programmes = \"programmes.csv\"",
             &format!(
                 "programmes = {:?}",
@@ -378,6 +586,119 @@ mod tests {
         let path = dir.path().join("bad.toml");
         std::fs::write(&path, text).unwrap();
         Framework::load(&path).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn six_pillars_framework_maps_all_28_programmes_to_six_pillars() {
+        let path = shipped().parent().unwrap().join("six_pillars.toml");
+        let fw = Framework::load(&path).unwrap();
+        let ids: Vec<&str> = fw.dimensions.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "governance",
+                "branding",
+                "economy",
+                "living",
+                "society",
+                "environment"
+            ]
+        );
+        let mut programmes: Vec<&str> = fw
+            .indicators
+            .iter()
+            .flat_map(|i| i.programmes.iter().map(String::as_str))
+            .collect();
+        programmes.sort();
+        programmes.dedup();
+        assert_eq!(programmes.len(), 28);
+        assert_eq!(fw.hierarchy().level("six_pillars"), Some(3));
+    }
+
+    #[test]
+    fn shipped_framework_without_a_methods_table_uses_todays_method() {
+        let fw = Framework::load(&shipped()).unwrap();
+        assert_eq!(fw.methods, default_methods());
+        assert_eq!(fw.methods.normalise_within.as_deref(), Some(PEER_GROUP));
+    }
+
+    #[test]
+    fn a_dimension_with_an_unknown_parent_is_rejected_naming_it() {
+        let err = load_modified(
+            "id = \"economy\"\nname_id",
+            "id = \"economy\"\nparent = \"nowhere\"\nname_id",
+        );
+        assert!(
+            err.contains("bad.toml")
+                && err.contains("dimension \"economy\"")
+                && err.contains("unknown parent \"nowhere\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn dimensions_whose_parents_form_a_cycle_are_rejected() {
+        let err = load_edited(&[
+            (
+                "id = \"economy\"\nname_id",
+                "id = \"economy\"\nparent = \"people\"\nname_id",
+            ),
+            (
+                "id = \"people\"\nname_id",
+                "id = \"people\"\nparent = \"economy\"\nname_id",
+            ),
+        ]);
+        assert!(err.contains("bad.toml") && err.contains("cycle"), "{err}");
+        assert!(err.contains("dimension \"economy\""), "{err}");
+    }
+
+    #[test]
+    fn a_duplicate_id_is_rejected_naming_the_entry() {
+        let err = load_modified("id = \"qris_merchant\"", "id = \"umkm_go_online\"");
+        assert!(
+            err.contains("bad.toml")
+                && err.contains("indicator \"umkm_go_online\"")
+                && err.contains("duplicate id"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_indicator_with_no_data_source_is_rejected() {
+        let err = load_modified("programme = \"qris_merchant\"\n", "");
+        assert!(
+            err.contains("bad.toml")
+                && err.contains("indicator \"qris_merchant\"")
+                && err.contains("no data source"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn sub_dimensions_make_a_deeper_hierarchy() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = std::fs::read_to_string(shipped())
+            .unwrap()
+            .replacen(
+                "id = \"economy\"\nname_id",
+                "id = \"economy\"\nparent = \"people\"\nname_id",
+                1,
+            )
+            .replace(
+                "programmes = \"programmes.csv\"",
+                &format!(
+                    "programmes = {:?}",
+                    shipped().parent().unwrap().join("programmes.csv")
+                ),
+            );
+        let path = dir.path().join("deep.toml");
+        std::fs::write(&path, text).unwrap();
+        let fw = Framework::load(&path).unwrap();
+        let h = fw.hierarchy();
+        assert_eq!(h.level("economy"), Some(2));
+        assert_eq!(h.level("people"), Some(3));
+        assert_eq!(h.level("seven_dimensions"), Some(4));
+        assert_eq!(fw.top_dimensions().count(), 6);
     }
 
     #[test]

@@ -14,10 +14,10 @@ use crate::chart::{self, Format};
 use crate::config::Config;
 use crate::framework::{Framework, FrameworkError};
 use crate::i18n::Lang;
-use crate::ingest::{self, IngestError, IngestReport, Reference};
+use crate::ingest::{self, IngestError, IngestReport, Input, Reference};
 use crate::region::{RegionError, Regions};
 use crate::score::{self, ScoreBook, ScoreError, Scores};
-use crate::store::Activities;
+use crate::store::{Activities, Manifest, Store, StoreError};
 use crate::view;
 
 /// A stage of the job failed.
@@ -32,6 +32,12 @@ pub enum JobError {
     /// The activity folder could not be read (bad files are reported, not errors).
     #[error(transparent)]
     Ingest(#[from] IngestError),
+    /// The store could not be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The stored table broke its contract.
+    #[error(transparent)]
+    Contract(#[from] crate::store::ContractError),
     /// Scoring failed.
     #[error(transparent)]
     Score(#[from] ScoreError),
@@ -70,8 +76,10 @@ pub struct Timings {
 pub struct Snapshot {
     /// Accepted activities.
     pub activities: Activities,
-    /// What ingest read, accepted and rejected.
+    /// What this run's ingest read, accepted and rejected.
     pub report: IngestReport,
+    /// The store's manifest: every source ingested so far.
+    pub manifest: Manifest,
     /// Score frames.
     pub scores: Scores,
     /// Read model of the scores.
@@ -89,6 +97,15 @@ fn ms(d: Duration) -> f64 {
 }
 
 impl ReferenceData {
+    /// What ingest validates against, with today's date.
+    pub fn validation(&self) -> Reference<'_> {
+        Reference {
+            regions: &self.regions,
+            framework: &self.framework,
+            today: Local::now().date_naive(),
+        }
+    }
+
     /// Load the region reference data and the framework named in the config.
     pub fn load(config: &Config) -> Result<ReferenceData, JobError> {
         let t = Instant::now();
@@ -107,25 +124,35 @@ impl ReferenceData {
     }
 }
 
-/// Run the job: ingest every activity file, score, and (when `render` is set) write the
-/// standard charts into the chart folder.
+/// Run the job: ingest the activity folder's new or changed files into the store, score
+/// everything the store holds, and (when `render` is set) write the standard charts.
 pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<Snapshot, JobError> {
     let t = Instant::now();
-    let files = ingest::activity_files(&config.activities_dir())?;
-    let ingested = ingest::ingest_files(
-        &files,
-        Reference {
-            regions: &reference.regions,
-            framework: &reference.framework,
-            today: Local::now().date_naive(),
-        },
+    let store = Store::open(&config.store)?;
+    let inputs = ingest::activity_files(&config.activities_dir())?
+        .iter()
+        .map(|p| Input::from_path(p, None))
+        .collect::<Result<Vec<_>, _>>()?;
+    let report = ingest::ingest(
+        &inputs,
+        reference.validation(),
+        &store,
+        ingest::Options::default(),
     )?;
+    let contents = store.load()?;
+    let activities = contents.activities()?;
     let ingest_ms = ms(t.elapsed());
-    log_ingest(&config.activities_dir(), &ingested.report, ingest_ms);
+    log_ingest(&config.activities_dir(), &report, ingest_ms);
+    info!(
+        store = %config.store.display(),
+        activities = activities.len(),
+        sources = contents.manifest.sources.len(),
+        "store loaded"
+    );
 
     let t = Instant::now();
     let scores = score::compute(
-        &ingested.activities,
+        &activities,
         &reference.framework,
         &reference.regions,
         config.period,
@@ -169,8 +196,9 @@ pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<S
         );
     }
     Ok(Snapshot {
-        activities: ingested.activities,
-        report: ingested.report,
+        activities,
+        report,
+        manifest: contents.manifest,
         scores,
         book,
         timings: Timings {
@@ -187,12 +215,19 @@ fn log_ingest(dir: &Path, report: &IngestReport, ms: f64) {
     for f in &report.files {
         match &f.error {
             Some(e) => warn!(file = %f.source, "file refused: {e}"),
+            None if f.skipped_unchanged => {
+                info!(file = %f.source, "unchanged since the last ingest, not re-read")
+            }
             None => info!(
                 file = %f.source,
+                format = %f.format,
                 rows = f.rows,
                 accepted = f.accepted,
                 rejected = f.rejected,
-                duplicates = f.duplicates,
+                added = f.added,
+                replaced = f.replaced,
+                unchanged = f.unchanged,
+                quarantine = f.quarantine.as_deref().unwrap_or("-"),
                 "read"
             ),
         }
@@ -220,7 +255,8 @@ fn log_ingest(dir: &Path, report: &IngestReport, ms: f64) {
         rows = report.rows(),
         accepted = report.accepted(),
         rejected = report.rejected(),
-        duplicates = report.duplicates(),
+        added = report.added(),
+        replaced = report.replaced(),
         ms = format_args!("{ms:.1}"),
         "ingested activity files"
     );

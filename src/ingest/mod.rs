@@ -1,15 +1,21 @@
-//! Ingest: activity files in, a validated [`Activities`] table and a report out.
+//! Ingest: activity files in, validated records in the store and a report out.
 //!
-//! Reads the canonical activity CSV (DOMAIN.md; English or Indonesian headers, comma-separated,
-//! UTF-8) into polars with every column as text, then checks each row: required fields present,
-//! date valid and not in the future, region code known, programme known and consistent with the
-//! dimension, quantity/participants/budget non-negative numbers. Rows that fail are kept in the
-//! report with file, row (as a spreadsheet shows it), column, value and reason in Indonesian and
-//! English; they are never dropped silently. A repeated `activity_id` counts once (the first one
-//! read wins). A file that cannot be read at all is reported whole and the other files still go in.
-//!
-//! Not here yet: delimiter/encoding detection, Excel, remote sources, the persistent store.
+//! Reads CSV (comma, semicolon or tab; UTF-8 or Windows-1252), Excel (.xlsx, .xls, .ods) and
+//! JSON (array or one object per line) into one all-text shape ([`read`]), parses cells under
+//! the file's conventions (decimal comma or point, Indonesian dates, BPS codes) and checks every
+//! row ([`validate`]): date valid and not in the future, region known, programme known and
+//! consistent with the dimension, quantities, participants and budget non-negative numbers.
+//! A rejected row is reported with source, row (as a spreadsheet numbers it), column, value and
+//! reason in Indonesian and English, and written to a quarantine file; nothing is dropped
+//! silently. A file that cannot be read at all is reported whole; the others still go in.
+//! Accepted records are committed to the [`Store`] in one atomic step. Remote sources are
+//! fetched by [`remote`] and then go the same way.
 
+mod format;
+mod parse;
+mod read;
+pub mod remote;
+mod report;
 mod schema;
 mod validate;
 
@@ -18,12 +24,15 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use polars::prelude::*;
-use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use crate::framework::Framework;
 use crate::region::Regions;
-use crate::store::{Activities, ContractError, cols};
+use crate::store::{Activities, ContractError, SourceRecord, Store, StoreError, cols};
 
+pub use format::{InputFormat, UnknownFormat};
+pub use parse::NumberStyle;
+pub use report::{FileReport, IngestReport, Rejection};
 pub use schema::{REQUIRED_COLUMNS, canonical_column};
 
 /// Why a whole file could not be ingested.
@@ -43,16 +52,9 @@ pub enum IngestError {
         /// The file.
         path: PathBuf,
     },
-    /// The CSV is malformed.
-    #[error("{path} is not a readable CSV file: {source}")]
-    Csv {
-        /// The file.
-        path: PathBuf,
-        /// The parser's message.
-        source: PolarsError,
-    },
     /// Required columns are absent from the header.
-    #[error("{path} lacks required column(s) {}; header found: {}", missing.join(", "), found.join(", "))]
+    #[error("{path} lacks required column(s) {}; header found: {}{}", missing.join(", "), found.join(", "),
+        if closest.is_empty() { String::new() } else { format!("; closest: {}", closest.join(", ")) })]
     MissingColumns {
         /// The file.
         path: PathBuf,
@@ -60,6 +62,16 @@ pub enum IngestError {
         missing: Vec<String>,
         /// The header as written in the file.
         found: Vec<String>,
+        /// For missing columns, the header cell that looks most like them (`date ~ "tanggl"`).
+        closest: Vec<String>,
+    },
+    /// The file is not something ingest can read (binary, PDF, broken workbook, bad JSON …).
+    #[error("{path} {message}")]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// What it is instead / what is wrong, phrased to follow the file name.
+        message: String,
     },
     /// Two header cells mean the same column.
     #[error("{path} has column {column:?} twice (headers {first:?} and {second:?})")]
@@ -73,6 +85,9 @@ pub enum IngestError {
         /// Second header cell.
         second: String,
     },
+    /// The store could not be read or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
     /// polars failed during validation (a bug, not bad data).
     #[error("validating {path} failed: {source}")]
     Polars {
@@ -86,69 +101,52 @@ pub enum IngestError {
     Contract(#[from] ContractError),
 }
 
-/// One row that was not accepted, and why.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Rejection {
-    /// File name the row came from.
-    pub source: String,
-    /// Row number as a spreadsheet shows it (the header is row 1).
-    pub row: i64,
-    /// Canonical name of the offending column.
-    pub column: String,
-    /// The offending value as written, if any.
-    pub value: Option<String>,
-    /// Reason in Bahasa Indonesia.
-    pub reason_id: String,
-    /// Reason in English.
-    pub reason_en: String,
+/// One file (or fetched resource) to ingest.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// Source name: the file name, or the remote source's configured name. Records are keyed
+    /// on (source, activity_id).
+    pub name: String,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+    /// The format; detected from the name or content when `None`.
+    pub format: Option<InputFormat>,
+    /// Excel sheet to read (the first when `None`).
+    pub sheet: Option<String>,
+    /// HTTP validators of a remote pull, kept in the manifest for the next conditional pull.
+    pub validators: Option<remote::Validators>,
 }
 
-/// What happened to one file.
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct FileReport {
-    /// File name.
-    pub source: String,
-    /// Data rows read (header excluded).
-    pub rows: usize,
-    /// Rows accepted into the table.
-    pub accepted: usize,
-    /// Rows rejected (see [`IngestReport::rejections`]).
-    pub rejected: usize,
-    /// Valid rows whose `activity_id` had already been read.
-    pub duplicates: usize,
-    /// Why the whole file was refused, if it was.
-    pub error: Option<String>,
-}
+impl Input {
+    /// Read a file; its name (without folders) becomes the source name.
+    pub fn from_path(path: &Path, sheet: Option<&str>) -> Result<Input, IngestError> {
+        let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(Input::named(path, bytes, sheet))
+    }
 
-/// The outcome of an ingest run, for logs, the CLI and the API.
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct IngestReport {
-    /// One entry per file, in the order read.
-    pub files: Vec<FileReport>,
-    /// Every rejected row.
-    pub rejections: Vec<Rejection>,
-}
+    /// Bytes already read from `path`.
+    pub fn named(path: &Path, bytes: Vec<u8>, sheet: Option<&str>) -> Input {
+        Input {
+            name: path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+            bytes,
+            format: None,
+            sheet: sheet.map(str::to_string),
+            validators: None,
+        }
+    }
 
-impl IngestReport {
-    /// Total rows read across files.
-    pub fn rows(&self) -> usize {
-        self.files.iter().map(|f| f.rows).sum()
-    }
-    /// Total rows accepted.
-    pub fn accepted(&self) -> usize {
-        self.files.iter().map(|f| f.accepted).sum()
-    }
-    /// Total rows rejected.
-    pub fn rejected(&self) -> usize {
-        self.files.iter().map(|f| f.rejected).sum()
-    }
-    /// Total duplicate rows skipped.
-    pub fn duplicates(&self) -> usize {
-        self.files.iter().map(|f| f.duplicates).sum()
-    }
-    /// Files refused whole.
-    pub fn failed_files(&self) -> impl Iterator<Item = &FileReport> {
-        self.files.iter().filter(|f| f.error.is_some())
+    /// SHA-256 of the bytes, hex: the identity of what was read, recorded in the manifest.
+    pub fn checksum(&self) -> String {
+        Sha256::digest(&self.bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 }
 
@@ -163,16 +161,16 @@ pub struct Reference<'a> {
     pub today: NaiveDate,
 }
 
-/// The accepted table and the report.
-#[derive(Debug, Clone)]
-pub struct Ingested {
-    /// Accepted, de-duplicated activities.
-    pub activities: Activities,
-    /// What was read, accepted and rejected.
-    pub report: IngestReport,
+/// Options of an ingest run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Validate and report, but change nothing in the store and write no quarantine file.
+    pub dry_run: bool,
+    /// Re-read a source even if the same bytes were ingested before.
+    pub force: bool,
 }
 
-/// The activity files in `dir`: every `*.csv`, sorted by name so runs are reproducible.
+/// The activity files in `dir` (CSV, Excel, JSON), sorted by name so runs are reproducible.
 pub fn activity_files(dir: &Path) -> Result<Vec<PathBuf>, IngestError> {
     let entries = std::fs::read_dir(dir).map_err(|source| IngestError::Io {
         path: dir.to_path_buf(),
@@ -180,114 +178,214 @@ pub fn activity_files(dir: &Path) -> Result<Vec<PathBuf>, IngestError> {
     })?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")))
+        .filter(|p| {
+            p.is_file()
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| !n.starts_with('.') && InputFormat::from_name(n).is_some())
+        })
         .collect();
     files.sort();
     Ok(files)
 }
 
-/// Ingest `files` in order. A file that cannot be read is reported and skipped; the others go in.
-pub fn ingest_files(files: &[PathBuf], reference: Reference<'_>) -> Result<Ingested, IngestError> {
+/// Validate `inputs` and commit what passes to `store` in one atomic step.
+///
+/// A source whose bytes were already ingested under the same name is skipped (unless
+/// `options.force`). A file that cannot be read is reported and the others still go in;
+/// rejected rows go to a quarantine file. With `options.dry_run` nothing is written.
+pub fn ingest(
+    inputs: &[Input],
+    reference: Reference<'_>,
+    store: &Store,
+    options: Options,
+) -> Result<IngestReport, IngestError> {
     let lookups = validate::Lookups::new(reference).map_err(|source| IngestError::Polars {
         path: PathBuf::new(),
         source,
     })?;
-    let mut report = IngestReport::default();
+    let manifest = store.load()?.manifest;
+    let now = chrono::Utc::now();
+    let mut report = IngestReport {
+        dry_run: options.dry_run,
+        ..IngestReport::default()
+    };
     let mut frames = Vec::new();
-    let mut seen_ids: HashSet<String> = HashSet::new();
-    for path in files {
-        let source = path.file_name().map_or_else(
-            || path.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
-        let mut file_report = FileReport {
-            source: source.clone(),
+    let mut records = Vec::new();
+    for input in inputs {
+        let format = input
+            .format
+            .unwrap_or_else(|| InputFormat::detect(&input.name, &input.bytes));
+        let checksum = input.checksum();
+        let mut file = FileReport {
+            source: input.name.clone(),
+            format: format.to_string(),
+            checksum: checksum.clone(),
             ..FileReport::default()
         };
-        let outcome = read_csv(path).and_then(|raw| {
-            file_report.rows = raw.height();
-            validate::validate(raw, &source, &lookups).map_err(|source| IngestError::Polars {
-                path: path.clone(),
-                source,
-            })
-        });
+        if !options.force
+            && manifest
+                .latest(&input.name)
+                .is_some_and(|r| r.checksum == checksum)
+        {
+            file.skipped_unchanged = true;
+            report.files.push(file);
+            continue;
+        }
+        let outcome = read::read(&input.name, &input.bytes, format, input.sheet.as_deref())
+            .and_then(|table| {
+                file.rows = table.frame.height();
+                file.notes = table.notes.clone();
+                validate::validate(table, &input.name, &lookups).map_err(|source| {
+                    IngestError::Polars {
+                        path: input.name.clone().into(),
+                        source,
+                    }
+                })
+            });
         match outcome {
             Ok(checked) => {
-                let (accepted, duplicates) = drop_seen_ids(checked.accepted, &mut seen_ids)
-                    .map_err(|source| IngestError::Polars {
-                        path: path.clone(),
+                let (accepted, duplicates) =
+                    drop_repeated_ids(checked.accepted).map_err(|source| IngestError::Polars {
+                        path: input.name.clone().into(),
                         source,
                     })?;
-                file_report.accepted = accepted.height();
-                file_report.duplicates = duplicates;
-                file_report.rejected = checked.rejections.len();
+                file.accepted = accepted.height();
+                file.duplicates = duplicates;
+                file.rejected = checked.rejections.len();
+                file.number_style = Some(checked.style);
+                if !options.dry_run && !checked.rejections.is_empty() {
+                    file.quarantine = Some(report::write_quarantine(
+                        store,
+                        &input.name,
+                        &now,
+                        &checked.rejections,
+                    )?);
+                }
                 report.rejections.extend(checked.rejections);
+                records.push(SourceRecord {
+                    name: input.name.clone(),
+                    checksum,
+                    format: format.to_string(),
+                    rows: file.rows,
+                    accepted: file.accepted,
+                    rejected: file.rejected,
+                    added: 0,
+                    replaced: 0,
+                    unchanged: 0,
+                    ingested_at: now.to_rfc3339(),
+                    quarantine: file.quarantine.clone(),
+                    validators: input
+                        .validators
+                        .as_ref()
+                        .and_then(|v| serde_json::to_value(v).ok()),
+                });
                 frames.push(accepted);
             }
             // Bugs surface; bad files are reported and the run goes on.
-            Err(e @ (IngestError::Polars { .. } | IngestError::Contract(_))) => return Err(e),
-            Err(e) => file_report.error = Some(e.to_string()),
-        }
-        report.files.push(file_report);
-    }
-    let activities = match frames.len() {
-        0 => Activities::empty(),
-        _ => {
-            let mut frames = frames.into_iter();
-            let mut all = frames.next().expect("one frame at least");
-            for f in frames {
-                all.vstack_mut(&f).map_err(|source| IngestError::Polars {
-                    path: PathBuf::new(),
-                    source,
-                })?;
+            Err(e @ (IngestError::Polars { .. } | IngestError::Contract(_) | IngestError::Store(_))) => {
+                return Err(e);
             }
-            all.rechunk_mut();
-            Activities::new(all)?
+            Err(e) => file.error = Some(e.to_string()),
         }
-    };
-    Ok(Ingested { activities, report })
+        report.files.push(file);
+    }
+    if options.dry_run || records.is_empty() {
+        return Ok(report);
+    }
+    let batch = stack(frames)?;
+    let (contents, counts) = store.commit(&batch, records)?;
+    for f in &mut report.files {
+        if let Some(c) = counts.get(&f.source) {
+            (f.added, f.replaced, f.unchanged) = (c.added, c.replaced, c.unchanged);
+        }
+    }
+    report.store_records = Some(contents.len());
+    Ok(report)
 }
 
-/// Keep the first occurrence of each `activity_id` across the whole run; count the rest.
-fn drop_seen_ids(df: DataFrame, seen: &mut HashSet<String>) -> PolarsResult<(DataFrame, usize)> {
+/// Pull a remote source and ingest what it returns. A source that answers "not modified" is
+/// reported as unchanged; one that cannot be fetched is reported with the reason (the store is
+/// untouched), so one failing portal does not stop the others.
+pub async fn pull(
+    client: &reqwest::Client,
+    source: &remote::SourceConfig,
+    reference: Reference<'_>,
+    store: &Store,
+    options: Options,
+) -> Result<IngestReport, IngestError> {
+    let previous: Option<remote::Validators> = store
+        .load()?
+        .manifest
+        .latest(&source.name)
+        .and_then(|r| r.validators.clone())
+        .and_then(|v| serde_json::from_value(v).ok());
+    let conditional = if options.force { None } else { previous.as_ref() };
+    let mut report = IngestReport {
+        dry_run: options.dry_run,
+        ..IngestReport::default()
+    };
+    match remote::fetch(client, source, conditional).await {
+        Ok(remote::FetchOutcome::Unchanged) => {
+            report.files.push(FileReport {
+                source: source.name.clone(),
+                skipped_unchanged: true,
+                ..FileReport::default()
+            });
+            Ok(report)
+        }
+        Ok(remote::FetchOutcome::Fetched(fetched)) => {
+            let input = Input {
+                name: fetched.name,
+                bytes: fetched.bytes,
+                format: Some(fetched.format),
+                sheet: None,
+                validators: Some(fetched.validators),
+            };
+            // Validation and the commit are CPU and disk work: keep them off the async runtime.
+            tokio::task::block_in_place(|| ingest(&[input], reference, store, options))
+        }
+        Err(e) => {
+            report.files.push(FileReport {
+                source: source.name.clone(),
+                error: Some(e.to_string()),
+                ..FileReport::default()
+            });
+            Ok(report)
+        }
+    }
+}
+
+fn stack(frames: Vec<DataFrame>) -> Result<Activities, IngestError> {
+    let mut frames = frames.into_iter();
+    let Some(mut all) = frames.next() else {
+        return Ok(Activities::empty());
+    };
+    for f in frames {
+        all.vstack_mut(&f).map_err(|source| IngestError::Polars {
+            path: PathBuf::new(),
+            source,
+        })?;
+    }
+    all.rechunk_mut();
+    Ok(Activities::new(all)?)
+}
+
+/// Within one file, keep the first record of each `activity_id`; count the repeats.
+fn drop_repeated_ids(df: DataFrame) -> PolarsResult<(DataFrame, usize)> {
+    let mut seen: HashSet<&str> = HashSet::new();
     let ids = df.column(cols::ACTIVITY_ID)?.str()?;
     let mask: BooleanChunked = ids
         .iter()
-        .map(|id| Some(id.is_some_and(|id| seen.insert(id.to_string()))))
+        .map(|id| Some(id.is_some_and(|id| seen.insert(id))))
         .collect();
     let duplicates = mask.len() - mask.sum().unwrap_or(0) as usize;
     let kept = if duplicates == 0 {
-        df
+        df.clone()
     } else {
         df.filter(&mask)?
     };
     Ok((kept, duplicates))
-}
-
-/// Read a CSV with every column as text and headers mapped to canonical names.
-fn read_csv(path: &Path) -> Result<DataFrame, IngestError> {
-    let meta = std::fs::metadata(path).map_err(|source| IngestError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    if meta.len() == 0 {
-        return Err(IngestError::Empty {
-            path: path.to_path_buf(),
-        });
-    }
-    let mut df = CsvReadOptions::default()
-        .with_has_header(true)
-        // Every column as text: types are decided by validation, row by row, so one bad cell
-        // rejects one row instead of failing the file.
-        .with_infer_schema_length(Some(0))
-        .try_into_reader_with_file_path(Some(path.to_path_buf()))
-        .and_then(|r| r.finish())
-        .map_err(|source| IngestError::Csv {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    schema::canonicalise_header(&mut df, path)?;
-    Ok(df)
 }
 
 #[cfg(test)]

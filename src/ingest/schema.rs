@@ -4,16 +4,13 @@
 //! Indonesian (`kode_wilayah`). Required columns must be present; optional ones that are absent
 //! are added as empty so validation sees one shape.
 
-use std::path::Path;
-
 use polars::prelude::*;
 
 use super::IngestError;
 use crate::store::cols;
 
-/// Columns a file must have.
-pub const REQUIRED_COLUMNS: [&str; 5] = [
-    cols::ACTIVITY_ID,
+/// Columns a file must have. (`activity_id` may be absent: rows then get a content hash.)
+pub const REQUIRED_COLUMNS: [&str; 4] = [
     cols::DATE,
     cols::REGION_CODE,
     cols::PROGRAMME,
@@ -21,7 +18,8 @@ pub const REQUIRED_COLUMNS: [&str; 5] = [
 ];
 
 /// Columns a file may leave out.
-pub const OPTIONAL_COLUMNS: [&str; 5] = [
+pub const OPTIONAL_COLUMNS: [&str; 6] = [
+    cols::ACTIVITY_ID,
     cols::DIMENSION,
     cols::TARGET_GROUP,
     cols::PARTICIPANTS,
@@ -75,9 +73,30 @@ pub fn canonical_column(header: &str) -> Option<&'static str> {
         .map(|(canonical, _)| *canonical)
 }
 
+/// Refuse a header in which two cells name the same column (`tanggal` and `date`, or
+/// `jumlah` twice).
+pub(super) fn check_duplicates(header: &[String], name: &str) -> Result<(), IngestError> {
+    let mut seen: Vec<(&'static str, &str)> = Vec::new();
+    for h in header {
+        if let Some(canonical) = canonical_column(h) {
+            if let Some((_, first)) = seen.iter().find(|(c, _)| *c == canonical) {
+                return Err(IngestError::DuplicateColumn {
+                    path: name.into(),
+                    column: canonical.to_string(),
+                    first: first.to_string(),
+                    second: h.clone(),
+                });
+            }
+            seen.push((canonical, h));
+        }
+    }
+    Ok(())
+}
+
 /// Rename header cells to canonical names, refuse files missing required columns, and add
 /// absent optional columns as nulls. Unknown columns are dropped.
-pub(super) fn canonicalise_header(df: &mut DataFrame, path: &Path) -> Result<(), IngestError> {
+pub(super) fn canonicalise_header(df: &mut DataFrame, name: &str) -> Result<(), IngestError> {
+    let path = std::path::Path::new(name);
     let found: Vec<String> = df
         .get_column_names()
         .iter()
@@ -103,10 +122,15 @@ pub(super) fn canonicalise_header(df: &mut DataFrame, path: &Path) -> Result<(),
         .map(|c| c.to_string())
         .collect();
     if !missing.is_empty() {
+        let closest = missing
+            .iter()
+            .filter_map(|m| closest_header(m, &found).map(|h| format!("{m} ~ {h:?}")))
+            .collect();
         return Err(IngestError::MissingColumns {
             path: path.to_path_buf(),
             missing,
             found,
+            closest,
         });
     }
     let height = df.height();
@@ -128,6 +152,26 @@ pub(super) fn canonicalise_header(df: &mut DataFrame, path: &Path) -> Result<(),
         source,
     })?;
     Ok(())
+}
+
+/// The header cell most like a missing column (or one of its Indonesian names), if any is close.
+fn closest_header<'a>(missing: &str, found: &'a [String]) -> Option<&'a str> {
+    let names = ALIASES
+        .iter()
+        .find(|(c, _)| *c == missing)
+        .map_or(&[][..], |(_, n)| *n);
+    found
+        .iter()
+        .filter_map(|h| {
+            let key = h.trim().to_lowercase();
+            let score = names
+                .iter()
+                .map(|n| strsim::normalized_levenshtein(&key, n))
+                .fold(0.0, f64::max);
+            (score >= 0.5).then_some((score, h.as_str()))
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, h)| h)
 }
 
 #[cfg(test)]

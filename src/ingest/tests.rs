@@ -5,20 +5,30 @@ use chrono::NaiveDate;
 use super::*;
 use crate::framework::Framework;
 use crate::region::Regions;
+use crate::store::Contents;
 
 struct Fixture {
     regions: Regions,
     framework: Framework,
     dir: tempfile::TempDir,
+    store: Store,
+}
+
+struct Ingested {
+    activities: Activities,
+    report: IngestReport,
 }
 
 impl Fixture {
     fn new() -> Fixture {
         let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("store")).unwrap();
         Fixture {
             regions: Regions::load(&data.join("regions")).unwrap(),
             framework: Framework::load(&data.join("frameworks/seven_dimensions.toml")).unwrap(),
-            dir: tempfile::tempdir().unwrap(),
+            dir,
+            store,
         }
     }
 
@@ -28,16 +38,30 @@ impl Fixture {
         path
     }
 
+    fn reference(&self) -> Reference<'_> {
+        Reference {
+            regions: &self.regions,
+            framework: &self.framework,
+            today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        }
+    }
+
+    fn ingest_with(&self, files: &[PathBuf], options: Options) -> Ingested {
+        let inputs: Vec<Input> = files
+            .iter()
+            .map(|p| Input::from_path(p, None).unwrap())
+            .collect();
+        let report = ingest(&inputs, self.reference(), &self.store, options).unwrap();
+        let activities = self.contents().activities().unwrap();
+        Ingested { activities, report }
+    }
+
     fn ingest(&self, files: &[PathBuf]) -> Ingested {
-        ingest_files(
-            files,
-            Reference {
-                regions: &self.regions,
-                framework: &self.framework,
-                today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-            },
-        )
-        .unwrap()
+        self.ingest_with(files, Options::default())
+    }
+
+    fn contents(&self) -> Contents {
+        self.store.load().unwrap()
     }
 }
 
@@ -65,7 +89,7 @@ A10,2027-01-01,35.09.20,internet_sehat,,SMA,3,,,x
     let f = &out.report.files[0];
     assert_eq!(
         (f.rows, f.accepted, f.rejected, f.duplicates),
-        (11, 2, 9, 0)
+        (11, 3, 8, 0)
     );
     let df = out.activities.frame();
     assert_eq!(
@@ -98,7 +122,6 @@ A10,2027-01-01,35.09.20,internet_sehat,,SMA,3,,,x
             (9, "participants"),
             (10, "budget_idr"),
             (11, "date"),
-            (12, "activity_id"),
         ]
     );
     let bad_date = &out.report.rejections[0];
@@ -107,6 +130,12 @@ A10,2027-01-01,35.09.20,internet_sehat,,SMA,3,,,x
     assert!(bad_date.reason_id.contains("tanggal"));
     assert!(bad_date.reason_en.contains("date"));
     assert!(out.report.rejections[7].reason_en.contains("future"));
+    // A row without an id gets a content hash, so sending it again changes nothing.
+    let ids = df.column("activity_id").unwrap().str().unwrap();
+    assert!(ids.get(2).unwrap().starts_with("h:"));
+    let quarantine = fx.contents().manifest.sources[0].quarantine.clone().unwrap();
+    let text = std::fs::read_to_string(fx.store.dir().join(quarantine)).unwrap();
+    assert!(text.contains("31/02/2020") && text.contains("tanggal"), "{text}");
 }
 
 #[test]
@@ -134,10 +163,7 @@ fn a_file_missing_required_columns_is_refused_whole_and_others_still_go_in() {
     );
     let out = fx.ingest(&[bad, good]);
     let err = out.report.files[0].error.as_deref().unwrap();
-    assert!(
-        err.contains("activity_id") && err.contains("programme") && err.contains("bad.csv"),
-        "{err}"
-    );
+    assert!(err.contains("programme") && err.contains("bad.csv"), "{err}");
     assert_eq!(out.report.files[1].accepted, 1);
     assert_eq!(out.activities.len(), 1);
 }
@@ -157,15 +183,92 @@ fn an_empty_file_is_reported_not_fatal() {
 }
 
 #[test]
-fn a_repeated_activity_id_counts_once_across_files() {
+fn a_repeated_activity_id_in_one_file_counts_once() {
     let fx = Fixture::new();
     let row = "D1,2024-01-01,35.09.01,wifi_publik,,,2,,,\n";
-    let a = fx.file("a.csv", &format!("{HEADER}{row}"));
-    let b = fx.file(
-        "b.csv",
-        &format!("{HEADER}{row}D2,2024-01-02,35.09.01,wifi_publik,,,1,,,\n"),
+    let a = fx.file(
+        "a.csv",
+        &format!("{HEADER}{row}{row}D2,2024-01-02,35.09.01,wifi_publik,,,1,,,\n"),
     );
-    let out = fx.ingest(&[a, b]);
+    let out = fx.ingest(&[a]);
     assert_eq!(out.activities.len(), 2);
-    assert_eq!(out.report.files[1].duplicates, 1);
+    assert_eq!(out.report.files[0].duplicates, 1);
+}
+
+#[test]
+fn the_same_file_ingested_twice_is_skipped_and_adds_nothing() {
+    let fx = Fixture::new();
+    let a = fx.file(
+        "a.csv",
+        &format!("{HEADER}D1,2024-01-01,35.09.01,wifi_publik,,,2,,,\n"),
+    );
+    fx.ingest(std::slice::from_ref(&a));
+    let again = fx.ingest(std::slice::from_ref(&a));
+    assert!(again.report.files[0].skipped_unchanged);
+    let forced = fx.ingest_with(&[a], Options { force: true, ..Options::default() });
+    let f = &forced.report.files[0];
+    assert_eq!((f.added, f.unchanged), (0, 1));
+    assert_eq!(forced.activities.len(), 1);
+}
+
+#[test]
+fn a_corrected_row_replaces_the_earlier_one() {
+    let fx = Fixture::new();
+    let a = fx.file(
+        "a.csv",
+        &format!("{HEADER}D1,2024-01-01,35.09.01,wifi_publik,,,2,,,\n"),
+    );
+    fx.ingest(std::slice::from_ref(&a));
+    std::fs::write(&a, format!("{HEADER}D1,2024-01-01,35.09.01,wifi_publik,,,5,,,\n")).unwrap();
+    let out = fx.ingest(&[a]);
+    assert_eq!(out.report.files[0].replaced, 1);
+    assert_eq!(out.activities.len(), 1);
+    let q = out.activities.frame().column("quantity").unwrap().f64().unwrap().get(0);
+    assert_eq!(q, Some(5.0));
+}
+
+#[test]
+fn a_dry_run_reports_but_stores_nothing() {
+    let fx = Fixture::new();
+    let a = fx.file(
+        "a.csv",
+        &format!(
+            "{HEADER}D1,2024-01-01,35.09.01,wifi_publik,,,2,,,\nD2,2024-01-01,35.09.99,wifi_publik,,,2,,,\n"
+        ),
+    );
+    let out = fx.ingest_with(&[a], Options { dry_run: true, ..Options::default() });
+    let f = &out.report.files[0];
+    assert_eq!((f.accepted, f.rejected), (1, 1));
+    assert!(out.activities.is_empty());
+    assert!(f.quarantine.is_none());
+}
+
+#[test]
+fn semicolons_decimal_commas_indonesian_dates_and_bps_codes_are_understood() {
+    let fx = Fixture::new();
+    let text = "id_kegiatan;tanggal;kode_wilayah;program;jumlah;peserta;anggaran\n\
+S1;10 Juli 2018;3509010;umkm_go_online;1.234,5;12;Rp 1.500.000\n\
+S2;10/07/2018;35.09.02;umkm_go_online;2,5;;2.000.000,50\n";
+    let out = fx.ingest(&[fx.file("kegiatan.csv", text)]);
+    assert_eq!(
+        out.report.accepted(),
+        2,
+        "{}",
+        out.report.to_text(crate::i18n::Lang::En)
+    );
+    let df = out.activities.frame();
+    let q: Vec<f64> = df.column("quantity").unwrap().f64().unwrap().into_no_null_iter().collect();
+    assert_eq!(q, [1234.5, 2.5]);
+    let b = df.column("budget_idr").unwrap().f64().unwrap();
+    assert_eq!((b.get(0), b.get(1)), (Some(1_500_000.0), Some(2_000_000.5)));
+    let regions: Vec<&str> = df
+        .column("region_code")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .flatten()
+        .collect();
+    assert_eq!(regions, ["35.09.02", "35.09.02"]);
+    assert_eq!(out.report.files[0].number_style, Some(NumberStyle::DecimalComma));
 }

@@ -1,30 +1,45 @@
-//! Row validation as one polars query: every rule is an expression, and the first rule a row
-//! breaks becomes its rejection (column, value, reason in both languages).
+//! Row validation. Cells are first parsed in Rust under the file's conventions (number style,
+//! date forms, BPS codes: few distinct dates and codes, so those are parsed once per distinct
+//! value); then every rule is a polars expression and the first rule a row breaks becomes its
+//! rejection (column, value, reason in both languages).
 
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
 use polars::prelude::*;
+use sha2::{Digest, Sha256};
 
+use super::parse::{NumberStyle, normalise_region, parse_date};
+use super::read::RawTable;
 use super::{Reference, Rejection};
+use crate::region::Regions;
 use crate::store::cols;
 
 /// Reference tables as frames, built once per ingest run.
-pub(super) struct Lookups {
-    regions: DataFrame,
+pub(super) struct Lookups<'a> {
+    regions: &'a Regions,
+    known_regions: DataFrame,
     programmes: DataFrame,
-    today: chrono::NaiveDate,
+    today: NaiveDate,
 }
 
 const KNOWN: &str = "_region_known";
 const PROG_DIM: &str = "_programme_dimension";
+const REGION: &str = "_region";
 const DATE: &str = "_date";
 const QTY: &str = "_quantity";
 const PART: &str = "_participants";
 const BUDGET: &str = "_budget";
 
-impl Lookups {
-    pub(super) fn new(reference: Reference<'_>) -> PolarsResult<Lookups> {
+fn mixed(column: &str) -> String {
+    format!("_mixed_{column}")
+}
+
+impl<'a> Lookups<'a> {
+    pub(super) fn new(reference: Reference<'a>) -> PolarsResult<Lookups<'a>> {
         let codes: Vec<&str> = reference.regions.codes().map(|c| c.as_str()).collect();
-        let regions = df!(
-            cols::REGION_CODE => codes.as_slice(),
+        let known_regions = df!(
+            REGION => codes.as_slice(),
             KNOWN => vec![true; codes.len()],
         )?;
         let (progs, dims): (Vec<&str>, Vec<&str>) = reference
@@ -35,7 +50,8 @@ impl Lookups {
             .unzip();
         let programmes = df!(cols::PROGRAMME => progs, PROG_DIM => dims)?;
         Ok(Lookups {
-            regions,
+            regions: reference.regions,
+            known_regions,
             programmes,
             today: reference.today,
         })
@@ -77,29 +93,39 @@ fn cleaned(name: &str) -> Expr {
         .alias(name)
 }
 
-fn number(name: &str, alias: &str) -> Expr {
-    col(name).cast(DataType::Float64).alias(alias)
-}
-
-fn rules(today: chrono::NaiveDate) -> Vec<Rule> {
-    let not_number = |raw: &'static str, parsed: &str| {
+fn rules(today: NaiveDate) -> Vec<Rule> {
+    let number_rules = |raw: &'static str, parsed: &'static str| {
+        [
+            rule(
+                col(mixed(raw)),
+                raw,
+                "format angka berbeda dari bagian lain berkas (1.234,5 dan 1,234.5 tercampur)",
+                "number style differs from the rest of the file (1.234,5 and 1,234.5 mixed)",
+            ),
+            rule(
+                col(raw).is_not_null().and(col(parsed).is_null()),
+                raw,
+                "bukan angka",
+                "is not a number",
+            ),
+        ]
+    };
+    let too_long = |c: &'static str| {
         rule(
-            col(raw)
-                .is_not_null()
-                .and(col(parsed).is_null().or(col(parsed).is_finite().not())),
-            raw,
-            "bukan angka",
-            "is not a number",
+            col(c).str().len_bytes().gt(lit(MAX_TEXT_BYTES)),
+            c,
+            "teks terlalu panjang (lebih dari 1.000 karakter)",
+            "text too long (over 1,000 characters)",
         )
     };
-    vec![
-        missing(cols::ACTIVITY_ID),
+    let mut rules: Vec<Rule> = TEXT_COLUMNS.iter().map(|c| too_long(c)).collect();
+    rules.extend([
         missing(cols::DATE),
         rule(
             col(DATE).is_null(),
             cols::DATE,
-            "bukan tanggal yang sah (format TTTT-BB-HH)",
-            "is not a valid date (expected YYYY-MM-DD)",
+            "bukan tanggal yang sah (contoh: 2018-07-10, 10/07/2018, 10 Juli 2018)",
+            "is not a valid date (e.g. 2018-07-10, 10/07/2018, 10 Juli 2018)",
         ),
         rule(
             col(DATE).gt(lit(today)),
@@ -111,8 +137,8 @@ fn rules(today: chrono::NaiveDate) -> Vec<Rule> {
         rule(
             col(KNOWN).is_null(),
             cols::REGION_CODE,
-            "kode wilayah Kemendagri tidak dikenal",
-            "is not a known Kemendagri region code",
+            "kode wilayah Kemendagri/BPS tidak dikenal",
+            "is not a known Kemendagri or BPS region code",
         ),
         missing(cols::PROGRAMME),
         rule(
@@ -130,28 +156,29 @@ fn rules(today: chrono::NaiveDate) -> Vec<Rule> {
             "does not match the programme's dimension",
         ),
         missing(cols::QUANTITY),
-        not_number(cols::QUANTITY, QTY),
-        rule(
-            col(QTY).lt(lit(0.0)),
-            cols::QUANTITY,
-            "negatif",
-            "is negative",
-        ),
-        not_number(cols::PARTICIPANTS, PART),
-        rule(
-            col(PART).lt(lit(0.0)).or(col(PART).neq(col(PART).floor())),
-            cols::PARTICIPANTS,
-            "harus bilangan bulat tidak negatif",
-            "must be a non-negative whole number",
-        ),
-        not_number(cols::BUDGET_IDR, BUDGET),
-        rule(
-            col(BUDGET).lt(lit(0.0)),
-            cols::BUDGET_IDR,
-            "negatif",
-            "is negative",
-        ),
-    ]
+    ]);
+    rules.extend(number_rules(cols::QUANTITY, QTY));
+    rules.push(rule(
+        col(QTY).lt(lit(0.0)),
+        cols::QUANTITY,
+        "negatif",
+        "is negative",
+    ));
+    rules.extend(number_rules(cols::PARTICIPANTS, PART));
+    rules.push(rule(
+        col(PART).lt(lit(0.0)).or(col(PART).neq(col(PART).floor())),
+        cols::PARTICIPANTS,
+        "harus bilangan bulat tidak negatif",
+        "must be a non-negative whole number",
+    ));
+    rules.extend(number_rules(cols::BUDGET_IDR, BUDGET));
+    rules.push(rule(
+        col(BUDGET).lt(lit(0.0)),
+        cols::BUDGET_IDR,
+        "negatif",
+        "is negative",
+    ));
+    rules
 }
 
 /// The first failing rule's `pick`, or null when the row passes every rule.
@@ -168,47 +195,49 @@ fn first_failure(rules: &[Rule], pick: impl Fn(&Rule) -> Expr) -> Expr {
 pub(super) struct Checked {
     pub(super) accepted: DataFrame,
     pub(super) rejections: Vec<Rejection>,
+    pub(super) style: NumberStyle,
 }
 
-/// Validate a raw all-text frame with canonical column names.
-pub(super) fn validate(raw: DataFrame, source: &str, lookups: &Lookups) -> PolarsResult<Checked> {
-    let text_columns = [
-        cols::ACTIVITY_ID,
-        cols::DATE,
-        cols::REGION_CODE,
-        cols::PROGRAMME,
-        cols::DIMENSION,
-        cols::TARGET_GROUP,
-        cols::QUANTITY,
-        cols::PARTICIPANTS,
-        cols::BUDGET_IDR,
-        cols::ORGANISER,
-    ];
-    let rules = rules(lookups.today);
-    let date_options = StrptimeOptions {
-        format: Some("%Y-%m-%d".into()),
-        strict: false,
-        exact: true,
-        cache: true,
-    };
-    let checked = raw
+/// Longest text accepted in a cell; longer is a broken export (an unterminated quote
+/// swallowing the file, say), not an activity record.
+const MAX_TEXT_BYTES: u32 = 1_000;
+
+const TEXT_COLUMNS: [&str; 10] = [
+    cols::ACTIVITY_ID,
+    cols::DATE,
+    cols::REGION_CODE,
+    cols::PROGRAMME,
+    cols::DIMENSION,
+    cols::TARGET_GROUP,
+    cols::QUANTITY,
+    cols::PARTICIPANTS,
+    cols::BUDGET_IDR,
+    cols::ORGANISER,
+];
+
+/// Validate a raw table from one file.
+pub(super) fn validate(
+    table: RawTable,
+    source: &str,
+    lookups: &Lookups<'_>,
+) -> PolarsResult<Checked> {
+    let mut df = table
+        .frame
         .lazy()
-        .with_row_index(cols::SOURCE_ROW, Some(2))
-        .with_columns(text_columns.map(cleaned))
+        .with_columns(TEXT_COLUMNS.map(cleaned))
         .with_columns([
             col(cols::PROGRAMME).str().to_lowercase(),
             col(cols::DIMENSION).str().to_lowercase(),
         ])
-        .with_columns([
-            col(cols::DATE).str().to_date(date_options).alias(DATE),
-            number(cols::QUANTITY, QTY),
-            number(cols::PARTICIPANTS, PART),
-            number(cols::BUDGET_IDR, BUDGET),
-        ])
+        .collect()?;
+    let style = parse_cells(&mut df, table.fallback_style, lookups)?;
+    let rules = rules(lookups.today);
+    let checked = df
+        .lazy()
         .left_join(
-            lookups.regions.clone().lazy(),
-            col(cols::REGION_CODE),
-            col(cols::REGION_CODE),
+            lookups.known_regions.clone().lazy(),
+            col(REGION),
+            col(REGION),
         )
         .left_join(
             lookups.programmes.clone().lazy(),
@@ -231,7 +260,7 @@ pub(super) fn validate(raw: DataFrame, source: &str, lookups: &Lookups) -> Polar
         .select([
             col(cols::ACTIVITY_ID),
             col(DATE).alias(cols::DATE),
-            col(cols::REGION_CODE),
+            col(REGION).alias(cols::REGION_CODE),
             col(cols::PROGRAMME),
             col(PROG_DIM).alias(cols::DIMENSION),
             col(cols::TARGET_GROUP),
@@ -244,7 +273,7 @@ pub(super) fn validate(raw: DataFrame, source: &str, lookups: &Lookups) -> Polar
         ])
         .collect()?;
 
-    let failed = checked.filter(&!passed)?;
+    let failed = checked.filter(&!&passed)?;
     let rows = failed.column(cols::SOURCE_ROW)?.cast(&DataType::Int64)?;
     let rows = rows.i64()?;
     let column = failed.column("_column")?.str()?;
@@ -264,5 +293,107 @@ pub(super) fn validate(raw: DataFrame, source: &str, lookups: &Lookups) -> Polar
     Ok(Checked {
         accepted,
         rejections,
+        style,
     })
+}
+
+/// Add the parsed columns: numbers in the file's style (and whether a cell contradicts it),
+/// dates, normalised region codes, and a content-hash id where the source gave none.
+fn parse_cells(
+    df: &mut DataFrame,
+    fallback: NumberStyle,
+    lookups: &Lookups<'_>,
+) -> PolarsResult<NumberStyle> {
+    let numeric = [
+        (cols::QUANTITY, QTY),
+        (cols::PARTICIPANTS, PART),
+        (cols::BUDGET_IDR, BUDGET),
+    ];
+    let style = {
+        let texts: Vec<&StringChunked> = numeric
+            .iter()
+            .map(|(raw, _)| df.column(raw).and_then(|c| c.str()))
+            .collect::<PolarsResult<_>>()?;
+        NumberStyle::decide(texts.iter().flat_map(|ca| ca.iter().flatten()), fallback)
+    };
+    let mut new_columns = Vec::new();
+    for (raw, parsed) in numeric {
+        let ca = df.column(raw)?.str()?;
+        let values: Float64Chunked = ca
+            .iter()
+            .map(|c| c.and_then(|c| style.parse(c)))
+            .collect();
+        let contradicted: BooleanChunked = ca
+            .iter()
+            .map(|c| Some(c.is_some_and(|c| style.contradicted_by(c))))
+            .collect();
+        new_columns.push(values.with_name(parsed.into()).into_column());
+        new_columns.push(contradicted.with_name(mixed(raw).into()).into_column());
+    }
+
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+    let mut date_cache: HashMap<&str, Option<i32>> = HashMap::new();
+    let dates: Int32Chunked = df
+        .column(cols::DATE)?
+        .str()?
+        .iter()
+        .map(|c| {
+            let c = c?;
+            *date_cache
+                .entry(c)
+                .or_insert_with(|| parse_date(c).map(|d| (d - epoch).num_days() as i32))
+        })
+        .collect();
+    new_columns.push(dates.with_name(DATE.into()).into_date().into_column());
+
+    let mut region_cache: HashMap<&str, Option<String>> = HashMap::new();
+    let regions: StringChunked = df
+        .column(cols::REGION_CODE)?
+        .str()?
+        .iter()
+        .map(|c| {
+            let c = c?;
+            region_cache
+                .entry(c)
+                .or_insert_with(|| normalise_region(c, lookups.regions).map(|r| r.to_string()))
+                .clone()
+        })
+        .collect();
+    new_columns.push(regions.with_name(REGION.into()).into_column());
+
+    let ids = content_ids(df)?;
+    for c in new_columns {
+        df.with_column(c)?;
+    }
+    df.with_column(ids)?;
+    Ok(style)
+}
+
+/// `activity_id` as given, or `h:` + a hash of the row's cells where it is empty, so that a
+/// source without ids is still idempotent: the same row sent twice gets the same id.
+fn content_ids(df: &DataFrame) -> PolarsResult<Column> {
+    let ids = df.column(cols::ACTIVITY_ID)?.str()?;
+    if ids.null_count() == 0 {
+        return Ok(ids.clone().into_column());
+    }
+    let texts: Vec<&StringChunked> = TEXT_COLUMNS[1..]
+        .iter()
+        .map(|c| df.column(c).and_then(|c| c.str()))
+        .collect::<PolarsResult<_>>()?;
+    let out: StringChunked = (0..df.height())
+        .map(|i| {
+            if let Some(id) = ids.get(i) {
+                return Some(id.to_string());
+            }
+            let mut hasher = Sha256::new();
+            for t in &texts {
+                hasher.update(t.get(i).unwrap_or("").as_bytes());
+                hasher.update([0x1f]);
+            }
+            let digest = hasher.finalize();
+            let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+            Some(format!("h:{hex}"))
+        })
+        .collect();
+    Ok(out.with_name(cols::ACTIVITY_ID.into()).into_column())
 }

@@ -42,8 +42,16 @@ fn indicator(id: &str, dimension: &str, weight: f64) -> Indicator {
         id: id.into(),
         dimension: dimension.into(),
         programme: id.into(),
+        programmes: vec![id.into()],
+        target_groups: vec![],
+        organisers: vec![],
         measure: Measure::Quantity,
+        aggregation: Aggregation::Sum,
+        distinct: DistinctOf::Region,
         per: Denominator::Population,
+        per_indicator: None,
+        direction: 1.0,
+        goalposts: None,
         scale: 10_000.0,
         weight,
         name_id: id.into(),
@@ -60,6 +68,7 @@ fn framework() -> Framework {
         name_id: id.into(),
         name_en: id.into(),
         weight: 1.0,
+        parent: None,
     };
     Framework {
         id: "test".into(),
@@ -73,10 +82,16 @@ fn framework() -> Framework {
             indicator("b1", "b", 1.0),
         ],
         programmes: HashMap::new(),
+        methods: crate::framework::default_methods(),
     }
 }
 
 pub(crate) fn activities(rows: &[(&str, &str, &str, f64)]) -> Activities {
+    let rows: Vec<_> = rows.iter().map(|r| (r.0, r.1, r.2, r.3, None)).collect();
+    activities_with_groups(&rows)
+}
+
+fn activities_with_groups(rows: &[(&str, &str, &str, f64, Option<&str>)]) -> Activities {
     let n = rows.len();
     let df = df!(
         act::ACTIVITY_ID => (0..n).map(|i| format!("T{i}")).collect::<Vec<_>>(),
@@ -84,7 +99,7 @@ pub(crate) fn activities(rows: &[(&str, &str, &str, f64)]) -> Activities {
         act::REGION_CODE => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
         act::PROGRAMME => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
         act::DIMENSION => rows.iter().map(|r| &r.2[..1]).collect::<Vec<_>>(),
-        act::TARGET_GROUP => vec![None::<&str>; n],
+        act::TARGET_GROUP => rows.iter().map(|r| r.4).collect::<Vec<_>>(),
         act::QUANTITY => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
         act::PARTICIPANTS => vec![None::<i64>; n],
         act::BUDGET_IDR => vec![None::<f64>; n],
@@ -239,4 +254,170 @@ fn quarters_and_months_make_their_own_periods() {
     let book = ScoreBook::new(&scores, &["a".to_string(), "b".to_string()]).unwrap();
     assert_eq!(book.periods(), ["2024-03", "2024-11"]);
     assert_eq!(book.previous_period("2024-11"), Some("2024-03"));
+}
+
+#[test]
+fn explanation_contributions_add_up_to_the_dimension_and_the_index() {
+    let scores = example();
+    let book = ScoreBook::new(&scores, &["a".to_string(), "b".to_string()]).unwrap();
+    let e = explain::explain(&scores, &book, &framework(), &code("99.01.02"), "2024").unwrap();
+    assert_eq!(e.indicators.len(), 3);
+    // a = (1 × a1 + 3 × a2) / 4 = (50 + 0) / 4 = 12.5 for 99.01.02
+    let a1 = e.indicators.iter().find(|i| i.id == "a1").unwrap();
+    assert_eq!(a1.raw, Some(10.0));
+    assert_eq!(a1.denominator, Some(20_000.0));
+    close(a1.value, 5.0);
+    close(a1.score, 50.0);
+    close(a1.weight, 0.25);
+    close(a1.to_dimension, 12.5);
+    let to_index: f64 = e.indicators.iter().filter_map(|i| i.to_index).sum();
+    close(e.index, to_index);
+    let dims: f64 = e.dimensions.iter().filter_map(|d| d.to_index).sum();
+    close(e.index, dims);
+    assert_eq!(e.framework_version, "1");
+}
+
+#[test]
+fn stored_scores_carry_the_framework_version_and_methods() {
+    let scores = example();
+    let dir = tempfile::tempdir().unwrap();
+    scores.write_parquet(dir.path()).unwrap();
+    for name in ["indicators", "dimensions", "index", "explain"] {
+        let file = std::fs::File::open(dir.path().join(format!("{name}.parquet"))).unwrap();
+        let df = ParquetReader::new(file).finish().unwrap();
+        let version = df.column("framework_version").unwrap().str().unwrap();
+        assert_eq!(version.get(0), Some("1"), "{name}");
+        let methods = df.column("methods").unwrap().str().unwrap().get(0).unwrap();
+        assert!(methods.contains("min_max"), "{name}: {methods}");
+    }
+}
+
+#[test]
+fn indicators_can_count_filter_and_divide_by_area_desa_or_another_indicator() {
+    let mut fw = framework();
+    // a1: distinct desa reached; a2: records for UMKM only, per km²; b1: a1's raw per a2's raw.
+    fw.indicators[0].aggregation = Aggregation::DistinctCount;
+    fw.indicators[0].per = Denominator::None;
+    fw.indicators[1].aggregation = Aggregation::Count;
+    fw.indicators[1].target_groups = vec!["UMKM".into()];
+    fw.indicators[1].per = Denominator::Area;
+    fw.indicators[1].scale = 1.0;
+    fw.indicators[2].per = Denominator::Desa;
+    fw.indicators[2].scale = 1.0;
+    let mut regions = Regions::default();
+    for (c, pop, area) in [
+        ("99", None, None),
+        ("99.01", Some(40_000), None),
+        ("99.01.01", Some(10_000), Some(2.0)),
+        ("99.01.02", Some(20_000), Some(4.0)),
+        ("99.01.03", Some(10_000), Some(8.0)),
+        ("99.01.03.2001", None, None),
+    ] {
+        let mut r = region(c, pop);
+        r.area_km2 = area;
+        regions.insert(r);
+    }
+    let acts = activities_with_groups(&[
+        ("2024-03-01", "99.01.03.2001", "a1", 1.0, Some("desa")),
+        ("2024-03-02", "99.01.03.2001", "a1", 1.0, Some("desa")),
+        ("2024-03-01", "99.01.03", "a1", 1.0, Some("desa")),
+        ("2024-03-01", "99.01.01", "a2", 5.0, Some("UMKM")),
+        ("2024-03-01", "99.01.01", "a2", 5.0, Some("UMKM")),
+        ("2024-03-01", "99.01.01", "a2", 5.0, Some("SMA")),
+        ("2024-03-01", "99.01.03", "b1", 6.0, None),
+    ]);
+    let scores = compute(&acts, &fw, &regions, Granularity::Year).unwrap();
+    let value = |region: &str, ind: &str| -> Option<f64> {
+        let df = scores
+            .explain
+            .clone()
+            .lazy()
+            .filter(
+                col(cols::REGION)
+                    .eq(lit(region))
+                    .and(col(cols::INDICATOR).eq(lit(ind))),
+            )
+            .collect()
+            .unwrap();
+        df.column(cols::VALUE).unwrap().f64().unwrap().get(0)
+    };
+    // two distinct codes (the desa and the kecamatan itself) in 99.01.03
+    assert_eq!(value("99.01.03", "a1"), Some(2.0));
+    assert_eq!(value("99.01.01", "a1"), Some(0.0));
+    // two UMKM records over 2 km²
+    assert_eq!(value("99.01.01", "a2"), Some(1.0));
+    // 6 over 99.01.03's one desa; the others have no desa, so no value
+    assert_eq!(value("99.01.03", "b1"), Some(6.0));
+    assert_eq!(value("99.01.01", "b1"), None);
+}
+
+#[test]
+fn regencies_can_be_the_scored_units_with_provinces_above() {
+    let mut r = regions();
+    for (c, pop) in [
+        ("99.02", Some(10_000)),
+        ("98", None),
+        ("98.01", Some(5_000)),
+    ] {
+        r.insert(region(c, pop));
+    }
+    let acts = activities(&[
+        ("2024-03-01", "99.01", "a1", 4.0),
+        ("2024-03-01", "99.02", "a1", 1.0),
+        ("2024-03-01", "99.01.02", "b1", 4.0),
+        ("2024-03-01", "98.01", "b1", 1.0),
+    ]);
+    let scores = compute_at(&acts, &framework(), &r, Granularity::Year, Level::Regency).unwrap();
+    let book = ScoreBook::new(&scores, &["a".to_string(), "b".to_string()]).unwrap();
+    // a1 per 10,000: 99.01 → 1, 99.02 → 1: tie, no information; b1: 99.01 → 1, 99.02 → 0.
+    let k1 = book.get(&code("99.01"), "2024").unwrap();
+    assert_eq!(k1.dimension("a").unwrap().score, None);
+    close(k1.dimension("b").unwrap().score, 100.0);
+    assert_eq!((k1.rank, k1.peers), (Some(1), 2));
+    // 98.01 is alone in its province: b1 carries no information there.
+    assert_eq!(book.get(&code("98.01"), "2024").unwrap().index, None);
+    assert!(book.get(&code("99"), "2024").is_some());
+    assert_eq!(scores.unplaced_activities, 0);
+}
+
+#[test]
+fn sensitivity_of_a_period_is_reproducible_and_brackets_each_nominal_rank() {
+    let spec = engine::sensitivity::Spec {
+        replications: 100,
+        seed: 1,
+        weight_share: 0.5,
+        normalisations: vec![],
+        aggregations: vec![engine::Aggregate::Arithmetic, engine::Aggregate::Harmonic],
+        target: "test".into(),
+        rank_within: Some(crate::framework::PEER_GROUP.into()),
+    };
+    let acts = activities(&[
+        ("2024-03-01", "99.01.01", "a1", 10.0),
+        ("2024-04-01", "99.01.01", "a2", 4.0),
+        ("2024-05-01", "99.01.01", "b1", 2.0),
+        ("2024-03-01", "99.01.02", "a1", 6.0),
+        ("2024-05-01", "99.01.02", "b1", 8.0),
+        ("2024-04-01", "99.01.03", "a2", 2.0),
+        ("2024-05-01", "99.01.03", "b1", 1.0),
+    ]);
+    let run = || {
+        sensitivity(
+            &acts,
+            &framework(),
+            &regions(),
+            Granularity::Year,
+            Level::District,
+            "2024",
+            &spec,
+        )
+        .unwrap()
+    };
+    let a = run();
+    assert_eq!(a, run());
+    assert_eq!(a.len(), 3);
+    for r in &a {
+        let (lo, hi) = (r.p05.unwrap(), r.p95.unwrap());
+        assert!(lo <= r.median.unwrap() && r.median.unwrap() <= hi, "{r:?}");
+        assert!((1.0..=3.0).contains(&lo) && (1.0..=3.0).contains(&hi));
+    }
 }

@@ -14,9 +14,18 @@ pub enum ApiError {
     /// The request is malformed (bad parameter value).
     #[error("{0}")]
     BadRequest(String),
+    /// Credentials are missing or wrong.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The request is understood but not allowed.
+    #[error("{0}")]
+    Forbidden(String),
     /// The thing asked for does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// The request body is over the configured limit.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// Something failed on our side.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -27,7 +36,10 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

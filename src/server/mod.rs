@@ -9,7 +9,10 @@ mod api;
 mod charts;
 mod dashboard;
 mod error;
+mod explain;
+mod ingest;
 mod params;
+mod schedule;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
@@ -27,6 +30,7 @@ use crate::config::Config;
 use crate::job::{ReferenceData, Snapshot};
 
 pub use error::ApiError;
+pub use schedule::spawn_source_pulls;
 
 /// Shared state of every handler.
 #[derive(Clone)]
@@ -48,6 +52,19 @@ impl AppState {
         }
     }
 
+    /// Run the job again (ingest the activity folder's new files, score; no chart files) and
+    /// answer from the new result. Concurrent calls each run; the last to finish wins, and
+    /// every run reads the same store, so the result is the same.
+    pub async fn rescore(&self) -> anyhow::Result<()> {
+        let state = self.clone();
+        let snapshot = tokio::task::spawn_blocking(move || {
+            crate::job::run(&state.config, &state.reference, false)
+        })
+        .await??;
+        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(snapshot);
+        Ok(())
+    }
+
     /// The latest job result. Cheap: clones an `Arc`.
     pub fn snapshot(&self) -> Arc<Snapshot> {
         // A poisoned lock only means a writer panicked mid-swap; the Arc inside is still whole.
@@ -65,6 +82,11 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .merge(api::router())
         .merge(charts::router())
+        .merge(explain::router())
+        .merge(ingest::router(
+            usize::try_from(state.config.ingest.max_upload_mb.saturating_mul(1024 * 1024))
+                .unwrap_or(usize::MAX),
+        ))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 let route = req

@@ -26,6 +26,8 @@ fn run_ingests_scores_and_renders_into_the_chart_folder() {
     let out = kotacerdas()
         .args(["run", "--chart-dir"])
         .arg(charts.path())
+        .arg("--store")
+        .arg(charts.path().join("store"))
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);

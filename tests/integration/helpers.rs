@@ -23,6 +23,7 @@ pub fn test_config(chart_dir: &Path) -> Config {
         bind: Some("127.0.0.1:0".into()),
         data_dir: Some(repo().join("data")),
         chart_dir: Some(chart_dir.to_path_buf()),
+        store: Some(chart_dir.join("store")),
         framework: Some(repo().join("data/frameworks/seven_dimensions.toml")),
         ..Overrides::default()
     };

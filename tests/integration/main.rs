@@ -1,6 +1,11 @@
 //! Integration tests: the real server on a port, the real binary, real files read back.
 //! One test binary (modules below) so polars is linked once.
 
+mod atomic;
 mod cli;
+mod explain;
 mod helpers;
+mod ingest;
+mod remote;
 mod server;
+mod upload;

@@ -1,0 +1,449 @@
+//! Readers: bytes of a CSV, Excel or JSON file in, one all-text table out.
+//!
+//! Every reader produces the same shape, a [`RawTable`]: canonical column names (see
+//! [`super::schema`]), every cell as text or null, and the row number as the person who made the
+//! file sees it. Decoding (BOM, UTF-8 or Windows-1252), delimiter detection, header rows below
+//! titles and merged header cells are handled here; judging cell values is not.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader};
+use polars::prelude::*;
+
+use super::format::InputFormat;
+use super::parse::NumberStyle;
+use super::{IngestError, schema};
+use crate::store::cols;
+
+/// A table read from a file, before validation.
+#[derive(Debug)]
+pub struct RawTable {
+    /// Canonical text columns plus `source_row` (Int64).
+    pub frame: DataFrame,
+    /// The number style to assume when the cells do not decide it.
+    pub fallback_style: NumberStyle,
+    /// Things the reader skipped that the person should know about (e.g. a totals row).
+    pub notes: Vec<String>,
+}
+
+/// Read `bytes` (named `name`) in `format`; `sheet` picks an Excel sheet by name.
+pub fn read(
+    name: &str,
+    bytes: &[u8],
+    format: InputFormat,
+    sheet: Option<&str>,
+) -> Result<RawTable, IngestError> {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(IngestError::Empty { path: name.into() });
+    }
+    match format {
+        InputFormat::Csv => read_csv(name, bytes),
+        InputFormat::Xlsx | InputFormat::Xls | InputFormat::Ods => {
+            read_workbook(name, bytes, format, sheet)
+        }
+        InputFormat::Json | InputFormat::Ndjson => read_json(name, bytes, format),
+    }
+}
+
+fn invalid(name: &str, message: impl Into<String>) -> IngestError {
+    IngestError::Unreadable {
+        path: name.into(),
+        message: message.into(),
+    }
+}
+
+/// UTF-8 (BOM stripped) as is; anything else is taken as Windows-1252, what Excel on Windows
+/// writes. Binary content is refused.
+fn decode(name: &str, bytes: &[u8]) -> Result<String, IngestError> {
+    if bytes.starts_with(b"%PDF") {
+        return Err(invalid(name, "is a PDF document, not a CSV file"));
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Err(invalid(
+            name,
+            "is a zip archive (an Excel workbook?), not a CSV file; upload it as .xlsx",
+        ));
+    }
+    let sample = &bytes[..bytes.len().min(64 * 1024)];
+    let control = sample
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t'))
+        .count();
+    if control > sample.len() / 100 + 1 {
+        return Err(invalid(
+            name,
+            "contains binary data (control characters), not text",
+        ));
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(s.to_string()),
+        Err(_) => Ok(bytes.iter().map(|&b| windows_1252(b)).collect()),
+    }
+}
+
+/// Windows-1252 → char. Only 0x80–0x9F differ from Latin-1.
+fn windows_1252(b: u8) -> char {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
+        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
+        'ž', 'Ÿ',
+    ];
+    match b {
+        0x80..=0x9F => HIGH[(b - 0x80) as usize],
+        _ => b as char,
+    }
+}
+
+/// Count `sep` outside quotes in a line.
+fn count_outside_quotes(line: &str, sep: char) -> usize {
+    let mut quoted = false;
+    line.chars()
+        .filter(|&c| {
+            if c == '"' {
+                quoted = !quoted;
+            }
+            c == sep && !quoted
+        })
+        .count()
+}
+
+/// The delimiter whose count is the same (and non-zero) on most of the first lines, the header
+/// weighing most. Comma when nothing fits (a one-column file).
+pub(super) fn detect_delimiter(text: &str) -> u8 {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(20).collect();
+    let Some(header) = lines.first() else {
+        return b',';
+    };
+    let mut best = (b',', 0usize);
+    for sep in [',', ';', '\t', '|'] {
+        let in_header = count_outside_quotes(header, sep);
+        if in_header == 0 {
+            continue;
+        }
+        let consistent = lines[1..]
+            .iter()
+            .filter(|l| count_outside_quotes(l, sep) == in_header)
+            .count();
+        let score = in_header * 4 + consistent;
+        if score > best.1 {
+            best = (sep as u8, score);
+        }
+    }
+    best.0
+}
+
+fn read_csv(name: &str, bytes: &[u8]) -> Result<RawTable, IngestError> {
+    let text = decode(name, bytes)?;
+    let sep = detect_delimiter(&text);
+    // Check the header ourselves first: the CSV reader would silently rename a repeated header.
+    let header: Vec<String> = csv::ReaderBuilder::new()
+        .delimiter(sep)
+        .from_reader(text.as_bytes())
+        .headers()
+        .map_err(|e| invalid(name, format!("has no readable header row: {e}")))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    schema::check_duplicates(&header, name)?;
+    let mut df = CsvReadOptions::default()
+        .with_has_header(true)
+        // Every column as text: types are decided by validation, cell by cell, so one bad cell
+        // rejects one row instead of failing the file.
+        .with_infer_schema_length(Some(0))
+        .map_parse_options(|o| o.with_separator(sep).with_quote_char(Some(b'"')))
+        .into_reader_with_file_handle(Cursor::new(text.into_bytes()))
+        .finish()
+        .map_err(|e| invalid(name, format!("is not a readable CSV file: {e}")))?;
+    schema::canonicalise_header(&mut df, name)?;
+    let rows = (2..df.height() as i64 + 2).collect::<Vec<i64>>();
+    df.with_column(Column::new(cols::SOURCE_ROW.into(), rows))
+        .map_err(|e| polars_err(name, e))?;
+    Ok(RawTable {
+        frame: df,
+        fallback_style: if sep == b';' {
+            NumberStyle::DecimalComma
+        } else {
+            NumberStyle::DecimalPoint
+        },
+        notes: Vec::new(),
+    })
+}
+
+fn polars_err(name: &str, source: PolarsError) -> IngestError {
+    IngestError::Polars {
+        path: name.into(),
+        source,
+    }
+}
+
+/// Text of a spreadsheet cell: numbers without a spurious `.0`, dates as ISO.
+fn cell_text(cell: &Data) -> Option<String> {
+    match cell {
+        Data::Empty => None,
+        Data::String(s) => {
+            let t = s.trim();
+            (!t.is_empty()).then(|| t.to_string())
+        }
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some(format!("{}", *f as i64)),
+        Data::Float(f) => Some(f.to_string()),
+        Data::Int(i) => Some(i.to_string()),
+        Data::Bool(b) => Some(b.to_string()),
+        Data::DateTime(dt) => dt
+            .as_datetime()
+            .map(|d| d.date().format("%Y-%m-%d").to_string())
+            .or_else(|| Some(dt.as_f64().to_string())),
+        Data::DateTimeIso(s) => Some(s.split('T').next().unwrap_or(s).to_string()),
+        Data::DurationIso(s) => Some(s.clone()),
+        Data::Error(e) => Some(format!("#{e:?}")),
+    }
+}
+
+const TOTAL_WORDS: [&str; 4] = ["total", "jumlah", "grand total", "sub total"];
+
+fn read_workbook(
+    name: &str,
+    bytes: &[u8],
+    format: InputFormat,
+    sheet: Option<&str>,
+) -> Result<RawTable, IngestError> {
+    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
+        .map_err(|e| invalid(name, format!("is not a readable {format} workbook: {e}")))?;
+    let names = workbook.sheet_names();
+    let sheet_name = match sheet {
+        Some(s) => names
+            .iter()
+            .find(|n| n.eq_ignore_ascii_case(s))
+            .cloned()
+            .ok_or_else(|| {
+                invalid(
+                    name,
+                    format!("has no sheet {s:?}; its sheets are: {}", names.join(", ")),
+                )
+            })?,
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| invalid(name, "has no sheets"))?,
+    };
+    let range = workbook
+        .worksheet_range(&sheet_name)
+        .map_err(|e| invalid(name, format!("sheet {sheet_name:?} cannot be read: {e}")))?;
+    let (row0, _) = range.start().unwrap_or((0, 0));
+    let rows: Vec<Vec<Option<String>>> = range
+        .rows()
+        .map(|r| r.iter().map(cell_text).collect())
+        .collect();
+
+    let known = |row: &[Option<String>]| {
+        row.iter()
+            .flatten()
+            .filter(|c| schema::canonical_column(c).is_some())
+            .count()
+    };
+    // The header is the row (of the first 30) naming the most known columns, at least three;
+    // titles above the table are common, and in a two-level header the lower row wins a tie.
+    let header_idx = rows
+        .iter()
+        .take(30)
+        .enumerate()
+        .map(|(i, r)| (known(r), i))
+        .filter(|(n, _)| *n >= 3)
+        .max()
+        .map(|(_, i)| i)
+        .ok_or_else(|| {
+            invalid(
+                name,
+                format!(
+                    "sheet {sheet_name:?} has no header row naming the activity columns ({}) in its first 30 rows",
+                    schema::REQUIRED_COLUMNS.join(", ")
+                ),
+            )
+        })?;
+    // Merged header cells keep their value in the top-left cell only: a blank header cell takes
+    // the nearest known column name above it, within the rows above the header.
+    let width = rows[header_idx].len();
+    let mut header: Vec<String> = Vec::with_capacity(width);
+    for c in 0..width {
+        let mut h = rows[header_idx][c].clone();
+        if h.is_none() {
+            h = (0..header_idx)
+                .rev()
+                .filter_map(|r| rows[r].get(c).cloned().flatten())
+                .find(|t| schema::canonical_column(t).is_some());
+        }
+        header.push(h.unwrap_or_else(|| format!("column_{}", c + 1)));
+    }
+
+    let mut columns: Vec<Vec<Option<String>>> = vec![Vec::new(); width];
+    let mut source_rows = Vec::new();
+    let mut notes = Vec::new();
+    for (i, row) in rows.iter().enumerate().skip(header_idx + 1) {
+        if row.iter().all(Option::is_none) {
+            continue;
+        }
+        let excel_row = (row0 as usize + i + 1) as i64;
+        let first = row.iter().flatten().next().map(|s| s.to_lowercase());
+        if first.as_deref().is_some_and(|f| TOTAL_WORDS.iter().any(|w| f.starts_with(w))) {
+            notes.push(format!("row {excel_row} looks like a totals row and was skipped"));
+            continue;
+        }
+        for (c, col) in columns.iter_mut().enumerate() {
+            col.push(row.get(c).cloned().flatten());
+        }
+        source_rows.push(excel_row);
+    }
+    let height = source_rows.len();
+    let mut frame_cols: Vec<Column> = header
+        .iter()
+        .zip(columns)
+        .map(|(h, values)| Column::new(h.as_str().into(), values))
+        .collect();
+    dedupe_names(&mut frame_cols);
+    let mut df = DataFrame::new(height, frame_cols).map_err(|e| polars_err(name, e))?;
+    schema::canonicalise_header(&mut df, name)?;
+    df.with_column(Column::new(cols::SOURCE_ROW.into(), source_rows))
+        .map_err(|e| polars_err(name, e))?;
+    Ok(RawTable {
+        frame: df,
+        fallback_style: NumberStyle::DecimalComma,
+        notes,
+    })
+}
+
+/// Unknown extra columns may share a name (two blank headers); give them distinct names so
+/// the frame can be built. Known columns appearing twice are caught by the header check.
+fn dedupe_names(columns: &mut [Column]) {
+    let mut seen = std::collections::HashSet::new();
+    for c in columns.iter_mut() {
+        let mut name = c.name().to_string();
+        let mut n = 2;
+        while !seen.insert(name.clone()) {
+            if schema::canonical_column(&name).is_some() {
+                // Leave it: the header check reports the duplicate with both spellings.
+                name = format!("{} ", c.name());
+            } else {
+                name = format!("{}_{n}", c.name());
+            }
+            n += 1;
+        }
+        c.rename(name.into());
+    }
+}
+
+fn json_text(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => {
+            let t = s.trim();
+            (!t.is_empty()).then(|| t.to_string())
+        }
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        other => Some(other.to_string()),
+    }
+}
+
+fn read_json(name: &str, bytes: &[u8], format: InputFormat) -> Result<RawTable, IngestError> {
+    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
+        .map_err(|_| invalid(name, "is not UTF-8 text, as JSON must be"))?;
+    let records: Vec<(i64, serde_json::Map<String, serde_json::Value>)> = match format {
+        InputFormat::Json => {
+            let value: serde_json::Value = serde_json::from_str(text)
+                .map_err(|e| invalid(name, format!("is not valid JSON: {e}")))?;
+            match value {
+                serde_json::Value::Array(items) => items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| match v {
+                        serde_json::Value::Object(m) => Ok((i as i64 + 1, m)),
+                        other => Err(invalid(
+                            name,
+                            format!("record {} is not an object but {other}", i + 1),
+                        )),
+                    })
+                    .collect::<Result<_, _>>()?,
+                serde_json::Value::Object(_) => {
+                    return Err(invalid(
+                        name,
+                        "is a single JSON object; expected an array of activity records ([{…}, {…}]) or one object per line",
+                    ));
+                }
+                other => {
+                    return Err(invalid(
+                        name,
+                        format!("is JSON {other} ; expected an array of activity records"),
+                    ));
+                }
+            }
+        }
+        _ => text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| match serde_json::from_str::<serde_json::Value>(l) {
+                Ok(serde_json::Value::Object(m)) => Ok((i as i64 + 1, m)),
+                Ok(_) => Err(invalid(name, format!("line {} is not a JSON object", i + 1))),
+                Err(e) => Err(invalid(
+                    name,
+                    format!("line {} is not valid JSON ({e}); expected one object per line, or a JSON array", i + 1),
+                )),
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    let mut keys: Vec<String> = Vec::new();
+    for (_, m) in &records {
+        for k in m.keys() {
+            if !keys.contains(k) {
+                keys.push(k.clone());
+            }
+        }
+    }
+    let height = records.len();
+    let columns: Vec<Column> = keys
+        .iter()
+        .map(|k| {
+            let values: Vec<Option<String>> = records
+                .iter()
+                .map(|(_, m)| m.get(k).and_then(json_text))
+                .collect();
+            Column::new(k.as_str().into(), values)
+        })
+        .collect();
+    let mut df = DataFrame::new(height, columns).map_err(|e| polars_err(name, e))?;
+    schema::canonicalise_header(&mut df, name)?;
+    let rows: Vec<i64> = records.iter().map(|(i, _)| *i).collect();
+    df.with_column(Column::new(cols::SOURCE_ROW.into(), rows))
+        .map_err(|e| polars_err(name, e))?;
+    Ok(RawTable {
+        frame: df,
+        fallback_style: NumberStyle::DecimalPoint,
+        notes: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiters_are_detected_outside_quotes() {
+        assert_eq!(detect_delimiter("a;b;c\n1;\"2,5\";3\n"), b';');
+        assert_eq!(detect_delimiter("a,b,c\n1,\"x;y\",3\n"), b',');
+        assert_eq!(detect_delimiter("a\tb\tc\n1\t2\t3\n"), b'\t');
+        assert_eq!(detect_delimiter("single\n1\n"), b',');
+    }
+
+    #[test]
+    fn windows_1252_text_is_decoded() {
+        let text = decode("x.csv", b"caf\xe9 \x93kutip\x94").unwrap();
+        assert_eq!(text, "café “kutip”");
+    }
+
+    #[test]
+    fn pdf_and_binary_files_are_refused() {
+        assert!(decode("x.csv", b"%PDF-1.7 ...").unwrap_err().to_string().contains("PDF"));
+        let garbage: Vec<u8> = (0..200u8).collect();
+        assert!(decode("x.csv", &garbage).unwrap_err().to_string().contains("binary"));
+    }
+}

@@ -1,0 +1,117 @@
+//! Store behaviour: idempotent commits, corrections, generations, contract at the boundary.
+
+use polars::prelude::*;
+
+use super::*;
+
+fn batch(rows: &[(&str, &str, f64)]) -> Activities {
+    let n = rows.len();
+    let df = df!(
+        cols::ACTIVITY_ID => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        cols::DATE => vec!["2024-05-01"; n],
+        cols::REGION_CODE => vec!["35.09.01"; n],
+        cols::PROGRAMME => vec!["wifi_publik"; n],
+        cols::DIMENSION => vec!["living"; n],
+        cols::TARGET_GROUP => vec![None::<&str>; n],
+        cols::QUANTITY => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+        cols::PARTICIPANTS => vec![None::<i64>; n],
+        cols::BUDGET_IDR => vec![None::<f64>; n],
+        cols::ORGANISER => vec![None::<&str>; n],
+        cols::SOURCE => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        cols::SOURCE_ROW => (2..n as i64 + 2).collect::<Vec<_>>(),
+    )
+    .unwrap()
+    .lazy()
+    .with_column(col(cols::DATE).str().to_date(StrptimeOptions::default()))
+    .collect()
+    .unwrap();
+    Activities::new(df).unwrap()
+}
+
+fn record(name: &str) -> SourceRecord {
+    SourceRecord {
+        name: name.into(),
+        checksum: "c".into(),
+        format: "csv".into(),
+        rows: 0,
+        accepted: 0,
+        rejected: 0,
+        added: 0,
+        replaced: 0,
+        unchanged: 0,
+        ingested_at: "2026-01-01T00:00:00Z".into(),
+        quarantine: None,
+        validators: None,
+    }
+}
+
+#[test]
+fn an_empty_store_loads_as_an_empty_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let contents = store.load().unwrap();
+    assert!(contents.is_empty());
+    assert_eq!(contents.manifest.generation, 0);
+}
+
+#[test]
+fn committing_the_same_records_twice_adds_nothing_the_second_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let b = batch(&[("a.csv", "1", 2.0), ("a.csv", "2", 3.0)]);
+    let (_, counts) = store.commit(&b, vec![record("a.csv")]).unwrap();
+    assert_eq!(counts["a.csv"].added, 2);
+    let (contents, counts) = store.commit(&b, vec![record("a.csv")]).unwrap();
+    assert_eq!(counts["a.csv"], MergeCounts { added: 0, replaced: 0, unchanged: 2 });
+    assert_eq!(contents.len(), 2);
+    let reloaded = store.load().unwrap();
+    assert_eq!(reloaded.len(), 2);
+    assert_eq!(reloaded.manifest.generation, 2);
+    assert_eq!(reloaded.manifest.sources.len(), 2);
+    assert_eq!(reloaded.manifest.sources[1].unchanged, 2);
+}
+
+#[test]
+fn a_corrected_record_replaces_the_old_one_and_is_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store
+        .commit(&batch(&[("a.csv", "1", 2.0), ("a.csv", "2", 3.0)]), vec![record("a.csv")])
+        .unwrap();
+    let (contents, counts) = store
+        .commit(&batch(&[("a.csv", "2", 30.0)]), vec![record("a.csv")])
+        .unwrap();
+    assert_eq!(counts["a.csv"], MergeCounts { added: 0, replaced: 1, unchanged: 0 });
+    let acts = contents.activities().unwrap();
+    assert_eq!(acts.len(), 2);
+    let q: Vec<f64> = acts.frame().column(cols::QUANTITY).unwrap().f64().unwrap().into_no_null_iter().collect();
+    assert!(q.contains(&30.0) && !q.contains(&3.0), "{q:?}");
+}
+
+#[test]
+fn the_same_id_from_another_source_is_another_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.commit(&batch(&[("a.csv", "1", 2.0)]), vec![record("a.csv")]).unwrap();
+    let (contents, _) = store.commit(&batch(&[("b.csv", "1", 2.0)]), vec![record("b.csv")]).unwrap();
+    assert_eq!(contents.len(), 2);
+}
+
+#[test]
+fn only_the_live_generation_remains_and_leftovers_are_cleaned_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.commit(&batch(&[("a.csv", "1", 2.0)]), vec![record("a.csv")]).unwrap();
+    store.commit(&batch(&[("a.csv", "2", 2.0)]), vec![record("a.csv")]).unwrap();
+    // What an interrupted commit leaves behind.
+    std::fs::create_dir_all(dir.path().join("gen-000003.tmp")).unwrap();
+    std::fs::write(dir.path().join("CURRENT.tmp"), "gen-000003").unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let gens: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("gen-") || n.starts_with("CURRENT"))
+        .collect();
+    assert_eq!(gens.len(), 2, "{gens:?}");
+    assert_eq!(store.load().unwrap().len(), 2);
+}
