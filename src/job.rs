@@ -25,22 +25,22 @@ use crate::view;
 pub enum JobError {
     /// Reference region data could not be loaded.
     #[error(transparent)]
-    Regions(#[from] RegionError),
+    Regions(Box<RegionError>),
     /// The framework could not be loaded.
     #[error(transparent)]
-    Framework(#[from] FrameworkError),
+    Framework(Box<FrameworkError>),
     /// The activity folder could not be read (bad files are reported, not errors).
     #[error(transparent)]
-    Ingest(#[from] IngestError),
+    Ingest(Box<IngestError>),
     /// The store could not be read.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(Box<StoreError>),
     /// The stored table broke its contract.
     #[error(transparent)]
-    Contract(#[from] crate::store::ContractError),
+    Contract(Box<crate::store::ContractError>),
     /// Scoring failed.
     #[error(transparent)]
-    Score(#[from] ScoreError),
+    Score(Box<ScoreError>),
     /// A chart could not be rendered or written.
     #[error("rendering {path}: {message}")]
     Chart {
@@ -50,6 +50,25 @@ pub enum JobError {
         message: String,
     },
 }
+
+// The causes are boxed so that `Result<_, JobError>` stays small on the happy path.
+macro_rules! boxed_from {
+    ($($variant:ident($ty:ty)),* $(,)?) => {
+        $(impl From<$ty> for JobError {
+            fn from(e: $ty) -> Self {
+                JobError::$variant(Box::new(e))
+            }
+        })*
+    };
+}
+boxed_from!(
+    Regions(RegionError),
+    Framework(FrameworkError),
+    Ingest(IngestError),
+    Store(StoreError),
+    Contract(crate::store::ContractError),
+    Score(ScoreError),
+);
 
 /// Reference data and framework: loaded once, used by every run.
 #[derive(Debug)]

@@ -54,7 +54,7 @@ fn invalid(name: &str, message: impl Into<String>) -> IngestError {
 
 /// UTF-8 (BOM stripped) as is; anything else is taken as Windows-1252, what Excel on Windows
 /// writes. Binary content is refused.
-fn decode(name: &str, bytes: &[u8]) -> Result<String, IngestError> {
+fn decode<'a>(name: &str, bytes: &'a [u8]) -> Result<std::borrow::Cow<'a, str>, IngestError> {
     if bytes.starts_with(b"%PDF") {
         return Err(invalid(name, "is a PDF document, not a CSV file"));
     }
@@ -77,8 +77,11 @@ fn decode(name: &str, bytes: &[u8]) -> Result<String, IngestError> {
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
-        Ok(s) => Ok(s.to_string()),
-        Err(_) => Ok(bytes.iter().map(|&b| windows_1252(b)).collect()),
+        // UTF-8 is used in place; only Windows-1252 text is copied while it is converted.
+        Ok(s) => Ok(std::borrow::Cow::Borrowed(s)),
+        Err(_) => Ok(std::borrow::Cow::Owned(
+            bytes.iter().map(|&b| windows_1252(b)).collect(),
+        )),
     }
 }
 
@@ -152,7 +155,7 @@ fn read_csv(name: &str, bytes: &[u8]) -> Result<RawTable, IngestError> {
         // rejects one row instead of failing the file.
         .with_infer_schema_length(Some(0))
         .map_parse_options(|o| o.with_separator(sep).with_quote_char(Some(b'"')))
-        .into_reader_with_file_handle(Cursor::new(text.into_bytes()))
+        .into_reader_with_file_handle(Cursor::new(text.as_bytes()))
         .finish()
         .map_err(|e| invalid(name, format!("is not a readable CSV file: {e}")))?;
     schema::canonicalise_header(&mut df, name)?;

@@ -273,16 +273,49 @@ fn selector(
 
 fn data_section(snapshot: &Snapshot, lang: Lang) -> Markup {
     let report = &snapshot.report;
+    // The latest ingest of each source, newest first: what the scores rest on.
+    let mut latest: Vec<&crate::store::SourceRecord> = Vec::new();
+    for s in snapshot.manifest.sources.iter().rev() {
+        if !latest.iter().any(|l| l.name == s.name) {
+            latest.push(s);
+        }
+    }
+    let n = |v: usize| format_number(v as f64, 0, lang);
     html! {
         h3 { (lang.pick("Data kegiatan", "Activity data")) }
         p {
-            (format_number(report.rows() as f64, 0, lang)) " "
-            (lang.pick("baris dibaca dari", "rows read from")) " " (report.files.len()) " "
-            (lang.pick("berkas", "files")) ": "
-            (format_number(report.accepted() as f64, 0, lang)) " " (lang.pick("diterima", "accepted")) ", "
-            (format_number(report.rejected() as f64, 0, lang)) " " (lang.pick("ditolak", "rejected")) ", "
-            (format_number(report.duplicates() as f64, 0, lang)) " " (lang.pick("duplikat dilewati", "duplicates skipped")) "."
+            (n(snapshot.activities.len())) " "
+            (lang.pick("kegiatan tersimpan dari", "activities stored from")) " "
+            (latest.len()) " " (lang.pick("sumber", "sources")) "."
         }
+        div.scroll { table {
+            thead { tr {
+                th scope="col" { (lang.pick("Sumber", "Source")) }
+                th scope="col" { (lang.pick("Diingest", "Ingested")) }
+                th.num scope="col" { (lang.pick("Baris", "Rows")) }
+                th.num scope="col" { (lang.pick("Diterima", "Accepted")) }
+                th.num scope="col" { (lang.pick("Ditolak", "Rejected")) }
+                th.num scope="col" { (lang.pick("Baru", "Added")) }
+                th.num scope="col" { (lang.pick("Diganti", "Replaced")) }
+                th scope="col" { "SHA-256" }
+            } }
+            tbody {
+                @for s in &latest {
+                    tr {
+                        td { (s.name) }
+                        td { (chrono::DateTime::parse_from_rfc3339(&s.ingested_at)
+                                .map(|t| format_date(t.date_naive(), lang))
+                                .unwrap_or_else(|_| s.ingested_at.clone())) }
+                        td.num { (n(s.rows)) }
+                        td.num { (n(s.accepted)) }
+                        td.num { (n(s.rejected)) }
+                        td.num { (n(s.added)) }
+                        td.num { (n(s.replaced)) }
+                        td { code { (s.checksum.get(..12).unwrap_or(&s.checksum)) } }
+                    }
+                }
+            }
+        } }
         @for f in report.failed_files() {
             p.down { (f.source) ": " (f.error.as_deref().unwrap_or_default()) }
         }
