@@ -232,11 +232,16 @@ pub fn ingest(
             report.files.push(file);
             continue;
         }
+        let started = std::time::Instant::now();
         let outcome = read::read(&input.name, &input.bytes, format, input.sheet.as_deref())
             .and_then(|table| {
                 file.rows = table.frame.height();
                 file.notes = table.notes.clone();
-                validate::validate(table, &input.name, &lookups).map_err(|source| {
+                tracing::debug!(source = %input.name, ms = started.elapsed().as_millis(), "read");
+                let started = std::time::Instant::now();
+                let checked = validate::validate(table, &input.name, &lookups);
+                tracing::debug!(source = %input.name, ms = started.elapsed().as_millis(), "validated");
+                checked.map_err(|source| {
                     IngestError::Polars {
                         path: input.name.clone().into(),
                         source,
@@ -294,7 +299,9 @@ pub fn ingest(
         return Ok(report);
     }
     let batch = stack(frames)?;
+    let started = std::time::Instant::now();
     let (contents, counts) = store.commit(&batch, records)?;
+    tracing::debug!(ms = started.elapsed().as_millis(), records = contents.len(), "committed");
     for f in &mut report.files {
         if let Some(c) = counts.get(&f.source) {
             (f.added, f.replaced, f.unchanged) = (c.added, c.replaced, c.unchanged);

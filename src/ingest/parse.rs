@@ -84,6 +84,16 @@ impl NumberStyle {
 
     /// Parse a number in this style; `Rp`, spaces and non-breaking spaces are ignored.
     pub fn parse(self, cell: &str) -> Option<f64> {
+        // Fast path for what machine-written files hold: a plain number with at most a decimal
+        // point, read without building a normalised copy.
+        if self == NumberStyle::DecimalPoint
+            && !cell.is_empty()
+            && cell
+                .bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-'))
+        {
+            return cell.parse::<f64>().ok().filter(|v| v.is_finite());
+        }
         let mut s = cell.trim();
         for prefix in ["Rp.", "Rp", "IDR"] {
             if let Some(rest) = s.strip_prefix(prefix) {

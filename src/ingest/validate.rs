@@ -181,16 +181,6 @@ fn rules(today: NaiveDate) -> Vec<Rule> {
     rules
 }
 
-/// The first failing rule's `pick`, or null when the row passes every rule.
-fn first_failure(rules: &[Rule], pick: impl Fn(&Rule) -> Expr) -> Expr {
-    rules
-        .iter()
-        .rev()
-        .fold(lit(NULL).cast(DataType::String), |acc, r| {
-            when(r.fails.clone()).then(pick(r)).otherwise(acc)
-        })
-}
-
 /// The accepted rows (in the activity contract's columns) and the rejections of one file.
 pub(super) struct Checked {
     pub(super) accepted: DataFrame,
@@ -221,17 +211,48 @@ pub(super) fn validate(
     source: &str,
     lookups: &Lookups<'_>,
 ) -> PolarsResult<Checked> {
-    let mut df = table
-        .frame
-        .lazy()
-        .with_columns(TEXT_COLUMNS.map(cleaned))
-        .with_columns([
-            col(cols::PROGRAMME).str().to_lowercase(),
-            col(cols::DIMENSION).str().to_lowercase(),
-        ])
-        .collect()?;
+    // Trim and lower-case only the columns that need it: a scan is far cheaper than rewriting
+    // a million strings, and machine-written files rarely need either.
+    let mut fixes = Vec::new();
+    for name in TEXT_COLUMNS {
+        let ca = table.frame.column(name)?.str()?;
+        let untidy = |s: &str| {
+            s.is_empty()
+                || s.starts_with(char::is_whitespace)
+                || s.ends_with(char::is_whitespace)
+        };
+        let lower = matches!(name, cols::PROGRAMME | cols::DIMENSION);
+        let needs_lowering = |s: &str| lower && s.bytes().any(|b| b.is_ascii_uppercase());
+        if ca.iter().flatten().any(|s| untidy(s) || needs_lowering(s)) {
+            let expr = cleaned(name);
+            fixes.push(if lower {
+                expr.str().to_lowercase().alias(name)
+            } else {
+                expr
+            });
+        }
+    }
+    let mut df = if fixes.is_empty() {
+        table.frame
+    } else {
+        table.frame.lazy().with_columns(fixes).collect()?
+    };
+    let t = std::time::Instant::now();
     let style = parse_cells(&mut df, table.fallback_style, lookups)?;
+    tracing::debug!(ms = t.elapsed().as_millis(), "cells parsed");
+    let t = std::time::Instant::now();
     let rules = rules(lookups.today);
+    // Which rule a row breaks first, as a small integer: one pass over all rows. Column, value
+    // and reasons are looked up afterwards for the (few) failed rows only.
+    let first_broken = rules
+        .iter()
+        .enumerate()
+        .rev()
+        .fold(lit(NULL).cast(DataType::UInt32), |acc, (i, r)| {
+            when(r.fails.clone())
+                .then(lit(i as u32))
+                .otherwise(acc)
+        });
     let checked = df
         .lazy()
         .left_join(
@@ -244,16 +265,12 @@ pub(super) fn validate(
             col(cols::PROGRAMME),
             col(cols::PROGRAMME),
         )
-        .with_columns([
-            first_failure(&rules, |r| lit(r.column)).alias("_column"),
-            first_failure(&rules, |r| col(r.column)).alias("_value"),
-            first_failure(&rules, |r| lit(r.reason_id)).alias("_reason_id"),
-            first_failure(&rules, |r| lit(r.reason_en)).alias("_reason_en"),
-        ])
+        .with_column(first_broken.alias("_rule"))
         .sort([cols::SOURCE_ROW], SortMultipleOptions::default())
         .collect()?;
 
-    let passed = checked.column("_column")?.is_null();
+    tracing::debug!(ms = t.elapsed().as_millis(), "rules applied");
+    let passed = checked.column("_rule")?.is_null();
     let accepted = checked
         .filter(&passed)?
         .lazy()
@@ -273,21 +290,38 @@ pub(super) fn validate(
         ])
         .collect()?;
 
-    let failed = checked.filter(&!&passed)?;
-    let rows = failed.column(cols::SOURCE_ROW)?.cast(&DataType::Int64)?;
-    let rows = rows.i64()?;
-    let column = failed.column("_column")?.str()?;
+    let value_of_broken_column = rules
+        .iter()
+        .enumerate()
+        .rev()
+        .fold(lit(NULL).cast(DataType::String), |acc, (i, r)| {
+            when(col("_rule").eq(lit(i as u32)))
+                .then(col(r.column))
+                .otherwise(acc)
+        });
+    let failed = checked
+        .filter(&!&passed)?
+        .lazy()
+        .select([
+            col(cols::SOURCE_ROW).cast(DataType::Int64),
+            col("_rule"),
+            value_of_broken_column.alias("_value"),
+        ])
+        .collect()?;
+    let rows = failed.column(cols::SOURCE_ROW)?.i64()?;
+    let broken = failed.column("_rule")?.u32()?;
     let value = failed.column("_value")?.str()?;
-    let reason_id = failed.column("_reason_id")?.str()?;
-    let reason_en = failed.column("_reason_en")?.str()?;
     let rejections = (0..failed.height())
-        .map(|i| Rejection {
-            source: source.to_string(),
-            row: rows.get(i).unwrap_or_default(),
-            column: column.get(i).unwrap_or_default().to_string(),
-            value: value.get(i).map(str::to_string),
-            reason_id: reason_id.get(i).unwrap_or_default().to_string(),
-            reason_en: reason_en.get(i).unwrap_or_default().to_string(),
+        .map(|i| {
+            let rule = &rules[broken.get(i).unwrap_or_default() as usize];
+            Rejection {
+                source: source.to_string(),
+                row: rows.get(i).unwrap_or_default(),
+                column: rule.column.to_string(),
+                value: value.get(i).map(str::to_string),
+                reason_id: rule.reason_id.to_string(),
+                reason_en: rule.reason_en.to_string(),
+            }
         })
         .collect();
     Ok(Checked {

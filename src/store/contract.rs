@@ -2,8 +2,8 @@
 //!
 //! [`Activities`] wraps a polars frame whose columns and types are declared once, in
 //! [`ACTIVITY_COLUMNS`], and checked when the wrapper is built: ingest produces it, scoring and
-//! the dashboard consume it, and neither has to re-check types. The table is held in memory for
-//! now; persisting it (Parquet, manifest, atomic replace) is not done here yet.
+//! the dashboard consume it, and neither has to re-check types. Persisting it is the job of the
+//! parent module.
 
 use polars::prelude::*;
 

@@ -258,7 +258,9 @@ impl Store {
         lock.lock().map_err(io(&lock_path))?;
 
         let old = self.load()?;
+        let t = std::time::Instant::now();
         let (frame, counts) = merge(&old.frame, batch.frame()).map_err(pl(&self.dir))?;
+        tracing::debug!(ms = t.elapsed().as_millis(), "merged");
         let mut manifest = old.manifest.clone();
         manifest.generation += 1;
         manifest.records = frame.height();
