@@ -56,9 +56,19 @@ pub fn run(config: &Config, runs: usize) -> anyhow::Result<Vec<Measurement>> {
     m.note = format!("{} regions", reference.regions.len());
     out.push(m);
 
+    // Each run ingests into a store of its own: with the shared store every run after the first
+    // would only find the files unchanged and skip them.
+    let scratch = std::env::temp_dir().join(format!("kotacerdas-bench-{}", std::process::id()));
+    let mut n = 0;
     let (mut m, snapshot) = measure("job: ingest + score (no charts)", runs, || {
-        job::run(config, &reference, false)
+        n += 1;
+        let fresh = Config {
+            store: scratch.join(format!("store-{n}")),
+            ..config.clone()
+        };
+        job::run(&fresh, &reference, false)
     });
+    let _ = std::fs::remove_dir_all(&scratch);
     let snapshot = snapshot?;
     m.note = format!(
         "{} rows, {} accepted; ingest {:.1} ms, score {:.1} ms (last run)",
@@ -243,5 +253,105 @@ pub fn scoring(
         intervals.len()
     );
     out.push(m);
+    Ok(out)
+}
+
+/// Time every chart kind for the configured region at 800×500 (PNG and SVG), the Jember
+/// choropleth at 1600×1000, and the job's whole standard chart set: `runs * 20` repetitions of
+/// each single chart, `runs` of the set. Chart inputs are built once, outside the timings
+/// (as in the matplotlib script, which times drawing and encoding only).
+pub fn charts(config: &Config, runs: usize) -> anyhow::Result<Vec<Measurement>> {
+    let reference = ReferenceData::load(config)?;
+    let snapshot = job::run(config, &reference, false)?;
+    let (book, regions, framework) = (&snapshot.book, &reference.regions, &reference.framework);
+    // A kecamatan for the charts that highlight one: the configured region's first scored one.
+    let group = config.region.clone();
+    let region = book
+        .ranking(group.as_str(), book.latest_period().unwrap_or_default())
+        .first()
+        .map_or_else(|| group.clone(), |rs| rs.region.clone());
+    let lang = Lang::Id;
+    let index = view::Measure::Index;
+    let radar = view::radar_chart(
+        &view::region_view(book, regions, &group, None)?,
+        framework,
+        lang,
+    );
+    let bars = view::bars_chart(book, regions, framework, &region, None, index, lang)?;
+    let trend = view::trend_chart(book, regions, framework, &region, index, None, lang)?;
+    let heatmap = view::heatmap_chart(book, regions, framework, &region, None, lang)?;
+    let scope = view::MapScope::Kecamatan;
+    let t = Instant::now();
+    let layer = view::map_layer(&config.regions_dir(), &region, scope)?;
+    let parse_ms = t.elapsed().as_secs_f64() * 1e3;
+    let map = view::map_chart(book, regions, layer, scope, &region, None, index, lang)?;
+
+    type Render<'a> = Box<dyn Fn(Format, u32, u32) -> Result<Vec<u8>, chart::ChartError> + 'a>;
+    let kinds: Vec<(&str, Render)> = vec![
+        (
+            "radar",
+            Box::new(|f, w, h| chart::render_radar(&radar, f, w, h)),
+        ),
+        (
+            "bars",
+            Box::new(|f, w, h| chart::render_bars(&bars, f, w, h)),
+        ),
+        (
+            "trend",
+            Box::new(|f, w, h| chart::render_trend(&trend, f, w, h)),
+        ),
+        (
+            "map (Jember kecamatan)",
+            Box::new(|f, w, h| chart::render_map(&map, f, w, h)),
+        ),
+        (
+            "heatmap",
+            Box::new(|f, w, h| chart::render_heatmap(&heatmap, f, w, h)),
+        ),
+    ];
+    let mut out = Vec::new();
+    for (name, render) in &kinds {
+        for (format, w, h) in [(Format::Png, 800, 500), (Format::Svg, 800, 500)] {
+            let label = format!("chart {name} {w}×{h} {}", format.extension().to_uppercase());
+            let (mut m, bytes) = measure(&label, runs * 20, || render(format, w, h));
+            m.note = format!("{:.1} KB", bytes?.len() as f64 / 1024.0);
+            out.push(m);
+        }
+    }
+    let (mut m, bytes) = measure(
+        "chart map (Jember kecamatan) 1600×1000 PNG",
+        runs * 20,
+        || chart::render_map(&map, Format::Png, 1600, 1000),
+    );
+    m.note = format!(
+        "{:.1} KB; GeoJSON parsed once in {parse_ms:.1} ms",
+        bytes?.len() as f64 / 1024.0
+    );
+    out.push(m);
+
+    let dir = std::env::temp_dir().join(format!("kotacerdas-chartbench-{}", std::process::id()));
+    let bench_config = Config {
+        chart_dir: dir.clone(),
+        ..config.clone()
+    };
+    let mut render_ms = Vec::new();
+    let mut written = 0;
+    for _ in 0..runs.max(1) {
+        let s = job::run(&bench_config, &reference, true)?;
+        render_ms.push(s.timings.render_ms);
+        written = s.charts_written;
+    }
+    render_ms.sort_by(f64::total_cmp);
+    out.push(Measurement {
+        name: "job: standard chart set (render stage only)".into(),
+        runs: render_ms.len(),
+        median_ms: render_ms[render_ms.len() / 2],
+        min_ms: render_ms[0],
+        note: format!(
+            "{written} files on {} threads",
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        ),
+    });
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(out)
 }

@@ -154,7 +154,15 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Print the cause chain once: library errors often already quote their cause.
+            let mut message = e.to_string();
+            for cause in e.chain().skip(1) {
+                let cause = cause.to_string();
+                if !message.contains(&cause) {
+                    message = format!("{message}: {cause}");
+                }
+            }
+            eprintln!("error: {message}");
             if e.downcast_ref::<ConfigError>().is_some() {
                 ExitCode::from(2)
             } else {
@@ -204,7 +212,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let measurements = match scoring {
                 Some(file) => crate::bench::scoring(&config, &file, runs, replications)?,
-                None => crate::bench::run(&config, runs)?,
+                None => {
+                    let mut m = crate::bench::run(&config, runs)?;
+                    m.extend(crate::bench::charts(&config, runs)?);
+                    m
+                }
             };
             print!("{}", crate::bench::to_markdown(&measurements));
             Ok(ExitCode::SUCCESS)
@@ -326,13 +338,22 @@ fn ingest_cmd(config: &Config, args: IngestArgs) -> anyhow::Result<ExitCode> {
         args.sources
             .iter()
             .map(|name| {
-                config.sources.iter().find(|s| &s.name == name).with_context(|| {
-                    let known: Vec<&str> = config.sources.iter().map(|s| s.name.as_str()).collect();
-                    format!(
-                        "no source named {name:?} in the configuration; configured: {}",
-                        if known.is_empty() { "none".to_string() } else { known.join(", ") }
-                    )
-                })
+                config
+                    .sources
+                    .iter()
+                    .find(|s| &s.name == name)
+                    .with_context(|| {
+                        let known: Vec<&str> =
+                            config.sources.iter().map(|s| s.name.as_str()).collect();
+                        format!(
+                            "no source named {name:?} in the configuration; configured: {}",
+                            if known.is_empty() {
+                                "none".to_string()
+                            } else {
+                                known.join(", ")
+                            }
+                        )
+                    })
             })
             .collect::<anyhow::Result<_>>()?
     };
@@ -370,7 +391,10 @@ fn ingest_cmd(config: &Config, args: IngestArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Read a file, with a progress bar when it is large enough to wait for.
-fn read_with_progress(path: &std::path::Path, sheet: Option<&str>) -> anyhow::Result<crate::ingest::Input> {
+fn read_with_progress(
+    path: &std::path::Path,
+    sheet: Option<&str>,
+) -> anyhow::Result<crate::ingest::Input> {
     use std::io::Read;
     let size = std::fs::metadata(path)
         .with_context(|| format!("cannot read {}", path.display()))?
@@ -384,11 +408,14 @@ fn read_with_progress(path: &std::path::Path, sheet: Option<&str>) -> anyhow::Re
             .progress_chars("=> "),
     );
     bar.set_message(path.display().to_string());
-    let mut file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut bytes = Vec::with_capacity(size as usize);
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = file.read(&mut buf).with_context(|| format!("cannot read {}", path.display()))?;
+        let n = file
+            .read(&mut buf)
+            .with_context(|| format!("cannot read {}", path.display()))?;
         if n == 0 {
             break;
         }

@@ -83,7 +83,14 @@ impl Default for IngestSettings {
 impl std::fmt::Debug for IngestSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IngestSettings")
-            .field("token", &if self.token.is_empty() { "(none)" } else { "(set)" })
+            .field(
+                "token",
+                &if self.token.is_empty() {
+                    "(none)"
+                } else {
+                    "(set)"
+                },
+            )
             .field("max_upload_mb", &self.max_upload_mb)
             .finish()
     }
@@ -258,7 +265,11 @@ impl Config {
         let region = RegionCode::parse(&s.scoring.region)
             .map_err(|e| invalid("scoring.region", e.to_string()))?;
         let mut names = std::collections::HashSet::new();
-        if let Some(dup) = s.sources.iter().find(|src| !names.insert(src.name.as_str())) {
+        if let Some(dup) = s
+            .sources
+            .iter()
+            .find(|src| !names.insert(src.name.as_str()))
+        {
             return Err(invalid(
                 "sources",
                 format!("two sources are named {:?}; names must be unique", dup.name),

@@ -260,6 +260,8 @@ struct FrameworkFile {
     programme_dimensions: ProgrammeDimensions,
     #[serde(default = "default_methods")]
     methods: Methods,
+    #[serde(default, rename = "band")]
+    bands: Vec<engine::Band>,
     #[serde(rename = "dimension")]
     dimensions: Vec<Dimension>,
     #[serde(rename = "indicator")]
@@ -285,6 +287,8 @@ pub struct Framework {
     pub programmes: HashMap<String, Programme>,
     /// Engine methods (normalisation, aggregation, …), recorded with the scores.
     pub methods: Methods,
+    /// Predicate bands for the index (e.g. Memuaskan … Kurang), if the file defines `[[band]]`s.
+    pub bands: Option<engine::Bands>,
 }
 
 impl Dimension {
@@ -468,10 +472,28 @@ impl Framework {
             indicators,
             programmes,
             methods: file.methods,
+            bands: (!file.bands.is_empty()).then_some(engine::Bands { bands: file.bands }),
         };
         // The engine's own checks, and method choices that name group columns it will not have.
         fw.try_hierarchy()
             .map_err(|e| ("hierarchy".to_string(), e.to_string()))?;
+        let impute_groups = std::iter::once(&fw.methods.impute)
+            .chain(fw.methods.node.values().filter_map(|o| o.impute.as_ref()))
+            .chain(fw.methods.level.values().filter_map(|o| o.impute.as_ref()))
+            .filter_map(|i| match i {
+                engine::Impute::GroupMean { group } | engine::Impute::GroupMedian { group } => {
+                    Some(group)
+                }
+                _ => None,
+            });
+        for group in fw.methods.normalise_within.iter().chain(impute_groups) {
+            if group != PEER_GROUP {
+                return Err((
+                    "[methods]".into(),
+                    format!("unknown unit group {group:?}: the only group is {PEER_GROUP:?}"),
+                ));
+            }
+        }
         Ok(fw)
     }
 
@@ -613,6 +635,9 @@ mod tests {
         programmes.dedup();
         assert_eq!(programmes.len(), 28);
         assert_eq!(fw.hierarchy().level("six_pillars"), Some(3));
+        let bands = fw.bands.as_ref().unwrap();
+        assert_eq!(bands.predicate(45.0).unwrap().label_id, "Baik");
+        assert_eq!(bands.predicate(0.0).unwrap().label_id, "Kurang");
     }
 
     #[test]
@@ -620,6 +645,51 @@ mod tests {
         let fw = Framework::load(&shipped()).unwrap();
         assert_eq!(fw.methods, default_methods());
         assert_eq!(fw.methods.normalise_within.as_deref(), Some(PEER_GROUP));
+    }
+
+    #[test]
+    fn a_methods_table_selects_engine_methods_per_level_and_indicator() {
+        let dir = tempfile::tempdir().unwrap();
+        let methods = r#"
+[methods]
+impute = { method = "median" }
+treat = { method = "skew_kurt", winmax = 3, cap = "cumulative" }
+normalise = { method = "z_score", mean = 50.0, sd = 10.0 }
+normalise_within = "peer"
+level.3 = { aggregate = { method = "geometric" } }
+node.umkm_go_online = { normalise = { method = "percent_rank" } }
+
+[[dimension]]"#;
+        let text = std::fs::read_to_string(shipped())
+            .unwrap()
+            .replacen("\n[[dimension]]", methods, 1)
+            .replace(
+                "programmes = \"programmes.csv\"",
+                &format!(
+                    "programmes = {:?}",
+                    shipped().parent().unwrap().join("programmes.csv")
+                ),
+            );
+        let path = dir.path().join("methods.toml");
+        std::fs::write(&path, text).unwrap();
+        let fw = Framework::load(&path).unwrap();
+        assert_eq!(fw.methods.impute, engine::Impute::Median);
+        assert_eq!(
+            fw.methods.level["3"].aggregate,
+            Some(engine::Aggregate::Geometric)
+        );
+        assert_eq!(
+            fw.methods.node["umkm_go_online"].normalise,
+            Some(engine::Normalise::PercentRank)
+        );
+        assert!(matches!(
+            fw.methods.treat,
+            engine::Treat::SkewKurt {
+                winmax: 3,
+                cap: engine::WinCap::Cumulative,
+                ..
+            }
+        ));
     }
 
     #[test]

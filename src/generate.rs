@@ -371,7 +371,10 @@ mod tests {
         let summary =
             generate(&mut buf, &regions, &framework, &GenerateOptions::default()).unwrap();
         assert_eq!(summary.real, 8);
-        assert!((11_900..=12_100).contains(&summary.synthetic), "{summary:?}");
+        assert!(
+            (11_900..=12_100).contains(&summary.synthetic),
+            "{summary:?}"
+        );
         let text = String::from_utf8(buf).unwrap();
         assert!(text.contains("RTIK-JBR-2018-05,2018-07-10,35.09,umkm_go_online"));
         for k in regions.children(&RegionCode::parse("35.09").unwrap()) {

@@ -201,7 +201,7 @@ pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<S
 
     let t = Instant::now();
     let charts_written = if render {
-        render_standard_set(&config.chart_dir, reference, &book)?
+        render_standard_set(config, reference, &book)?
     } else {
         0
     };
@@ -281,13 +281,30 @@ fn log_ingest(dir: &Path, report: &IngestReport, ms: f64) {
     );
 }
 
-/// Radar charts (PNG and SVG, Indonesian, default size) of every scored region in the latest
-/// period, written as `radar_{region}_{period}.{png,svg}`.
+/// One chart of the standard set.
+#[derive(Debug, Clone, serde::Serialize)]
+struct RenderedChart {
+    kind: &'static str,
+    region: String,
+    period: String,
+    format: &'static str,
+    file: String,
+    bytes: usize,
+    ms: f64,
+}
+
+/// The standard chart set of the latest period, Indonesian, default size, PNG and SVG, written
+/// as `{kind}_{region}_{period}.{png,svg}` with a `manifest.json` listing them:
+/// for every scored region its radar, its ranked bars among the kabupaten's kecamatan, its
+/// trend (index and dimensions) and the kecamatan map with the region outlined; for each
+/// kabupaten the kecamatan × dimension heatmap. A kabupaten without kecamatan boundaries gets
+/// no maps.
 fn render_standard_set(
-    dir: &Path,
+    config: &Config,
     reference: &ReferenceData,
     book: &ScoreBook,
 ) -> Result<usize, JobError> {
+    let dir = config.chart_dir.as_path();
     let Some(period) = book.latest_period() else {
         return Ok(0);
     };
@@ -297,27 +314,115 @@ fn render_standard_set(
     })?;
     let mut regions: Vec<_> = book.regions().cloned().collect();
     regions.sort();
-    let jobs: Vec<(crate::region::RegionCode, Format)> = regions
-        .into_iter()
-        .flat_map(|r| [(r.clone(), Format::Png), (r, Format::Svg)])
-        .collect();
-    let results = parallel_map(&jobs, |(region, format)| -> Result<(), JobError> {
-        let path = dir.join(format!("radar_{region}_{period}.{}", format.extension()));
+    let mut jobs: Vec<(&'static str, crate::region::RegionCode, Format)> = Vec::new();
+    for r in &regions {
+        let mut kinds = vec!["radar", "bars", "trend"];
+        if view::map_layer(&config.regions_dir(), r, view::MapScope::Kecamatan).is_ok() {
+            kinds.push("map");
+        }
+        if r.level() == crate::region::Level::Regency {
+            kinds.push("heatmap");
+        }
+        for kind in kinds {
+            for format in [Format::Png, Format::Svg] {
+                jobs.push((kind, r.clone(), format));
+            }
+        }
+    }
+    let regions_dir = config.regions_dir();
+    let results = parallel_map(&jobs, |(kind, region, format)| {
+        let t = Instant::now();
+        let file = format!("{kind}_{region}_{period}.{}", format.extension());
+        let path = dir.join(&file);
         let fail = |message: String| JobError::Chart {
             path: path.clone(),
             message,
         };
-        let view = view::region_view(book, &reference.regions, region, Some(period))
-            .map_err(|e| fail(e.to_string()))?;
-        let chart = view::radar_chart(&view, &reference.framework, Lang::Id);
-        let bytes =
-            chart::render_radar(&chart, *format, chart::DEFAULT_WIDTH, chart::DEFAULT_HEIGHT)
-                .map_err(|e| fail(e.to_string()))?;
-        std::fs::write(&path, bytes).map_err(|e| fail(e.to_string()))
+        let bytes = render_one(kind, region, period, *format, reference, book, &regions_dir)
+            .map_err(fail)?;
+        std::fs::write(&path, &bytes).map_err(|e| fail(e.to_string()))?;
+        Ok(RenderedChart {
+            kind,
+            region: region.to_string(),
+            period: period.to_string(),
+            format: format.extension(),
+            file,
+            bytes: bytes.len(),
+            ms: ms(t.elapsed()),
+        })
     });
-    let written = results.len();
-    results.into_iter().collect::<Result<Vec<()>, _>>()?;
-    Ok(written)
+    let rendered = results.into_iter().collect::<Result<Vec<_>, JobError>>()?;
+    let manifest = dir.join("manifest.json");
+    let json = serde_json::json!({
+        "period": period,
+        "lang": "id",
+        "width": chart::DEFAULT_WIDTH,
+        "height": chart::DEFAULT_HEIGHT,
+        "charts": rendered,
+    });
+    let text = serde_json::to_string_pretty(&json).map_err(|e| JobError::Chart {
+        path: manifest.clone(),
+        message: e.to_string(),
+    })?;
+    std::fs::write(&manifest, text).map_err(|e| JobError::Chart {
+        path: manifest.clone(),
+        message: e.to_string(),
+    })?;
+    Ok(rendered.len())
+}
+
+/// Builds and renders one chart of the standard set.
+fn render_one(
+    kind: &str,
+    region: &crate::region::RegionCode,
+    period: &str,
+    format: Format,
+    reference: &ReferenceData,
+    book: &ScoreBook,
+    regions_dir: &Path,
+) -> Result<Vec<u8>, String> {
+    let (regions, framework) = (&reference.regions, &reference.framework);
+    let (w, h, lang) = (chart::DEFAULT_WIDTH, chart::DEFAULT_HEIGHT, Lang::Id);
+    let index = view::Measure::Index;
+    let s = |e: &dyn std::fmt::Display| e.to_string();
+    match kind {
+        "radar" => {
+            let v = view::region_view(book, regions, region, Some(period)).map_err(|e| s(&e))?;
+            chart::render_radar(&view::radar_chart(&v, framework, lang), format, w, h)
+        }
+        "bars" => {
+            let c = view::bars_chart(book, regions, framework, region, Some(period), index, lang)
+                .map_err(|e| s(&e))?;
+            chart::render_bars(&c, format, w, h)
+        }
+        "trend" => {
+            let c = view::trend_chart(book, regions, framework, region, index, None, lang)
+                .map_err(|e| s(&e))?;
+            chart::render_trend(&c, format, w, h)
+        }
+        "heatmap" => {
+            let c = view::heatmap_chart(book, regions, framework, region, Some(period), lang)
+                .map_err(|e| s(&e))?;
+            chart::render_heatmap(&c, format, w, h)
+        }
+        _ => {
+            let scope = view::MapScope::Kecamatan;
+            let layer = view::map_layer(regions_dir, region, scope).map_err(|e| s(&e))?;
+            let c = view::map_chart(
+                book,
+                regions,
+                layer,
+                scope,
+                region,
+                Some(period),
+                index,
+                lang,
+            )
+            .map_err(|e| s(&e))?;
+            chart::render_map(&c, format, w, h)
+        }
+    }
+    .map_err(|e| e.to_string())
 }
 
 mod parallel {

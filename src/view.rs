@@ -1,16 +1,24 @@
 //! What a person sees of a region and period, assembled from the score book: names, the
-//! radar chart's input, changes since the previous period.
+//! inputs of every chart kind (radar, ranked bars, trend, heatmap, choropleth, activity
+//! timeline, indicator contributions), changes since the previous period.
 //!
 //! Shared by the job (pre-rendered charts), the dashboard and the API so that all three say the
 //! same thing. Knows about scores and regions; draws and formats nothing itself beyond titles.
 
+use std::path::Path;
+use std::sync::Arc;
+
 use serde::Serialize;
 
-use crate::chart::{RadarChart, RadarSeries};
-use crate::framework::Framework;
+use crate::chart::{
+    Bar, BarBand, BarChart, GeoLayer, HeatmapChart, MapArea, MapChart, RadarChart, RadarSeries,
+    StackSeries, StackedChart, TrendChart, TrendSeries,
+};
+use crate::framework::{Dimension, Framework};
 use crate::i18n::{Lang, format_number};
 use crate::region::{Level, RegionCode, Regions};
-use crate::score::{RegionScore, ScoreBook};
+use crate::score::{RegionScore, ScoreBook, Scores};
+use crate::store::Activities;
 
 /// Why a view cannot be built.
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
@@ -31,6 +39,20 @@ pub enum ViewError {
         /// Those available, comma-separated.
         available: String,
     },
+    /// The dimension id is not in the framework.
+    #[error("unknown dimension {id:?}; dimensions: {available}")]
+    UnknownDimension {
+        /// The id asked for.
+        id: String,
+        /// The framework's dimension ids, comma-separated.
+        available: String,
+    },
+    /// Nothing to chart for the selection.
+    #[error("{0}")]
+    NoData(String),
+    /// No boundaries for the map asked for.
+    #[error("no map for {0}: {1}")]
+    NoMap(RegionCode, String),
 }
 
 /// A region's scores in a period, with what is needed to present them.
@@ -184,6 +206,57 @@ pub fn radar_chart(view: &RegionView<'_>, framework: &Framework, lang: Lang) -> 
     }
 }
 
+/// Optional overlays of the radar beyond the previous period.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RadarOverlays {
+    /// The median of the region's peers (the kabupaten's kecamatan) on every dimension.
+    pub peer_median: bool,
+    /// A target score drawn on every axis.
+    pub target: Option<f64>,
+}
+
+/// [`radar_chart`] with the peer median and a target as extra dashed series.
+pub fn radar_chart_with(
+    view: &RegionView<'_>,
+    book: &ScoreBook,
+    framework: &Framework,
+    overlays: RadarOverlays,
+    lang: Lang,
+) -> RadarChart {
+    let mut chart = radar_chart(view, framework, lang);
+    if overlays.peer_median && view.level == Level::District {
+        let peers = book.ranking(&view.current.peer, &view.current.period);
+        let values = framework
+            .dimensions
+            .iter()
+            .map(|d| {
+                let mut v: Vec<f64> = peers
+                    .iter()
+                    .filter_map(|rs| rs.dimension(&d.id).and_then(|s| s.score))
+                    .filter(|v| v.is_finite())
+                    .collect();
+                median(&mut v)
+            })
+            .collect();
+        chart.series.push(RadarSeries {
+            label: match lang {
+                Lang::Id => format!("Median {} kecamatan", peers.len()),
+                Lang::En => format!("Median of {} districts", peers.len()),
+            },
+            values,
+            emphasis: false,
+        });
+    }
+    if let Some(t) = overlays.target.filter(|t| t.is_finite()) {
+        chart.series.push(RadarSeries {
+            label: format!("Target {}", format_number(t, 0, lang)),
+            values: vec![Some(t); chart.axes.len()],
+            emphasis: false,
+        });
+    }
+    chart
+}
+
 /// A JSON-friendly summary of one region for lists.
 #[derive(Debug, Clone, Serialize)]
 pub struct RegionRef {
@@ -191,4 +264,903 @@ pub struct RegionRef {
     pub code: RegionCode,
     /// Name.
     pub name: String,
+}
+
+/// What a chart measures: the index or one dimension.
+#[derive(Debug, Clone, Copy)]
+pub enum Measure<'a> {
+    /// The composite index.
+    Index,
+    /// One dimension of the framework.
+    Dimension(&'a Dimension),
+}
+
+impl<'a> Measure<'a> {
+    /// `None` or empty is the index; otherwise a dimension id of the framework.
+    pub fn parse(framework: &'a Framework, id: Option<&str>) -> Result<Measure<'a>, ViewError> {
+        match id.map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(Measure::Index),
+            Some("index" | "indeks") => Ok(Measure::Index),
+            Some(id) => framework
+                .dimension(id)
+                .map(Measure::Dimension)
+                .ok_or_else(|| ViewError::UnknownDimension {
+                    id: id.to_string(),
+                    available: framework
+                        .dimensions
+                        .iter()
+                        .map(|d| d.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                }),
+        }
+    }
+
+    /// "Indeks Kota Cerdas" or the dimension's name.
+    pub fn name(&self, lang: Lang) -> &'a str {
+        match self {
+            Measure::Index => index_label(lang),
+            Measure::Dimension(d) => d.name(lang),
+        }
+    }
+
+    /// Its value in a region's scores.
+    pub fn of(&self, rs: &RegionScore) -> Option<f64> {
+        match self {
+            Measure::Index => rs.index,
+            Measure::Dimension(d) => rs.dimension(&d.id).and_then(|s| s.score),
+        }
+        .filter(|v| v.is_finite())
+    }
+
+    /// Its rank among peers.
+    fn rank(&self, rs: &RegionScore) -> Option<u32> {
+        match self {
+            Measure::Index => rs.rank,
+            Measure::Dimension(d) => rs.dimension(&d.id).and_then(|s| s.rank),
+        }
+    }
+
+    /// A short id for file names: `index` or the dimension id.
+    pub fn id(&self) -> &'a str {
+        match self {
+            Measure::Index => "index",
+            Measure::Dimension(d) => &d.id,
+        }
+    }
+}
+
+/// How scores of a level are made, for subtitles.
+fn method_phrase(level: Level, lang: Lang) -> &'static str {
+    match level {
+        Level::District => lang.pick(
+            "skor 0–100, min–maks antar kecamatan, per 10.000 penduduk",
+            "scores 0–100, min–max across districts, per 10,000 residents",
+        ),
+        _ => lang.pick(
+            "skor 0–100, rata-rata kecamatan berbobot penduduk",
+            "scores 0–100, population-weighted mean of districts",
+        ),
+    }
+}
+
+/// "Skor (0–100)" / "Score (0–100)".
+fn score_axis(lang: Lang) -> String {
+    lang.pick("Skor (0–100)", "Score (0–100)").to_string()
+}
+
+/// The kabupaten whose kecamatan are compared for `region`: the region itself if it is a
+/// kabupaten/kota, its parent if it is a kecamatan.
+fn group_of(regions: &Regions, region: &RegionCode) -> Result<RegionCode, ViewError> {
+    if !regions.contains(region) {
+        return Err(ViewError::UnknownRegion(region.clone()));
+    }
+    match region.level() {
+        Level::Regency => Ok(region.clone()),
+        Level::District => Ok(region.parent().expect("a kecamatan has a parent")),
+        _ => Err(ViewError::NotScored(region.clone())),
+    }
+}
+
+/// The period asked for, or the latest; an error listing the periods when it has no scores.
+fn period_or_latest<'b>(
+    book: &'b ScoreBook,
+    period: Option<&'b str>,
+) -> Result<&'b str, ViewError> {
+    let p = match period {
+        Some(p) => p,
+        None => book.latest_period().unwrap_or(""),
+    };
+    if book.periods().iter().any(|x| x == p) {
+        Ok(p)
+    } else {
+        Err(ViewError::UnknownPeriod {
+            period: p.to_string(),
+            available: book.periods().join(", "),
+        })
+    }
+}
+
+fn short_name(regions: &Regions, code: &RegionCode) -> String {
+    regions
+        .get(code)
+        .map_or_else(|| code.to_string(), |r| r.name.clone())
+}
+
+fn display_name(regions: &Regions, code: &RegionCode) -> String {
+    regions
+        .get(code)
+        .map_or_else(|| code.to_string(), |r| r.display_name())
+}
+
+/// The kecamatan of `group` with scores in `period`, best first by `measure` (unscored last).
+fn ranked_members<'b>(
+    book: &'b ScoreBook,
+    group: &RegionCode,
+    period: &str,
+    measure: Measure<'_>,
+) -> Vec<&'b RegionScore> {
+    let mut members = book.ranking(group.as_str(), period);
+    members.sort_by(|a, b| {
+        let (va, vb) = (measure.of(a), measure.of(b));
+        vb.is_some()
+            .cmp(&va.is_some())
+            .then(vb.unwrap_or(0.0).total_cmp(&va.unwrap_or(0.0)))
+            .then(a.region.cmp(&b.region))
+    });
+    members
+}
+
+fn median(values: &mut [f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    Some(if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    })
+}
+
+/// Ranked bars of the kecamatan of `region`'s kabupaten (or of the kabupaten itself) by the
+/// index or a dimension, with `region` highlighted when it is a kecamatan.
+pub fn bars_chart(
+    book: &ScoreBook,
+    regions: &Regions,
+    framework: &Framework,
+    region: &RegionCode,
+    period: Option<&str>,
+    measure: Measure<'_>,
+    lang: Lang,
+) -> Result<BarChart, ViewError> {
+    let group = group_of(regions, region)?;
+    let period = period_or_latest(book, period)?;
+    let members = ranked_members(book, &group, period, measure);
+    if members.is_empty() {
+        return Err(ViewError::NotScored(group));
+    }
+    let bars: Vec<Bar> = members
+        .iter()
+        .map(|rs| Bar {
+            label: short_name(regions, &rs.region),
+            value: measure.of(rs),
+            highlight: &rs.region == region,
+        })
+        .collect();
+    let mut values: Vec<f64> = bars.iter().filter_map(|b| b.value).collect();
+    let group_name = display_name(regions, &group);
+    let n = members.len();
+    let mut subtitle = match lang {
+        Lang::Id => format!("{n} kecamatan di {group_name}"),
+        Lang::En => format!("{n} districts of {group_name}"),
+    };
+    if let Some(rs) = members.iter().find(|rs| &rs.region == region) {
+        subtitle.push_str(&format!(
+            " · {}: {}",
+            display_name(regions, region),
+            rank_phrase(measure.rank(rs), rs.peers, Level::District, lang)
+        ));
+    }
+    subtitle.push_str(" · ");
+    subtitle.push_str(method_phrase(Level::District, lang));
+    Ok(BarChart {
+        title: format!(
+            "{} — {} {period}",
+            lang.pick("Peringkat kecamatan", "Districts ranked"),
+            measure.name(lang)
+        ),
+        subtitle,
+        source: source_line(lang).to_string(),
+        bars,
+        max: 100.0,
+        axis_label: score_axis(lang),
+        reference: median(&mut values).map(|m| (lang.pick("Median", "Median").to_string(), m)),
+        numbered: true,
+        bands: match measure {
+            Measure::Index => bands_of(framework, lang),
+            Measure::Dimension(_) => Vec::new(),
+        },
+        lang,
+    })
+}
+
+/// The framework's predicate bands for the index (e.g. Memuaskan … Kurang), if it has any.
+fn bands_of(framework: &Framework, lang: Lang) -> Vec<BarBand> {
+    framework
+        .bands
+        .iter()
+        .flat_map(|b| &b.bands)
+        .map(|b| BarBand {
+            min: if b.min.is_finite() { b.min } else { f64::MIN },
+            label: lang.pick(&b.label_id, &b.label_en).to_string(),
+        })
+        .collect()
+}
+
+/// A region's scores over all periods: the index and every dimension, or one dimension with
+/// the median of its kabupaten's kecamatan; `target` draws a target line.
+pub fn trend_chart(
+    book: &ScoreBook,
+    regions: &Regions,
+    framework: &Framework,
+    region: &RegionCode,
+    measure: Measure<'_>,
+    target: Option<f64>,
+    lang: Lang,
+) -> Result<TrendChart, ViewError> {
+    if !regions.contains(region) {
+        return Err(ViewError::UnknownRegion(region.clone()));
+    }
+    if !book.has_region(region) {
+        return Err(ViewError::NotScored(region.clone()));
+    }
+    let periods: Vec<String> = book.periods().to_vec();
+    let series_of = |m: Measure<'_>| -> Vec<Option<f64>> {
+        periods
+            .iter()
+            .map(|p| book.get(region, p).and_then(|rs| m.of(rs)))
+            .collect()
+    };
+    let mut series = Vec::new();
+    match measure {
+        Measure::Index => {
+            series.push(TrendSeries {
+                label: index_label(lang).to_string(),
+                values: series_of(Measure::Index),
+                emphasis: true,
+            });
+            for d in framework.top_dimensions() {
+                series.push(TrendSeries {
+                    label: d.name(lang).to_string(),
+                    values: series_of(Measure::Dimension(d)),
+                    emphasis: false,
+                });
+            }
+        }
+        Measure::Dimension(d) => {
+            series.push(TrendSeries {
+                label: d.name(lang).to_string(),
+                values: series_of(measure),
+                emphasis: true,
+            });
+            if region.level() == Level::District {
+                let group = region.parent().expect("a kecamatan has a parent");
+                let medians = periods
+                    .iter()
+                    .map(|p| {
+                        let mut v: Vec<f64> = book
+                            .ranking(group.as_str(), p)
+                            .iter()
+                            .filter_map(|rs| measure.of(rs))
+                            .collect();
+                        median(&mut v)
+                    })
+                    .collect();
+                series.push(TrendSeries {
+                    label: lang
+                        .pick("Median kecamatan", "Median of districts")
+                        .to_string(),
+                    values: medians,
+                    emphasis: false,
+                });
+            }
+        }
+    }
+    let span = match (periods.first(), periods.last()) {
+        (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
+        (Some(a), _) => a.clone(),
+        _ => String::new(),
+    };
+    let level = regions.get(region).map_or(Level::District, |r| r.level);
+    Ok(TrendChart {
+        title: format!(
+            "{} — {} {span}",
+            display_name(regions, region),
+            match measure {
+                Measure::Index => lang
+                    .pick("tren indeks dan dimensi", "index and dimension trends")
+                    .to_string(),
+                Measure::Dimension(d) =>
+                    format!("{} {}", lang.pick("tren", "trend of"), d.name(lang)),
+            }
+        ),
+        subtitle: format!(
+            "{} · {}",
+            lang.pick("Per tahun", "Per period"),
+            method_phrase(level, lang)
+        ),
+        source: source_line(lang).to_string(),
+        periods,
+        series,
+        max: 100.0,
+        axis_label: score_axis(lang),
+        target: target.map(|t| (lang.pick("Target", "Target").to_string(), t)),
+        lang,
+    })
+}
+
+/// Kecamatan × dimensions (and the index) of `region`'s kabupaten in a period, rows in index
+/// order, `region` highlighted when it is a kecamatan; white is 50.
+pub fn heatmap_chart(
+    book: &ScoreBook,
+    regions: &Regions,
+    framework: &Framework,
+    region: &RegionCode,
+    period: Option<&str>,
+    lang: Lang,
+) -> Result<HeatmapChart, ViewError> {
+    let group = group_of(regions, region)?;
+    let period = period_or_latest(book, period)?;
+    let members = ranked_members(book, &group, period, Measure::Index);
+    if members.is_empty() {
+        return Err(ViewError::NotScored(group));
+    }
+    let dims: Vec<&Dimension> = framework.top_dimensions().collect();
+    let mut columns: Vec<String> = dims.iter().map(|d| d.name(lang).to_string()).collect();
+    columns.push(lang.pick("Indeks", "Index").to_string());
+    let values = members
+        .iter()
+        .map(|rs| {
+            let mut row: Vec<Option<f64>> =
+                dims.iter().map(|d| Measure::Dimension(d).of(rs)).collect();
+            row.push(Measure::Index.of(rs));
+            row
+        })
+        .collect();
+    let group_name = display_name(regions, &group);
+    Ok(HeatmapChart {
+        title: format!(
+            "{group_name} — {} {period}",
+            lang.pick("skor dimensi per kecamatan", "dimension scores by district")
+        ),
+        subtitle: format!(
+            "{} · {}",
+            lang.pick("Urut menurut indeks", "Ordered by index"),
+            method_phrase(Level::District, lang)
+        ),
+        source: source_line(lang).to_string(),
+        rows: members
+            .iter()
+            .enumerate()
+            .map(|(i, rs)| format!("{}. {}", i + 1, short_name(regions, &rs.region)))
+            .collect(),
+        columns,
+        values,
+        centre: 50.0,
+        spread: 50.0,
+        legend: lang
+            .pick(
+                "Skor 0–100; putih = 50, ungu di atas, oranye di bawah",
+                "Score 0–100; white = 50, purple above, orange below",
+            )
+            .to_string(),
+        highlight_row: members.iter().position(|rs| &rs.region == region),
+        lang,
+    })
+}
+
+/// Which boundaries a choropleth shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MapScope {
+    /// The kecamatan of the region's kabupaten (Jember only has boundaries).
+    #[default]
+    Kecamatan,
+    /// The kab/kota of the region's province (East Java only).
+    Province,
+    /// Every kab/kota of Indonesia.
+    Indonesia,
+}
+
+impl std::str::FromStr for MapScope {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "" | "kecamatan" => Ok(MapScope::Kecamatan),
+            "provinsi" | "province" => Ok(MapScope::Province),
+            "indonesia" | "nasional" => Ok(MapScope::Indonesia),
+            other => Err(format!(
+                "unknown map {other:?}: expected kecamatan, provinsi or indonesia"
+            )),
+        }
+    }
+}
+
+/// The boundary layer of `scope` for `region`, read from `regions_dir` once per process.
+pub fn map_layer(
+    regions_dir: &Path,
+    region: &RegionCode,
+    scope: MapScope,
+) -> Result<Arc<GeoLayer>, ViewError> {
+    let no_map = |why: &str| ViewError::NoMap(region.clone(), why.to_string());
+    let file = match scope {
+        MapScope::Kecamatan => {
+            if region
+                .at_level(Level::Regency)
+                .is_none_or(|k| k.as_str() != "35.09")
+            {
+                return Err(no_map(
+                    "kecamatan boundaries exist for Kabupaten Jember (35.09) only",
+                ));
+            }
+            "jember_kecamatan.geojson"
+        }
+        MapScope::Province => {
+            if region
+                .at_level(Level::Province)
+                .is_none_or(|p| p.as_str() != "35")
+            {
+                return Err(no_map("kab/kota boundaries exist for Jawa Timur (35) only"));
+            }
+            "jatim_kabkota.geojson"
+        }
+        MapScope::Indonesia => "indonesia_kabkota.geojson",
+    };
+    GeoLayer::load(&regions_dir.join(file), "kode_kemendagri").map_err(|e| no_map(&e.to_string()))
+}
+
+/// A choropleth of `measure` in `period`: the kecamatan of `region`'s kabupaten, or the kab/kota
+/// of its province or of Indonesia, with `region` outlined.
+#[allow(clippy::too_many_arguments)]
+pub fn map_chart(
+    book: &ScoreBook,
+    regions: &Regions,
+    layer: Arc<GeoLayer>,
+    scope: MapScope,
+    region: &RegionCode,
+    period: Option<&str>,
+    measure: Measure<'_>,
+    lang: Lang,
+) -> Result<MapChart, ViewError> {
+    if !regions.contains(region) {
+        return Err(ViewError::UnknownRegion(region.clone()));
+    }
+    let period = period_or_latest(book, period)?;
+    let focus = match scope {
+        MapScope::Kecamatan => region.clone(),
+        _ => region
+            .at_level(Level::Regency)
+            .unwrap_or_else(|| region.clone()),
+    };
+    let areas: Vec<MapArea> = layer
+        .features
+        .iter()
+        .filter_map(|f| {
+            let code = RegionCode::parse(&f.code).ok()?;
+            let label = regions.get(&code).map_or_else(
+                || f.name.clone().unwrap_or_else(|| f.code.clone()),
+                // "Kabupaten Pacitan" → "Pacitan"; "Kota Malang" stays, to tell it apart.
+                |r| r.name.trim_start_matches("Kabupaten ").to_string(),
+            );
+            Some(MapArea {
+                value: book.get(&code, period).and_then(|rs| measure.of(rs)),
+                highlight: code == focus,
+                label,
+                code: f.code.clone(),
+            })
+        })
+        .filter(|a| match scope {
+            MapScope::Province => a.code.starts_with(&format!(
+                "{}.",
+                region
+                    .at_level(Level::Province)
+                    .map(|p| p.to_string())
+                    .unwrap_or_default()
+            )),
+            _ => true,
+        })
+        .collect();
+    let (what, level, labels) = match scope {
+        MapScope::Kecamatan => (
+            display_name(regions, &group_of(regions, region)?),
+            Level::District,
+            true,
+        ),
+        MapScope::Province => (
+            region
+                .at_level(Level::Province)
+                .map_or_else(String::new, |p| display_name(regions, &p)),
+            Level::Regency,
+            true,
+        ),
+        MapScope::Indonesia => ("Indonesia".to_string(), Level::Regency, false),
+    };
+    let unit = match (level, lang) {
+        (Level::District, Lang::Id) => "per kecamatan",
+        (Level::District, Lang::En) => "by district",
+        (_, Lang::Id) => "per kabupaten/kota",
+        (_, Lang::En) => "by regency/city",
+    };
+    let scored = areas.iter().filter(|a| a.value.is_some()).count();
+    Ok(MapChart {
+        title: format!("{what} — {} {period}", measure.name(lang)),
+        subtitle: format!(
+            "{unit} · {scored} {} {} {} · {}",
+            lang.pick("dari", "of"),
+            areas.len(),
+            lang.pick("wilayah bernilai", "areas with scores"),
+            method_phrase(level, lang)
+        ),
+        source: format!(
+            "{}; {}",
+            source_line(lang),
+            lang.pick("batas wilayah BPS/HDX 2020", "boundaries BPS/HDX 2020")
+        ),
+        layer,
+        areas,
+        show_unlisted: false,
+        range: (0.0, 100.0),
+        legend_title: format!("{} (0–100)", measure.name(lang)),
+        no_data_label: lang.pick("Tidak ada data", "No data").to_string(),
+        labels,
+        lang,
+    })
+}
+
+/// Why the activity table could not be read for a chart (a broken contract: a bug).
+fn frame_error(e: impl std::fmt::Display) -> ViewError {
+    ViewError::NoData(format!("cannot read the activity table: {e}"))
+}
+
+/// Activities recorded in `region` (a kecamatan with its desa, or a kabupaten with everything
+/// under it, whole-kabupaten records included) per month, stacked by dimension; `quantity`
+/// sums the quantities instead of counting records.
+pub fn timeline_chart(
+    activities: &Activities,
+    regions: &Regions,
+    framework: &Framework,
+    region: &RegionCode,
+    quantity: bool,
+    lang: Lang,
+) -> Result<StackedChart, ViewError> {
+    use crate::store::cols;
+    use polars::prelude::DataType;
+    if !regions.contains(region) {
+        return Err(ViewError::UnknownRegion(region.clone()));
+    }
+    let df = activities.frame();
+    let dates = df
+        .column(cols::DATE)
+        .and_then(|c| c.cast(&DataType::String))
+        .map_err(frame_error)?;
+    let dates = dates.str().map_err(frame_error)?;
+    let codes = df
+        .column(cols::REGION_CODE)
+        .and_then(|c| c.str().cloned())
+        .map_err(frame_error)?;
+    let dims = df
+        .column(cols::DIMENSION)
+        .and_then(|c| c.str().cloned())
+        .map_err(frame_error)?;
+    let quantities = df
+        .column(cols::QUANTITY)
+        .and_then(|c| c.f64().cloned())
+        .map_err(frame_error)?;
+    let top: Vec<&Dimension> = framework.top_dimensions().collect();
+    let prefix = format!("{region}.");
+    // (year, month) → per-dimension totals.
+    let mut months: std::collections::BTreeMap<(i32, u32), Vec<f64>> = Default::default();
+    for i in 0..df.height() {
+        let (Some(date), Some(code), Some(dim)) = (dates.get(i), codes.get(i), dims.get(i)) else {
+            continue;
+        };
+        if code != region.as_str() && !code.starts_with(&prefix) {
+            continue;
+        }
+        // A sub-dimension's records count for its top dimension.
+        let Some(k) = top.iter().position(|d| {
+            d.id == dim || framework.dimension(dim).and_then(|x| x.parent.as_deref()) == Some(&d.id)
+        }) else {
+            continue;
+        };
+        let (Some(y), Some(m)) = (
+            date.get(0..4).and_then(|y| y.parse().ok()),
+            date.get(5..7).and_then(|m| m.parse().ok()),
+        ) else {
+            continue;
+        };
+        let add = if quantity {
+            quantities.get(i).unwrap_or(0.0)
+        } else {
+            1.0
+        };
+        months.entry((y, m)).or_insert_with(|| vec![0.0; top.len()])[k] += add;
+    }
+    let (Some(&first), Some(&last)) = (months.keys().next(), months.keys().next_back()) else {
+        return Err(ViewError::NoData(format!(
+            "no activities recorded for {}",
+            display_name(regions, region)
+        )));
+    };
+    // Every month from the first to the last, empty ones included.
+    let mut keys = Vec::new();
+    let (mut y, mut m) = first;
+    while (y, m) <= last {
+        keys.push((y, m));
+        (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    }
+    let categories = keys
+        .iter()
+        .map(|&(y, m)| {
+            if keys.len() <= 18 {
+                format!("{m:02}/{y}")
+            } else if m == 1 || (y, m) == first {
+                y.to_string()
+            } else {
+                String::new()
+            }
+        })
+        .collect();
+    let series = top
+        .iter()
+        .enumerate()
+        .map(|(k, d)| StackSeries {
+            label: d.name(lang).to_string(),
+            values: keys
+                .iter()
+                .map(|key| months.get(key).map_or(0.0, |v| v[k]))
+                .collect(),
+        })
+        .collect();
+    let what = if quantity {
+        lang.pick("jumlah (satuan program)", "quantity (programme units)")
+    } else {
+        lang.pick("kegiatan", "activities")
+    };
+    let month = |(y, m): (i32, u32)| {
+        let d = chrono::NaiveDate::from_ymd_opt(y, m, 1).unwrap_or_default();
+        // "1 Juli 2018" → "Juli 2018".
+        crate::i18n::format_date(d, lang)
+            .trim_start_matches("1 ")
+            .to_string()
+    };
+    let span = format!("{} – {}", month(first), month(last));
+    Ok(StackedChart {
+        title: format!(
+            "{} — {}",
+            display_name(regions, region),
+            match lang {
+                Lang::Id => format!("{what} per bulan"),
+                Lang::En => format!("{what} per month"),
+            }
+        ),
+        subtitle: format!(
+            "{} · {span}",
+            lang.pick(
+                "Kegiatan tercatat menurut dimensi, termasuk desa/kelurahan",
+                "Recorded activities by dimension, villages included"
+            )
+        ),
+        source: source_line(lang).to_string(),
+        categories,
+        series,
+        axis_label: match lang {
+            Lang::Id => format!("{} per bulan", capitalise(what)),
+            Lang::En => format!("{} per month", capitalise(what)),
+        },
+        max: None,
+        totals: true,
+        decimals: 0,
+        lang,
+    })
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// How each indicator of `dimension` adds up to a kecamatan's dimension score, period by
+/// period (weight × score, from the score explanation).
+pub fn contributions_chart(
+    scores: &Scores,
+    book: &ScoreBook,
+    regions: &Regions,
+    framework: &Framework,
+    region: &RegionCode,
+    measure: Measure<'_>,
+    lang: Lang,
+) -> Result<StackedChart, ViewError> {
+    if !regions.contains(region) {
+        return Err(ViewError::UnknownRegion(region.clone()));
+    }
+    if region.level() != Level::District || !book.has_region(region) {
+        return Err(ViewError::NoData(format!(
+            "indicator contributions exist for scored kecamatan only, not {}",
+            display_name(regions, region)
+        )));
+    }
+    let dim = match measure {
+        Measure::Dimension(d) => d,
+        Measure::Index => framework
+            .top_dimensions()
+            .next()
+            .ok_or_else(|| ViewError::NoData("the framework has no dimensions".into()))?,
+    };
+    let indicators: Vec<_> = framework
+        .indicators
+        .iter()
+        .filter(|i| i.dimension == dim.id)
+        .collect();
+    let periods: Vec<String> = book.periods().to_vec();
+    let mut series: Vec<StackSeries> = indicators
+        .iter()
+        .map(|i| StackSeries {
+            label: i.name(lang).to_string(),
+            values: vec![0.0; periods.len()],
+        })
+        .collect();
+    for (t, p) in periods.iter().enumerate() {
+        let Ok(e) = crate::score::explain::explain(scores, book, framework, region, p) else {
+            continue;
+        };
+        for ie in e.indicators.iter().filter(|x| x.dimension == dim.id) {
+            if let Some(k) = indicators.iter().position(|i| i.id == ie.id) {
+                series[k].values[t] = ie.to_dimension.unwrap_or(0.0);
+            }
+        }
+    }
+    Ok(StackedChart {
+        title: format!(
+            "{} — {} {}",
+            display_name(regions, region),
+            lang.pick("sumbangan indikator pada", "indicator contributions to"),
+            dim.name(lang)
+        ),
+        subtitle: format!(
+            "{} · {}",
+            lang.pick(
+                "Bobot × skor indikator; tinggi batang = skor dimensi",
+                "Weight × indicator score; column height = dimension score"
+            ),
+            method_phrase(Level::District, lang)
+        ),
+        source: source_line(lang).to_string(),
+        categories: periods,
+        series,
+        axis_label: score_axis(lang),
+        max: Some(100.0),
+        totals: true,
+        decimals: 1,
+        lang,
+    })
+}
+
+/// Replications of the sensitivity analysis behind the rank-interval chart: enough for stable
+/// 5 % and 95 % percentiles of 31 ranks, few enough to answer a request in well under a second.
+pub const SENSITIVITY_REPLICATIONS: usize = 200;
+
+/// How sure each kecamatan's index rank is: median rank and 5–95 % interval over a seeded Monte
+/// Carlo of the methods (weights ± 25 %, min–max or z-score, arithmetic or geometric means),
+/// with the nominal rank; `region` highlighted when it is a kecamatan.
+#[allow(clippy::too_many_arguments)]
+pub fn sensitivity_chart(
+    activities: &Activities,
+    book: &ScoreBook,
+    regions: &Regions,
+    framework: &Framework,
+    granularity: crate::score::Granularity,
+    region: &RegionCode,
+    period: Option<&str>,
+    lang: Lang,
+) -> Result<crate::chart::RankChart, ViewError> {
+    use crate::score::engine::sensitivity::Spec;
+    use crate::score::engine::{Aggregate, Normalise};
+    let group = group_of(regions, region)?;
+    let period = period_or_latest(book, period)?;
+    if book.ranking(group.as_str(), period).is_empty() {
+        return Err(ViewError::NotScored(group));
+    }
+    let spec = Spec {
+        replications: SENSITIVITY_REPLICATIONS,
+        seed: 7,
+        weight_share: 0.25,
+        normalisations: vec![
+            Normalise::MinMax {
+                low: 0.0,
+                high: 100.0,
+            },
+            // Centred on 10 so that geometric means stay defined.
+            Normalise::ZScore {
+                mean: 10.0,
+                sd: 1.0,
+            },
+        ],
+        aggregations: vec![Aggregate::Arithmetic, Aggregate::Geometric],
+        target: framework.id.clone(),
+        rank_within: Some(crate::framework::PEER_GROUP.to_string()),
+    };
+    let intervals = crate::score::sensitivity(
+        activities,
+        framework,
+        regions,
+        granularity,
+        Level::District,
+        period,
+        &spec,
+    )
+    .map_err(|e| ViewError::NoData(format!("sensitivity analysis failed: {e}")))?;
+    let prefix = format!("{group}.");
+    let mut rows: Vec<_> = intervals
+        .into_iter()
+        .filter(|r| r.unit.starts_with(&prefix))
+        .collect();
+    if rows.is_empty() {
+        return Err(ViewError::NotScored(group));
+    }
+    rows.sort_by(|a, b| {
+        a.median
+            .unwrap_or(f64::MAX)
+            .total_cmp(&b.median.unwrap_or(f64::MAX))
+            .then(a.unit.cmp(&b.unit))
+    });
+    let n = rows.len();
+    Ok(crate::chart::RankChart {
+        title: format!(
+            "{} — {} {period}",
+            display_name(regions, &group),
+            lang.pick(
+                "kepastian peringkat indeks",
+                "how certain the index ranks are"
+            )
+        ),
+        subtitle: format!(
+            "{} {SENSITIVITY_REPLICATIONS} {}",
+            lang.pick("Analisis sensitivitas,", "Sensitivity analysis,"),
+            lang.pick(
+                "replikasi: bobot ±25 %, min–maks atau skor-z, rata-rata aritmetika atau geometrik",
+                "replications: weights ±25%, min–max or z-score, arithmetic or geometric mean"
+            )
+        ),
+        source: source_line(lang).to_string(),
+        rows: rows
+            .iter()
+            .map(|r| {
+                let code = RegionCode::parse(&r.unit).ok();
+                crate::chart::RankRow {
+                    label: code
+                        .as_ref()
+                        .map_or_else(|| r.unit.clone(), |c| short_name(regions, c)),
+                    nominal: r.nominal.map(f64::from),
+                    median: r.median,
+                    interval: r.p05.zip(r.p95),
+                    highlight: code.as_ref() == Some(region),
+                }
+            })
+            .collect(),
+        worst: n as f64,
+        axis_label: lang
+            .pick("Peringkat (1 = terbaik)", "Rank (1 = best)")
+            .to_string(),
+        legend: [
+            lang.pick("Median", "Median").to_string(),
+            lang.pick("Selang 5–95 %", "5–95% interval").to_string(),
+            lang.pick("Peringkat nominal", "Nominal rank").to_string(),
+        ],
+        lang,
+    })
 }

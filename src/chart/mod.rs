@@ -24,11 +24,36 @@
 //! (to the width for narrow portrait images), long titles shrink or wrap, long axis labels wrap
 //! instead of colliding, and the legend goes right of or below the radar, whichever leaves the
 //! radar bigger.
+//!
+//! The other chart kinds follow the same contract (computed, translated input in; PNG or SVG
+//! bytes out; same fonts, sizes, palette and PNG encoding) and share the header, footer and
+//! render pipeline of `frame.rs`: ranked horizontal bars ([`render_bars`]), trend lines
+//! ([`render_trend`]), a regions × dimensions heatmap ([`render_heatmap`]), choropleth maps from
+//! GeoJSON ([`render_map`]) and stacked columns for the activity timeline and indicator
+//! contributions ([`render_stacked`]), and rank intervals of a sensitivity analysis
+//! ([`render_ranks`]).
 
+mod bars;
 mod canvas;
+mod frame;
+mod heatmap;
+mod map;
 mod radar;
+mod ranks;
 mod raster;
+mod stacked;
+#[cfg(test)]
+mod testing;
 mod text;
+mod trend;
+
+pub use bars::{Bar, BarBand, BarChart, render_bars};
+pub use frame::{BAR, HIGHLIGHT, NO_DATA};
+pub use heatmap::{HeatmapChart, render_heatmap};
+pub use map::{GeoError, GeoFeature, GeoLayer, MapArea, MapChart, render_map};
+pub use ranks::{RankChart, RankRow, render_ranks};
+pub use stacked::{StackSeries, StackedChart, render_stacked};
+pub use trend::{TrendChart, TrendSeries, render_trend};
 
 use std::fmt;
 use std::str::FromStr;
@@ -59,6 +84,7 @@ pub const MAX_AXES: usize = 12;
 
 /// PNG drawing resolution relative to the output: 2 means 4 samples per pixel, which gives
 /// smooth edges to the polygons and thick lines that plotters draws without antialiasing.
+/// It costs a transient buffer of 12 bytes per output pixel (46 MB at the maximum size).
 const SUPERSAMPLE: u32 = 2;
 
 /// Output image format.

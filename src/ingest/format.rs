@@ -31,7 +31,12 @@ pub struct UnknownFormat(pub String);
 impl FromStr for InputFormat {
     type Err = UnknownFormat;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().trim_start_matches('.').to_ascii_lowercase().as_str() {
+        match s
+            .trim()
+            .trim_start_matches('.')
+            .to_ascii_lowercase()
+            .as_str()
+        {
             "csv" | "txt" | "tsv" => Ok(InputFormat::Csv),
             "xlsx" | "xlsm" => Ok(InputFormat::Xlsx),
             "xls" => Ok(InputFormat::Xls),
@@ -105,10 +110,16 @@ mod tests {
 
     #[test]
     fn formats_come_from_names_or_content() {
-        assert_eq!(InputFormat::from_name("kegiatan.XLSX"), Some(InputFormat::Xlsx));
+        assert_eq!(
+            InputFormat::from_name("kegiatan.XLSX"),
+            Some(InputFormat::Xlsx)
+        );
         assert_eq!(InputFormat::from_name("a.jsonl"), Some(InputFormat::Ndjson));
         assert_eq!(InputFormat::sniff(b"  [{\"a\":1}]"), InputFormat::Json);
-        assert_eq!(InputFormat::sniff(b"{\"a\":1}\n{\"a\":2}"), InputFormat::Ndjson);
+        assert_eq!(
+            InputFormat::sniff(b"{\"a\":1}\n{\"a\":2}"),
+            InputFormat::Ndjson
+        );
         assert_eq!(InputFormat::sniff(b"PK\x03\x04...."), InputFormat::Xlsx);
         assert_eq!(InputFormat::sniff(b"tanggal;kode"), InputFormat::Csv);
         assert_eq!(InputFormat::detect("upload", b"[]"), InputFormat::Json);

@@ -288,7 +288,9 @@ pub fn ingest(
                 frames.push(accepted);
             }
             // Bugs surface; bad files are reported and the run goes on.
-            Err(e @ (IngestError::Polars { .. } | IngestError::Contract(_) | IngestError::Store(_))) => {
+            Err(
+                e @ (IngestError::Polars { .. } | IngestError::Contract(_) | IngestError::Store(_)),
+            ) => {
                 return Err(e);
             }
             Err(e) => file.error = Some(e.to_string()),
@@ -301,7 +303,11 @@ pub fn ingest(
     let batch = stack(frames)?;
     let started = std::time::Instant::now();
     let (contents, counts) = store.commit(&batch, records)?;
-    tracing::debug!(ms = started.elapsed().as_millis(), records = contents.len(), "committed");
+    tracing::debug!(
+        ms = started.elapsed().as_millis(),
+        records = contents.len(),
+        "committed"
+    );
     for f in &mut report.files {
         if let Some(c) = counts.get(&f.source) {
             (f.added, f.replaced, f.unchanged) = (c.added, c.replaced, c.unchanged);
@@ -327,7 +333,11 @@ pub async fn pull(
         .latest(&source.name)
         .and_then(|r| r.validators.clone())
         .and_then(|v| serde_json::from_value(v).ok());
-    let conditional = if options.force { None } else { previous.as_ref() };
+    let conditional = if options.force {
+        None
+    } else {
+        previous.as_ref()
+    };
     let mut report = IngestReport {
         dry_run: options.dry_run,
         ..IngestReport::default()

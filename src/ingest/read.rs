@@ -114,7 +114,11 @@ fn count_outside_quotes(line: &str, sep: char) -> usize {
 /// The delimiter whose count is the same (and non-zero) on most of the first lines, the header
 /// weighing most. Comma when nothing fits (a one-column file).
 pub(super) fn detect_delimiter(text: &str) -> u8 {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(20).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(20)
+        .collect();
     let Some(header) = lines.first() else {
         return b',';
     };
@@ -287,8 +291,13 @@ fn read_workbook(
         }
         let excel_row = (row0 as usize + i + 1) as i64;
         let first = row.iter().flatten().next().map(|s| s.to_lowercase());
-        if first.as_deref().is_some_and(|f| TOTAL_WORDS.iter().any(|w| f.starts_with(w))) {
-            notes.push(format!("row {excel_row} looks like a totals row and was skipped"));
+        if first
+            .as_deref()
+            .is_some_and(|f| TOTAL_WORDS.iter().any(|w| f.starts_with(w)))
+        {
+            notes.push(format!(
+                "row {excel_row} looks like a totals row and was skipped"
+            ));
             continue;
         }
         for (c, col) in columns.iter_mut().enumerate() {
@@ -445,8 +454,18 @@ mod tests {
 
     #[test]
     fn pdf_and_binary_files_are_refused() {
-        assert!(decode("x.csv", b"%PDF-1.7 ...").unwrap_err().to_string().contains("PDF"));
+        assert!(
+            decode("x.csv", b"%PDF-1.7 ...")
+                .unwrap_err()
+                .to_string()
+                .contains("PDF")
+        );
         let garbage: Vec<u8> = (0..200u8).collect();
-        assert!(decode("x.csv", &garbage).unwrap_err().to_string().contains("binary"));
+        assert!(
+            decode("x.csv", &garbage)
+                .unwrap_err()
+                .to_string()
+                .contains("binary")
+        );
     }
 }

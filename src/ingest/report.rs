@@ -181,7 +181,10 @@ impl IngestReport {
                 s,
                 "  … {} {}",
                 n(self.rejections.len() - 20),
-                lang.pick("penolakan lagi di berkas karantina", "more rejections in the quarantine files")
+                lang.pick(
+                    "penolakan lagi di berkas karantina",
+                    "more rejections in the quarantine files"
+                )
             );
         }
         if self.dry_run {
@@ -217,7 +220,13 @@ pub(super) fn write_quarantine(
     let stem = source.rsplit_once('.').map_or(source, |(stem, _)| stem);
     let safe: String = stem
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let name = format!("{}_{safe}.csv", at.format("%Y%m%dT%H%M%S"));
     let path = store.quarantine_dir().join(&name);

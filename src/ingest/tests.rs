@@ -133,9 +133,15 @@ A10,2027-01-01,35.09.20,internet_sehat,,SMA,3,,,x
     // A row without an id gets a content hash, so sending it again changes nothing.
     let ids = df.column("activity_id").unwrap().str().unwrap();
     assert!(ids.get(2).unwrap().starts_with("h:"));
-    let quarantine = fx.contents().manifest.sources[0].quarantine.clone().unwrap();
+    let quarantine = fx.contents().manifest.sources[0]
+        .quarantine
+        .clone()
+        .unwrap();
     let text = std::fs::read_to_string(fx.store.dir().join(quarantine)).unwrap();
-    assert!(text.contains("31/02/2020") && text.contains("tanggal"), "{text}");
+    assert!(
+        text.contains("31/02/2020") && text.contains("tanggal"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -163,7 +169,10 @@ fn a_file_missing_required_columns_is_refused_whole_and_others_still_go_in() {
     );
     let out = fx.ingest(&[bad, good]);
     let err = out.report.files[0].error.as_deref().unwrap();
-    assert!(err.contains("programme") && err.contains("bad.csv"), "{err}");
+    assert!(
+        err.contains("programme") && err.contains("bad.csv"),
+        "{err}"
+    );
     assert_eq!(out.report.files[1].accepted, 1);
     assert_eq!(out.activities.len(), 1);
 }
@@ -205,7 +214,13 @@ fn the_same_file_ingested_twice_is_skipped_and_adds_nothing() {
     fx.ingest(std::slice::from_ref(&a));
     let again = fx.ingest(std::slice::from_ref(&a));
     assert!(again.report.files[0].skipped_unchanged);
-    let forced = fx.ingest_with(&[a], Options { force: true, ..Options::default() });
+    let forced = fx.ingest_with(
+        &[a],
+        Options {
+            force: true,
+            ..Options::default()
+        },
+    );
     let f = &forced.report.files[0];
     assert_eq!((f.added, f.unchanged), (0, 1));
     assert_eq!(forced.activities.len(), 1);
@@ -219,11 +234,22 @@ fn a_corrected_row_replaces_the_earlier_one() {
         &format!("{HEADER}D1,2024-01-01,35.09.01,wifi_publik,,,2,,,\n"),
     );
     fx.ingest(std::slice::from_ref(&a));
-    std::fs::write(&a, format!("{HEADER}D1,2024-01-01,35.09.01,wifi_publik,,,5,,,\n")).unwrap();
+    std::fs::write(
+        &a,
+        format!("{HEADER}D1,2024-01-01,35.09.01,wifi_publik,,,5,,,\n"),
+    )
+    .unwrap();
     let out = fx.ingest(&[a]);
     assert_eq!(out.report.files[0].replaced, 1);
     assert_eq!(out.activities.len(), 1);
-    let q = out.activities.frame().column("quantity").unwrap().f64().unwrap().get(0);
+    let q = out
+        .activities
+        .frame()
+        .column("quantity")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .get(0);
     assert_eq!(q, Some(5.0));
 }
 
@@ -236,7 +262,13 @@ fn a_dry_run_reports_but_stores_nothing() {
             "{HEADER}D1,2024-01-01,35.09.01,wifi_publik,,,2,,,\nD2,2024-01-01,35.09.99,wifi_publik,,,2,,,\n"
         ),
     );
-    let out = fx.ingest_with(&[a], Options { dry_run: true, ..Options::default() });
+    let out = fx.ingest_with(
+        &[a],
+        Options {
+            dry_run: true,
+            ..Options::default()
+        },
+    );
     let f = &out.report.files[0];
     assert_eq!((f.accepted, f.rejected), (1, 1));
     assert!(out.activities.is_empty());
@@ -257,7 +289,13 @@ S2;10/07/2018;35.09.02;umkm_go_online;2,5;;2.000.000,50\n";
         out.report.to_text(crate::i18n::Lang::En)
     );
     let df = out.activities.frame();
-    let q: Vec<f64> = df.column("quantity").unwrap().f64().unwrap().into_no_null_iter().collect();
+    let q: Vec<f64> = df
+        .column("quantity")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
     assert_eq!(q, [1234.5, 2.5]);
     let b = df.column("budget_idr").unwrap().f64().unwrap();
     assert_eq!((b.get(0), b.get(1)), (Some(1_500_000.0), Some(2_000_000.5)));
@@ -270,5 +308,8 @@ S2;10/07/2018;35.09.02;umkm_go_online;2,5;;2.000.000,50\n";
         .flatten()
         .collect();
     assert_eq!(regions, ["35.09.02", "35.09.02"]);
-    assert_eq!(out.report.files[0].number_style, Some(NumberStyle::DecimalComma));
+    assert_eq!(
+        out.report.files[0].number_style,
+        Some(NumberStyle::DecimalComma)
+    );
 }

@@ -217,9 +217,7 @@ pub(super) fn validate(
     for name in TEXT_COLUMNS {
         let ca = table.frame.column(name)?.str()?;
         let untidy = |s: &str| {
-            s.is_empty()
-                || s.starts_with(char::is_whitespace)
-                || s.ends_with(char::is_whitespace)
+            s.is_empty() || s.starts_with(char::is_whitespace) || s.ends_with(char::is_whitespace)
         };
         let lower = matches!(name, cols::PROGRAMME | cols::DIMENSION);
         let needs_lowering = |s: &str| lower && s.bytes().any(|b| b.is_ascii_uppercase());
@@ -249,9 +247,7 @@ pub(super) fn validate(
         .enumerate()
         .rev()
         .fold(lit(NULL).cast(DataType::UInt32), |acc, (i, r)| {
-            when(r.fails.clone())
-                .then(lit(i as u32))
-                .otherwise(acc)
+            when(r.fails.clone()).then(lit(i as u32)).otherwise(acc)
         });
     let checked = df
         .lazy()
@@ -290,15 +286,16 @@ pub(super) fn validate(
         ])
         .collect()?;
 
-    let value_of_broken_column = rules
-        .iter()
-        .enumerate()
-        .rev()
-        .fold(lit(NULL).cast(DataType::String), |acc, (i, r)| {
-            when(col("_rule").eq(lit(i as u32)))
-                .then(col(r.column))
-                .otherwise(acc)
-        });
+    let value_of_broken_column =
+        rules
+            .iter()
+            .enumerate()
+            .rev()
+            .fold(lit(NULL).cast(DataType::String), |acc, (i, r)| {
+                when(col("_rule").eq(lit(i as u32)))
+                    .then(col(r.column))
+                    .otherwise(acc)
+            });
     let failed = checked
         .filter(&!&passed)?
         .lazy()
@@ -353,10 +350,7 @@ fn parse_cells(
     let mut new_columns = Vec::new();
     for (raw, parsed) in numeric {
         let ca = df.column(raw)?.str()?;
-        let values: Float64Chunked = ca
-            .iter()
-            .map(|c| c.and_then(|c| style.parse(c)))
-            .collect();
+        let values: Float64Chunked = ca.iter().map(|c| c.and_then(|c| style.parse(c))).collect();
         let contradicted: BooleanChunked = ca
             .iter()
             .map(|c| Some(c.is_some_and(|c| style.contradicted_by(c))))

@@ -10,7 +10,7 @@
 use polars::prelude::*;
 use serde::Serialize;
 
-use super::{ScoreBook, Scores, cols};
+use super::{ScoreBook, Scores, cols, engine};
 use crate::framework::Framework;
 use crate::region::RegionCode;
 
@@ -93,6 +93,8 @@ pub struct Explanation {
     pub methods: serde_json::Value,
     /// Index score.
     pub index: Option<f64>,
+    /// The index's predicate under the framework's bands (`[[band]]`), e.g. `Baik`.
+    pub predicate: Option<engine::Band>,
     /// Rank among peers.
     pub rank: Option<u32>,
     /// Number of peers.
@@ -192,6 +194,11 @@ pub fn explain(
         framework_version: scores.framework.1.clone(),
         methods: serde_json::from_str(&scores.methods).unwrap_or(serde_json::Value::Null),
         index: rs.index,
+        predicate: framework
+            .bands
+            .as_ref()
+            .zip(rs.index)
+            .and_then(|(b, v)| b.predicate(v).cloned()),
         rank: rs.rank,
         peers: rs.peers,
         dimensions,
@@ -204,12 +211,15 @@ impl Explanation {
     pub fn to_text(&self) -> String {
         let n = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.2}"));
         let mut out = format!(
-            "{} {} — framework {} {}\nindex {} (rank {} of {})\nmethods: {}\n\n",
+            "{} {} — framework {} {}\nindex {}{} (rank {} of {})\nmethods: {}\n\n",
             self.region,
             self.period,
             self.framework,
             self.framework_version,
             n(self.index),
+            self.predicate
+                .as_ref()
+                .map_or(String::new(), |b| format!(" {}", b.label_id)),
             self.rank.map_or("—".into(), |r| r.to_string()),
             self.peers,
             self.methods

@@ -169,8 +169,7 @@ pub fn compute_at(
     granularity: Granularity,
     level: Level,
 ) -> Result<Scores, ScoreError> {
-    let placed = act_with_unit(activities, granularity, level);
-    let reduced = reduce(placed)?;
+    let reduced = reduce(activities, granularity, level, framework)?;
     let unplaced_activities = activities.len() - reduced.records;
     let units = units_of(&reduced.units, regions, level);
     let raw = indicator_values(&reduced, framework, &units);
@@ -198,22 +197,6 @@ fn level_name(level: Level) -> &'static str {
     }
 }
 
-/// Activities that can be placed in a unit of `level`, with that unit as `region` and the period.
-fn act_with_unit(activities: &Activities, granularity: Granularity, level: Level) -> LazyFrame {
-    // A kecamatan code is `35.09.02` (8 characters); desa codes start with it.
-    let n = code_len(level);
-    activities
-        .lazy()
-        .filter(col(act::REGION_CODE).str().len_chars().gt_eq(lit(n)))
-        .with_columns([
-            col(act::REGION_CODE)
-                .str()
-                .slice(lit(0), lit(n))
-                .alias(cols::REGION),
-            granularity.period_expr(col(act::DATE)).alias(cols::PERIOD),
-        ])
-}
-
 /// One group of placed activity records with the same place, period, programme, target group
 /// and organiser.
 struct Cell {
@@ -236,49 +219,73 @@ struct Reduced {
     records: usize,
 }
 
-/// Group the placed records once, so that each indicator is a pass over far fewer rows.
-fn reduce(placed: LazyFrame) -> PolarsResult<Reduced> {
-    let df = placed
-        .group_by([
-            col(act::REGION_CODE),
-            col(cols::REGION),
-            col(cols::PERIOD),
-            col(act::PROGRAMME),
-            col(act::TARGET_GROUP),
-            col(act::ORGANISER),
-        ])
-        .agg([
-            col(act::QUANTITY).sum().alias("q"),
-            col(act::PARTICIPANTS)
-                .cast(DataType::Float64)
-                .sum()
-                .alias("p"),
-            col(act::BUDGET_IDR).sum().alias("b"),
-            col(act::QUANTITY)
-                .count()
-                .cast(DataType::Float64)
-                .alias("qn"),
-            col(act::PARTICIPANTS)
-                .count()
-                .cast(DataType::Float64)
-                .alias("pn"),
-            col(act::BUDGET_IDR)
-                .count()
-                .cast(DataType::Float64)
-                .alias("bn"),
-            len().cast(DataType::Float64).alias("n"),
-        ])
+/// Group the records once by place, period and programme (and target group or organiser when
+/// an indicator needs them), so that each indicator is a pass over far fewer rows. Records whose
+/// code is above `level` cannot be placed in a unit and are left out.
+fn reduce(
+    activities: &Activities,
+    granularity: Granularity,
+    level: Level,
+    framework: &Framework,
+) -> PolarsResult<Reduced> {
+    let by_target = framework.indicators.iter().any(|i| {
+        !i.target_groups.is_empty()
+            || (i.aggregation == Aggregation::DistinctCount
+                && i.distinct == DistinctOf::TargetGroup)
+    });
+    let by_organiser = framework.indicators.iter().any(|i| {
+        !i.organisers.is_empty()
+            || (i.aggregation == Aggregation::DistinctCount && i.distinct == DistinctOf::Organiser)
+    });
+    let mut keys = vec![
+        col(act::REGION_CODE),
+        col(cols::PERIOD),
+        col(act::PROGRAMME),
+    ];
+    if by_target {
+        keys.push(col(act::TARGET_GROUP));
+    }
+    if by_organiser {
+        keys.push(col(act::ORGANISER));
+    }
+    // Only the sums and counts some indicator uses: each is a pass over every record.
+    let uses = |m: Measure| framework.indicators.iter().any(|i| i.measure == m);
+    let mean = framework
+        .indicators
+        .iter()
+        .any(|i| i.aggregation == Aggregation::Mean);
+    let mut aggs = vec![len().cast(DataType::Float64).alias("n")];
+    for (measure, column, sum, count) in [
+        (Measure::Quantity, act::QUANTITY, "q", "qn"),
+        (Measure::Participants, act::PARTICIPANTS, "p", "pn"),
+        (Measure::BudgetIdr, act::BUDGET_IDR, "b", "bn"),
+    ] {
+        if uses(measure) {
+            aggs.push(col(column).cast(DataType::Float64).sum().alias(sum));
+            if mean {
+                aggs.push(col(column).count().cast(DataType::Float64).alias(count));
+            }
+        }
+    }
+    let df = activities
+        .lazy()
+        .with_column(granularity.key_expr(col(act::DATE)).alias(cols::PERIOD))
+        .group_by(keys)
+        .agg(aggs)
         .collect()?;
     let s = |c: &str| -> PolarsResult<StringChunked> { Ok(df.column(c)?.str()?.clone()) };
-    let f = |c: &str| -> PolarsResult<Float64Chunked> { Ok(df.column(c)?.f64()?.clone()) };
-    let (code, region, period, programme, target, organiser) = (
-        s(act::REGION_CODE)?,
-        s(cols::REGION)?,
-        s(cols::PERIOD)?,
-        s(act::PROGRAMME)?,
-        s(act::TARGET_GROUP)?,
-        s(act::ORGANISER)?,
-    );
+    // An aggregate no indicator asked for reads as zeros.
+    let zeros = Float64Chunked::full("zero".into(), 0.0, df.height());
+    let f = |c: &str| -> PolarsResult<Float64Chunked> {
+        match df.column(c) {
+            Ok(col) => Ok(col.f64()?.clone()),
+            Err(_) => Ok(zeros.clone()),
+        }
+    };
+    let (code, programme) = (s(act::REGION_CODE)?, s(act::PROGRAMME)?);
+    let target = by_target.then(|| s(act::TARGET_GROUP)).transpose()?;
+    let organiser = by_organiser.then(|| s(act::ORGANISER)).transpose()?;
+    let period = df.column(cols::PERIOD)?.i32()?.clone();
     let (q, p, b, qn, pn, bn, n) = (
         f("q")?,
         f("p")?,
@@ -288,35 +295,44 @@ fn reduce(placed: LazyFrame) -> PolarsResult<Reduced> {
         f("bn")?,
         f("n")?,
     );
-    let units: BTreeSet<&str> = region.iter().flatten().collect();
-    let periods: BTreeSet<&str> = period.iter().flatten().collect();
+    // A kecamatan code is `35.09.02` (8 characters); desa codes start with it.
+    let len = code_len(level) as usize;
+    let placed = |i: usize| -> Option<(&str, i32)> {
+        let c = code.get(i)?;
+        Some((c.get(..len)?, period.get(i)?))
+    };
+    let units: BTreeSet<&str> = (0..df.height())
+        .filter_map(|i| placed(i).map(|x| x.0))
+        .collect();
+    let keys: BTreeSet<i32> = (0..df.height())
+        .filter_map(|i| placed(i).map(|x| x.1))
+        .collect();
     let units: Vec<String> = units.into_iter().map(str::to_string).collect();
-    let periods: Vec<String> = periods.into_iter().map(str::to_string).collect();
     let unit_ix: HashMap<&str, usize> = units
         .iter()
         .enumerate()
         .map(|(i, u)| (u.as_str(), i))
         .collect();
-    let period_ix: HashMap<&str, usize> = periods
-        .iter()
-        .enumerate()
-        .map(|(i, u)| (u.as_str(), i))
-        .collect();
+    let period_ix: HashMap<i32, usize> = keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+    let periods: Vec<String> = keys.iter().map(|k| granularity.label(*k)).collect();
     let mut cells = Vec::with_capacity(df.height());
     let mut records = 0usize;
     for i in 0..df.height() {
-        let (Some(u), Some(t)) = (region.get(i), period.get(i)) else {
+        let Some((u, t)) = placed(i) else {
             continue;
         };
         let nrec = n.get(i).unwrap_or(0.0);
         records += nrec as usize;
         cells.push(Cell {
             unit: unit_ix[u],
-            period: period_ix[t],
+            period: period_ix[&t],
             region_code: code.get(i).unwrap_or_default().to_string(),
             programme: programme.get(i).unwrap_or_default().to_string(),
-            target_group: target.get(i).map(str::to_string),
-            organiser: organiser.get(i).map(str::to_string),
+            target_group: target.as_ref().and_then(|t| t.get(i)).map(str::to_string),
+            organiser: organiser
+                .as_ref()
+                .and_then(|o| o.get(i))
+                .map(str::to_string),
             sums: [
                 q.get(i).unwrap_or(0.0),
                 p.get(i).unwrap_or(0.0),
@@ -643,7 +659,7 @@ pub fn sensitivity(
     period: &str,
     spec: &engine::sensitivity::Spec,
 ) -> Result<Vec<engine::sensitivity::RankInterval>, ScoreError> {
-    let reduced = reduce(act_with_unit(activities, granularity, level))?;
+    let reduced = reduce(activities, granularity, level, framework)?;
     let units = units_of(&reduced.units, regions, level);
     let raw = indicator_values(&reduced, framework, &units);
     let Some(t) = reduced.periods.iter().position(|p| p == period) else {

@@ -64,3 +64,24 @@ impl Granularity {
         }
     }
 }
+
+impl Granularity {
+    /// An integer key per period, cheaper to group by than a label: `2025`, `20253`, `202507`.
+    pub(crate) fn key_expr(self, date: Expr) -> Expr {
+        let year = date.clone().dt().year().cast(DataType::Int32);
+        match self {
+            Granularity::Year => year,
+            Granularity::Quarter => year * lit(10) + date.dt().quarter().cast(DataType::Int32),
+            Granularity::Month => year * lit(100) + date.dt().month().cast(DataType::Int32),
+        }
+    }
+
+    /// The label of a key from [`Granularity::key_expr`].
+    pub(crate) fn label(self, key: i32) -> String {
+        match self {
+            Granularity::Year => key.to_string(),
+            Granularity::Quarter => format!("{}-Q{}", key / 10, key % 10),
+            Granularity::Month => format!("{}-{:02}", key / 100, key % 100),
+        }
+    }
+}

@@ -83,6 +83,7 @@ fn framework() -> Framework {
         ],
         programmes: HashMap::new(),
         methods: crate::framework::default_methods(),
+        bands: None,
     }
 }
 

@@ -1,4 +1,13 @@
-//! `/charts/{kind}.{png|svg}`: charts rendered on demand, on the blocking pool.
+//! `/charts/{kind}.{png|svg}`: every chart kind rendered on demand, on the blocking pool.
+//!
+//! Parameters: `region`, `period`, `lang`, `width`, `height` for every kind; `dimension` (a
+//! framework dimension id, default the index) for bars, trend and map; `target` (a score) for
+//! trend and radar; `median=true` adds the peer median to the radar;
+//! `map=kecamatan|provinsi|indonesia` for map; `measure=count|quantity` for timeline;
+//! `dimension` also picks the dimension whose indicator contributions are shown; sensitivity
+//! runs the seeded Monte Carlo on the request (rank intervals of the index). An unknown
+//! kind, format, region, period, dimension or map is a 404; an out-of-range size or a
+//! malformed value a 400.
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -10,14 +19,23 @@ use serde::Deserialize;
 use super::params::RawSelection;
 use super::{ApiError, AppState};
 use crate::chart::{self, Format};
-use crate::view;
+use crate::view::{self, MapScope, Measure};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/charts/{file}", get(chart))
 }
 
 /// Chart kinds served.
-const KINDS: [&str; 1] = ["radar"];
+pub const KINDS: [&str; 8] = [
+    "radar",
+    "bars",
+    "trend",
+    "map",
+    "heatmap",
+    "timeline",
+    "contributions",
+    "sensitivity",
+];
 
 #[derive(Debug, Deserialize)]
 struct ChartQuery {
@@ -25,9 +43,14 @@ struct ChartQuery {
     selection: RawSelection,
     width: Option<u32>,
     height: Option<u32>,
+    dimension: Option<String>,
+    target: Option<f64>,
+    map: Option<String>,
+    measure: Option<String>,
+    median: Option<bool>,
 }
 
-/// `GET /charts/radar.png?region=35.09.20&period=2025&lang=id&width=800&height=500`
+/// `GET /charts/bars.png?region=35.09.20&period=2025&lang=id&width=800&height=500&dimension=economy`
 async fn chart(
     State(state): State<AppState>,
     Path(file): Path<String>,
@@ -42,6 +65,7 @@ async fn chart(
             KINDS.join(", ")
         )));
     }
+    let kind = kind.to_string();
     let format: Format = ext.parse().map_err(|_| {
         ApiError::NotFound(format!("unknown chart format {ext:?}; available: png, svg"))
     })?;
@@ -58,21 +82,105 @@ async fn chart(
             chart::MAX_HEIGHT
         )));
     }
+    if let Some(t) = q.target
+        && !(0.0..=100.0).contains(&t)
+    {
+        return Err(ApiError::BadRequest(format!(
+            "target {t} out of range: a score target is 0–100"
+        )));
+    }
+    let scope: MapScope = q
+        .map
+        .as_deref()
+        .unwrap_or("")
+        .parse()
+        .map_err(ApiError::NotFound)?;
     let sel = q.selection.parse(&state)?;
-    let snapshot = state.snapshot();
-    let radar = {
-        let view = view::region_view(
-            &snapshot.book,
-            &state.reference.regions,
-            &sel.region,
-            sel.period.as_deref(),
-        )?;
-        view::radar_chart(&view, &state.reference.framework, sel.lang)
+    let quantity = match q.measure.as_deref().map(str::trim) {
+        None | Some("" | "count" | "jumlah_kegiatan") => false,
+        Some("quantity" | "jumlah") => true,
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "measure {other:?}: expected count or quantity"
+            )));
+        }
     };
-    let bytes =
-        tokio::task::spawn_blocking(move || chart::render_radar(&radar, format, width, height))
-            .await
-            .map_err(|e| ApiError::Internal(e.into()))?
-            .map_err(|e| ApiError::Internal(e.into()))?;
+    let (dimension, target, median) = (q.dimension, q.target, q.median.unwrap_or(false));
+    let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {
+        let snapshot = state.snapshot();
+        let reference = &state.reference;
+        let (book, regions, framework) = (&snapshot.book, &reference.regions, &reference.framework);
+        let measure = Measure::parse(framework, dimension.as_deref())?;
+        let period = sel.period.as_deref();
+        let (region, lang) = (&sel.region, sel.lang);
+        let internal = |e: chart::ChartError| ApiError::Internal(e.into());
+        match kind.as_str() {
+            "radar" => {
+                let v = view::region_view(book, regions, region, period)?;
+                let overlays = view::RadarOverlays {
+                    peer_median: median,
+                    target,
+                };
+                let c = view::radar_chart_with(&v, book, framework, overlays, lang);
+                chart::render_radar(&c, format, width, height).map_err(internal)
+            }
+            "bars" => {
+                let c = view::bars_chart(book, regions, framework, region, period, measure, lang)?;
+                chart::render_bars(&c, format, width, height).map_err(internal)
+            }
+            "trend" => {
+                let c = view::trend_chart(book, regions, framework, region, measure, target, lang)?;
+                chart::render_trend(&c, format, width, height).map_err(internal)
+            }
+            "heatmap" => {
+                let c = view::heatmap_chart(book, regions, framework, region, period, lang)?;
+                chart::render_heatmap(&c, format, width, height).map_err(internal)
+            }
+            "timeline" => {
+                let c = view::timeline_chart(
+                    &snapshot.activities,
+                    regions,
+                    framework,
+                    region,
+                    quantity,
+                    lang,
+                )?;
+                chart::render_stacked(&c, format, width, height).map_err(internal)
+            }
+            "contributions" => {
+                let c = view::contributions_chart(
+                    &snapshot.scores,
+                    book,
+                    regions,
+                    framework,
+                    region,
+                    measure,
+                    lang,
+                )?;
+                chart::render_stacked(&c, format, width, height).map_err(internal)
+            }
+            "sensitivity" => {
+                let c = view::sensitivity_chart(
+                    &snapshot.activities,
+                    book,
+                    regions,
+                    framework,
+                    state.config.period,
+                    region,
+                    period,
+                    lang,
+                )?;
+                chart::render_ranks(&c, format, width, height).map_err(internal)
+            }
+            _ => {
+                let layer = view::map_layer(&state.config.regions_dir(), region, scope)?;
+                let c =
+                    view::map_chart(book, regions, layer, scope, region, period, measure, lang)?;
+                chart::render_map(&c, format, width, height).map_err(internal)
+            }
+        }
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))??;
     Ok(([(header::CONTENT_TYPE, format.content_type())], bytes))
 }

@@ -49,11 +49,15 @@ fn authorise(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| ApiError::Unauthorized("send the upload token as 'Authorization: Bearer …'".into()))?;
+        .ok_or_else(|| {
+            ApiError::Unauthorized("send the upload token as 'Authorization: Bearer …'".into())
+        })?;
     if same_secret(given.trim().as_bytes(), expected) {
         Ok(())
     } else {
-        Err(ApiError::Unauthorized("the upload token is not valid".into()))
+        Err(ApiError::Unauthorized(
+            "the upload token is not valid".into(),
+        ))
     }
 }
 
@@ -75,7 +79,11 @@ async fn upload(
     authorise(&state, &headers)?;
     // Refuse from the announced length, before reading a byte of the body; a body without a
     // length is cut off by the body limit layer as soon as it passes the limit.
-    let limit = state.config.ingest.max_upload_mb.saturating_mul(1024 * 1024);
+    let limit = state
+        .config
+        .ingest
+        .max_upload_mb
+        .saturating_mul(1024 * 1024);
     let announced = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())

@@ -84,8 +84,14 @@ pub fn router(state: AppState) -> Router {
         .merge(charts::router())
         .merge(explain::router())
         .merge(ingest::router(
-            usize::try_from(state.config.ingest.max_upload_mb.saturating_mul(1024 * 1024))
-                .unwrap_or(usize::MAX),
+            usize::try_from(
+                state
+                    .config
+                    .ingest
+                    .max_upload_mb
+                    .saturating_mul(1024 * 1024),
+            )
+            .unwrap_or(usize::MAX),
         ))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

@@ -385,7 +385,12 @@ fn row_hashes(df: &DataFrame) -> PolarsResult<UInt64Chunked> {
             }
             DataType::Float64 => {
                 for (h, v) in h.iter_mut().zip(column.f64()?.iter()) {
-                    mix(h, v.map(|x| x.to_bits().to_le_bytes()).as_ref().map(|b| &b[..]));
+                    mix(
+                        h,
+                        v.map(|x| x.to_bits().to_le_bytes())
+                            .as_ref()
+                            .map(|b| &b[..]),
+                    );
                 }
             }
             DataType::Int64 => {
@@ -419,7 +424,12 @@ fn merge(
     ]);
     let classified = new
         .lazy()
-        .join(old_keys, key.clone(), key.clone(), JoinArgs::new(JoinType::Left))
+        .join(
+            old_keys,
+            key.clone(),
+            key.clone(),
+            JoinArgs::new(JoinType::Left),
+        )
         .with_column(
             when(col("_old_hash").is_null())
                 .then(lit("added"))
@@ -456,7 +466,12 @@ fn merge(
     let kept = old
         .clone()
         .lazy()
-        .join(replaced_keys, key.clone(), key, JoinArgs::new(JoinType::Left))
+        .join(
+            replaced_keys,
+            key.clone(),
+            key,
+            JoinArgs::new(JoinType::Left),
+        )
         .filter(col("_replaced").is_null());
     let mut columns: Vec<Expr> = ACTIVITY_COLUMNS.iter().map(|(n, _, _)| col(*n)).collect();
     columns.push(col(ROW_HASH));

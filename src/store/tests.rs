@@ -62,7 +62,14 @@ fn committing_the_same_records_twice_adds_nothing_the_second_time() {
     let (_, counts) = store.commit(&b, vec![record("a.csv")]).unwrap();
     assert_eq!(counts["a.csv"].added, 2);
     let (contents, counts) = store.commit(&b, vec![record("a.csv")]).unwrap();
-    assert_eq!(counts["a.csv"], MergeCounts { added: 0, replaced: 0, unchanged: 2 });
+    assert_eq!(
+        counts["a.csv"],
+        MergeCounts {
+            added: 0,
+            replaced: 0,
+            unchanged: 2
+        }
+    );
     assert_eq!(contents.len(), 2);
     let reloaded = store.load().unwrap();
     assert_eq!(reloaded.len(), 2);
@@ -76,15 +83,32 @@ fn a_corrected_record_replaces_the_old_one_and_is_counted() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     store
-        .commit(&batch(&[("a.csv", "1", 2.0), ("a.csv", "2", 3.0)]), vec![record("a.csv")])
+        .commit(
+            &batch(&[("a.csv", "1", 2.0), ("a.csv", "2", 3.0)]),
+            vec![record("a.csv")],
+        )
         .unwrap();
     let (contents, counts) = store
         .commit(&batch(&[("a.csv", "2", 30.0)]), vec![record("a.csv")])
         .unwrap();
-    assert_eq!(counts["a.csv"], MergeCounts { added: 0, replaced: 1, unchanged: 0 });
+    assert_eq!(
+        counts["a.csv"],
+        MergeCounts {
+            added: 0,
+            replaced: 1,
+            unchanged: 0
+        }
+    );
     let acts = contents.activities().unwrap();
     assert_eq!(acts.len(), 2);
-    let q: Vec<f64> = acts.frame().column(cols::QUANTITY).unwrap().f64().unwrap().into_no_null_iter().collect();
+    let q: Vec<f64> = acts
+        .frame()
+        .column(cols::QUANTITY)
+        .unwrap()
+        .f64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
     assert!(q.contains(&30.0) && !q.contains(&3.0), "{q:?}");
 }
 
@@ -92,8 +116,12 @@ fn a_corrected_record_replaces_the_old_one_and_is_counted() {
 fn the_same_id_from_another_source_is_another_record() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    store.commit(&batch(&[("a.csv", "1", 2.0)]), vec![record("a.csv")]).unwrap();
-    let (contents, _) = store.commit(&batch(&[("b.csv", "1", 2.0)]), vec![record("b.csv")]).unwrap();
+    store
+        .commit(&batch(&[("a.csv", "1", 2.0)]), vec![record("a.csv")])
+        .unwrap();
+    let (contents, _) = store
+        .commit(&batch(&[("b.csv", "1", 2.0)]), vec![record("b.csv")])
+        .unwrap();
     assert_eq!(contents.len(), 2);
 }
 
@@ -101,8 +129,12 @@ fn the_same_id_from_another_source_is_another_record() {
 fn only_the_live_generation_remains_and_leftovers_are_cleaned_on_open() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    store.commit(&batch(&[("a.csv", "1", 2.0)]), vec![record("a.csv")]).unwrap();
-    store.commit(&batch(&[("a.csv", "2", 2.0)]), vec![record("a.csv")]).unwrap();
+    store
+        .commit(&batch(&[("a.csv", "1", 2.0)]), vec![record("a.csv")])
+        .unwrap();
+    store
+        .commit(&batch(&[("a.csv", "2", 2.0)]), vec![record("a.csv")])
+        .unwrap();
     // What an interrupted commit leaves behind.
     std::fs::create_dir_all(dir.path().join("gen-000003.tmp")).unwrap();
     std::fs::write(dir.path().join("CURRENT.tmp"), "gen-000003").unwrap();

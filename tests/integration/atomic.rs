@@ -23,28 +23,34 @@ fn a_killed_ingest_leaves_the_store_as_before_or_as_after() {
     let store_dir = dir.path().join("store");
     let big = dir.path().join("besar.csv");
     let first = dir.path().join("awal.csv");
-    assert!(kotacerdas()
-        .args(["generate", "--rows", "1000", "--seed", "1", "--out"])
-        .arg(&first)
-        .status()
-        .unwrap()
-        .success());
-    assert!(kotacerdas()
-        .args(["generate", "--rows", "150000", "--seed", "2", "--out"])
-        .arg(&big)
-        .status()
-        .unwrap()
-        .success());
+    assert!(
+        kotacerdas()
+            .args(["generate", "--rows", "1000", "--seed", "1", "--out"])
+            .arg(&first)
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(
+        kotacerdas()
+            .args(["generate", "--rows", "150000", "--seed", "2", "--out"])
+            .arg(&big)
+            .status()
+            .unwrap()
+            .success()
+    );
     // A first, complete ingest: the "before" state.
-    assert!(kotacerdas()
-        .arg("ingest")
-        .arg(&first)
-        .arg("--store")
-        .arg(&store_dir)
-        .status()
-        .unwrap()
-        .code()
-        .is_some());
+    assert!(
+        kotacerdas()
+            .arg("ingest")
+            .arg(&first)
+            .arg("--store")
+            .arg(&store_dir)
+            .status()
+            .unwrap()
+            .code()
+            .is_some()
+    );
     let before = Store::open(&store_dir).unwrap().load().unwrap().len();
     assert!(before > 900);
 
@@ -85,7 +91,10 @@ fn a_killed_ingest_leaves_the_store_as_before_or_as_after() {
             break; // the ingest completed before the kill; later kills test nothing new
         }
     }
-    assert!(outcomes.iter().any(|killed_before| *killed_before), "no kill landed mid-ingest");
+    assert!(
+        outcomes.iter().any(|killed_before| *killed_before),
+        "no kill landed mid-ingest"
+    );
     // A clean run afterwards completes the ingest.
     kotacerdas()
         .arg("ingest")
@@ -94,5 +103,8 @@ fn a_killed_ingest_leaves_the_store_as_before_or_as_after() {
         .arg(&store_dir)
         .status()
         .unwrap();
-    assert_eq!(Store::open(&store_dir).unwrap().load().unwrap().len(), before + after_len);
+    assert_eq!(
+        Store::open(&store_dir).unwrap().load().unwrap().len(),
+        before + after_len
+    );
 }

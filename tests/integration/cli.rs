@@ -40,7 +40,8 @@ fn run_ingests_scores_and_renders_into_the_chart_folder() {
         stdout.contains("accepted") && stdout.contains("rejected"),
         "{stdout}"
     );
-    assert_eq!(files_in(charts.path(), "png").len(), 32);
+    // radar, bars, trend and map for 31 kecamatan + the kabupaten, and its heatmap.
+    assert_eq!(files_in(charts.path(), "png").len(), 4 * 32 + 1);
 }
 
 #[test]

@@ -43,7 +43,10 @@ impl Run {
         &self.report.files[0]
     }
     fn error(&self) -> &str {
-        self.file().error.as_deref().unwrap_or_else(|| panic!("expected an error: {:?}", self.file()))
+        self.file()
+            .error
+            .as_deref()
+            .unwrap_or_else(|| panic!("expected an error: {:?}", self.file()))
     }
 }
 
@@ -52,7 +55,11 @@ fn ingest_inputs(inputs: Vec<Input>) -> Run {
     let store = Store::open(dir.path()).unwrap();
     let report = ingest::ingest(&inputs, reference(), &store, Options::default()).unwrap();
     let stored = store.load().unwrap().len();
-    Run { report, stored, _dir: dir }
+    Run {
+        report,
+        stored,
+        _dir: dir,
+    }
 }
 
 fn ingest_file(path: &Path, sheet: Option<&str>) -> Run {
@@ -90,14 +97,24 @@ fn a_pdf_renamed_csv_is_refused_as_a_pdf() {
 #[test]
 fn semicolons_with_commas_inside_fields_are_not_mistaken_for_the_delimiter() {
     let run = ingest_file(&fixture("titik_koma.csv"), None);
-    assert_eq!((run.file().accepted, run.file().rejected), (3, 0), "{:?}", run.report);
+    assert_eq!(
+        (run.file().accepted, run.file().rejected),
+        (3, 0),
+        "{:?}",
+        run.report
+    );
     assert_eq!(run.stored, 3);
 }
 
 #[test]
 fn mixed_decimal_styles_quarantine_the_minority_rows_with_a_reason() {
     let run = ingest_file(&fixture("campuran_desimal.csv"), None);
-    assert_eq!((run.file().accepted, run.file().rejected), (2, 2), "{:?}", run.report);
+    assert_eq!(
+        (run.file().accepted, run.file().rejected),
+        (2, 2),
+        "{:?}",
+        run.report
+    );
     for r in &run.report.rejections {
         assert_eq!(r.column, "quantity");
         assert!(r.reason_en.contains("number style"), "{}", r.reason_en);
@@ -154,7 +171,10 @@ fn an_xlsx_that_is_really_another_zip_is_refused() {
 fn a_missing_sheet_is_refused_listing_the_sheets() {
     let run = ingest_file(&fixture("kegiatan_jember.xlsx"), Some("Rekap"));
     let e = run.error();
-    assert!(e.contains("Rekap") && e.contains("Kegiatan") && e.contains("Catatan"), "{e}");
+    assert!(
+        e.contains("Rekap") && e.contains("Kegiatan") && e.contains("Catatan"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -162,7 +182,12 @@ fn an_excel_sheet_with_titles_merged_headers_and_a_totals_row_is_read() {
     let run = ingest_file(&fixture("kegiatan_jember.xlsx"), Some("Kegiatan"));
     let f = run.file();
     assert!(f.error.is_none(), "{:?}", f.error);
-    assert_eq!((f.rows, f.accepted, f.rejected), (4, 3, 1), "{:?}", run.report);
+    assert_eq!(
+        (f.rows, f.accepted, f.rejected),
+        (4, 3, 1),
+        "{:?}",
+        run.report
+    );
     let bad = &run.report.rejections[0];
     // Row numbers as Excel shows them: the table starts at row 5.
     assert_eq!((bad.row, bad.column.as_str()), (8, "region_code"));
@@ -207,6 +232,13 @@ fn windows_1252_text_is_decoded() {
     let input = Input::from_path(&fixture("windows1252.csv"), None).unwrap();
     ingest::ingest(&[input], reference(), &store, Options::default()).unwrap();
     let acts = store.load().unwrap().activities().unwrap();
-    let org = acts.frame().column("organiser").unwrap().str().unwrap().get(0).map(str::to_string);
+    let org = acts
+        .frame()
+        .column("organiser")
+        .unwrap()
+        .str()
+        .unwrap()
+        .get(0)
+        .map(str::to_string);
     assert_eq!(org.as_deref(), Some("Dinas Koperasi – UMKM"));
 }

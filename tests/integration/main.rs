@@ -2,6 +2,7 @@
 //! One test binary (modules below) so polars is linked once.
 
 mod atomic;
+mod charts;
 mod cli;
 mod explain;
 mod helpers;

@@ -214,8 +214,34 @@ async fn the_job_renders_a_radar_per_region_for_the_latest_period() {
     let _app = spawn_app().await; // runs the shared job
     let pngs = files_in(chart_dir(), "png");
     let svgs = files_in(chart_dir(), "svg");
-    assert_eq!(pngs.len(), 32, "31 kecamatan + the kabupaten");
-    assert_eq!(svgs.len(), 32);
+    let count = |files: &[std::path::PathBuf], kind: &str| {
+        files
+            .iter()
+            .filter(|p| {
+                let name = p.file_name().unwrap().to_str().unwrap();
+                name.starts_with(&format!("{kind}_")) && name.contains("_2025.")
+            })
+            .count()
+    };
+    // 31 kecamatan + the kabupaten for each per-region kind; one heatmap for the kabupaten.
+    for (kind, n) in [
+        ("radar", 32),
+        ("bars", 32),
+        ("trend", 32),
+        ("map", 32),
+        ("heatmap", 1),
+    ] {
+        assert_eq!(count(&pngs, kind), n, "{kind} PNGs");
+        assert_eq!(count(&svgs, kind), n, "{kind} SVGs");
+    }
+    assert_eq!(pngs.len(), 4 * 32 + 1);
+    assert_eq!(svgs.len(), pngs.len());
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(chart_dir().join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(
+        manifest["charts"].as_array().unwrap().len(),
+        2 * (4 * 32 + 1)
+    );
     let kab = chart_dir().join("radar_35.09_2025.png");
     let (w, h, _) = decode_png(&std::fs::read(kab).unwrap());
     assert_eq!((w, h), (800, 500));

@@ -47,7 +47,12 @@ UP-2;02/03/2025;35.09.20;wifi_publik;2.500\n\
 UP-3;03/03/2025;35.09.99;wifi_publik;1\n";
 
 impl Upload {
-    async fn post(&self, query: &str, token: Option<&str>, form: reqwest::multipart::Form) -> (u16, serde_json::Value) {
+    async fn post(
+        &self,
+        query: &str,
+        token: Option<&str>,
+        form: reqwest::multipart::Form,
+    ) -> (u16, serde_json::Value) {
         let mut req = self
             .client
             .post(format!("{}/api/v1/ingest{query}", self.address))
@@ -62,7 +67,10 @@ impl Upload {
 
     async fn scores(&self, region: &str) -> serde_json::Value {
         self.client
-            .get(format!("{}/api/v1/scores?region={region}&period=2025", self.address))
+            .get(format!(
+                "{}/api/v1/scores?region={region}&period=2025",
+                self.address
+            ))
             .send()
             .await
             .unwrap()
@@ -77,7 +85,9 @@ async fn an_upload_without_the_token_is_refused_with_401() {
     let app = spawn_with_token("rahasia", 1).await;
     let (status, body) = app.post("", None, form("a.csv", NEW_ROWS.into())).await;
     assert_eq!(status, 401, "{body}");
-    let (status, _) = app.post("", Some("salah"), form("a.csv", NEW_ROWS.into())).await;
+    let (status, _) = app
+        .post("", Some("salah"), form("a.csv", NEW_ROWS.into()))
+        .await;
     assert_eq!(status, 401);
 }
 
@@ -114,7 +124,13 @@ Content-Type: multipart/form-data; boundary=X\r\nContent-Length: {}\r\n\r\n",
 async fn a_dry_run_upload_reports_without_storing() {
     let app = spawn_with_token("rahasia", 1).await;
     let before = app.scores("35.09.20").await;
-    let (status, body) = app.post("?dry_run=true", Some("rahasia"), form("kegiatan.csv", NEW_ROWS.into())).await;
+    let (status, body) = app
+        .post(
+            "?dry_run=true",
+            Some("rahasia"),
+            form("kegiatan.csv", NEW_ROWS.into()),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["dry_run"], true);
     assert_eq!(body["files"][0]["accepted"], 2);
@@ -126,10 +142,19 @@ async fn a_dry_run_upload_reports_without_storing() {
 async fn an_upload_is_validated_stored_and_moves_the_scores() {
     let app = spawn_with_token("rahasia", 1).await;
     let before = app.scores("35.09.20").await;
-    let (status, body) = app.post("", Some("rahasia"), form("kegiatan.csv", NEW_ROWS.into())).await;
+    let (status, body) = app
+        .post("", Some("rahasia"), form("kegiatan.csv", NEW_ROWS.into()))
+        .await;
     assert_eq!(status, 200, "{body}");
     let f = &body["files"][0];
-    assert_eq!((f["rows"].as_u64(), f["accepted"].as_u64(), f["rejected"].as_u64()), (Some(3), Some(2), Some(1)));
+    assert_eq!(
+        (
+            f["rows"].as_u64(),
+            f["accepted"].as_u64(),
+            f["rejected"].as_u64()
+        ),
+        (Some(3), Some(2), Some(1))
+    );
     assert_eq!(f["added"], 2);
     assert_eq!(f["number_style"], "decimal_comma");
     assert_eq!(body["rejections"][0]["row"], 4);
@@ -138,10 +163,22 @@ async fn an_upload_is_validated_stored_and_moves_the_scores() {
     let after = app.scores("35.09.20").await;
     let living = |v: &serde_json::Value| v["dimensions"][6]["score"].as_f64().unwrap();
     let rank = |v: &serde_json::Value| v["dimensions"][6]["rank"].as_u64().unwrap();
-    assert!(living(&after) > living(&before), "{} → {}", living(&before), living(&after));
-    assert!(rank(&after) < rank(&before), "{} → {}", rank(&before), rank(&after));
+    assert!(
+        living(&after) > living(&before),
+        "{} → {}",
+        living(&before),
+        living(&after)
+    );
+    assert!(
+        rank(&after) < rank(&before),
+        "{} → {}",
+        rank(&before),
+        rank(&after)
+    );
     // Sending the same file again changes nothing.
-    let (_, again) = app.post("", Some("rahasia"), form("kegiatan.csv", NEW_ROWS.into())).await;
+    let (_, again) = app
+        .post("", Some("rahasia"), form("kegiatan.csv", NEW_ROWS.into()))
+        .await;
     assert_eq!(again["files"][0]["skipped_unchanged"], true);
 }
 
@@ -149,7 +186,9 @@ async fn an_upload_is_validated_stored_and_moves_the_scores() {
 async fn an_upload_of_only_bad_files_is_a_422_with_the_reasons() {
     let app = spawn_with_token("rahasia", 1).await;
     let bytes = std::fs::read(repo().join("tests/data/ingest/laporan_pdf.csv")).unwrap();
-    let (status, body) = app.post("", Some("rahasia"), form("laporan.csv", bytes)).await;
+    let (status, body) = app
+        .post("", Some("rahasia"), form("laporan.csv", bytes))
+        .await;
     assert_eq!(status, 422, "{body}");
     assert!(body["files"][0]["error"].as_str().unwrap().contains("PDF"));
 }

@@ -1,0 +1,609 @@
+//! Choropleth maps: areas of a GeoJSON layer coloured by a value on a sequential,
+//! colour-blind-safe scale (viridis), with a colour bar, a "no data" swatch and the names of
+//! the areas where they fit.
+//!
+//! Boundaries come from a [`GeoLayer`], parsed once per file and cached for the life of the
+//! process ([`GeoLayer::load`]). The projection is equirectangular with the x axis scaled by
+//! the cosine of the layer's middle latitude, which at Indonesia's latitudes (11° S to 6° N)
+//! distorts shapes by under 2 %. Holes in polygons are ignored (the reference layers have
+//! none that matter at chart scale).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use plotters::prelude::DrawingBackend;
+use plotters::style::{RGBColor, WHITE};
+
+use super::canvas::{Align, Canvas, Font, Pt, Rect};
+use super::frame::{self, Drawable, Frame, HIGHLIGHT, NO_DATA, sequential, solid, text_on};
+use super::text::{ASCENT, CAP_HEIGHT, text_width};
+use super::{ChartError, Format};
+use crate::i18n::{Lang, format_number};
+
+/// One area of a layer: its code, name and outer rings in (longitude, latitude).
+#[derive(Debug, Clone)]
+pub struct GeoFeature {
+    /// Region code from the layer's code property (e.g. `35.09.02`).
+    pub code: String,
+    /// Name from the layer, if it has one.
+    pub name: Option<String>,
+    /// Outer rings of the feature's polygons.
+    pub rings: Vec<Vec<[f64; 2]>>,
+}
+
+/// The features of one GeoJSON file.
+#[derive(Debug, Clone, Default)]
+pub struct GeoLayer {
+    /// Features in file order.
+    pub features: Vec<GeoFeature>,
+}
+
+/// Why a GeoJSON layer could not be read.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("reading boundaries {path}: {message}")]
+pub struct GeoError {
+    /// The file.
+    pub path: PathBuf,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl GeoLayer {
+    /// Parses a GeoJSON FeatureCollection; `code_property` names the property holding the
+    /// region code. Features flagged `non_admin_area` (lakes and the like in the national file)
+    /// and features without a code are left out.
+    pub fn parse(json: &str, code_property: &str) -> Result<GeoLayer, String> {
+        let v: serde_json::Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let features = v
+            .get("features")
+            .and_then(|f| f.as_array())
+            .ok_or("not a GeoJSON FeatureCollection (no \"features\" array)")?;
+        let mut out = Vec::with_capacity(features.len());
+        for f in features {
+            let props = f.get("properties");
+            let prop = |k: &str| props.and_then(|p| p.get(k));
+            if prop("non_admin_area").and_then(|v| v.as_bool()) == Some(true) {
+                continue;
+            }
+            let Some(code) = prop(code_property).and_then(|c| c.as_str()) else {
+                continue;
+            };
+            let name = ["nama_kemendagri", "district", "regency", "name"]
+                .iter()
+                .find_map(|k| prop(k).and_then(|v| v.as_str()))
+                .map(str::to_string);
+            let geometry = f.get("geometry");
+            let kind = geometry
+                .and_then(|g| g.get("type"))
+                .and_then(|t| t.as_str());
+            let coords = geometry.and_then(|g| g.get("coordinates"));
+            let polygons: Vec<&serde_json::Value> = match (kind, coords) {
+                (Some("Polygon"), Some(c)) => vec![c],
+                (Some("MultiPolygon"), Some(serde_json::Value::Array(ps))) => ps.iter().collect(),
+                _ => continue,
+            };
+            let rings = polygons
+                .into_iter()
+                .filter_map(|p| p.get(0))
+                .filter_map(|ring| ring.as_array())
+                .map(|ring| {
+                    ring.iter()
+                        .filter_map(|pt| Some([pt.get(0)?.as_f64()?, pt.get(1)?.as_f64()?]))
+                        .collect::<Vec<_>>()
+                })
+                .filter(|r| r.len() >= 3)
+                .collect();
+            out.push(GeoFeature {
+                code: code.to_string(),
+                name,
+                rings,
+            });
+        }
+        Ok(GeoLayer { features: out })
+    }
+
+    /// Reads and parses `path` the first time it is asked for, then answers from memory.
+    pub fn load(path: &Path, code_property: &str) -> Result<Arc<GeoLayer>, GeoError> {
+        type Cache = Mutex<HashMap<(PathBuf, String), Arc<GeoLayer>>>;
+        static CACHE: OnceLock<Cache> = OnceLock::new();
+        let key = (path.to_path_buf(), code_property.to_string());
+        let cache = CACHE.get_or_init(Cache::default);
+        if let Some(layer) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return Ok(layer.clone());
+        }
+        let err = |message: String| GeoError {
+            path: path.to_path_buf(),
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        let layer = Arc::new(GeoLayer::parse(&text, code_property).map_err(err)?);
+        cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, layer.clone());
+        Ok(layer)
+    }
+
+    /// (min lon, min lat, max lon, max lat) of the features whose code passes `keep`.
+    fn bounds(&self, keep: impl Fn(&str) -> bool) -> Option<[f64; 4]> {
+        let mut b = [
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for f in self.features.iter().filter(|f| keep(&f.code)) {
+            for p in f.rings.iter().flatten() {
+                b = [
+                    b[0].min(p[0]),
+                    b[1].min(p[1]),
+                    b[2].max(p[0]),
+                    b[3].max(p[1]),
+                ];
+            }
+        }
+        b[0].is_finite().then_some(b)
+    }
+}
+
+/// One coloured area.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapArea {
+    /// The feature's code in the layer.
+    pub code: String,
+    /// Name printed on the map where it fits.
+    pub label: String,
+    /// Colour value; `None` is grey ("no data").
+    pub value: Option<f64>,
+    /// Outlined in the highlight colour.
+    pub highlight: bool,
+}
+
+/// Everything a choropleth shows, already computed and translated.
+#[derive(Debug, Clone)]
+pub struct MapChart {
+    /// Bold headline.
+    pub title: String,
+    /// Grey line under the title.
+    pub subtitle: String,
+    /// Source line at the bottom.
+    pub source: String,
+    /// Boundaries.
+    pub layer: Arc<GeoLayer>,
+    /// Areas with values; layer features not listed are drawn as "no data" only when
+    /// `show_unlisted` is set, and otherwise left out (and out of the map's extent).
+    pub areas: Vec<MapArea>,
+    /// Draw the layer's other features too (e.g. the rest of Indonesia around a province).
+    pub show_unlisted: bool,
+    /// Scale ends: the colour bar runs from `range.0` to `range.1`.
+    pub range: (f64, f64),
+    /// Title of the colour bar, e.g. "Indeks (0–100)".
+    pub legend_title: String,
+    /// Text of the "no data" swatch.
+    pub no_data_label: String,
+    /// Print area names where they fit.
+    pub labels: bool,
+    /// Number format.
+    pub lang: Lang,
+}
+
+/// Renders `chart` as a `width`×`height` PNG or SVG.
+pub fn render_map(
+    chart: &MapChart,
+    format: Format,
+    width: u32,
+    height: u32,
+) -> Result<Vec<u8>, ChartError> {
+    frame::render(chart, format, width, height)
+}
+
+/// Signed area and centroid of a ring in projected pixels.
+fn area_centroid(ring: &[Pt]) -> (f64, Pt) {
+    let mut a = 0.0;
+    let (mut cx, mut cy) = (0.0, 0.0);
+    for i in 0..ring.len() {
+        let (x0, y0) = ring[i];
+        let (x1, y1) = ring[(i + 1) % ring.len()];
+        let cross = x0 * y1 - x1 * y0;
+        a += cross;
+        cx += (x0 + x1) * cross;
+        cy += (y0 + y1) * cross;
+    }
+    if a.abs() < 1e-9 {
+        let n = ring.len().max(1) as f64;
+        let sx: f64 = ring.iter().map(|p| p.0).sum();
+        let sy: f64 = ring.iter().map(|p| p.1).sum();
+        return (0.0, (sx / n, sy / n));
+    }
+    (a / 2.0, (cx / (3.0 * a), cy / (3.0 * a)))
+}
+
+/// Whether `p` is inside `ring` (even-odd rule).
+fn contains(ring: &[Pt], p: Pt) -> bool {
+    let mut inside = false;
+    let mut j = ring.len() - 1;
+    for i in 0..ring.len() {
+        let (xi, yi) = ring[i];
+        let (xj, yj) = ring[j];
+        if (yi > p.1) != (yj > p.1) && p.0 < (xj - xi) * (p.1 - yi) / (yj - yi) + xi {
+            inside = !inside;
+        }
+        j = i;
+    }
+    inside
+}
+
+impl Drawable for MapChart {
+    fn validate(&self) -> Result<(), ChartError> {
+        let (lo, hi) = self.range;
+        if !(lo.is_finite() && hi.is_finite() && hi > lo) {
+            return Err(ChartError::InvalidData(format!(
+                "colour range {lo}–{hi} is empty"
+            )));
+        }
+        let listed: HashMap<&str, ()> = self.areas.iter().map(|a| (a.code.as_str(), ())).collect();
+        if !self
+            .layer
+            .features
+            .iter()
+            .any(|f| listed.contains_key(f.code.as_str()))
+        {
+            return Err(ChartError::InvalidData(
+                "none of the areas is in the boundary layer".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        canvas: &Canvas<DB>,
+        width: f64,
+        height: f64,
+    ) -> Result<(), ChartError> {
+        let f = Frame::new(&self.title, &self.subtitle, &self.source, width, height)?;
+        let m = f.m;
+        let by_code: HashMap<&str, &MapArea> =
+            self.areas.iter().map(|a| (a.code.as_str(), a)).collect();
+        let shown = |code: &str| self.show_unlisted || by_code.contains_key(code);
+
+        // Colour bar on the right: a vertical ramp with ticks, then the no-data swatch.
+        let bar_w = 14.0 * m.u;
+        let (lo, hi) = self.range;
+        let tick_values = frame::ticks(lo, hi, 5);
+        let mut tick_w: f64 = 0.0;
+        for &t in &tick_values {
+            tick_w = tick_w.max(text_width(
+                &frame::tick_label(t, self.lang),
+                m.tick.em,
+                false,
+            )?);
+        }
+        let title_font = Font {
+            bold: true,
+            ..m.tick
+        };
+        let no_data_w = text_width(&self.no_data_label, m.tick.em, false)? + bar_w + 6.0 * m.u;
+        let legend_title = frame::wrapped_block(&self.legend_title, title_font, width * 0.16, 2)?;
+        let legend_w = (bar_w + 6.0 * m.u + tick_w)
+            .max(legend_title.width)
+            .max(no_data_w);
+        let map_box = Rect {
+            x1: f.plot.x1 - legend_w - 16.0 * m.u,
+            ..f.plot
+        };
+
+        // Projection: equirectangular, x scaled by cos(mid latitude), fitted and centred.
+        let Some([lon0, lat0, lon1, lat1]) = self.layer.bounds(|c| shown(c)) else {
+            return Err(ChartError::InvalidData("the layer has no shapes".into()));
+        };
+        let kx = ((lat0 + lat1) / 2.0).to_radians().cos();
+        let (gw, gh) = (((lon1 - lon0) * kx).max(1e-9), (lat1 - lat0).max(1e-9));
+        let s = (map_box.width() / gw).min(map_box.height() / gh);
+        let ox = map_box.x0 + (map_box.width() - gw * s) / 2.0;
+        let oy = map_box.y0 + (map_box.height() - gh * s) / 2.0;
+        let project = |p: &[f64; 2]| (ox + (p[0] - lon0) * kx * s, oy + (lat1 - p[1]) * s);
+        // Points closer than a third of a pixel add nothing but drawing time.
+        let min_step = 0.33;
+
+        struct Shape<'a> {
+            area: Option<&'a MapArea>,
+            rings: Vec<Vec<Pt>>,
+            fill: RGBColor,
+        }
+        let mut shapes = Vec::new();
+        for feat in self.layer.features.iter().filter(|f| shown(&f.code)) {
+            let area = by_code.get(feat.code.as_str()).copied();
+            let fill = match area.and_then(|a| a.value).filter(|v| v.is_finite()) {
+                Some(v) => sequential((v - lo) / (hi - lo)),
+                None => NO_DATA,
+            };
+            let rings: Vec<Vec<Pt>> =
+                feat.rings
+                    .iter()
+                    .map(|r| {
+                        let mut out: Vec<Pt> = Vec::with_capacity(r.len());
+                        for p in r {
+                            let q = project(p);
+                            if out.last().is_none_or(|l: &Pt| {
+                                (l.0 - q.0).abs() + (l.1 - q.1).abs() >= min_step
+                            }) {
+                                out.push(q);
+                            }
+                        }
+                        out
+                    })
+                    .filter(|r| r.len() >= 3)
+                    .collect();
+            shapes.push(Shape { area, rings, fill });
+        }
+        // Hundreds of small areas (a national map) would drown in full-width borders.
+        let border = if shapes.len() > 100 {
+            (0.35 * m.u).max(0.5)
+        } else {
+            m.line(0.8)
+        };
+        for sh in &shapes {
+            for r in &sh.rings {
+                canvas.fill_polygon(r, solid(sh.fill))?;
+            }
+        }
+        for sh in &shapes {
+            for r in &sh.rings {
+                let mut closed = r.clone();
+                closed.push(r[0]);
+                canvas.line(&closed, solid(WHITE), border)?;
+            }
+        }
+        for sh in shapes
+            .iter()
+            .filter(|s| s.area.is_some_and(|a| a.highlight))
+        {
+            for r in &sh.rings {
+                let mut closed = r.clone();
+                closed.push(r[0]);
+                canvas.line(&closed, solid(HIGHLIGHT), m.line(2.5))?;
+            }
+        }
+
+        // Names where they fit: in the biggest polygon of each area, larger areas first, not
+        // over each other, and only if the label's box stays inside the polygon.
+        if self.labels {
+            let font = Font {
+                em: (9.5 * m.u).max(7.0),
+                ..m.label
+            };
+            let mut placed: Vec<Rect> = Vec::new();
+            let mut candidates: Vec<(f64, &Shape, Pt, &Vec<Pt>)> = shapes
+                .iter()
+                .filter(|s| s.area.is_some())
+                .filter_map(|s| {
+                    s.rings
+                        .iter()
+                        .map(|r| {
+                            let (a, c) = area_centroid(r);
+                            (a.abs(), s, c, r)
+                        })
+                        .max_by(|a, b| a.0.total_cmp(&b.0))
+                })
+                .collect();
+            candidates.sort_by(|a, b| b.0.total_cmp(&a.0));
+            for (_, sh, c, ring) in candidates {
+                let Some(area) = sh.area else { continue };
+                let f = Font {
+                    color: text_on(sh.fill),
+                    bold: area.highlight,
+                    ..font
+                };
+                let w = text_width(&area.label, f.em, f.bold)?;
+                let h = CAP_HEIGHT * f.em;
+                // The centroid first, then points of a grid over the polygon's box, nearest
+                // the centroid first: concave areas often have their centroid near an edge.
+                let (mut bx0, mut by0, mut bx1, mut by1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+                for p in ring.iter() {
+                    (bx0, by0, bx1, by1) = (bx0.min(p.0), by0.min(p.1), bx1.max(p.0), by1.max(p.1));
+                }
+                if bx1 - bx0 < w || by1 - by0 < h {
+                    continue;
+                }
+                const GRID: usize = 6;
+                let mut points: Vec<Pt> = (0..=GRID * GRID + GRID * 2)
+                    .map(|k| {
+                        let (i, j) = (k % (GRID + 1), k / (GRID + 1));
+                        (
+                            bx0 + (bx1 - bx0) * i as f64 / GRID as f64,
+                            by0 + (by1 - by0) * j as f64 / GRID as f64,
+                        )
+                    })
+                    .collect();
+                let d = |p: &Pt| (p.0 - c.0).hypot(p.1 - c.1);
+                points.sort_by(|a, b| d(a).total_cmp(&d(b)));
+                points.insert(0, c);
+                let fits = |p: Pt| {
+                    let rect = Rect::centered(p, w, h);
+                    let corners = [
+                        (rect.x0, rect.y0),
+                        (rect.x1, rect.y0),
+                        (rect.x0, rect.y1),
+                        (rect.x1, rect.y1),
+                        p,
+                    ];
+                    corners.iter().all(|&q| contains(ring, q))
+                        && !placed
+                            .iter()
+                            .any(|r| r.intersects(&rect.inflate(2.0 * m.u)))
+                };
+                let Some(p) = points.into_iter().find(|&p| fits(p)) else {
+                    continue;
+                };
+                canvas.text(&area.label, f, p.0, p.1 + h / 2.0, Align::Center)?;
+                placed.push(Rect::centered(p, w, h));
+            }
+        }
+
+        // Legend.
+        let lx = map_box.x1 + 16.0 * m.u;
+        let mut top = f.plot.y0 + 4.0 * m.u;
+        canvas.text_block(&legend_title, lx, top, Align::Left)?;
+        top += legend_title.height() + 8.0 * m.u;
+        let bar_h = (f.plot.height() * 0.5)
+            .min(f.plot.y1 - top - 40.0 * m.u)
+            .max(20.0 * m.u);
+        let steps = 48;
+        for k in 0..steps {
+            let t0 = k as f64 / steps as f64;
+            let t1 = (k + 1) as f64 / steps as f64;
+            // High values at the top.
+            let r = Rect {
+                x0: lx,
+                y0: top + bar_h * (1.0 - t1),
+                x1: lx + bar_w,
+                y1: top + bar_h * (1.0 - t0) + 0.5,
+            };
+            canvas.fill_rect(r, solid(sequential((t0 + t1) / 2.0)))?;
+        }
+        for &t in &tick_values {
+            let y = top + bar_h * (1.0 - (t - lo) / (hi - lo));
+            canvas.line(
+                &[(lx + bar_w, y), (lx + bar_w + 3.0 * m.u, y)],
+                solid(frame::AXIS_COLOR),
+                m.line(1.0),
+            )?;
+            canvas.text(
+                &frame::tick_label(t, self.lang),
+                m.tick,
+                lx + bar_w + 6.0 * m.u,
+                y + CAP_HEIGHT * m.tick.em / 2.0,
+                Align::Left,
+            )?;
+        }
+        let nd_top = top + bar_h + 14.0 * m.u;
+        canvas.fill_rect(
+            Rect {
+                x0: lx,
+                y0: nd_top,
+                x1: lx + bar_w,
+                y1: nd_top + bar_w,
+            },
+            solid(NO_DATA),
+        )?;
+        canvas.text(
+            &self.no_data_label,
+            m.tick,
+            lx + bar_w + 6.0 * m.u,
+            nd_top + bar_w / 2.0 + CAP_HEIGHT * m.tick.em / 2.0,
+            Align::Left,
+        )?;
+        if let Some(h) = self.areas.iter().find(|a| a.highlight) {
+            let y = nd_top + bar_w + 10.0 * m.u;
+            canvas.line(
+                &[(lx, y + bar_w / 2.0), (lx + bar_w, y + bar_w / 2.0)],
+                solid(HIGHLIGHT),
+                m.line(2.5),
+            )?;
+            let value = h
+                .value
+                .map_or_else(|| "–".to_string(), |v| format_number(v, 1, self.lang));
+            let font = Font {
+                bold: true,
+                color: HIGHLIGHT,
+                ..m.tick
+            };
+            let text = frame::wrapped_block(
+                &format!("{} {value}", h.label),
+                font,
+                (f.plot.x1 - lx - bar_w - 6.0 * m.u).max(20.0),
+                2,
+            )?;
+            let top = y + bar_w / 2.0 - (ASCENT - CAP_HEIGHT / 2.0) * font.em;
+            canvas.text_block(&text, lx + bar_w + 6.0 * m.u, top, Align::Left)?;
+        }
+        f.draw(canvas)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::chart::testing::{decode, drawn_share, has_colour, svg_text};
+
+    const SQUARES: &str = r#"{"type":"FeatureCollection","features":[
+      {"type":"Feature","properties":{"kode_kemendagri":"35.09.01","district":"Alfa"},
+       "geometry":{"type":"Polygon","coordinates":[[[113.0,-8.0],[113.5,-8.0],[113.5,-8.5],[113.0,-8.5],[113.0,-8.0]]]}},
+      {"type":"Feature","properties":{"kode_kemendagri":"35.09.02","district":"Beta"},
+       "geometry":{"type":"MultiPolygon","coordinates":[[[[113.5,-8.0],[114.0,-8.0],[114.0,-8.5],[113.5,-8.5],[113.5,-8.0]]]]}},
+      {"type":"Feature","properties":{"kode_kemendagri":"35.09.03","non_admin_area":true},
+       "geometry":{"type":"Polygon","coordinates":[[[113.0,-8.5],[113.5,-8.5],[113.5,-9.0],[113.0,-8.5]]]}}
+    ]}"#;
+
+    pub(crate) fn sample(lang: Lang) -> MapChart {
+        MapChart {
+            title: "Kabupaten Contoh — Indeks 2025".into(),
+            subtitle: "per kecamatan".into(),
+            source: "Sumber: diolah".into(),
+            layer: Arc::new(GeoLayer::parse(SQUARES, "kode_kemendagri").unwrap()),
+            areas: vec![
+                MapArea {
+                    code: "35.09.01".into(),
+                    label: "Alfa".into(),
+                    value: Some(20.0),
+                    highlight: false,
+                },
+                MapArea {
+                    code: "35.09.02".into(),
+                    label: "Beta".into(),
+                    value: Some(90.0),
+                    highlight: true,
+                },
+            ],
+            show_unlisted: false,
+            range: (0.0, 100.0),
+            legend_title: "Indeks (0–100)".into(),
+            no_data_label: "Tidak ada data".into(),
+            labels: true,
+            lang,
+        }
+    }
+
+    #[test]
+    fn parse_keeps_admin_areas_with_codes() {
+        let layer = GeoLayer::parse(SQUARES, "kode_kemendagri").unwrap();
+        assert_eq!(layer.features.len(), 2);
+        assert_eq!(layer.features[1].name.as_deref(), Some("Beta"));
+        assert!(GeoLayer::parse("{}", "kode_kemendagri").is_err());
+    }
+
+    #[test]
+    fn svg_has_names_legend_and_highlight() {
+        let svg = svg_text(&render_map(&sample(Lang::Id), Format::Svg, 800, 500).unwrap());
+        for text in [
+            "\nAlfa\n",
+            "\nBeta\n",
+            "Indeks (0–100)",
+            "Tidak ada data",
+            "Beta 90,0",
+        ] {
+            assert!(svg.contains(text), "{text:?} missing");
+        }
+    }
+
+    #[test]
+    fn png_is_coloured_by_value() {
+        for (w, h) in [(800, 500), (1600, 1000)] {
+            let (_, _, rgb) = decode(&render_map(&sample(Lang::En), Format::Png, w, h).unwrap());
+            assert!(drawn_share(&rgb) > 0.2);
+            assert!(has_colour(&rgb, sequential(0.2), 1000), "low value colour");
+            assert!(has_colour(&rgb, sequential(0.9), 1000), "high value colour");
+        }
+    }
+
+    #[test]
+    fn areas_outside_the_layer_are_refused() {
+        let mut c = sample(Lang::Id);
+        for a in &mut c.areas {
+            a.code = "99.99".into();
+        }
+        assert!(render_map(&c, Format::Png, 800, 500).is_err());
+    }
+}

@@ -1,0 +1,140 @@
+//! Every chart kind through the real server: status, content type, decodable image, errors.
+
+use crate::helpers::{decode_png, spawn_app};
+
+const KINDS: [&str; 8] = [
+    "radar",
+    "bars",
+    "trend",
+    "map",
+    "heatmap",
+    "timeline",
+    "contributions",
+    "sensitivity",
+];
+
+#[tokio::test]
+async fn every_chart_kind_renders_as_png_and_svg() {
+    let app = spawn_app().await;
+    for kind in KINDS {
+        let resp = app
+            .get(&format!("/charts/{kind}.png?region=35.09.20&period=2025"))
+            .await;
+        assert_eq!(resp.status(), 200, "{kind}.png");
+        assert_eq!(resp.headers()["content-type"], "image/png", "{kind}.png");
+        let (w, h, px) = decode_png(&resp.bytes().await.unwrap());
+        assert_eq!((w, h), (800, 500), "{kind}.png");
+        let drawn = px.iter().filter(|p| **p != [255, 255, 255]).count();
+        assert!(drawn > px.len() / 50, "{kind}.png is nearly blank");
+
+        let resp = app
+            .get(&format!("/charts/{kind}.svg?region=35.09.20&lang=en"))
+            .await;
+        assert_eq!(resp.status(), 200, "{kind}.svg");
+        assert_eq!(resp.headers()["content-type"], "image/svg+xml");
+        let svg = resp.text().await.unwrap();
+        assert!(svg.starts_with("<svg"), "{kind}.svg");
+        assert!(svg.contains("Source:"), "{kind}.svg has the source line");
+    }
+}
+
+#[tokio::test]
+async fn bars_highlight_the_selected_kecamatan_and_accept_a_dimension() {
+    let app = spawn_app().await;
+    let resp = app
+        .get("/charts/bars.png?region=35.09.20&dimension=economy&width=1600&height=1000")
+        .await;
+    assert_eq!(resp.status(), 200);
+    let (w, h, px) = decode_png(&resp.bytes().await.unwrap());
+    assert_eq!((w, h), (1600, 1000));
+    let highlight = px
+        .iter()
+        .filter(|p| p[0] < 8 && p[1].abs_diff(0x72) < 8 && p[2].abs_diff(0xB2) < 8)
+        .count();
+    assert!(highlight > 500, "highlighted bar missing ({highlight} px)");
+
+    let svg = app
+        .get("/charts/bars.svg?region=35.09.20&dimension=economy")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(svg.contains("Ekonomi"), "dimension named in the title");
+    assert!(svg.contains("Sumber:"));
+}
+
+#[tokio::test]
+async fn trend_takes_a_target_and_map_takes_a_wider_scope() {
+    let app = spawn_app().await;
+    let svg = app
+        .get("/charts/trend.svg?region=35.09.20&target=70")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(svg.contains("Target 70,0"));
+    let svg = app
+        .get("/charts/radar.svg?region=35.09.20&median=true&target=60")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(svg.contains("Median 31 kecamatan") && svg.contains("Target 60"));
+    for scope in ["provinsi", "indonesia"] {
+        let resp = app
+            .get(&format!("/charts/map.png?region=35.09&map={scope}"))
+            .await;
+        assert_eq!(resp.status(), 200, "map={scope}");
+    }
+}
+
+#[tokio::test]
+async fn chart_errors_name_what_is_wrong() {
+    let app = spawn_app().await;
+    let (status, body) = app.get_json("/charts/pie.png").await;
+    assert_eq!(status, 404);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("heatmap")
+    );
+    for kind in KINDS {
+        let (status, _) = app
+            .get_json(&format!("/charts/{kind}.png?region=11.01"))
+            .await;
+        assert_eq!(status, 404, "{kind} for an unscored region");
+        let (status, body) = app
+            .get_json(&format!("/charts/{kind}.svg?height=100"))
+            .await;
+        assert_eq!(status, 400, "{kind} with a bad size");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("200–1600")
+        );
+    }
+    let (status, body) = app.get_json("/charts/bars.png?dimension=weather").await;
+    assert_eq!(status, 404);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("economy")
+    );
+    let (status, _) = app.get_json("/charts/map.png?region=35.10").await;
+    assert_eq!(status, 404, "no kecamatan boundaries outside Jember");
+    let (status, _) = app.get_json("/charts/trend.png?target=150").await;
+    assert_eq!(status, 400);
+    let (status, _) = app.get_json("/charts/timeline.png?measure=budget").await;
+    assert_eq!(status, 400);
+    let (status, body) = app.get_json("/charts/contributions.png?region=35.09").await;
+    assert_eq!(status, 404, "contributions are per kecamatan");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("kecamatan")
+    );
+}
