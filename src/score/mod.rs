@@ -756,23 +756,32 @@ fn score_units(
             .collect();
 
         // Indicators and their explanation, per kept kecamatan.
+        let eff = out.effective_weights(&h);
+        // A dimension's weight in the index: product of effective weights up to the root.
+        let index_weights: HashMap<&str, Vec<Option<f64>>> = dims
+            .iter()
+            .map(|d| {
+                let w = (0..p.units.len())
+                    .map(|u| {
+                        let mut w = 1.0;
+                        let mut at = d.to_string();
+                        while let Some(parent) = h.node(&at).and_then(|n| n.parent.clone()) {
+                            w *= eff.get(&at)?[u]?;
+                            at = parent;
+                        }
+                        Some(w)
+                    })
+                    .collect();
+                (*d, w)
+            })
+            .collect();
         for (u, code) in p.units.iter().enumerate() {
-            let path_weight = |node: &str| -> Option<f64> {
-                // Product of effective weights from `node` up to (not including) the root.
-                let mut w = 1.0;
-                let mut at = node.to_string();
-                while let Some(parent) = h.node(&at).and_then(|n| n.parent.clone()) {
-                    w *= out.effective_weight(&h, &at, u)?;
-                    at = parent;
-                }
-                Some(w)
-            };
             for (i, id) in p.indicators.iter().enumerate() {
                 let ind = framework.indicator(id);
                 let score = out.normalised[i][u];
-                let eff = out.effective_weight(&h, id, u);
+                let eff = eff.get(id).and_then(|w| w[u]);
                 let dim = dim_of[id.as_str()];
-                let index_weight = path_weight(dim);
+                let index_weight = index_weights.get(dim).and_then(|w| w[u]);
                 rows.i_region.push(code.clone());
                 rows.i_peer.push(kept_peers[u].clone());
                 rows.i_period.push(period.clone());

@@ -425,6 +425,41 @@ impl Outcome {
         (total > 0.0).then(|| n.weight / total)
     }
 
+    /// [`Outcome::effective_weight`] of every node with a parent, for every unit, in one pass.
+    pub fn effective_weights(&self, h: &Hierarchy) -> HashMap<String, Vec<Option<f64>>> {
+        let n = self.prepared.units.len();
+        let mut out = HashMap::new();
+        for (p, kids) in h.children.iter().enumerate() {
+            if h.nodes[p].indicator || kids.is_empty() {
+                continue;
+            }
+            let cols: Vec<Option<&Vec<Option<f64>>>> = kids
+                .iter()
+                .map(|&c| self.scores.get(&h.nodes[c].id))
+                .collect();
+            let total: Vec<f64> = (0..n)
+                .map(|u| {
+                    kids.iter()
+                        .zip(&cols)
+                        .filter(|(_, col)| col.is_some_and(|col| col[u].is_some()))
+                        .map(|(&c, _)| h.nodes[c].weight)
+                        .sum()
+                })
+                .collect();
+            for (&c, col) in kids.iter().zip(&cols) {
+                let w = h.nodes[c].weight;
+                let v = (0..n)
+                    .map(|u| {
+                        col.and_then(|col| col[u])
+                            .and((total[u] > 0.0).then(|| w / total[u]))
+                    })
+                    .collect();
+                out.insert(h.nodes[c].id.clone(), v);
+            }
+        }
+        out
+    }
+
     /// The methods used, as JSON (for storing with the results).
     pub fn methods_json(&self) -> String {
         serde_json::to_string(&self.methods).unwrap_or_default()
