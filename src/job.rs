@@ -183,6 +183,10 @@ pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<S
         .map(|d| d.id.clone())
         .collect();
     let book = ScoreBook::new(&scores, &dimension_ids).map_err(ScoreError::from)?;
+    // The scores, with the framework version and methods that made them, kept beside the
+    // activities so a report can say how each number was made. Derived data: rewritten on
+    // every run, never read back by the job.
+    scores.write_parquet(&config.store.join("results"))?;
     let score_ms = ms(t.elapsed());
     info!(
         regions = book.regions().count(),

@@ -246,3 +246,26 @@ async fn the_job_renders_a_radar_per_region_for_the_latest_period() {
     let (w, h, _) = decode_png(&std::fs::read(kab).unwrap());
     assert_eq!((w, h), (800, 500));
 }
+
+#[tokio::test]
+async fn the_job_stores_the_scores_with_the_framework_that_made_them() {
+    use polars::prelude::SerReader;
+    let _app = spawn_app().await; // runs the shared job
+    let results = chart_dir().join("store/results");
+    for name in ["indicators", "dimensions", "index", "explain"] {
+        let path = results.join(format!("{name}.parquet"));
+        let df = polars::prelude::ParquetReader::new(std::fs::File::open(&path).unwrap())
+            .finish()
+            .unwrap();
+        assert!(df.height() > 0, "{name} is empty");
+        let names: Vec<String> = df
+            .get_column_names()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert!(
+            names.iter().any(|c| c.contains("framework")),
+            "{name} does not record its framework: {names:?}"
+        );
+    }
+}
