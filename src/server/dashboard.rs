@@ -14,6 +14,7 @@ use super::{ApiError, AppState};
 use crate::i18n::{Lang, format_date, format_number, format_score};
 use crate::job::Snapshot;
 use crate::region::{Level, RegionCode};
+use crate::score::Granularity;
 use crate::view::{self, RegionView};
 
 const STYLE: &str = r#"
@@ -37,7 +38,8 @@ h3 { font-size:1.1rem; margin:1.5rem 0 .5rem; }
 .card .value { font-size:1.8rem; font-weight:bold; }
 .up { color:#006d4f; } .down { color:#b3261e; }
 .grid { display:grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap:1.2rem; align-items:start; }
-@media (max-width: 900px) { .grid { grid-template-columns: 1fr; } }
+.grid.pair { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); margin-top:1.2rem; }
+@media (max-width: 900px) { .grid, .grid.pair { grid-template-columns: 1fr; } }
 figure { margin:0; background:#fff; border:1px solid var(--line); border-radius:6px; padding:.5rem; }
 figure img { width:100%; height:auto; display:block; }
 figcaption { font-size:.8rem; color:var(--muted); padding:.3rem .2rem 0; }
@@ -110,7 +112,11 @@ fn render(state: &AppState, sel: &Selection) -> Result<Markup, ApiError> {
                     h2 { (title) }
                     p.muted {
                         (framework.name(lang)) " (" (framework.id) " " (framework.version) "), "
-                        (lang.pick("periode", "period")) " " (state.config.period) ". "
+                        (match state.config.period {
+                            Granularity::Year => lang.pick("periode tahunan", "yearly periods"),
+                            Granularity::Quarter => lang.pick("periode triwulanan", "quarterly periods"),
+                            Granularity::Month => lang.pick("periode bulanan", "monthly periods"),
+                        }) ". "
                         (lang.pick("Skor 0–100: 100 = terbaik di antara kecamatan sekabupaten.",
                                    "Scores 0–100: 100 = best among the kabupaten's districts."))
                     }
@@ -145,6 +151,23 @@ fn render(state: &AppState, sel: &Selection) -> Result<Markup, ApiError> {
                                             td.num { (change(view.dimension_change(&d.id), lang)) }
                                         }
                                     }
+                                }
+                            }
+                        }
+                    }
+                    div.grid.pair {
+                        @for (kind, alt_id, alt_en) in [
+                            ("map", "Peta indeks per kecamatan", "Map of the index by district"),
+                            ("trend", "Tren indeks dan dimensi", "Trend of the index and dimensions"),
+                        ] {
+                            figure {
+                                img src=(format!("/charts/{kind}.png{}", query(&sel.region, &period, lang)))
+                                    width="800" height="500" loading="lazy"
+                                    alt=(format!("{}: {}", lang.pick(alt_id, alt_en), view.name));
+                                figcaption {
+                                    (lang.pick("Unduh", "Download")) ": "
+                                    a href=(format!("/charts/{kind}.png{}", query(&sel.region, &period, lang))) { "PNG" } " · "
+                                    a href=(format!("/charts/{kind}.svg{}", query(&sel.region, &period, lang))) { "SVG" }
                                 }
                             }
                         }
