@@ -453,3 +453,26 @@ fn sensitivity_is_reproducible_with_a_seed_and_brackets_the_nominal_rank() {
     .unwrap();
     assert_ne!(a, other);
 }
+
+#[test]
+fn zz_tmp_print_asem() {
+    let (_, out) = asem();
+    let nodes = [
+        "Index", "Conn", "Sust", "Physical", "ConEcFin", "Political", "Instit", "P2P", "Environ",
+        "Social", "SusEcFin",
+    ];
+    for u in ["CHE", "NLD", "DNK", "NOR", "BEL", "SWE", "IND"] {
+        let v: Vec<String> = nodes
+            .iter()
+            .map(|n| format!("{:.2}", out.score(n, u).unwrap()))
+            .collect();
+        println!("{u} {}", v.join(" "));
+    }
+    let idx = &out.scores["Index"];
+    let mut r: Vec<(f64, &String)> = idx.iter().map(|v| v.unwrap()).zip(out.units()).collect();
+    r.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (i, (v, u)) in r.iter().enumerate() {
+        print!("{}:{u}={v:.2} ", i + 1);
+    }
+    println!();
+}
