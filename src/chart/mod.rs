@@ -41,6 +41,8 @@ mod map;
 mod radar;
 mod ranks;
 mod raster;
+#[cfg(test)]
+mod snapshots;
 mod stacked;
 #[cfg(test)]
 mod testing;
@@ -283,10 +285,10 @@ fn svg_font_family(svg: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn sample(lang: Lang, overlays: usize) -> RadarChart {
+    pub(crate) fn sample(lang: Lang, overlays: usize) -> RadarChart {
         let axes = [
             "Ekonomi",
             "Masyarakat",
