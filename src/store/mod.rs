@@ -180,20 +180,8 @@ impl Store {
         let store = Store {
             dir: dir.to_path_buf(),
         };
-        let live = store.current_generation()?;
-        for entry in fs::read_dir(dir).map_err(io(dir))? {
-            let path = entry.map_err(io(dir))?.path();
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            let stale_generation =
-                name.starts_with("gen-") && live.as_deref() != Some(name) && path.is_dir();
-            if stale_generation || name == "CURRENT.tmp" {
-                // Leftovers of an interrupted or superseded commit; only ever unreferenced ones.
-                let _ = if path.is_dir() {
-                    fs::remove_dir_all(&path)
-                } else {
-                    fs::remove_file(&path)
-                };
-            }
+        if let Some(live) = store.current_generation()? {
+            store.prune(&live)?;
         }
         Ok(store)
     }
@@ -206,6 +194,43 @@ impl Store {
     /// Folder for quarantine files.
     pub fn quarantine_dir(&self) -> PathBuf {
         self.dir.join("quarantine")
+    }
+
+    /// Remove what no reader can need: half-written generations and `CURRENT.tmp` left by an
+    /// interrupted commit, and complete generations older than the one before `live`. The one
+    /// before is kept so that a reader in another process that read `CURRENT` just before a
+    /// commit can still open the files it was pointed at.
+    fn prune(&self, live: &str) -> Result<(), StoreError> {
+        let mut generations = Vec::new();
+        for entry in fs::read_dir(&self.dir).map_err(io(&self.dir))?.flatten() {
+            let path = entry.path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("")
+                .to_string();
+            if name == "CURRENT.tmp" || (name.starts_with("gen-") && name.ends_with(".tmp")) {
+                let _ = if path.is_dir() {
+                    fs::remove_dir_all(&path)
+                } else {
+                    fs::remove_file(&path)
+                };
+            } else if name.starts_with("gen-") && path.is_dir() {
+                generations.push(name);
+            }
+        }
+        // Names are zero-padded, so they sort in commit order.
+        generations.sort();
+        let keep_from = generations
+            .iter()
+            .position(|g| g.as_str() == live)
+            .map_or(0, |i| i.saturating_sub(1));
+        for (i, g) in generations.iter().enumerate() {
+            if i < keep_from || g.as_str() > live {
+                let _ = fs::remove_dir_all(self.dir.join(g));
+            }
+        }
+        Ok(())
     }
 
     fn current_generation(&self) -> Result<Option<String>, StoreError> {
@@ -320,13 +345,7 @@ impl Store {
         fs::rename(&current_tmp, self.dir.join(CURRENT)).map_err(io(&self.dir))?;
         sync_dir(&self.dir)?;
 
-        for entry in fs::read_dir(&self.dir).map_err(io(&self.dir))?.flatten() {
-            let path = entry.path();
-            let n = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if n.starts_with("gen-") && n != name && path.is_dir() {
-                let _ = fs::remove_dir_all(&path);
-            }
-        }
+        self.prune(&name)?;
         Ok(())
     }
 }

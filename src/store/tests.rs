@@ -126,7 +126,7 @@ fn the_same_id_from_another_source_is_another_record() {
 }
 
 #[test]
-fn only_the_live_generation_remains_and_leftovers_are_cleaned_on_open() {
+fn the_live_and_previous_generations_remain_and_leftovers_are_cleaned_on_open() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     store
@@ -135,15 +135,18 @@ fn only_the_live_generation_remains_and_leftovers_are_cleaned_on_open() {
     store
         .commit(&batch(&[("a.csv", "2", 2.0)]), vec![record("a.csv")])
         .unwrap();
+    store
+        .commit(&batch(&[("a.csv", "3", 2.0)]), vec![record("a.csv")])
+        .unwrap();
     // What an interrupted commit leaves behind.
-    std::fs::create_dir_all(dir.path().join("gen-000003.tmp")).unwrap();
-    std::fs::write(dir.path().join("CURRENT.tmp"), "gen-000003").unwrap();
+    std::fs::create_dir_all(dir.path().join("gen-000004.tmp")).unwrap();
+    std::fs::write(dir.path().join("CURRENT.tmp"), "gen-000004").unwrap();
     let store = Store::open(dir.path()).unwrap();
     let gens: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with("gen-") || n.starts_with("CURRENT"))
         .collect();
-    assert_eq!(gens.len(), 2, "{gens:?}");
-    assert_eq!(store.load().unwrap().len(), 2);
+    assert_eq!(gens.len(), 3, "live, previous and CURRENT: {gens:?}");
+    assert_eq!(store.load().unwrap().len(), 3);
 }

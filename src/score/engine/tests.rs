@@ -16,22 +16,209 @@ fn asem() -> (table::TableIndex, Outcome) {
 #[test]
 fn asem_index_matches_the_scores_coinr_publishes() {
     let (_, out) = asem();
-    // COINr documentation (results article), top five: Index, Conn, Sust.
-    let published = [
-        ("CHE", 68.38, 62.79, 73.98),
-        ("NLD", 64.82, 61.94, 67.70),
-        ("DNK", 64.80, 57.10, 72.51),
-        ("NOR", 64.47, 57.44, 71.50),
-        ("SWE", 63.00, 53.87, 72.12),
+    // COINr documentation (docs/articles/results.html, `head(get_results(coin, dset =
+    // "Aggregated", tab_type = "Aggs"))`): the first six rows, every aggregate. BEL is 5th there
+    // (63.54) and SWE 6th; IND is from `get_unit_summary(coin, usel = "IND", Levels = c(4, 3, 2))`.
+    let nodes = [
+        "Index",
+        "Conn",
+        "Sust",
+        "Physical",
+        "ConEcFin",
+        "Political",
+        "Instit",
+        "P2P",
+        "Environ",
+        "Social",
+        "SusEcFin",
     ];
-    for (unit, index, conn, sust) in published {
-        for (node, expected) in [("Index", index), ("Conn", conn), ("Sust", sust)] {
+    let published: [(&str, [f64; 11]); 7] = [
+        (
+            "CHE",
+            [
+                68.38, 62.79, 73.98, 63.41, 32.87, 74.78, 85.94, 56.93, 77.21, 87.85, 56.88,
+            ],
+        ),
+        (
+            "NLD",
+            [
+                64.82, 61.94, 67.70, 64.87, 46.62, 84.55, 71.74, 41.92, 58.73, 86.58, 57.78,
+            ],
+        ),
+        (
+            "DNK",
+            [
+                64.80, 57.10, 72.51, 50.52, 30.43, 78.13, 75.35, 51.04, 69.83, 86.40, 61.29,
+            ],
+        ),
+        (
+            "NOR",
+            [
+                64.47, 57.44, 71.50, 58.18, 25.70, 80.03, 89.46, 33.80, 70.90, 87.00, 56.59,
+            ],
+        ),
+        (
+            "BEL",
+            [
+                63.54, 63.99, 63.09, 71.97, 48.22, 80.84, 75.60, 43.32, 53.01, 86.17, 50.09,
+            ],
+        ),
+        (
+            "SWE",
+            [
+                63.00, 53.87, 72.12, 51.51, 23.87, 80.98, 74.51, 38.50, 66.37, 87.74, 62.27,
+            ],
+        ),
+        (
+            "IND",
+            [
+                39.79, 28.60, 50.99, 18.78, 6.38, 51.90, 59.84, 6.07, 75.34, 22.74, 54.88,
+            ],
+        ),
+    ];
+    for (unit, values) in published {
+        for (node, expected) in nodes.iter().zip(values) {
             let got = out.score(node, unit).unwrap();
             assert!(
                 (got - expected).abs() < 0.005 + 1e-9,
                 "{unit} {node}: got {got:.4}, COINr publishes {expected}"
             );
         }
+    }
+    // Ranks (1 = highest score) as published: the top six, and IND's summary ranks.
+    let rank = |node: &str, unit: &str| {
+        let s = out.score(node, unit).unwrap();
+        1 + out.scores[node]
+            .iter()
+            .flatten()
+            .filter(|v| **v > s)
+            .count()
+    };
+    let top: Vec<usize> = ["CHE", "NLD", "DNK", "NOR", "BEL", "SWE"]
+        .iter()
+        .map(|u| rank("Index", u))
+        .collect();
+    assert_eq!(top, [1, 2, 3, 4, 5, 6]);
+    let ind: Vec<usize> = nodes.iter().map(|n| rank(n, "IND")).collect();
+    assert_eq!(ind, [45, 44, 43, 48, 49, 33, 37, 47, 6, 51, 36]);
+}
+
+#[test]
+fn asem_ranks_within_gdp_per_capita_groups_match_coinr() {
+    let (index, out) = asem();
+    // results.html, `get_results(..., use_group = "GDPpc_group", use = "groupranks")`: the first
+    // six units of groups XL and L, Index ranks within the group.
+    let groups = &index.data.groups["GDPpc_group"];
+    let group_of = |unit: &str| {
+        let u = index.data.units.iter().position(|x| x == unit).unwrap();
+        groups[u].clone()
+    };
+    let group_rank = |unit: &str| {
+        let g = group_of(unit);
+        let s = out.score("Index", unit).unwrap();
+        1 + out
+            .units()
+            .iter()
+            .filter(|v| group_of(v) == g && out.score("Index", v).unwrap() > s)
+            .count()
+    };
+    for (group, units) in [
+        ("XL", ["CHE", "NLD", "DNK", "NOR", "SWE", "AUT"]),
+        ("L", ["BEL", "MLT", "SVN", "GBR", "CZE", "ESP"]),
+    ] {
+        for (r, unit) in units.iter().enumerate() {
+            assert_eq!(group_of(unit).as_deref(), Some(group), "{unit}");
+            assert_eq!(group_rank(unit), r + 1, "{unit} in {group}");
+        }
+    }
+}
+
+#[test]
+fn treating_the_raw_asem_indicators_matches_coinrs_treatment_table() {
+    let (index, _) = asem();
+    // COINr documentation (docs/articles/treat.html): `Treat(coin, dset = "Raw")` with the
+    // defaults, then with winmax = 1. (indicator, winmax, skew and kurtosis before, points
+    // winsorised, action, skew and kurtosis after.)
+    let published = [
+        (
+            "LPI", 5, -0.3042681, -0.6567514, 0, "none", -0.3042681, -0.6567514,
+        ),
+        (
+            "Flights",
+            5,
+            2.1032872,
+            4.5088794,
+            1,
+            "winsorised",
+            1.900658,
+            3.336065,
+        ),
+        (
+            "Bord",
+            5,
+            2.1482360,
+            5.7914905,
+            1,
+            "winsorised",
+            1.899211,
+            4.346298,
+        ),
+        (
+            "Elec",
+            5,
+            2.2252736,
+            5.7910268,
+            1,
+            "winsorised",
+            1.717744,
+            2.586062,
+        ),
+        (
+            "Gas",
+            5,
+            2.8294486,
+            10.3346494,
+            1,
+            "winsorised",
+            1.602518,
+            1.525576,
+        ),
+        (
+            "Goods",
+            5,
+            2.6499733,
+            8.2666095,
+            2,
+            "winsorised",
+            1.140608,
+            0.1572047,
+        ),
+        (
+            "Services", 5, 1.7010849, 2.3756557, 0, "none", 1.7010849, 2.3756557,
+        ),
+        (
+            "Goods", 1, 2.6499733, 8.2666095, 0, "log", 0.03104001, -0.8888965,
+        ),
+    ];
+    for (id, winmax, s0, k0, nwin, action, s1, k1) in published {
+        let mut x = index.data.columns[id].clone();
+        let t = treat(
+            &mut x,
+            &Treat::SkewKurt {
+                skew: 2.0,
+                kurt: 3.5,
+                winmax,
+                cap: WinCap::LatestStep,
+                log: true,
+            },
+        );
+        let close = |a: Option<f64>, b: f64| (a.unwrap() - b).abs() < 1e-6;
+        assert!(
+            close(t.before.0, s0) && close(t.before.1, k0),
+            "{id}: {t:?}"
+        );
+        assert!(close(t.after.0, s1) && close(t.after.1, k1), "{id}: {t:?}");
+        assert_eq!((t.winsorised, t.action.as_str()), (nwin, action), "{id}");
     }
 }
 
@@ -452,27 +639,4 @@ fn sensitivity_is_reproducible_with_a_seed_and_brackets_the_nominal_rank() {
     )
     .unwrap();
     assert_ne!(a, other);
-}
-
-#[test]
-fn zz_tmp_print_asem() {
-    let (_, out) = asem();
-    let nodes = [
-        "Index", "Conn", "Sust", "Physical", "ConEcFin", "Political", "Instit", "P2P", "Environ",
-        "Social", "SusEcFin",
-    ];
-    for u in ["CHE", "NLD", "DNK", "NOR", "BEL", "SWE", "IND"] {
-        let v: Vec<String> = nodes
-            .iter()
-            .map(|n| format!("{:.2}", out.score(n, u).unwrap()))
-            .collect();
-        println!("{u} {}", v.join(" "));
-    }
-    let idx = &out.scores["Index"];
-    let mut r: Vec<(f64, &String)> = idx.iter().map(|v| v.unwrap()).zip(out.units()).collect();
-    r.sort_by(|a, b| b.0.total_cmp(&a.0));
-    for (i, (v, u)) in r.iter().enumerate() {
-        print!("{}:{u}={v:.2} ", i + 1);
-    }
-    println!();
 }
