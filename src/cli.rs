@@ -80,6 +80,27 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// How sure the index ranks of a region's peer group are: median rank and 5–95% interval
+    /// over a seeded Monte Carlo of weights, normalisation and aggregation.
+    Sensitivity {
+        /// Kemendagri code of a kabupaten/kota (its kecamatan) or a kecamatan (its siblings)
+        region: String,
+        /// Period label, e.g. 2025 (its own id: `--period` is the global granularity flag)
+        #[arg(id = "label", value_name = "PERIOD")]
+        period: String,
+        /// Monte Carlo replications (10–5000)
+        #[arg(long, default_value_t = crate::server::sensitivity::DEFAULT_REPLICATIONS)]
+        replications: usize,
+        /// Random seed; the same seed gives the same intervals
+        #[arg(long, default_value_t = crate::server::sensitivity::DEFAULT_SEED)]
+        seed: u64,
+        /// Weights vary by ± this share (0–1)
+        #[arg(long, default_value_t = crate::server::sensitivity::DEFAULT_SHARE)]
+        share: f64,
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
+    },
     /// Time the job's stages and chart rendering on the configured data (Markdown table).
     Bench {
         /// Repetitions of each job stage (single charts run 20× as often)
@@ -205,6 +226,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             period,
             json,
         } => explain_cmd(&config, &region, &period, json),
+        Command::Sensitivity {
+            region,
+            period,
+            replications,
+            seed,
+            share,
+            json,
+        } => sensitivity_cmd(&config, &region, &period, replications, seed, share, json),
         Command::Bench {
             runs,
             scoring,
@@ -244,6 +273,38 @@ fn explain_cmd(
         println!("{}", serde_json::to_string_pretty(&e)?);
     } else {
         print!("{}", e.to_text());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sensitivity_cmd(
+    config: &Config,
+    region: &str,
+    period: &str,
+    replications: usize,
+    seed: u64,
+    share: f64,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    use crate::server::sensitivity::{Settings, analyse};
+    let region = RegionCode::parse(region).context("bad region code")?;
+    let settings = Settings::new(replications, seed, share).map_err(anyhow::Error::msg)?;
+    let reference = ReferenceData::load(config)?;
+    let snapshot = job::run(config, &reference, false)?;
+    let report = analyse(
+        &snapshot.activities,
+        &snapshot.book,
+        &reference.regions,
+        &reference.framework,
+        config.period,
+        &region,
+        Some(period),
+        settings,
+    )?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.to_text());
     }
     Ok(ExitCode::SUCCESS)
 }

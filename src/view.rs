@@ -1069,7 +1069,6 @@ pub fn sensitivity_chart(
     lang: Lang,
 ) -> Result<crate::chart::RankChart, ViewError> {
     use crate::score::engine::sensitivity::Spec;
-    use crate::score::engine::{Aggregate, Normalise};
     let group = group_of(regions, region)?;
     let period = period_or_latest(book, period)?;
     if book.ranking(group.as_str(), period).is_empty() {
@@ -1079,18 +1078,8 @@ pub fn sensitivity_chart(
         replications: SENSITIVITY_REPLICATIONS,
         seed: 7,
         weight_share: 0.25,
-        normalisations: vec![
-            Normalise::MinMax {
-                low: 0.0,
-                high: 100.0,
-            },
-            // Centred on 10 so that geometric means stay defined.
-            Normalise::ZScore {
-                mean: 10.0,
-                sd: 1.0,
-            },
-        ],
-        aggregations: vec![Aggregate::Arithmetic, Aggregate::Geometric],
+        normalisations: sensitivity_normalisations(),
+        aggregations: sensitivity_aggregations(),
         target: framework.id.clone(),
         rank_within: Some(crate::framework::PEER_GROUP.to_string()),
     };
@@ -1163,4 +1152,28 @@ pub fn sensitivity_chart(
         ],
         lang,
     })
+}
+
+/// The normalisations a sensitivity analysis draws from. Both keep every value positive, so a
+/// geometric mean stays defined and does not collapse to 0 (and many regions into one tied
+/// rank) wherever a region scored the minimum on one indicator: min-max to 1–100, as COINr
+/// recommends before geometric aggregation, and z-scores centred on 10.
+pub fn sensitivity_normalisations() -> Vec<crate::score::engine::Normalise> {
+    use crate::score::engine::Normalise;
+    vec![
+        Normalise::MinMax {
+            low: 1.0,
+            high: 100.0,
+        },
+        Normalise::ZScore {
+            mean: 10.0,
+            sd: 1.0,
+        },
+    ]
+}
+
+/// The aggregations a sensitivity analysis draws from.
+pub fn sensitivity_aggregations() -> Vec<crate::score::engine::Aggregate> {
+    use crate::score::engine::Aggregate;
+    vec![Aggregate::Arithmetic, Aggregate::Geometric]
 }

@@ -13,6 +13,7 @@ mod explain;
 mod ingest;
 mod params;
 mod schedule;
+pub(crate) mod sensitivity;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
@@ -83,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(charts::router())
         .merge(explain::router())
+        .merge(sensitivity::router())
         .merge(ingest::router(
             usize::try_from(
                 state

@@ -8,5 +8,6 @@ mod explain;
 mod helpers;
 mod ingest;
 mod remote;
+mod sensitivity;
 mod server;
 mod upload;
