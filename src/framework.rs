@@ -12,6 +12,14 @@
 //! programme belongs to and in what unit it is counted. Loading checks the whole file (duplicate
 //! ids, unknown parents, cycles, negative weights, indicators without a data source) and rejects
 //! it with the file and entry named; nothing here touches activity data.
+//!
+//! An optional top-level `targets = "targets.csv"` (relative to the framework file) loads
+//! regional targets ([`crate::score::targets`]: a masterplan's target per region, indicator and
+//! period) and normalises a unit that has a target for an indicator as its distance to that
+//! target, `min(value / target, 1) × 100` (see [`engine::Methods::to_target`]); units without a
+//! target keep the framework's normalisation. Every indicator uses its targets unless the
+//! `[methods]` table says otherwise (`to_target = false` globally, `node.ID = { to_target = true
+//! }` per indicator). The file and its SHA-256 are recorded in the methods stored with the scores.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -20,6 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::i18n::Lang;
 use crate::score::engine::{self, Denominate, Hierarchy, Methods, Node};
+use crate::score::targets::{Targets, TargetsError};
 
 /// What a framework file failed on.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +56,14 @@ pub enum FrameworkError {
         path: PathBuf,
         /// The cause.
         source: csv::Error,
+    },
+    /// The targets file it names is unreadable or wrong (names that file and the row).
+    #[error("framework file {path}: {source}")]
+    Targets {
+        /// The framework file.
+        path: PathBuf,
+        /// The cause.
+        source: TargetsError,
     },
     /// An entry is inconsistent.
     #[error("framework file {path}, {entry}: {message}")]
@@ -260,6 +277,9 @@ struct FrameworkFile {
     programme_dimensions: ProgrammeDimensions,
     #[serde(default = "default_methods")]
     methods: Methods,
+    /// Regional targets (CSV), relative to the framework file.
+    #[serde(default)]
+    targets: Option<PathBuf>,
     #[serde(default, rename = "band")]
     bands: Vec<engine::Band>,
     #[serde(rename = "dimension")]
@@ -289,6 +309,10 @@ pub struct Framework {
     pub methods: Methods,
     /// Predicate bands for the index (e.g. Memuaskan … Kurang), if the file defines `[[band]]`s.
     pub bands: Option<engine::Bands>,
+    /// Regional targets, if the file names a `targets` file (its source is recorded in
+    /// [`Framework::methods`]).
+    #[serde(skip)]
+    pub targets: Option<Targets>,
 }
 
 impl Dimension {
@@ -326,11 +350,36 @@ impl Framework {
             .unwrap_or(Path::new("."))
             .join(&file.programmes);
         let programmes = load_catalogue(&catalogue_path)?;
-        Framework::from_parts(file, programmes).map_err(|(entry, message)| FrameworkError::Entry {
+        let targets_name = file.targets.clone();
+        let entry_err = |(entry, message)| FrameworkError::Entry {
             path: path.to_path_buf(),
             entry,
             message,
-        })
+        };
+        let mut fw = Framework::from_parts(file, programmes).map_err(entry_err)?;
+        if let Some(name) = targets_name {
+            let targets_path = path.parent().unwrap_or(Path::new(".")).join(&name);
+            let targets = Targets::load(&targets_path, fw.indicators.iter().map(|i| i.id.as_str()))
+                .map_err(|source| FrameworkError::Targets {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+            fw.methods.to_target.get_or_insert(true);
+            if !fw.methods.any_to_target() {
+                return Err(entry_err((
+                    "targets".into(),
+                    "a targets file is named but `to_target` is off for every indicator".into(),
+                )));
+            }
+            fw.methods.targets = Some(targets.source(&name.to_string_lossy()));
+            fw.targets = Some(targets);
+        } else if fw.methods.any_to_target() {
+            return Err(entry_err((
+                "[methods]".into(),
+                "`to_target` needs a `targets` file (top-level key `targets = \"….csv\"`)".into(),
+            )));
+        }
+        Ok(fw)
     }
 
     fn from_parts(
@@ -473,6 +522,7 @@ impl Framework {
             programmes,
             methods: file.methods,
             bands: (!file.bands.is_empty()).then_some(engine::Bands { bands: file.bands }),
+            targets: None,
         };
         // The engine's own checks, and method choices that name group columns it will not have.
         fw.try_hierarchy()
@@ -796,5 +846,148 @@ node.umkm_go_online = { normalise = { method = "percent_rank" } }
             "dimension = \"people\"\nprogramme",
         );
         assert!(err.contains("belongs to dimension"), "{err}");
+    }
+
+    /// The shipped framework with `edits`, written next to a `targets.csv` holding `targets`.
+    fn load_with_targets(
+        edits: &[(&str, &str)],
+        targets: &str,
+    ) -> Result<Framework, FrameworkError> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = std::fs::read_to_string(shipped()).unwrap().replace(
+            "programmes = \"programmes.csv\"",
+            &format!(
+                "programmes = {:?}",
+                shipped().parent().unwrap().join("programmes.csv")
+            ),
+        );
+        for (from, to) in edits {
+            assert!(
+                text.contains(from),
+                "fixture text {from:?} not in framework"
+            );
+            text = text.replacen(from, to, 1);
+        }
+        std::fs::write(dir.path().join("targets.csv"), targets).unwrap();
+        let path = dir.path().join("with_targets.toml");
+        std::fs::write(&path, text).unwrap();
+        Framework::load(&path)
+    }
+
+    const WITH_TARGETS: (&str, &str) = (
+        "\n[[dimension]]",
+        "targets = \"targets.csv\"\n\n[[dimension]]",
+    );
+
+    #[test]
+    fn shipped_frameworks_have_no_targets() {
+        for name in ["seven_dimensions.toml", "six_pillars.toml"] {
+            let fw = Framework::load(&shipped().parent().unwrap().join(name)).unwrap();
+            assert!(fw.targets.is_none(), "{name}");
+            assert!(
+                !fw.methods.any_to_target() && fw.methods.targets.is_none(),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_example_targets_load_as_goalposts_for_jember_kecamatan() {
+        let example = std::fs::read_to_string(
+            shipped()
+                .parent()
+                .unwrap()
+                .join("targets_jember_example.csv"),
+        )
+        .unwrap();
+        let fw = load_with_targets(&[WITH_TARGETS], &example).unwrap();
+        let targets = fw.targets.as_ref().unwrap();
+        assert_eq!(targets.len(), 10);
+        assert_eq!(
+            targets.get("35.09.02", "umkm_go_online", "2025"),
+            Some(10.0)
+        );
+        // Every indicator uses its targets; the file is recorded with the methods.
+        assert_eq!(fw.methods.to_target, Some(true));
+        assert!(fw.methods.uses_target("qris_merchant"));
+        let source = fw.methods.targets.as_ref().unwrap();
+        assert_eq!(source.file, "targets.csv");
+        assert_eq!(source.sha256, targets.sha256);
+        let json = serde_json::to_string(&fw.methods).unwrap();
+        assert!(
+            json.contains("targets.csv") && json.contains(&targets.sha256),
+            "{json}"
+        );
+        // Its kecamatan are Jember's.
+        let regions = crate::region::Regions::load(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("data/regions"),
+        )
+        .unwrap();
+        targets.check_regions(&regions).unwrap();
+    }
+
+    #[test]
+    fn a_bad_targets_file_is_rejected_naming_both_files_and_the_row() {
+        let err = load_with_targets(
+            &[WITH_TARGETS],
+            "region_code,indicator,period,target\n35.09.01,umkm_go_online,2025,5\n\
+             35.09.01,umkm_go_offline,2025,5\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("with_targets.toml")
+                && err.contains("targets.csv")
+                && err.contains("row 3")
+                && err.contains("unknown indicator \"umkm_go_offline\""),
+            "{err}"
+        );
+        let err = load_with_targets(
+            &[WITH_TARGETS],
+            "region_code,indicator,period,target\n35.09.01,umkm_go_online,2025,-5\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("row 2") && err.contains("\"-5\""), "{err}");
+        let err = load_with_targets(
+            &[(
+                "\n[[dimension]]",
+                "targets = \"nowhere.csv\"\n\n[[dimension]]",
+            )],
+            "",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("nowhere.csv"), "{err}");
+    }
+
+    #[test]
+    fn to_target_needs_a_targets_file_and_a_targets_file_some_indicator_using_it() {
+        let methods = "[methods]\nnormalise_within = \"peer\"\nto_target = true\n\n[[dimension]]";
+        let err = load_with_targets(&[("\n[[dimension]]", methods)], "")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("[methods]") && err.contains("needs a `targets` file"),
+            "{err}"
+        );
+        let off = "targets = \"targets.csv\"\n[methods]\nnormalise_within = \"peer\"\n\
+                   to_target = false\n\n[[dimension]]";
+        let targets = "region_code,indicator,period,target\n35.09.01,umkm_go_online,2025,5\n";
+        let err = load_with_targets(&[("\n[[dimension]]", off)], targets)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("off for every indicator"), "{err}");
+        // Off globally, on for one indicator.
+        let one = "targets = \"targets.csv\"\n[methods]\nnormalise_within = \"peer\"\n\
+                   to_target = false\nnode.umkm_go_online = { to_target = true }\n\n[[dimension]]";
+        let fw = load_with_targets(&[("\n[[dimension]]", one)], targets).unwrap();
+        assert!(
+            fw.methods.uses_target("umkm_go_online") && !fw.methods.uses_target("qris_merchant")
+        );
+        // The loader, not the file, says where targets came from.
+        let forged =
+            "[methods]\ntargets = { file = \"x\", sha256 = \"y\", targets = 1 }\n\n[[dimension]]";
+        assert!(load_with_targets(&[("\n[[dimension]]", forged)], "").is_err());
     }
 }

@@ -9,7 +9,9 @@
 //! 2. the [`engine`] does the rest per period, with the framework's methods: the denominator
 //!    (residents, area, number of desa or another indicator, × scale), screening, imputation,
 //!    outlier treatment, normalisation (by default min-max 0–100 among the kecamatan of the same
-//!    kabupaten; an indicator on which all are equal carries no information and is left out),
+//!    kabupaten; an indicator on which all are equal carries no information and is left out;
+//!    with a framework `targets` file ([`targets`]), a kecamatan that has its own target for
+//!    the indicator and period scores `min(value / target, 1) × 100` instead),
 //!    aggregation up the framework's hierarchy (by default weighted arithmetic means, weights
 //!    renormalised over what is present);
 //! 3. ranks among peers (the kecamatan of one kabupaten; 1 = best, ties share the better rank);
@@ -26,6 +28,7 @@ mod book;
 pub mod engine;
 pub mod explain;
 mod period;
+pub mod targets;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
@@ -88,6 +91,9 @@ pub enum ScoreError {
     /// The engine rejected the framework or methods against the data.
     #[error("scoring failed: {0}")]
     Engine(#[from] engine::EngineError),
+    /// The framework's targets name a region that is not in the region list.
+    #[error("scoring failed: {0}")]
+    Targets(#[from] targets::TargetsError),
 }
 
 /// The score frames.
@@ -169,6 +175,9 @@ pub fn compute_at(
     granularity: Granularity,
     level: Level,
 ) -> Result<Scores, ScoreError> {
+    if let Some(t) = &framework.targets {
+        t.check_regions(regions)?;
+    }
     let reduced = reduce(activities, granularity, level, framework)?;
     let unplaced_activities = activities.len() - reduced.records;
     let units = units_of(&reduced.units, regions, level);
@@ -659,6 +668,9 @@ pub fn sensitivity(
     period: &str,
     spec: &engine::sensitivity::Spec,
 ) -> Result<Vec<engine::sensitivity::RankInterval>, ScoreError> {
+    if let Some(t) = &framework.targets {
+        t.check_regions(regions)?;
+    }
     let reduced = reduce(activities, granularity, level, framework)?;
     let units = units_of(&reduced.units, regions, level);
     let raw = indicator_values(&reduced, framework, &units);
@@ -669,6 +681,7 @@ pub fn sensitivity(
     for (i, ind) in framework.indicators.iter().enumerate() {
         data.columns.insert(ind.id.clone(), raw[t][i].clone());
     }
+    add_targets(&mut data, framework, period);
     let h = engine_hierarchy(framework)?;
     let prepared = engine::prepare(&data, &h, &framework.methods)?;
     Ok(engine::sensitivity::analyse(
@@ -677,6 +690,27 @@ pub fn sensitivity(
         &framework.methods,
         spec,
     )?)
+}
+
+/// Each unit's own target for the period, for the indicators normalised as distance to target
+/// (none when the framework has no targets file).
+fn add_targets(data: &mut engine::Dataset, framework: &Framework, period: &str) {
+    let Some(targets) = &framework.targets else {
+        return;
+    };
+    for ind in &framework.indicators {
+        if !framework.methods.uses_target(&ind.id) {
+            continue;
+        }
+        let col: Vec<Option<f64>> = data
+            .units
+            .iter()
+            .map(|u| targets.get(u, &ind.id, period))
+            .collect();
+        if col.iter().any(Option::is_some) {
+            data.targets.insert(ind.id.clone(), col);
+        }
+    }
 }
 
 fn score_units(
@@ -740,6 +774,7 @@ fn score_units(
                     .collect(),
             );
         }
+        add_targets(&mut data, framework, period);
         let out = engine::run(&data, &h, methods)?;
         let p = &out.prepared;
         for (i, id) in p.indicators.iter().enumerate() {

@@ -84,6 +84,7 @@ fn framework() -> Framework {
         programmes: HashMap::new(),
         methods: crate::framework::default_methods(),
         bands: None,
+        targets: None,
     }
 }
 
@@ -421,4 +422,86 @@ fn sensitivity_of_a_period_is_reproducible_and_brackets_each_nominal_rank() {
         assert!(lo <= r.median.unwrap() && r.median.unwrap() <= hi, "{r:?}");
         assert!((1.0..=3.0).contains(&lo) && (1.0..=3.0).contains(&hi));
     }
+}
+
+/// The example's framework with targets for `a1` (values per 10,000 residents 10, 5, 0):
+/// 99.01.01 aims at 20, 99.01.02 at 4, 99.01.03 only has a target for another year.
+fn framework_with_targets(csv: &str) -> Result<Framework, targets::TargetsError> {
+    let mut fw = framework();
+    let t = targets::Targets::parse(
+        Path::new("targets.csv"),
+        csv.as_bytes(),
+        fw.indicators.iter().map(|i| i.id.as_str()),
+    )?;
+    fw.methods.to_target = Some(true);
+    fw.methods.targets = Some(t.source("targets.csv"));
+    fw.targets = Some(t);
+    Ok(fw)
+}
+
+const TARGETS: &str = "region_code,indicator,period,target\n\
+                       99.01.01,a1,2024,20\n\
+                       99.01.02,a1,2024,4\n\
+                       99.01.03,a1,2023,1\n";
+
+#[test]
+fn a_kecamatan_with_a_target_scores_its_distance_to_it_and_one_without_falls_back() {
+    let acts = activities(&[
+        ("2024-03-01", "99.01.01", "a1", 10.0),
+        ("2024-04-01", "99.01.01", "a2", 4.0),
+        ("2024-05-01", "99.01.01", "b1", 2.0),
+        ("2024-03-01", "99.01.02", "a1", 6.0),
+        ("2024-09-01", "99.01.02", "a1", 4.0),
+        ("2024-05-01", "99.01.02", "b1", 8.0),
+        ("2024-04-01", "99.01.03.2001", "a2", 2.0),
+        ("2024-05-01", "99.01.03", "b1", 1.0),
+    ]);
+    let fw = framework_with_targets(TARGETS).unwrap();
+    let scores = compute(&acts, &fw, &regions(), Granularity::Year).unwrap();
+    let book = ScoreBook::new(&scores, &["a".to_string(), "b".to_string()]).unwrap();
+    let dim = |c: &str| {
+        book.get(&code(c), "2024")
+            .unwrap()
+            .dimension("a")
+            .unwrap()
+            .score
+    };
+    // a1: 99.01.01 min(10/20, 1)·100 = 50; 99.01.02 min(5/4, 1)·100 = 100 (capped);
+    // 99.01.03 has no 2024 target: min-max among the three as before, (0 − 0)/10 = 0.
+    // a2 has no targets: 100, 0, 50 as before. a = (a1 + 3·a2) / 4.
+    close(dim("99.01.01"), (50.0 + 300.0) / 4.0);
+    close(dim("99.01.02"), 100.0 / 4.0);
+    close(dim("99.01.03"), 150.0 / 4.0);
+    let a1 = scores
+        .explain
+        .clone()
+        .lazy()
+        .filter(col(cols::INDICATOR).eq(lit("a1")))
+        .collect()
+        .unwrap();
+    let a1: Vec<Option<f64>> = a1.column(cols::SCORE).unwrap().f64().unwrap().to_vec();
+    assert_eq!(a1, [Some(50.0), Some(100.0), Some(0.0)]);
+    // The methods stored with the scores say targets were used, and from which file.
+    assert!(
+        scores.methods.contains("\"to_target\":true")
+            && scores.methods.contains("\"file\":\"targets.csv\"")
+            && scores.methods.contains("sha256"),
+        "{}",
+        scores.methods
+    );
+    // Without targets the example's methods record nothing of them.
+    assert!(!example().methods.contains("target"));
+}
+
+#[test]
+fn targets_for_a_region_not_in_the_region_list_fail_the_scoring_naming_the_row() {
+    let fw = framework_with_targets(&format!("{TARGETS}99.01.07,b1,2024,1\n")).unwrap();
+    let acts = activities(&[("2024-03-01", "99.01.01", "a1", 10.0)]);
+    let err = compute(&acts, &fw, &regions(), Granularity::Year)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("targets.csv") && err.contains("row 5") && err.contains("99.01.07"),
+        "{err}"
+    );
 }

@@ -457,6 +457,26 @@ pub fn normalise(
     }
 }
 
+/// Distance to a unit's own target (the OECD/JRC "distance to target" with the target as the
+/// upper goalpost and 0 as the lower), on 0–`scale`, in the indicator's own units:
+///
+/// * higher is better (`direction` 1): `scale · clamp(value / target, 0, 1)`; a value at or
+///   above the target scores `scale` (also when the target is 0);
+/// * lower is better (`direction` −1, the target a ceiling): `scale` at or below the target,
+///   above it `scale · target / value`.
+///
+/// Targets are non-negative (the targets file rejects negative ones).
+pub fn distance_to_target(value: f64, target: f64, direction: f64, scale: f64) -> f64 {
+    let share = if direction < 0.0 {
+        if value <= target { 1.0 } else { target / value }
+    } else if value >= target {
+        1.0
+    } else {
+        value / target
+    };
+    share.clamp(0.0, 1.0) * scale
+}
+
 fn min_max(x: &mut [Option<f64>], v: &[f64], low: f64, high: f64) {
     let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);

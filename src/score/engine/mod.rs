@@ -73,6 +73,9 @@ pub struct Dataset {
     /// Each unit's last available earlier value per indicator, for [`Impute::LastPeriod`]
     /// (already denominated).
     pub last: HashMap<String, Vec<Option<f64>>>,
+    /// Each unit's own target per indicator (e.g. a masterplan's), in the indicator's units after
+    /// the denominator, for [`Methods::to_target`]; a unit without one is `None`.
+    pub targets: HashMap<String, Vec<Option<f64>>>,
 }
 
 /// Dividing an indicator by a denominator column, times a scale.
@@ -300,6 +303,10 @@ pub struct Override {
     /// Normalisation (indicators).
     #[serde(default)]
     pub normalise: Option<Normalise>,
+    /// Distance to each unit's own target where it has one (indicators; see
+    /// [`Methods::to_target`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_target: Option<bool>,
     /// How this aggregate (or the aggregates of this level) combine their children.
     #[serde(default)]
     pub aggregate: Option<Aggregate>,
@@ -328,6 +335,19 @@ pub struct Methods {
     /// kabupaten) instead of among all units.
     #[serde(default)]
     pub normalise_within: Option<String>,
+    /// Normalise a unit that has its own target ([`Dataset::targets`]) as its distance to that
+    /// target, [`methods::distance_to_target`] on 0–100: `min(value / target, 1) · 100` (lower is
+    /// better: `min(target / value, 1) · 100`), from the value before outlier treatment (which
+    /// would change its units). Units without a target keep [`Methods::normalise`], computed
+    /// among all units as without targets. `None` and `false` are off; per node or level with
+    /// [`Override::to_target`]. Sensitivity analysis varies the normalisation of the units
+    /// without a target only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_target: Option<bool>,
+    /// Where the targets came from (file and checksum), recorded with the result. Set by the
+    /// loader of the targets ([`crate::framework::Framework::load`]), never read from a file.
+    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<TargetSource>,
     /// Aggregation.
     #[serde(default)]
     pub aggregate: Aggregate,
@@ -342,7 +362,38 @@ pub struct Methods {
     pub node: BTreeMap<String, Override>,
 }
 
+/// Where a run's targets came from.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TargetSource {
+    /// The file, as the framework names it (relative to the framework file).
+    pub file: String,
+    /// SHA-256 of its bytes, hex.
+    pub sha256: String,
+    /// Number of targets it holds.
+    pub targets: usize,
+}
+
 impl Methods {
+    /// Whether an indicator is normalised as distance to target (where a unit has one).
+    pub fn uses_target(&self, id: &str) -> bool {
+        self.node
+            .get(id)
+            .and_then(|o| o.to_target)
+            .or_else(|| self.level.get("1").and_then(|o| o.to_target))
+            .or(self.to_target)
+            .unwrap_or(false)
+    }
+
+    /// Whether any indicator may be normalised as distance to target.
+    pub fn any_to_target(&self) -> bool {
+        self.to_target == Some(true)
+            || self
+                .node
+                .values()
+                .chain(self.level.values())
+                .any(|o| o.to_target == Some(true))
+    }
+
     fn pick<'a, T>(
         &'a self,
         id: &str,
@@ -383,6 +434,8 @@ pub struct Prepared {
     pub filled: Vec<usize>,
     /// Groups of the kept units.
     pub groups: HashMap<String, Vec<Option<String>>>,
+    /// Targets of the kept units, per indicator ([`Dataset::targets`]).
+    pub targets: HashMap<String, Vec<Option<f64>>>,
 }
 
 /// The result of a run: every stage, every node's score, and the methods used.
@@ -525,6 +578,10 @@ pub fn prepare(data: &Dataset, h: &Hierarchy, m: &Methods) -> Result<Prepared, E
         }
     }
 
+    if let Some(name) = data.targets.iter().find(|(_, v)| v.len() != n).map(|x| x.0) {
+        return Err(EngineError::Length(format!("targets of {name}")));
+    }
+
     let mut keep: Vec<bool> = vec![true; n];
     let screen = |values: &[Vec<Option<f64>>], keep: &mut [bool]| {
         if let Some(s) = &m.screen {
@@ -631,6 +688,11 @@ pub fn prepare(data: &Dataset, h: &Hierarchy, m: &Methods) -> Result<Prepared, E
             .iter()
             .map(|(k, v)| (k.clone(), sel_g(v, &keep)))
             .collect(),
+        targets: data
+            .targets
+            .iter()
+            .map(|(k, v)| (k.clone(), sel(v, &keep)))
+            .collect(),
     })
 }
 
@@ -697,6 +759,16 @@ pub fn normalise_all(
                 methods::normalise(&mut part, method, direction, goalposts);
                 for (&u, v) in b.iter().zip(part) {
                     x[u] = v;
+                }
+            }
+        }
+        if m.uses_target(id)
+            && let Some(targets) = p.targets.get(id)
+        {
+            // A unit with its own target: its distance to it, from the untreated value.
+            for (u, t) in targets.iter().enumerate() {
+                if let (Some(t), Some(v)) = (t, p.imputed[i].get(u).copied().flatten()) {
+                    x[u] = Some(methods::distance_to_target(v, *t, direction, 100.0));
                 }
             }
         }

@@ -640,3 +640,118 @@ fn sensitivity_is_reproducible_with_a_seed_and_brackets_the_nominal_rank() {
     .unwrap();
     assert_ne!(a, other);
 }
+
+#[test]
+fn distance_to_target_is_the_ratio_to_the_target_capped_at_the_scale() {
+    // Higher is better: min(v / t, 1) · 100.
+    assert_eq!(distance_to_target(2.0, 4.0, 1.0, 100.0), 50.0);
+    assert_eq!(distance_to_target(10.0, 8.0, 1.0, 100.0), 100.0);
+    assert_eq!(distance_to_target(0.0, 8.0, 1.0, 100.0), 0.0);
+    assert_eq!(distance_to_target(-1.0, 8.0, 1.0, 100.0), 0.0);
+    // A target of 0 is met by any non-negative value.
+    assert_eq!(distance_to_target(0.0, 0.0, 1.0, 100.0), 100.0);
+    // Lower is better (the target a ceiling): min(t / v, 1) · 100.
+    assert_eq!(distance_to_target(8.0, 4.0, -1.0, 100.0), 50.0);
+    assert_eq!(distance_to_target(3.0, 4.0, -1.0, 100.0), 100.0);
+    assert_eq!(distance_to_target(5.0, 0.0, -1.0, 100.0), 0.0);
+}
+
+/// One indicator `a` (values 2, 5, 10) and one `b` (1, 2, 3) under `i`; `a` has targets 4 for
+/// u1 and 8 for u3, none for u2; `b` has a target 6 for u2.
+fn with_targets() -> (Hierarchy, Dataset) {
+    let h = Hierarchy::new(vec![
+        Node::aggregate("i", None),
+        Node::indicator("a", "i"),
+        Node::indicator("b", "i"),
+    ])
+    .unwrap();
+    let mut data = Dataset {
+        units: vec!["u1".into(), "u2".into(), "u3".into()],
+        ..Dataset::default()
+    };
+    data.columns.insert("a".into(), some(&[2.0, 5.0, 10.0]));
+    data.columns.insert("b".into(), some(&[1.0, 2.0, 3.0]));
+    data.targets
+        .insert("a".into(), vec![Some(4.0), None, Some(8.0)]);
+    data.targets.insert("b".into(), vec![None, Some(6.0), None]);
+    (h, data)
+}
+
+#[test]
+fn a_unit_with_a_target_scores_its_distance_to_it_and_one_without_falls_back() {
+    let (h, data) = with_targets();
+    let m = Methods {
+        to_target: Some(true),
+        ..Methods::default()
+    };
+    let out = run(&data, &h, &m).unwrap();
+    // u1: min(2/4, 1)·100 = 50; u3: min(10/8, 1)·100 = 100 (capped);
+    // u2 has no target: min-max among all three, (5 − 2)/(10 − 2)·100 = 37.5.
+    assert_eq!(out.score("a", "u1"), Some(50.0));
+    assert_eq!(out.score("a", "u2"), Some(37.5));
+    assert_eq!(out.score("a", "u3"), Some(100.0));
+    // b: u2 min(2/6, 1)·100 = 33.33…; u1, u3 min-max 0 and 100.
+    assert!((out.score("b", "u2").unwrap() - 100.0 / 3.0).abs() < 1e-9);
+    assert_eq!(out.score("b", "u1"), Some(0.0));
+    assert_eq!(out.score("b", "u3"), Some(100.0));
+    // The index aggregates them as any other score: u1 = (50 + 0) / 2.
+    assert_eq!(out.score("i", "u1"), Some(25.0));
+    assert!(out.methods_json().contains("\"to_target\":true"));
+
+    // Without the option the targets are ignored: plain min-max.
+    let plain = run(&data, &h, &Methods::default()).unwrap();
+    assert_eq!(plain.score("a", "u1"), Some(0.0));
+    assert_eq!(plain.score("a", "u3"), Some(100.0));
+    assert!(!plain.methods_json().contains("to_target"));
+}
+
+#[test]
+fn distance_to_target_can_be_chosen_per_indicator() {
+    let (h, data) = with_targets();
+    let mut m = Methods::default();
+    m.node.insert(
+        "a".into(),
+        Override {
+            to_target: Some(true),
+            ..Override::default()
+        },
+    );
+    assert!(m.uses_target("a") && !m.uses_target("b") && m.any_to_target());
+    let out = run(&data, &h, &m).unwrap();
+    assert_eq!(out.score("a", "u1"), Some(50.0));
+    // b is min-max for every unit, its target notwithstanding.
+    assert_eq!(out.score("b", "u2"), Some(50.0));
+}
+
+#[test]
+fn distance_to_target_follows_the_direction_and_targets_must_have_one_value_per_unit() {
+    let h = Hierarchy::new(vec![
+        Node::aggregate("i", None),
+        Node {
+            direction: -1.0,
+            ..Node::indicator("a", "i")
+        },
+    ])
+    .unwrap();
+    let mut data = Dataset {
+        units: vec!["u1".into(), "u2".into(), "u3".into()],
+        ..Dataset::default()
+    };
+    // Lower is better; u1 is above its ceiling of 4, u2 below its ceiling of 6.
+    data.columns.insert("a".into(), some(&[8.0, 5.0, 2.0]));
+    data.targets
+        .insert("a".into(), vec![Some(4.0), Some(6.0), None]);
+    let m = Methods {
+        to_target: Some(true),
+        ..Methods::default()
+    };
+    let out = run(&data, &h, &m).unwrap();
+    assert_eq!(out.score("a", "u1"), Some(50.0));
+    assert_eq!(out.score("a", "u2"), Some(100.0));
+    // u3 falls back to min-max with the direction: the lowest value is the best.
+    assert_eq!(out.score("a", "u3"), Some(100.0));
+
+    // A targets column of the wrong length is rejected.
+    data.targets.insert("a".into(), vec![Some(1.0)]);
+    assert!(matches!(run(&data, &h, &m), Err(EngineError::Length(_))));
+}
