@@ -1050,6 +1050,85 @@ pub fn contributions_chart(
     })
 }
 
+/// A sensitivity analysis could not be run.
+#[derive(Debug, thiserror::Error)]
+pub enum SensitivityError {
+    /// Unknown or unscored region or period.
+    #[error(transparent)]
+    NotFound(#[from] ViewError),
+    /// The scoring engine failed (a bug or an impossible framework).
+    #[error("sensitivity analysis failed")]
+    Failed(#[source] crate::score::ScoreError),
+}
+
+/// The rank intervals of one peer group (a kabupaten's kecamatan) in one period.
+#[derive(Debug, Clone)]
+pub struct PeerSensitivity {
+    /// The kabupaten whose kecamatan are compared.
+    pub group: RegionCode,
+    /// The period analysed.
+    pub period: String,
+    /// One interval per kecamatan of the group, in the engine's order.
+    pub intervals: Vec<crate::score::engine::sensitivity::RankInterval>,
+}
+
+/// Run the Monte Carlo sensitivity analysis for `region`'s peer group (the kabupaten itself,
+/// or a kecamatan's kabupaten) in `period` (the latest when `None`), drawing weights within
+/// ± `weight_share` and the methods of [`sensitivity_normalisations`] and
+/// [`sensitivity_aggregations`]. Shared by the rank-interval chart, the API and the CLI so
+/// that all three report the same analysis.
+#[allow(clippy::too_many_arguments)]
+pub fn peer_sensitivity(
+    activities: &Activities,
+    book: &ScoreBook,
+    regions: &Regions,
+    framework: &Framework,
+    granularity: crate::score::Granularity,
+    region: &RegionCode,
+    period: Option<&str>,
+    replications: usize,
+    seed: u64,
+    weight_share: f64,
+) -> Result<PeerSensitivity, SensitivityError> {
+    use crate::score::engine::sensitivity::Spec;
+    let group = group_of(regions, region)?;
+    let period = period_or_latest(book, period)?;
+    if book.ranking(group.as_str(), period).is_empty() {
+        return Err(ViewError::NotScored(group).into());
+    }
+    let spec = Spec {
+        replications,
+        seed,
+        weight_share,
+        normalisations: sensitivity_normalisations(),
+        aggregations: sensitivity_aggregations(),
+        target: framework.id.clone(),
+        rank_within: Some(crate::framework::PEER_GROUP.to_string()),
+    };
+    let prefix = format!("{group}.");
+    let intervals: Vec<_> = crate::score::sensitivity(
+        activities,
+        framework,
+        regions,
+        granularity,
+        Level::District,
+        period,
+        &spec,
+    )
+    .map_err(SensitivityError::Failed)?
+    .into_iter()
+    .filter(|r| r.unit.starts_with(&prefix))
+    .collect();
+    if intervals.is_empty() {
+        return Err(ViewError::NotScored(group).into());
+    }
+    Ok(PeerSensitivity {
+        group,
+        period: period.to_string(),
+        intervals,
+    })
+}
+
 /// Replications of the sensitivity analysis behind the rank-interval chart: enough for stable
 /// 5 % and 95 % percentiles of 31 ranks, few enough to answer a request in well under a second.
 pub const SENSITIVITY_REPLICATIONS: usize = 200;
@@ -1068,39 +1147,25 @@ pub fn sensitivity_chart(
     period: Option<&str>,
     lang: Lang,
 ) -> Result<crate::chart::RankChart, ViewError> {
-    use crate::score::engine::sensitivity::Spec;
-    let group = group_of(regions, region)?;
-    let period = period_or_latest(book, period)?;
-    if book.ranking(group.as_str(), period).is_empty() {
-        return Err(ViewError::NotScored(group));
-    }
-    let spec = Spec {
-        replications: SENSITIVITY_REPLICATIONS,
-        seed: 7,
-        weight_share: 0.25,
-        normalisations: sensitivity_normalisations(),
-        aggregations: sensitivity_aggregations(),
-        target: framework.id.clone(),
-        rank_within: Some(crate::framework::PEER_GROUP.to_string()),
-    };
-    let intervals = crate::score::sensitivity(
+    let run = peer_sensitivity(
         activities,
-        framework,
+        book,
         regions,
+        framework,
         granularity,
-        Level::District,
+        region,
         period,
-        &spec,
+        SENSITIVITY_REPLICATIONS,
+        7,
+        0.25,
     )
-    .map_err(|e| ViewError::NoData(format!("sensitivity analysis failed: {e}")))?;
-    let prefix = format!("{group}.");
-    let mut rows: Vec<_> = intervals
-        .into_iter()
-        .filter(|r| r.unit.starts_with(&prefix))
-        .collect();
-    if rows.is_empty() {
-        return Err(ViewError::NotScored(group));
-    }
+    .map_err(|e| match e {
+        SensitivityError::NotFound(e) => e,
+        SensitivityError::Failed(e) => {
+            ViewError::NoData(format!("sensitivity analysis failed: {e}"))
+        }
+    })?;
+    let (group, period, mut rows) = (run.group, run.period.as_str(), run.intervals);
     rows.sort_by(|a, b| {
         a.median
             .unwrap_or(f64::MAX)

@@ -16,12 +16,11 @@ use serde::{Deserialize, Serialize};
 use super::params::RawSelection;
 use super::{ApiError, AppState};
 use crate::framework::Framework;
-use crate::region::{Level, RegionCode, Regions};
-use crate::score::engine::sensitivity::Spec;
+use crate::region::{RegionCode, Regions};
 use crate::score::engine::{Aggregate, Normalise};
 use crate::score::{Granularity, ScoreBook};
 use crate::store::Activities;
-use crate::view::{self, ViewError};
+use crate::view;
 
 /// Replications allowed.
 pub const REPLICATIONS: RangeInclusive<usize> = 10..=5000;
@@ -81,16 +80,7 @@ impl Settings {
     }
 }
 
-/// The analysis failed: the selection does not exist, or the engine failed.
-#[derive(Debug, thiserror::Error)]
-pub enum SensitivityError {
-    /// Unknown or unscored region or period.
-    #[error(transparent)]
-    NotFound(#[from] ViewError),
-    /// The scoring engine failed (a bug or an impossible framework).
-    #[error("sensitivity analysis failed")]
-    Failed(#[source] crate::score::ScoreError),
-}
+pub use crate::view::SensitivityError;
 
 /// A region in the answer.
 #[derive(Debug, Clone, Serialize)]
@@ -231,50 +221,19 @@ pub fn analyse(
     period: Option<&str>,
     settings: Settings,
 ) -> Result<SensitivityReport, SensitivityError> {
-    if !regions.contains(region) {
-        return Err(ViewError::UnknownRegion(region.clone()).into());
-    }
-    let group = match region.level() {
-        Level::Regency => region.clone(),
-        Level::District => region.parent().expect("a kecamatan has a parent"),
-        _ => return Err(ViewError::NotScored(region.clone()).into()),
-    };
-    let period = match period {
-        Some(p) => p,
-        None => book.latest_period().unwrap_or(""),
-    };
-    if !book.periods().iter().any(|p| p == period) {
-        return Err(ViewError::UnknownPeriod {
-            period: period.to_string(),
-            available: book.periods().join(", "),
-        }
-        .into());
-    }
-    if book.ranking(group.as_str(), period).is_empty() {
-        return Err(ViewError::NotScored(group).into());
-    }
-    let normalisations = view::sensitivity_normalisations();
-    let aggregations = view::sensitivity_aggregations();
-    let spec = Spec {
-        replications: settings.replications,
-        seed: settings.seed,
-        weight_share: settings.weight_share,
-        normalisations: normalisations.clone(),
-        aggregations: aggregations.clone(),
-        target: framework.id.clone(),
-        rank_within: Some(crate::framework::PEER_GROUP.to_string()),
-    };
-    let intervals = crate::score::sensitivity(
+    let run = view::peer_sensitivity(
         activities,
-        framework,
+        book,
         regions,
+        framework,
         granularity,
-        Level::District,
+        region,
         period,
-        &spec,
-    )
-    .map_err(SensitivityError::Failed)?;
-    let prefix = format!("{group}.");
+        settings.replications,
+        settings.seed,
+        settings.weight_share,
+    )?;
+    let (group, period, intervals) = (run.group, run.period, run.intervals);
     let name_of = |code: &str| {
         RegionCode::parse(code)
             .ok()
@@ -283,7 +242,6 @@ pub fn analyse(
     };
     let mut rows: Vec<RankJson> = intervals
         .into_iter()
-        .filter(|r| r.unit.starts_with(&prefix))
         .map(|r| RankJson {
             name: name_of(&r.unit),
             code: r.unit,
@@ -293,9 +251,6 @@ pub fn analyse(
             p95_rank: r.p95,
         })
         .collect();
-    if rows.is_empty() {
-        return Err(ViewError::NotScored(group).into());
-    }
     rows.sort_by(|a, b| {
         a.nominal_rank
             .unwrap_or(u32::MAX)
@@ -312,7 +267,7 @@ pub fn analyse(
             code: region.clone(),
             name: display(region),
         },
-        period: period.to_string(),
+        period,
         peer_group: RegionRef {
             name: display(&group),
             code: group,
@@ -326,8 +281,8 @@ pub fn analyse(
             replications: settings.replications,
             seed: settings.seed,
             weight_share: settings.weight_share,
-            normalisations,
-            aggregations,
+            normalisations: view::sensitivity_normalisations(),
+            aggregations: view::sensitivity_aggregations(),
             target: framework.id.clone(),
             fixed: vec!["imputation", "outlier treatment"],
         },
