@@ -314,6 +314,42 @@ fn ramp(stops: &[RGBColor], t: f64) -> RGBColor {
     lerp(stops[i], stops[i + 1], seg - i as f64)
 }
 
+/// The value axis of a vertical chart: a grid line per tick (the zero line darker), tick labels
+/// right-aligned left of the plot, and the axis title above them at `title_x` (plotters cannot
+/// rotate text alike on both backends, so the title is not turned on its side).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn value_axis<DB: DrawingBackend>(
+    canvas: &Canvas<DB>,
+    m: &Metrics,
+    plot: Rect,
+    ticks: &[f64],
+    y_of: impl Fn(f64) -> f64,
+    title: &str,
+    title_x: f64,
+    lang: Lang,
+) -> Result<(), ChartError> {
+    for &t in ticks {
+        let y = y_of(t);
+        let color = if t == 0.0 { AXIS_COLOR } else { GRID_COLOR };
+        canvas.line(&[(plot.x0, y), (plot.x1, y)], solid(color), m.line(1.0))?;
+        canvas.text(
+            &tick_label(t, lang),
+            m.tick,
+            plot.x0 - 6.0 * m.u,
+            y + text::CAP_HEIGHT * m.tick.em / 2.0,
+            Align::Right,
+        )?;
+    }
+    if !title.is_empty() {
+        let font = Font {
+            color: TICK_COLOR,
+            ..m.tick
+        };
+        canvas.text(title, font, title_x, plot.y0 - 9.0 * m.u, Align::Left)?;
+    }
+    Ok(())
+}
+
 /// Sequential scale for 0..=1: viridis (perceptually uniform, readable by the common forms of
 /// colour blindness and in greyscale), light yellow for high values, dark blue for low ones.
 pub(crate) fn sequential(t: f64) -> RGBColor {

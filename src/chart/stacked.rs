@@ -10,7 +10,7 @@ use plotters::prelude::DrawingBackend;
 use plotters::style::{Color, RGBColor, WHITE};
 
 use super::canvas::{Align, Canvas, Font, Rect};
-use super::frame::{self, AXIS_COLOR, Drawable, Frame, GRID_COLOR, PALETTE, TICK_COLOR, solid};
+use super::frame::{self, AXIS_COLOR, Drawable, Frame, PALETTE, solid};
 use super::text::{ASCENT, CAP_HEIGHT, text_width};
 use super::{ChartError, Format};
 use crate::i18n::{Lang, format_number};
@@ -177,31 +177,16 @@ impl Drawable for StackedChart {
                 y += line_h;
             }
         }
-        for &t in &tick_values {
-            let y = y_of(t);
-            let color = if t == 0.0 { AXIS_COLOR } else { GRID_COLOR };
-            canvas.line(&[(plot.x0, y), (plot.x1, y)], solid(color), m.line(1.0))?;
-            canvas.text(
-                &frame::tick_label(t, self.lang),
-                m.tick,
-                plot.x0 - 6.0 * m.u,
-                y + CAP_HEIGHT * m.tick.em / 2.0,
-                Align::Right,
-            )?;
-        }
-        if !self.axis_label.is_empty() {
-            let font = Font {
-                color: TICK_COLOR,
-                ..m.tick
-            };
-            canvas.text(
-                &self.axis_label,
-                font,
-                f.plot.x0,
-                plot.y0 - 9.0 * m.u,
-                Align::Left,
-            )?;
-        }
+        frame::value_axis(
+            canvas,
+            &m,
+            plot,
+            &tick_values,
+            y_of,
+            &self.axis_label,
+            f.plot.x0,
+            self.lang,
+        )?;
         for i in 0..n {
             let x0 = plot.x0 + slot * i as f64 + (slot - col_w) / 2.0;
             let mut acc = 0.0;

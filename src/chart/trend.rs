@@ -8,9 +8,7 @@ use plotters::prelude::DrawingBackend;
 use plotters::style::{Color, RGBColor, WHITE};
 
 use super::canvas::{Align, Canvas, Font, Rect};
-use super::frame::{
-    self, AXIS_COLOR, Drawable, Frame, GRID_COLOR, LABEL_COLOR, PALETTE, TICK_COLOR, solid,
-};
+use super::frame::{self, AXIS_COLOR, Drawable, Frame, LABEL_COLOR, PALETTE, solid};
 use super::text::{ASCENT, CAP_HEIGHT, text_width};
 use super::{ChartError, Format};
 use crate::i18n::{Lang, format_number};
@@ -162,33 +160,16 @@ impl Drawable for TrendChart {
         let x_of = |i: usize| plot.x0 + plot.width() * (i as f64 + 0.5) / n as f64;
         let y_of = |v: f64| plot.y1 - plot.height() * (v / self.max).clamp(0.0, 1.0);
 
-        for &t in &tick_values {
-            let y = y_of(t);
-            let color = if t == 0.0 { AXIS_COLOR } else { GRID_COLOR };
-            canvas.line(&[(plot.x0, y), (plot.x1, y)], solid(color), m.line(1.0))?;
-            canvas.text(
-                &frame::tick_label(t, self.lang),
-                m.tick,
-                plot.x0 - 6.0 * m.u,
-                y + CAP_HEIGHT * m.tick.em / 2.0,
-                Align::Right,
-            )?;
-        }
-        if !self.axis_label.is_empty() {
-            // plotters cannot rotate text the same way on both backends; the axis title goes
-            // above the tick labels instead, left-aligned.
-            let font = Font {
-                color: TICK_COLOR,
-                ..m.tick
-            };
-            canvas.text(
-                &self.axis_label,
-                font,
-                f.plot.x0,
-                plot.y0 - 9.0 * m.u,
-                Align::Left,
-            )?;
-        }
+        frame::value_axis(
+            canvas,
+            &m,
+            plot,
+            &tick_values,
+            y_of,
+            &self.axis_label,
+            f.plot.x0,
+            self.lang,
+        )?;
         // Period labels: all if they fit, else every k-th.
         let mut widest: f64 = 0.0;
         for p in &self.periods {
