@@ -204,7 +204,7 @@ pub fn ingest(
         path: PathBuf::new(),
         source,
     })?;
-    let manifest = store.load()?.manifest;
+    let manifest = store.manifest()?;
     let now = chrono::Utc::now();
     let mut report = IngestReport {
         dry_run: options.dry_run,
@@ -328,8 +328,7 @@ pub async fn pull(
     options: Options,
 ) -> Result<IngestReport, IngestError> {
     let previous: Option<remote::Validators> = store
-        .load()?
-        .manifest
+        .manifest()?
         .latest(&source.name)
         .and_then(|r| r.validators.clone())
         .and_then(|v| serde_json::from_value(v).ok());

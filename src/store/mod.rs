@@ -258,15 +258,25 @@ impl Store {
         let data = gen_dir.join(DATA_FILE);
         let file = File::open(&data).map_err(io(&data))?;
         let frame = ParquetReader::new(file).finish().map_err(pl(&data))?;
-        let manifest_path = gen_dir.join(MANIFEST_FILE);
-        let text = fs::read_to_string(&manifest_path).map_err(io(&manifest_path))?;
-        let manifest = serde_json::from_str(&text).map_err(|source| StoreError::Manifest {
-            path: manifest_path.clone(),
-            source,
-        })?;
+        let manifest = self.read_manifest(&gen_dir)?;
         // Check the contract once at the boundary.
         Activities::new(frame.clone())?;
         Ok(Contents { frame, manifest })
+    }
+
+    /// The live generation's manifest alone, without reading the activities: what ingest needs
+    /// to skip sources it has seen and to find a remote source's validators.
+    pub fn manifest(&self) -> Result<Manifest, StoreError> {
+        match self.current_generation()? {
+            Some(generation) => self.read_manifest(&self.dir.join(generation)),
+            None => Ok(Manifest::default()),
+        }
+    }
+
+    fn read_manifest(&self, gen_dir: &Path) -> Result<Manifest, StoreError> {
+        let path = gen_dir.join(MANIFEST_FILE);
+        let text = fs::read_to_string(&path).map_err(io(&path))?;
+        serde_json::from_str(&text).map_err(|source| StoreError::Manifest { path, source })
     }
 
     /// Merge `batch` (contract columns; one record per (source, activity_id)) into the store
