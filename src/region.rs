@@ -107,18 +107,6 @@ impl From<RegionCode> for String {
     }
 }
 
-impl Level {
-    /// The Indonesian or English word for this level, as used in page and chart titles.
-    pub fn label(self, lang: crate::i18n::Lang) -> &'static str {
-        match self {
-            Level::Province => lang.pick("Provinsi", "Province"),
-            Level::Regency => lang.pick("Kabupaten/Kota", "Regency/City"),
-            Level::District => lang.pick("Kecamatan", "District"),
-            Level::Village => lang.pick("Desa/Kelurahan", "Village"),
-        }
-    }
-}
-
 /// One region and what the reference data knows about it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Region {

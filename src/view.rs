@@ -8,8 +8,6 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use serde::Serialize;
-
 use crate::chart::{
     Bar, BarBand, BarChart, GeoLayer, HeatmapChart, MapArea, MapChart, RadarChart, RadarSeries,
     StackSeries, StackedChart, TrendChart, TrendSeries,
@@ -255,15 +253,6 @@ pub fn radar_chart_with(
         });
     }
     chart
-}
-
-/// A JSON-friendly summary of one region for lists.
-#[derive(Debug, Clone, Serialize)]
-pub struct RegionRef {
-    /// Code.
-    pub code: RegionCode,
-    /// Name.
-    pub name: String,
 }
 
 /// What a chart measures: the index or one dimension.
