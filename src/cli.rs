@@ -318,7 +318,9 @@ fn serve(config: Config, started: Instant) -> anyhow::Result<ExitCode> {
         let job_config = config.clone();
         let (reference, snapshot) = tokio::task::spawn_blocking(move || {
             let reference = ReferenceData::load(&job_config)?;
-            let snapshot = job::run(&job_config, &reference, true)?;
+            // Charts are rendered after the server is up: the dashboard renders what it shows
+            // on demand, so nobody waits for the standard set.
+            let snapshot = job::run(&job_config, &reference, false)?;
             anyhow::Ok((reference, snapshot))
         })
         .await
@@ -327,6 +329,7 @@ fn serve(config: Config, started: Instant) -> anyhow::Result<ExitCode> {
         let bind = config.bind;
         let state = AppState::new(config, reference, snapshot);
         crate::server::spawn_source_pulls(&state);
+        let state_for_render = state.clone();
         let app = Application::build(state)
             .await
             .with_context(|| format!("failed to listen on {bind}"))?;
@@ -335,6 +338,13 @@ fn serve(config: Config, started: Instant) -> anyhow::Result<ExitCode> {
             "serving the dashboard on http://{}/",
             app.local_addr()
         );
+        let render_state = state_for_render;
+        tokio::task::spawn_blocking(move || {
+            let book = &render_state.snapshot().book;
+            if let Err(e) = job::render(&render_state.config, &render_state.reference, book) {
+                tracing::warn!("rendering the standard charts failed: {e}");
+            }
+        });
         app.run_until_stopped().await.context("server failed")?;
         Ok(ExitCode::SUCCESS)
     })

@@ -203,21 +203,11 @@ pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<S
         );
     }
 
-    let t = Instant::now();
-    let charts_written = if render {
-        render_standard_set(config, reference, &book)?
+    let (charts_written, render_ms) = if render {
+        self::render(config, reference, &book)?
     } else {
-        0
+        (0, 0.0)
     };
-    let render_ms = ms(t.elapsed());
-    if render {
-        info!(
-            charts = charts_written,
-            dir = %config.chart_dir.display(),
-            ms = format_args!("{render_ms:.1}"),
-            "rendered charts"
-        );
-    }
     Ok(Snapshot {
         activities,
         report,
@@ -303,6 +293,24 @@ struct RenderedChart {
 /// trend (index and dimensions) and the kecamatan map with the region outlined; for each
 /// kabupaten the kecamatan × dimension heatmap. A kabupaten without kecamatan boundaries gets
 /// no maps.
+/// Render the standard chart set into the chart folder and log it: (files written, ms).
+pub fn render(
+    config: &Config,
+    reference: &ReferenceData,
+    book: &ScoreBook,
+) -> Result<(usize, f64), JobError> {
+    let t = Instant::now();
+    let written = render_standard_set(config, reference, book)?;
+    let render_ms = ms(t.elapsed());
+    info!(
+        charts = written,
+        dir = %config.chart_dir.display(),
+        ms = format_args!("{render_ms:.1}"),
+        "rendered charts"
+    );
+    Ok((written, render_ms))
+}
+
 fn render_standard_set(
     config: &Config,
     reference: &ReferenceData,
