@@ -1,4 +1,5 @@
-//! The command line: `serve` (default), `run`, `generate`.
+//! The command line: `serve` (default), `run`, `ingest`, `generate`, `explain`, `sensitivity`,
+//! `bench`, and `user` (the users file: add, token, list, remove).
 //!
 //! Parses flags, sets up logging, loads the configuration and hands over to the library.
 //! Errors print once with their cause chain; the exit code is 0 on success, 1 on a failure of
@@ -69,6 +70,9 @@ enum Command {
     Ingest(IngestArgs),
     /// Write a seeded, reproducible sample activity log (canonical CSV).
     Generate(GenerateArgs),
+    /// Manage the users file ([access] users_file): add users, make API tokens, list, remove.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Show how a region's score in a period was made, indicator by indicator.
     Explain {
         /// Kemendagri code of a kecamatan or kabupaten/kota
@@ -112,6 +116,38 @@ enum Command {
         /// Sensitivity replications with --scoring
         #[arg(long, default_value_t = 1000)]
         replications: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add a user. The password is read from standard input (one line; typed without echo on a
+    /// terminal), e.g. `printf '%s\n' "$PASSWORD" | kotacerdas user add NAME --role viewer`.
+    Add {
+        /// Login name: lower-case letters, digits, '.', '_', '-'
+        name: String,
+        /// viewer, evaluator, steward or admin
+        #[arg(long)]
+        role: crate::auth::Role,
+        /// Scope: a province or kab/kota code (viewer: optional, default all; steward: required;
+        /// evaluator and admin see all regions). The global --region CODE works here too.
+        #[arg(long, value_name = "CODE")]
+        scope: Option<String>,
+        /// No password: the user signs in with API tokens only
+        #[arg(long)]
+        no_password: bool,
+    },
+    /// Make a new API token for a user and print it once; only its hash is stored.
+    Token {
+        /// The user's name
+        name: String,
+    },
+    /// List users: name, role, scope, whether a password is set, token ids.
+    List,
+    /// Remove a user and its tokens.
+    Remove {
+        /// The user's name
+        name: String,
     },
 }
 
@@ -206,6 +242,7 @@ fn init_logging() {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let g = cli.global;
+    let region_flag = g.region.clone();
     let overrides = Overrides {
         bind: g.bind,
         data_dir: g.data_dir,
@@ -221,6 +258,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run => run_job(&config),
         Command::Ingest(args) => ingest_cmd(&config, args),
         Command::Generate(args) => generate_log(&config, args),
+        Command::User(command) => user_cmd(&config, command, region_flag),
         Command::Explain {
             region,
             period,
@@ -251,6 +289,112 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `region_flag`: the global `--region`, which `user add` takes as the scope when `--scope` is
+/// not given (`kotacerdas user add NAME --role viewer --region 35.09`).
+fn user_cmd(
+    config: &Config,
+    command: UserCommand,
+    region_flag: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let access = &config.access;
+    let mut users = (*access.users).clone();
+    let path = users.path().display().to_string();
+    match command {
+        UserCommand::Add {
+            name,
+            role,
+            scope,
+            no_password,
+        } => {
+            let scope = scope.or(region_flag);
+            let password = if no_password {
+                None
+            } else {
+                Some(read_password()?)
+            };
+            users.add(
+                &name,
+                role,
+                scope.as_deref(),
+                password.as_deref(),
+                &access.hash_params,
+            )?;
+            users.save()?;
+            eprintln!("added user {name} ({role}) to {path}");
+        }
+        UserCommand::Token { name } => {
+            let token = users.new_token(&name, &access.hash_params)?;
+            users.save()?;
+            eprintln!(
+                "new API token for {name}, stored as a hash in {path}; it is shown only now \
+                 (restart the server to use it):"
+            );
+            println!("{token}");
+        }
+        UserCommand::List => {
+            for u in users.iter() {
+                let tokens: Vec<&str> = u.tokens.iter().map(|t| t.id.as_str()).collect();
+                println!(
+                    "{}\t{}\t{}\tpassword={}\ttokens={}",
+                    u.name,
+                    u.role,
+                    u.scope(),
+                    if u.password.is_some() { "yes" } else { "no" },
+                    if tokens.is_empty() {
+                        "-".to_string()
+                    } else {
+                        tokens.join(",")
+                    }
+                );
+            }
+        }
+        UserCommand::Remove { name } => {
+            users.remove(&name)?;
+            users.save()?;
+            eprintln!("removed user {name} from {path}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One line of standard input, without echo when it is a terminal.
+fn read_password() -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    let stdin = std::io::stdin();
+    let terminal = stdin.is_terminal();
+    if terminal {
+        eprint!("password: ");
+        set_echo(false);
+    }
+    let mut line = String::new();
+    let read = stdin.lock().read_line(&mut line);
+    if terminal {
+        set_echo(true);
+        eprintln!();
+    }
+    read.context("failed to read the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    if password.chars().count() < 10 {
+        anyhow::bail!(
+            "the password must have at least 10 characters (read one line from standard input)"
+        );
+    }
+    Ok(password)
+}
+
+/// Switch terminal echo with `stty`; where that is unavailable the password is simply shown.
+fn set_echo(on: bool) {
+    #[cfg(unix)]
+    {
+        let _ = std::process::Command::new("stty")
+            .arg(if on { "echo" } else { "-echo" })
+            .stdin(std::process::Stdio::inherit())
+            .status();
+    }
+    #[cfg(not(unix))]
+    let _ = on;
 }
 
 fn explain_cmd(

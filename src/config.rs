@@ -2,8 +2,10 @@
 //!
 //! Raw settings are deserialised with figment (which remembers where every value came from) and
 //! then parsed once into [`Config`], the validated form the rest of the program trusts. A bad
-//! value is an error naming the key and the file or variable it came from. This module does not
-//! read any data files; it only says where they are.
+//! value is an error naming the key and the file or variable it came from. Besides the
+//! configuration itself it reads only the users file (`[access] users_file`), which is
+//! configuration too: a broken one stops start-up like a bad key. It does not read any data
+//! files; it only says where they are.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -13,6 +15,7 @@ use figment::value::magic::RelativePathBuf;
 use figment::{Figment, Metadata};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::{AccessSettings, HashParams, Scope, SecureCookies, Users, UsersError};
 use crate::ingest::remote::SourceConfig;
 use crate::region::RegionCode;
 use crate::score::Granularity;
@@ -42,6 +45,9 @@ pub enum ConfigError {
         /// What is wrong with it.
         message: String,
     },
+    /// The users file is unreadable or breaks a rule (the message names the file and user).
+    #[error("invalid configuration: {0}")]
+    Users(#[from] UsersError),
 }
 
 /// Raw settings as written in `config.toml` (all keys optional there; defaults below).
@@ -56,6 +62,8 @@ pub struct Settings {
     pub scoring: ScoringSettings,
     /// `[ingest]`
     pub ingest: IngestSettings,
+    /// `[access]`
+    pub access: AccessRaw,
     /// `[[sources]]`: remote sources of activity data.
     pub sources: Vec<SourceConfig>,
 }
@@ -64,8 +72,10 @@ pub struct Settings {
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct IngestSettings {
-    /// Bearer token required by `POST /api/v1/ingest`; empty disables uploads.
-    pub token: String,
+    /// The former single upload token. Uploads now take a steward's or admin's API token;
+    /// a configuration that still sets this is refused with directions, not silently ignored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
     /// Largest upload accepted, in MiB; bigger requests get 413 before being read.
     pub max_upload_mb: u64,
 }
@@ -73,26 +83,57 @@ pub struct IngestSettings {
 impl Default for IngestSettings {
     fn default() -> Self {
         IngestSettings {
-            token: String::new(),
+            token: None,
             max_upload_mb: 50,
         }
     }
 }
 
-// The token is a secret: never print it.
+// The old token is a secret: never print it.
 impl std::fmt::Debug for IngestSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IngestSettings")
-            .field(
-                "token",
-                &if self.token.is_empty() {
-                    "(none)"
-                } else {
-                    "(set)"
-                },
-            )
+            .field("token", &self.token.as_ref().map(|_| "(set)"))
             .field("max_upload_mb", &self.max_upload_mb)
             .finish()
+    }
+}
+
+/// `[access]` section as written.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccessRaw {
+    /// Public read-only mode: anonymous callers may view (within `public_scope`).
+    pub public: bool,
+    /// What anonymous callers see in public mode: `all` or a province / kab/kota code.
+    pub public_scope: String,
+    /// The users file (names, roles, scopes, argon2 hashes of passwords and tokens).
+    pub users_file: RelativePathBuf,
+    /// How long a browser login lasts, in hours.
+    pub session_hours: u64,
+    /// `Secure` session cookies: `auto` (when `X-Forwarded-Proto: https`), `always`, `never`.
+    pub secure_cookies: String,
+    /// argon2id memory for new hashes, KiB.
+    pub argon2_memory_kib: u32,
+    /// argon2id passes for new hashes.
+    pub argon2_iterations: u32,
+    /// argon2id lanes for new hashes.
+    pub argon2_parallelism: u32,
+}
+
+impl Default for AccessRaw {
+    fn default() -> Self {
+        let hash = HashParams::default();
+        AccessRaw {
+            public: false,
+            public_scope: "all".into(),
+            users_file: PathBuf::from("users.toml").into(),
+            session_hours: 8,
+            secure_cookies: "auto".into(),
+            argon2_memory_kib: hash.memory_kib,
+            argon2_iterations: hash.iterations,
+            argon2_parallelism: hash.parallelism,
+        }
     }
 }
 
@@ -193,8 +234,10 @@ pub struct Config {
     pub period: Granularity,
     /// The kabupaten/kota shown by default.
     pub region: RegionCode,
-    /// Upload token and limits.
+    /// Upload limits.
     pub ingest: IngestSettings,
+    /// Users, public mode, sessions, hashing.
+    pub access: AccessSettings,
     /// Remote sources.
     pub sources: Vec<SourceConfig>,
 }
@@ -264,6 +307,16 @@ impl Config {
             .map_err(|e| invalid("scoring.period", e.to_string()))?;
         let region = RegionCode::parse(&s.scoring.region)
             .map_err(|e| invalid("scoring.region", e.to_string()))?;
+        if s.ingest.token.is_some() {
+            return Err(invalid(
+                "ingest.token",
+                "the single upload token is gone: uploads take the API token of a steward or \
+                 admin (kotacerdas user add NAME --role steward --region CODE, then kotacerdas \
+                 user token NAME); remove this key"
+                    .into(),
+            ));
+        }
+        let access = Self::validate_access(&s.access, &invalid)?;
         let mut names = std::collections::HashSet::new();
         if let Some(dup) = s
             .sources
@@ -284,7 +337,42 @@ impl Config {
             period,
             region,
             ingest: s.ingest,
+            access,
             sources: s.sources,
+        })
+    }
+
+    fn validate_access(
+        a: &AccessRaw,
+        invalid: &dyn Fn(&'static str, String) -> ConfigError,
+    ) -> Result<AccessSettings, ConfigError> {
+        let public_scope =
+            Scope::parse(&a.public_scope).map_err(|e| invalid("access.public_scope", e.0))?;
+        let secure_cookies = a
+            .secure_cookies
+            .parse::<SecureCookies>()
+            .map_err(|e| invalid("access.secure_cookies", e))?;
+        if !(1..=24 * 30).contains(&a.session_hours) {
+            return Err(invalid(
+                "access.session_hours",
+                format!("{} is not between 1 and 720 hours", a.session_hours),
+            ));
+        }
+        let hash_params = HashParams {
+            memory_kib: a.argon2_memory_kib,
+            iterations: a.argon2_iterations,
+            parallelism: a.argon2_parallelism,
+        };
+        hash_params
+            .hasher()
+            .map_err(|e| invalid("access.argon2_memory_kib", e.to_string()))?;
+        let users = Users::load(&a.users_file.relative())?;
+        Ok(AccessSettings {
+            public: a.public.then_some(public_scope),
+            session_ttl: std::time::Duration::from_secs(a.session_hours * 3600),
+            secure_cookies,
+            hash_params,
+            users: std::sync::Arc::new(users),
         })
     }
 }
@@ -367,6 +455,54 @@ mod tests {
         let cfg = Config::load(Some(f.path()), &Overrides::default()).unwrap();
         assert_eq!(cfg.sources.len(), 1);
         assert_eq!(cfg.sources[0].name, "satu-data");
+    }
+
+    #[test]
+    fn the_old_upload_token_is_refused_with_directions() {
+        let f = write_config("[ingest]\ntoken = \"rahasia\"\n");
+        let err = Config::load(Some(f.path()), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("ingest.token") && err.contains("kotacerdas user token"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn access_is_closed_by_default_and_public_mode_takes_a_scope() {
+        let empty = write_config("");
+        let cfg = Config::load(Some(empty.path()), &Overrides::default()).unwrap();
+        assert_eq!(cfg.access.public, None);
+        let f = write_config("[access]\npublic = true\npublic_scope = \"35.09\"\n");
+        let cfg = Config::load(Some(f.path()), &Overrides::default()).unwrap();
+        assert_eq!(cfg.access.public, Some(Scope::parse("35.09").unwrap()));
+        let f = write_config("[access]\npublic_scope = \"35.09.20\"\n");
+        let err = Config::load(Some(f.path()), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("access.public_scope"), "{err}");
+    }
+
+    #[test]
+    fn a_broken_users_file_stops_start_up_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("people.toml"),
+            "[[user]]\nname = \"x\"\nrole = \"steward\"\n",
+        )
+        .unwrap();
+        let f = write_config(&format!(
+            "[access]\nusers_file = {:?}\n",
+            dir.path().join("people.toml")
+        ));
+        let err = Config::load(Some(f.path()), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("people.toml") && err.contains("steward"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -122,6 +122,7 @@ impl ReferenceData {
             regions: &self.regions,
             framework: &self.framework,
             today: Local::now().date_naive(),
+            scope: None,
         }
     }
 

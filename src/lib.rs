@@ -6,6 +6,7 @@
 //! ranks; [`chart`] draws them; [`job`] runs those stages in order; [`server`] serves the
 //! dashboard, the API and the charts. [`cli`] and [`config`] sit at the edge.
 
+pub mod auth;
 pub mod bench;
 pub mod chart;
 pub mod cli;

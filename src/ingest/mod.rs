@@ -159,6 +159,9 @@ pub struct Reference<'a> {
     pub framework: &'a Framework,
     /// Dates after this are rejected as "in the future".
     pub today: NaiveDate,
+    /// Accept only rows for this region and the regions within it (a steward's upload); rows
+    /// for other regions are rejected with a reason naming it. `None`: any known region.
+    pub scope: Option<&'a crate::region::RegionCode>,
 }
 
 /// Options of an ingest run.

@@ -43,6 +43,7 @@ impl Fixture {
             regions: &self.regions,
             framework: &self.framework,
             today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            scope: None,
         }
     }
 

@@ -3,6 +3,7 @@
 //! value); then every rule is a polars expression and the first rule a row breaks becomes its
 //! rejection (column, value, reason in both languages).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -12,7 +13,7 @@ use sha2::{Digest, Sha256};
 use super::parse::{NumberStyle, normalise_region, parse_date};
 use super::read::RawTable;
 use super::{Reference, Rejection};
-use crate::region::Regions;
+use crate::region::{RegionCode, Regions};
 use crate::store::cols;
 
 /// Reference tables as frames, built once per ingest run.
@@ -21,6 +22,7 @@ pub(super) struct Lookups<'a> {
     known_regions: DataFrame,
     programmes: DataFrame,
     today: NaiveDate,
+    scope: Option<&'a RegionCode>,
 }
 
 const KNOWN: &str = "_region_known";
@@ -54,6 +56,7 @@ impl<'a> Lookups<'a> {
             known_regions,
             programmes,
             today: reference.today,
+            scope: reference.scope,
         })
     }
 }
@@ -62,21 +65,21 @@ impl<'a> Lookups<'a> {
 struct Rule {
     fails: Expr,
     column: &'static str,
-    reason_id: &'static str,
-    reason_en: &'static str,
+    reason_id: Cow<'static, str>,
+    reason_en: Cow<'static, str>,
 }
 
 fn rule(
     fails: Expr,
     column: &'static str,
-    reason_id: &'static str,
-    reason_en: &'static str,
+    reason_id: impl Into<Cow<'static, str>>,
+    reason_en: impl Into<Cow<'static, str>>,
 ) -> Rule {
     Rule {
         fails,
         column,
-        reason_id,
-        reason_en,
+        reason_id: reason_id.into(),
+        reason_en: reason_en.into(),
     }
 }
 
@@ -93,7 +96,7 @@ fn cleaned(name: &str) -> Expr {
         .alias(name)
 }
 
-fn rules(today: NaiveDate) -> Vec<Rule> {
+fn rules(today: NaiveDate, scope: Option<&RegionCode>) -> Vec<Rule> {
     let number_rules = |raw: &'static str, parsed: &'static str| {
         [
             rule(
@@ -140,6 +143,21 @@ fn rules(today: NaiveDate) -> Vec<Rule> {
             "kode wilayah Kemendagri/BPS tidak dikenal",
             "is not a known Kemendagri or BPS region code",
         ),
+    ]);
+    // An upload limited to one region (a steward's) quarantines rows for other regions with a
+    // reason naming the region allowed; the rest of the file still goes in.
+    if let Some(root) = scope {
+        let outside = col(REGION)
+            .neq(lit(root.as_str()))
+            .and(col(REGION).str().starts_with(lit(format!("{root}."))).not());
+        rules.push(rule(
+            outside,
+            cols::REGION_CODE,
+            format!("di luar wilayah yang boleh Anda unggah ({root} dan wilayah di dalamnya)"),
+            format!("is outside the region you may upload for ({root} and the regions within it)"),
+        ));
+    }
+    rules.extend([
         missing(cols::PROGRAMME),
         rule(
             col(PROG_DIM).is_null(),
@@ -239,7 +257,7 @@ pub(super) fn validate(
     let style = parse_cells(&mut df, table.fallback_style, lookups)?;
     tracing::debug!(ms = t.elapsed().as_millis(), "cells parsed");
     let t = std::time::Instant::now();
-    let rules = rules(lookups.today);
+    let rules = rules(lookups.today, lookups.scope);
     // Which rule a row breaks first, as a small integer: one pass over all rows. Column, value
     // and reasons are looked up afterwards for the (few) failed rows only.
     let first_broken = rules

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::params::RawSelection;
 use super::{ApiError, AppState};
+use crate::auth::{Capability, Principal};
 use crate::region::{Level, RegionCode};
 use crate::view;
 
@@ -65,9 +66,11 @@ struct FrameworkJson {
 /// `GET /api/v1/scores?region=35.09&period=2025`
 async fn scores(
     State(state): State<AppState>,
+    principal: Principal,
     Query(raw): Query<RawSelection>,
 ) -> Result<Json<ScoresResponse>, ApiError> {
-    let sel = raw.parse(&state)?;
+    principal.require(Capability::View)?;
+    let sel = raw.parse_for(&state, &principal)?;
     let snapshot = state.snapshot();
     let regions = &state.reference.regions;
     let framework = &state.reference.framework;

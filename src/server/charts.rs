@@ -18,7 +18,9 @@ use serde::Deserialize;
 
 use super::params::RawSelection;
 use super::{ApiError, AppState};
+use crate::auth::{Capability, Principal};
 use crate::chart::{self, Format};
+use crate::region::Level;
 use crate::view::{self, MapScope, Measure};
 
 pub fn router() -> Router<AppState> {
@@ -53,9 +55,11 @@ struct ChartQuery {
 /// `GET /charts/bars.png?region=35.09.20&period=2025&lang=id&width=800&height=500&dimension=economy`
 async fn chart(
     State(state): State<AppState>,
+    principal: Principal,
     Path(file): Path<String>,
     Query(q): Query<ChartQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
+    principal.require(Capability::View)?;
     let (kind, ext) = file
         .rsplit_once('.')
         .ok_or_else(|| ApiError::NotFound(format!("no chart {file:?}: expected e.g. radar.png")))?;
@@ -95,7 +99,26 @@ async fn chart(
         .unwrap_or("")
         .parse()
         .map_err(ApiError::NotFound)?;
-    let sel = q.selection.parse(&state)?;
+    let sel = q.selection.parse_for(&state, &principal)?;
+    // A wider map shows the neighbours too: it needs the province (or everything) in scope.
+    match scope {
+        MapScope::Kecamatan => {}
+        MapScope::Province => {
+            if let Some(province) = sel.region.at_level(Level::Province) {
+                principal.require_region(&province)?;
+            }
+        }
+        MapScope::Indonesia => {
+            let everything = state
+                .reference
+                .regions
+                .codes()
+                .find(|c| c.level() == Level::Province && !principal.can_see(c));
+            if let Some(outside) = everything.cloned() {
+                principal.require_region(&outside)?;
+            }
+        }
+    }
     let quantity = match q.measure.as_deref().map(str::trim) {
         None | Some("" | "count" | "jumlah_kegiatan") => false,
         Some("quantity" | "jumlah") => true,

@@ -10,7 +10,8 @@ use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::params::{RawSelection, Selection};
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, auth};
+use crate::auth::{Capability, Principal, Scope};
 use crate::i18n::{Lang, format_date, format_number, format_score};
 use crate::job::Snapshot;
 use crate::region::{Level, RegionCode};
@@ -54,20 +55,30 @@ footer { margin-top:2rem; font-size:.8rem; color:var(--muted); }
 "#;
 
 /// `GET /?region=35.09.20&period=2025&lang=id`
-pub async fn page(State(state): State<AppState>, Query(raw): Query<RawSelection>) -> Response {
+pub async fn page(
+    State(state): State<AppState>,
+    principal: Principal,
+    uri: axum::http::Uri,
+    Query(raw): Query<RawSelection>,
+) -> Response {
     let lang = raw
         .lang
         .as_deref()
         .and_then(|l| l.parse::<Lang>().ok())
         .unwrap_or_default();
-    let result = raw.parse(&state).and_then(|sel| render(&state, &sel));
+    let here = uri.path_and_query().map_or("/", |p| p.as_str());
+    let result = principal
+        .require(Capability::View)
+        .map_err(ApiError::from)
+        .and_then(|()| raw.parse_for(&state, &principal))
+        .and_then(|sel| render(&state, &principal, &sel));
     match result {
         Ok(markup) => markup.into_response(),
-        Err(e) => (e.status(), error_page(&e, lang)).into_response(),
+        Err(e) => (e.status(), error_page(&e, &principal, lang, here)).into_response(),
     }
 }
 
-fn render(state: &AppState, sel: &Selection) -> Result<Markup, ApiError> {
+fn render(state: &AppState, principal: &Principal, sel: &Selection) -> Result<Markup, ApiError> {
     let snapshot = state.snapshot();
     let regions = &state.reference.regions;
     let framework = &state.reference.framework;
@@ -100,15 +111,17 @@ fn render(state: &AppState, sel: &Selection) -> Result<Markup, ApiError> {
             body {
                 header {
                     h1 { "kotacerdas · " (lang.pick("Dasbor Kota Cerdas", "Smart City Dashboard")) }
-                    nav aria-label=(lang.pick("Bahasa", "Language")) {
+                    nav aria-label=(lang.pick("Bahasa dan akun", "Language and account")) {
                         @let other = match lang { Lang::Id => Lang::En, Lang::En => Lang::Id };
                         a href=(query(&sel.region, &period, other)) hreflang=(other.code()) {
                             (lang.pick("English", "Bahasa Indonesia"))
                         }
+                        " · "
+                        (auth::nav(principal, lang, &format!("/{}", query(&sel.region, &period, lang))))
                     }
                 }
                 main {
-                    (selector(state, &snapshot, &kabupaten, &sel.region, &period, lang))
+                    (selector(state, principal, &snapshot, &kabupaten, &sel.region, &period, lang))
                     h2 { (title) }
                     p.muted {
                         (framework.name(lang)) " (" (framework.id) " " (framework.version) "), "
@@ -198,7 +211,11 @@ fn render(state: &AppState, sel: &Selection) -> Result<Markup, ApiError> {
                             }
                         } }
                     }
-                    (data_section(&snapshot, lang))
+                    // Sources and rejected rows cover every region's uploads: only for callers
+                    // who may see every region.
+                    @if principal.scope() == &Scope::All {
+                        (data_section(&snapshot, lang))
+                    }
                     footer {
                         p { (view::source_line(lang)) ". "
                             (lang.pick("Data wilayah: Kepmendagri 2025 (cahyadsn/wilayah, MIT); batas wilayah: HDX/BPS (CC BY-IGO).",
@@ -247,6 +264,7 @@ fn cards(view: &RegionView<'_>, lang: Lang) -> Markup {
 
 fn selector(
     state: &AppState,
+    principal: &Principal,
     snapshot: &Snapshot,
     kabupaten: &RegionCode,
     selected: &RegionCode,
@@ -255,13 +273,16 @@ fn selector(
 ) -> Markup {
     let regions = &state.reference.regions;
     let mut options: Vec<(RegionCode, String)> = Vec::new();
-    if let Some(k) = regions.get(kabupaten) {
+    if let Some(k) = regions
+        .get(kabupaten)
+        .filter(|_| principal.can_see(kabupaten))
+    {
         options.push((kabupaten.clone(), k.display_name()));
     }
     let mut kecamatan: Vec<(RegionCode, String)> = regions
         .children(kabupaten)
         .iter()
-        .filter(|c| snapshot.book.has_region(c))
+        .filter(|c| snapshot.book.has_region(c) && principal.can_see(c))
         .filter_map(|c| {
             regions
                 .get(c)
@@ -370,9 +391,13 @@ fn data_section(snapshot: &Snapshot, lang: Lang) -> Markup {
     }
 }
 
-fn error_page(e: &ApiError, lang: Lang) -> Markup {
+fn error_page(e: &ApiError, principal: &Principal, lang: Lang, here: &str) -> Markup {
     let heading = if e.status() == StatusCode::NOT_FOUND {
         lang.pick("Tidak ditemukan", "Not found")
+    } else if e.status() == StatusCode::UNAUTHORIZED {
+        lang.pick("Silakan masuk", "Please sign in")
+    } else if e.status() == StatusCode::FORBIDDEN {
+        lang.pick("Akses ditolak", "Access denied")
     } else {
         lang.pick(
             "Permintaan tidak dapat diproses",
@@ -386,7 +411,10 @@ fn error_page(e: &ApiError, lang: Lang) -> Markup {
             body { main {
                 h2 { (heading) }
                 p { (e.public_message()) }
-                p { a href="/" { (lang.pick("Kembali ke dasbor", "Back to the dashboard")) } }
+                p { (auth::nav(principal, lang, here)) }
+                @if principal.role().is_some() {
+                    p { a href="/" { (lang.pick("Kembali ke dasbor", "Back to the dashboard")) } }
+                }
             } }
         }
     }

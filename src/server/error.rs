@@ -67,6 +67,14 @@ impl IntoResponse for ApiError {
         let status = self.status();
         let body =
             json!({ "error": { "status": status.as_u16(), "message": self.public_message() } });
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            // RFC 9110: a 401 names the scheme that would work.
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"kotacerdas\""),
+            );
+        }
+        response
     }
 }

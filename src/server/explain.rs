@@ -8,6 +8,7 @@ use axum::{Json, Router};
 
 use super::params::RawSelection;
 use super::{ApiError, AppState};
+use crate::auth::{Capability, Principal};
 use crate::score::explain::{ExplainError, Explanation, explain};
 
 /// The explain route.
@@ -17,9 +18,11 @@ pub fn router() -> Router<AppState> {
 
 async fn handler(
     State(state): State<AppState>,
+    principal: Principal,
     Query(raw): Query<RawSelection>,
 ) -> Result<Json<Explanation>, ApiError> {
-    let sel = raw.parse(&state)?;
+    principal.require(Capability::View)?;
+    let sel = raw.parse_for(&state, &principal)?;
     let snapshot = state.snapshot();
     let period = match sel.period {
         Some(p) => p,

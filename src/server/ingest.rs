@@ -1,7 +1,9 @@
 //! `POST /api/v1/ingest`: data stewards upload activity files; the answer is the ingest report.
 //!
-//! Protected by the bearer token in `[ingest] token` (uploads are off while it is empty).
-//! Requests larger than `[ingest] max_upload_mb` are refused with 413 from their
+//! Needs the ingest capability: a steward (for its own region) or an admin, by API token or
+//! by a browser session. A steward's rows for regions outside its scope are rejected into
+//! quarantine with a reason naming the region it may upload for; the rest of the file goes in,
+//! as with any other rejected row. Requests larger than `[ingest] max_upload_mb` are refused with 413 from their
 //! Content-Length, or as soon as the streamed body passes the limit, never read whole.
 //! Validation and the store commit run on the blocking pool; after a commit that changed the
 //! store the scores are recomputed and swapped in.
@@ -14,6 +16,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 use super::{ApiError, AppState};
+use crate::auth::{Capability, Principal};
 use crate::ingest::{self, Input, InputFormat, Options};
 use crate::store::Store;
 
@@ -33,34 +36,6 @@ struct UploadQuery {
     sheet: Option<String>,
 }
 
-/// Compare without an early exit, so response time does not reveal how much of a guess matched.
-fn same_secret(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn authorise(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    let expected = state.config.ingest.token.as_bytes();
-    if expected.is_empty() {
-        return Err(ApiError::Forbidden(
-            "uploads are disabled: set [ingest] token in the configuration".into(),
-        ));
-    }
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| {
-            ApiError::Unauthorized("send the upload token as 'Authorization: Bearer …'".into())
-        })?;
-    if same_secret(given.trim().as_bytes(), expected) {
-        Ok(())
-    } else {
-        Err(ApiError::Unauthorized(
-            "the upload token is not valid".into(),
-        ))
-    }
-}
-
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::PayloadTooLarge(format!("upload too large: {e}"))
@@ -72,11 +47,13 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
 /// `POST /api/v1/ingest?dry_run=true&sheet=Kegiatan` with one or more `file` parts.
 async fn upload(
     State(state): State<AppState>,
+    principal: Principal,
     Query(q): Query<UploadQuery>,
     headers: HeaderMap,
     mut multipart: Multipart,
 ) -> Result<impl IntoResponse, ApiError> {
-    authorise(&state, &headers)?;
+    principal.require(Capability::Ingest)?;
+    let scope = principal.scope().root().cloned();
     // Refuse from the announced length, before reading a byte of the body; a body without a
     // length is cut off by the body limit layer as soon as it passes the limit.
     let limit = state
@@ -121,7 +98,11 @@ async fn upload(
     let job_state = state.clone();
     let report = tokio::task::spawn_blocking(move || {
         let store = Store::open(&job_state.config.store)?;
-        let report = ingest::ingest(&inputs, job_state.reference.validation(), &store, options)?;
+        let reference = ingest::Reference {
+            scope: scope.as_ref(),
+            ..job_state.reference.validation()
+        };
+        let report = ingest::ingest(&inputs, reference, &store, options)?;
         anyhow::Ok(report)
     })
     .await

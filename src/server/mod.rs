@@ -2,10 +2,12 @@
 //!
 //! Handlers read the latest job [`Snapshot`] from [`AppState`]; chart rendering runs on the
 //! blocking pool, never on the async runtime. [`Application::build`] binds the listener itself
-//! so tests can ask for port 0 and read back the real port. Access control, caching and the
-//! upload endpoint are not here yet.
+//! so tests can ask for port 0 and read back the real port. Every handler takes the caller's
+//! [`Principal`](crate::auth::Principal) and asks it for what the route needs (see [`auth`]).
+//! Caching is not here yet.
 
 mod api;
+pub mod auth;
 mod charts;
 mod dashboard;
 mod error;
@@ -27,6 +29,7 @@ use tokio::net::TcpListener;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::auth::Access;
 use crate::config::Config;
 use crate::job::{ReferenceData, Snapshot};
 
@@ -40,6 +43,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Regions and framework.
     pub reference: Arc<ReferenceData>,
+    /// Users, verified tokens and login sessions.
+    pub access: Arc<Access>,
     snapshot: Arc<RwLock<Arc<Snapshot>>>,
 }
 
@@ -47,9 +52,23 @@ impl AppState {
     /// State answering from `snapshot`.
     pub fn new(config: Config, reference: ReferenceData, snapshot: Snapshot) -> AppState {
         AppState {
+            access: Arc::new(Access::new(config.access.clone())),
             config: Arc::new(config),
             reference: Arc::new(reference),
             snapshot: Arc::new(RwLock::new(Arc::new(snapshot))),
+        }
+    }
+
+    /// The same snapshot and reference data under other access settings (a public and a
+    /// closed server side by side, say). Sessions and verified tokens start empty.
+    pub fn with_access(&self, settings: crate::auth::AccessSettings) -> AppState {
+        let mut config = (*self.config).clone();
+        config.access = settings;
+        AppState {
+            access: Arc::new(Access::new(config.access.clone())),
+            config: Arc::new(config),
+            reference: self.reference.clone(),
+            snapshot: self.snapshot.clone(),
         }
     }
 
@@ -81,6 +100,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(dashboard::page))
         .route("/healthz", get(|| async { "ok" }))
+        .merge(auth::router())
         .merge(api::router())
         .merge(charts::router())
         .merge(explain::router())

@@ -3,6 +3,7 @@
 use serde::Deserialize;
 
 use super::{ApiError, AppState};
+use crate::auth::Principal;
 use crate::i18n::Lang;
 use crate::region::RegionCode;
 
@@ -26,13 +27,30 @@ pub struct Selection {
     pub period: Option<String>,
     /// Language.
     pub lang: Lang,
+    /// Whether the region was not asked for (the default applies).
+    pub defaulted: bool,
 }
 
 impl RawSelection {
-    /// Parse, with defaults from the configuration. Empty values count as absent.
+    /// Parse for `principal`: the region defaults to the configured one if the caller may see
+    /// it, else to the root of the caller's scope, and must lie in the caller's scope (403
+    /// otherwise, before anything is looked up).
+    pub fn parse_for(self, state: &AppState, principal: &Principal) -> Result<Selection, ApiError> {
+        let mut sel = self.parse(state)?;
+        if sel.defaulted {
+            sel.region = principal.default_region(&sel.region);
+        }
+        principal.require_region(&sel.region)?;
+        Ok(sel)
+    }
+
+    /// Parse, with defaults from the configuration. Empty values count as absent. No scope
+    /// check: handlers serving a caller use [`RawSelection::parse_for`].
     pub fn parse(self, state: &AppState) -> Result<Selection, ApiError> {
         let present = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-        let region = match present(self.region) {
+        let region_given = present(self.region);
+        let defaulted = region_given.is_none();
+        let region = match region_given {
             Some(r) => {
                 RegionCode::parse(&r).map_err(|e| ApiError::BadRequest(format!("region: {e}")))?
             }
@@ -48,6 +66,7 @@ impl RawSelection {
             region,
             period: present(self.period).map(|p| p.trim().to_string()),
             lang,
+            defaulted,
         })
     }
 }

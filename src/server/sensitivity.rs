@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::params::RawSelection;
 use super::{ApiError, AppState};
+use crate::auth::{Capability, Principal};
 use crate::framework::Framework;
 use crate::region::{RegionCode, Regions};
 use crate::score::engine::{Aggregate, Normalise};
@@ -317,8 +318,10 @@ fn number<T: std::str::FromStr>(
 
 async fn handler(
     State(state): State<AppState>,
+    principal: Principal,
     Query(raw): Query<RawQuery>,
 ) -> Result<Json<SensitivityReport>, ApiError> {
+    principal.require(Capability::View)?;
     let replications = number(
         "replications",
         raw.replications,
@@ -338,7 +341,7 @@ async fn handler(
         period: raw.period,
         lang: raw.lang,
     }
-    .parse(&state)?;
+    .parse_for(&state, &principal)?;
     let snapshot = state.snapshot();
     let reference = state.reference.clone();
     let granularity = state.config.period;

@@ -89,3 +89,100 @@ fn a_missing_config_file_given_explicitly_is_an_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope.toml"));
 }
+
+#[test]
+fn user_add_and_token_write_only_hashes_to_the_users_file() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[access]\nusers_file = \"people.toml\"\nargon2_memory_kib = 64\nargon2_iterations = 1\n",
+    )
+    .unwrap();
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = kotacerdas()
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run(
+        &[
+            "user",
+            "add",
+            "bappeda-jember",
+            "--role",
+            "viewer",
+            "--region",
+            "35.09",
+        ],
+        "kata-sandi-panjang\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["user", "token", "bappeda-jember"], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(token.starts_with("kc_"), "{token}");
+
+    let text = std::fs::read_to_string(dir.path().join("people.toml")).unwrap();
+    assert!(
+        !text.contains("kata-sandi-panjang") && !text.contains(&token),
+        "{text}"
+    );
+    let users = kotacerdas::auth::Users::load(&dir.path().join("people.toml")).unwrap();
+    let user = users.get("bappeda-jember").unwrap();
+    assert_eq!(user.scope().to_string(), "35.09");
+    assert!(kotacerdas::auth::users::verify_secret(
+        "kata-sandi-panjang",
+        user.password.as_deref().unwrap()
+    ));
+    assert!(kotacerdas::auth::users::verify_secret(
+        &token,
+        &user.tokens[0].hash
+    ));
+
+    // Refusals name what is wrong.
+    let out = run(
+        &[
+            "user",
+            "add",
+            "kominfo",
+            "--role",
+            "evaluator",
+            "--scope",
+            "35.09",
+        ],
+        "kata-sandi-panjang\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sees all regions"));
+    let out = run(&["user", "add", "pendek", "--role", "viewer"], "pendek\n");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 10 characters"));
+    let out = run(&["user", "list"], "");
+    let listing = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        listing.contains("bappeda-jember\tviewer\t35.09\tpassword=yes"),
+        "{listing}"
+    );
+    assert!(!listing.contains("kominfo") && !listing.contains("pendek"));
+}

@@ -1,9 +1,11 @@
 //! Shared set-up: the job is run once on the shipped sample data; each test gets its own server
 //! on a free port answering from that result.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
+use kotacerdas::auth::{AccessSettings, HashParams, Role, Scope, Users};
 use kotacerdas::config::{Config, Overrides};
 use kotacerdas::job::{self, ReferenceData};
 use kotacerdas::server::{AppState, Application};
@@ -27,7 +29,10 @@ pub fn test_config(chart_dir: &Path) -> Config {
         framework: Some(repo().join("data/frameworks/seven_dimensions.toml")),
         ..Overrides::default()
     };
-    Config::load(Some(&repo().join("config.toml")), &overrides).unwrap()
+    let mut config = Config::load(Some(&repo().join("config.toml")), &overrides).unwrap();
+    // The shipped configuration: public read-only mode; the test users on top.
+    config.access = access_settings(Some("all"));
+    config
 }
 
 fn state() -> AppState {
@@ -72,14 +77,89 @@ impl TestApp {
     }
 }
 
+/// A server with the shipped access settings (public read-only mode) and the test users.
 pub async fn spawn_app() -> TestApp {
     let state = tokio::task::spawn_blocking(state).await.unwrap();
+    serve(state).await
+}
+
+/// argon2 parameters for test users: cheap, since the tests check behaviour, not cost.
+pub const CHEAP_HASH: HashParams = HashParams {
+    memory_kib: 64,
+    iterations: 1,
+    parallelism: 1,
+};
+
+/// The password of every test user.
+pub const PASSWORD: &str = "kata-sandi-uji-123";
+
+/// Test users: (name, role, scope). Each gets [`PASSWORD`] and one API token.
+pub const USERS: [(&str, Role, Option<&str>); 5] = [
+    ("bappeda-jember", Role::Viewer, Some("35.09")),
+    ("kominfo", Role::Evaluator, None),
+    ("diskominfo-jember", Role::Steward, Some("35.09")),
+    ("admin", Role::Admin, None),
+    ("bappeda-jatim", Role::Viewer, Some("35")),
+];
+
+/// The test users, written to a users file once and read back, with each one's API token.
+pub fn test_users() -> &'static (Arc<Users>, HashMap<&'static str, String>) {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    static USERS_FILE: OnceLock<(Arc<Users>, HashMap<&'static str, String>)> = OnceLock::new();
+    USERS_FILE.get_or_init(|| {
+        let path = DIR
+            .get_or_init(|| tempfile::tempdir().unwrap())
+            .path()
+            .join("users.toml");
+        let mut users = Users::load(&path).unwrap();
+        let mut tokens = HashMap::new();
+        for (name, role, scope) in USERS {
+            users
+                .add(name, role, scope, Some(PASSWORD), &CHEAP_HASH)
+                .unwrap();
+            tokens.insert(name, users.new_token(name, &CHEAP_HASH).unwrap());
+        }
+        users.save().unwrap();
+        // The server trusts the file, not the in-memory copy.
+        (Arc::new(Users::load(&path).unwrap()), tokens)
+    })
+}
+
+/// The API token of test user `name`.
+pub fn token(name: &str) -> &'static str {
+    test_users()
+        .1
+        .get(name)
+        .unwrap_or_else(|| panic!("no test user {name}"))
+}
+
+/// Access settings with the test users; `public` switches public read-only mode on within
+/// that scope.
+pub fn access_settings(public: Option<&str>) -> AccessSettings {
+    AccessSettings {
+        public: public.map(|s| Scope::parse(s).unwrap()),
+        hash_params: CHEAP_HASH,
+        users: test_users().0.clone(),
+        ..AccessSettings::default()
+    }
+}
+
+/// A server on the shared job's result under other access settings.
+pub async fn spawn_app_with(settings: AccessSettings) -> TestApp {
+    let state = tokio::task::spawn_blocking(state).await.unwrap();
+    serve(state.with_access(settings)).await
+}
+
+async fn serve(state: AppState) -> TestApp {
     let app = Application::build(state).await.unwrap();
     let address = format!("http://{}", app.local_addr());
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
-        client: reqwest::Client::new(),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
     }
 }
 

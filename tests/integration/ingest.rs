@@ -29,6 +29,7 @@ fn reference() -> Reference<'static> {
         regions,
         framework,
         today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        scope: None,
     }
 }
 

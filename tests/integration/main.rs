@@ -1,6 +1,7 @@
 //! Integration tests: the real server on a port, the real binary, real files read back.
 //! One test binary (modules below) so polars is linked once.
 
+mod access;
 mod atomic;
 mod charts;
 mod cli;

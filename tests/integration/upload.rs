@@ -1,10 +1,11 @@
-//! `POST /api/v1/ingest` on the real server: token, size limit, report, re-scoring.
+//! `POST /api/v1/ingest` on the real server: steward and admin tokens, size limit, report,
+//! re-scoring.
 
 use kotacerdas::config::Config;
 use kotacerdas::job::{self, ReferenceData};
 use kotacerdas::server::{AppState, Application};
 
-use crate::helpers::{repo, test_config};
+use crate::helpers::{repo, test_config, token};
 
 struct Upload {
     address: String,
@@ -12,10 +13,10 @@ struct Upload {
     _dir: tempfile::TempDir,
 }
 
-async fn spawn_with_token(token: &str, max_upload_mb: u64) -> Upload {
+/// A server with its own store (uploads change it) and the test users.
+async fn spawn_with_limit(max_upload_mb: u64) -> Upload {
     let dir = tempfile::tempdir().unwrap();
     let mut config: Config = test_config(dir.path());
-    config.ingest.token = token.to_string();
     config.ingest.max_upload_mb = max_upload_mb;
     let state = tokio::task::spawn_blocking(move || {
         let reference = ReferenceData::load(&config).unwrap();
@@ -40,6 +41,9 @@ fn form(name: &str, bytes: Vec<u8>) -> reqwest::multipart::Form {
         reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
     )
 }
+
+/// Jember's data steward: uploads for 35.09.
+const STEWARD: &str = "diskominfo-jember";
 
 const NEW_ROWS: &str = "id_kegiatan;tanggal;kode_wilayah;program;jumlah\n\
 UP-1;01/03/2025;35.09.20;wifi_publik;40\n\
@@ -81,8 +85,8 @@ impl Upload {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_upload_without_the_token_is_refused_with_401() {
-    let app = spawn_with_token("rahasia", 1).await;
+async fn an_upload_without_a_valid_token_is_refused_with_401() {
+    let app = spawn_with_limit(1).await;
     let (status, body) = app.post("", None, form("a.csv", NEW_ROWS.into())).await;
     assert_eq!(status, 401, "{body}");
     let (status, _) = app
@@ -92,22 +96,33 @@ async fn an_upload_without_the_token_is_refused_with_401() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn uploads_are_off_while_no_token_is_configured() {
-    let app = spawn_with_token("", 1).await;
-    let (status, body) = app.post("", Some(""), form("a.csv", NEW_ROWS.into())).await;
-    assert_eq!(status, 403, "{body}");
+async fn a_viewers_or_evaluators_token_may_not_upload() {
+    let app = spawn_with_limit(1).await;
+    for user in ["bappeda-jember", "kominfo"] {
+        let (status, body) = app
+            .post("", Some(token(user)), form("a.csv", NEW_ROWS.into()))
+            .await;
+        assert_eq!(status, 403, "{user}: {body}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("ingest")
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_upload_over_the_limit_is_refused_with_413_before_its_body_is_sent() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let app = spawn_with_token("rahasia", 1).await;
+    let app = spawn_with_limit(1).await;
     // Announce 2 MiB and send none of it: the answer must come from the headers alone.
     let addr = app.address.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let head = format!(
-        "POST /api/v1/ingest HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer rahasia\r\n\
+        "POST /api/v1/ingest HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
 Content-Type: multipart/form-data; boundary=X\r\nContent-Length: {}\r\n\r\n",
+        token(STEWARD),
         2 * 1024 * 1024
     );
     stream.write_all(head.as_bytes()).await.unwrap();
@@ -122,12 +137,12 @@ Content-Type: multipart/form-data; boundary=X\r\nContent-Length: {}\r\n\r\n",
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_dry_run_upload_reports_without_storing() {
-    let app = spawn_with_token("rahasia", 1).await;
+    let app = spawn_with_limit(1).await;
     let before = app.scores("35.09.20").await;
     let (status, body) = app
         .post(
             "?dry_run=true",
-            Some("rahasia"),
+            Some(token(STEWARD)),
             form("kegiatan.csv", NEW_ROWS.into()),
         )
         .await;
@@ -140,10 +155,14 @@ async fn a_dry_run_upload_reports_without_storing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_upload_is_validated_stored_and_moves_the_scores() {
-    let app = spawn_with_token("rahasia", 1).await;
+    let app = spawn_with_limit(1).await;
     let before = app.scores("35.09.20").await;
     let (status, body) = app
-        .post("", Some("rahasia"), form("kegiatan.csv", NEW_ROWS.into()))
+        .post(
+            "",
+            Some(token(STEWARD)),
+            form("kegiatan.csv", NEW_ROWS.into()),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let f = &body["files"][0];
@@ -177,17 +196,21 @@ async fn an_upload_is_validated_stored_and_moves_the_scores() {
     );
     // Sending the same file again changes nothing.
     let (_, again) = app
-        .post("", Some("rahasia"), form("kegiatan.csv", NEW_ROWS.into()))
+        .post(
+            "",
+            Some(token(STEWARD)),
+            form("kegiatan.csv", NEW_ROWS.into()),
+        )
         .await;
     assert_eq!(again["files"][0]["skipped_unchanged"], true);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_upload_of_only_bad_files_is_a_422_with_the_reasons() {
-    let app = spawn_with_token("rahasia", 1).await;
+    let app = spawn_with_limit(1).await;
     let bytes = std::fs::read(repo().join("tests/data/ingest/laporan_pdf.csv")).unwrap();
     let (status, body) = app
-        .post("", Some("rahasia"), form("laporan.csv", bytes))
+        .post("", Some(token(STEWARD)), form("laporan.csv", bytes))
         .await;
     assert_eq!(status, 422, "{body}");
     assert!(body["files"][0]["error"].as_str().unwrap().contains("PDF"));
