@@ -115,6 +115,62 @@ pub fn run(config: &Config, runs: usize) -> anyhow::Result<Vec<Measurement>> {
     Ok(out)
 }
 
+/// Time access control: argon2id hashing and verification with the configured parameters (what
+/// the first use of a token or a login costs), and the per-request checks that follow (a
+/// remembered token, a session), 10,000 at a time.
+pub fn auth(config: &Config, runs: usize) -> anyhow::Result<Vec<Measurement>> {
+    use crate::auth::users::{self, Users};
+    use crate::auth::{Access, AccessSettings, Role};
+    let params = config.access.hash_params;
+    let cost = format!(
+        "argon2id m={} KiB, t={}, p={}",
+        params.memory_kib, params.iterations, params.parallelism
+    );
+    let mut out = Vec::new();
+    let (mut m, hash) = measure("argon2id hash", runs, || {
+        users::hash_secret("kc_0123456789ab_bench", &params)
+    });
+    let hash = hash?;
+    m.note = cost.clone();
+    out.push(m);
+    let (mut m, ok) = measure(
+        "argon2id verify (first use of a token, a login)",
+        runs,
+        || users::verify_secret("kc_0123456789ab_bench", &hash),
+    );
+    anyhow::ensure!(ok, "the benchmark's own hash did not verify");
+    m.note = cost;
+    out.push(m);
+
+    let mut people = Users::default();
+    people.add("bench", Role::Viewer, Some("35.09"), None, &params)?;
+    let token = people.new_token("bench", &params)?;
+    let access = Access::new(AccessSettings {
+        users: std::sync::Arc::new(people),
+        ..AccessSettings::default()
+    });
+    let principal = access
+        .verify_token(&token)
+        .ok_or_else(|| anyhow::anyhow!("the benchmark's own token did not verify"))?;
+    const BATCH: usize = 10_000;
+    let (mut m, _) = measure("10,000 remembered token checks", runs, || {
+        (0..BATCH)
+            .filter(|_| access.cached_token(&token).is_some())
+            .count()
+    });
+    m.note = format!("{:.2} µs per request", m.median_ms * 1e3 / BATCH as f64);
+    out.push(m);
+    let session = access.start_session(principal);
+    let (mut m, _) = measure("10,000 session lookups", runs, || {
+        (0..BATCH)
+            .filter(|_| access.session(session.as_str()).is_some())
+            .count()
+    });
+    m.note = format!("{:.2} µs per request", m.median_ms * 1e3 / BATCH as f64);
+    out.push(m);
+    Ok(out)
+}
+
 /// Format the measurements as a Markdown table.
 pub fn to_markdown(measurements: &[Measurement]) -> String {
     let mut s = String::from(

@@ -116,6 +116,9 @@ enum Command {
         /// Sensitivity replications with --scoring
         #[arg(long, default_value_t = 1000)]
         replications: usize,
+        /// Time access control instead: argon2id with the configured cost, per-request checks
+        #[arg(long, conflicts_with = "scoring")]
+        auth: bool,
     },
 }
 
@@ -276,8 +279,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runs,
             scoring,
             replications,
+            auth,
         } => {
             let measurements = match scoring {
+                _ if auth => crate::bench::auth(&config, runs)?,
                 Some(file) => crate::bench::scoring(&config, &file, runs, replications)?,
                 None => {
                     let mut m = crate::bench::run(&config, runs)?;
