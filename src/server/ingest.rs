@@ -14,7 +14,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 use super::{ApiError, AppState};
-use crate::ingest::{self, Input, InputFormat, Options};
+use crate::ingest::{self, IngestReport, Input, InputFormat, Options};
 use crate::store::Store;
 
 /// The route, with the body limit from the configuration.
@@ -39,19 +39,25 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
 }
 
 fn authorise(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    check_token(state, given)
+}
+
+/// Check an upload token (from the bearer header or the upload form): uploads are off while
+/// `[ingest] token` is empty; a missing or wrong token is refused.
+pub(super) fn check_token(state: &AppState, given: Option<&str>) -> Result<(), ApiError> {
     let expected = state.config.ingest.token.as_bytes();
     if expected.is_empty() {
         return Err(ApiError::Forbidden(
             "uploads are disabled: set [ingest] token in the configuration".into(),
         ));
     }
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| {
-            ApiError::Unauthorized("send the upload token as 'Authorization: Bearer …'".into())
-        })?;
+    let given = given.ok_or_else(|| {
+        ApiError::Unauthorized("send the upload token as 'Authorization: Bearer …'".into())
+    })?;
     if same_secret(given.trim().as_bytes(), expected) {
         Ok(())
     } else {
@@ -69,16 +75,9 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     }
 }
 
-/// `POST /api/v1/ingest?dry_run=true&sheet=Kegiatan` with one or more `file` parts.
-async fn upload(
-    State(state): State<AppState>,
-    Query(q): Query<UploadQuery>,
-    headers: HeaderMap,
-    mut multipart: Multipart,
-) -> Result<impl IntoResponse, ApiError> {
-    authorise(&state, &headers)?;
-    // Refuse from the announced length, before reading a byte of the body; a body without a
-    // length is cut off by the body limit layer as soon as it passes the limit.
+/// Refuse from the announced length, before reading a byte of the body; a body without a
+/// length is cut off by the body limit layer as soon as it passes the limit.
+pub(super) fn check_length(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     let limit = state
         .config
         .ingest
@@ -94,28 +93,62 @@ async fn upload(
             state.config.ingest.max_upload_mb
         )));
     }
-    let mut inputs = Vec::new();
+    Ok(())
+}
+
+/// The parts of a multipart upload: files (name, bytes) and plain fields (name, value).
+#[derive(Debug, Default)]
+pub(super) struct Parts {
+    pub files: Vec<(String, Vec<u8>)>,
+    pub fields: Vec<(String, String)>,
+}
+
+/// Read every part of a multipart body; a part with a file name is a file.
+pub(super) async fn read_parts(mut multipart: Multipart) -> Result<Parts, ApiError> {
+    let mut parts = Parts::default();
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
-        let Some(file_name) = field.file_name().map(str::to_string) else {
-            continue; // a plain form field; options travel in the query string
-        };
-        let format = InputFormat::from_name(&file_name);
-        let bytes = field.bytes().await.map_err(multipart_error)?;
-        inputs.push(Input {
-            name: file_name,
-            bytes: bytes.to_vec(),
-            format,
-            sheet: q.sheet.clone(),
-            validators: None,
-        });
+        let name = field.name().unwrap_or_default().to_string();
+        match field.file_name().map(str::to_string) {
+            // A browser sends an empty file part when no file was chosen.
+            Some(file_name) if !file_name.is_empty() => {
+                let bytes = field.bytes().await.map_err(multipart_error)?;
+                parts.files.push((file_name, bytes.to_vec()));
+            }
+            Some(_) => {}
+            None => {
+                let text = field.text().await.map_err(multipart_error)?;
+                parts.fields.push((name, text));
+            }
+        }
     }
-    if inputs.is_empty() {
+    Ok(parts)
+}
+
+/// Validate `files` into the store (nothing written when `dry_run`), re-score when the store
+/// changed, and answer the report with 200, or 422 when every file was refused.
+pub(super) async fn run_ingest(
+    state: &AppState,
+    files: Vec<(String, Vec<u8>)>,
+    sheet: Option<String>,
+    dry_run: bool,
+) -> Result<(StatusCode, IngestReport), ApiError> {
+    if files.is_empty() {
         return Err(ApiError::BadRequest(
             "no file in the upload: send multipart/form-data with one or more file parts".into(),
         ));
     }
+    let inputs: Vec<Input> = files
+        .into_iter()
+        .map(|(name, bytes)| Input {
+            format: InputFormat::from_name(&name),
+            name,
+            bytes,
+            sheet: sheet.clone(),
+            validators: None,
+        })
+        .collect();
     let options = Options {
-        dry_run: q.dry_run,
+        dry_run,
         force: false,
     };
     let job_state = state.clone();
@@ -135,5 +168,20 @@ async fn upload(
     } else {
         StatusCode::OK
     };
+    Ok((status, report))
+}
+
+/// `POST /api/v1/ingest?dry_run=true&sheet=Kegiatan` with one or more `file` parts.
+async fn upload(
+    State(state): State<AppState>,
+    Query(q): Query<UploadQuery>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Result<impl IntoResponse, ApiError> {
+    authorise(&state, &headers)?;
+    check_length(&state, &headers)?;
+    // Options travel in the query string; plain form fields are ignored.
+    let parts = read_parts(multipart).await?;
+    let (status, report) = run_ingest(&state, parts.files, q.sheet, q.dry_run).await?;
     Ok((status, Json(report)))
 }

@@ -2,11 +2,13 @@
 //! One test binary (modules below) so polars is linked once.
 
 mod atomic;
+mod browser;
 mod charts;
 mod cli;
 mod explain;
 mod helpers;
 mod ingest;
+mod pages;
 mod remote;
 mod sensitivity;
 mod server;

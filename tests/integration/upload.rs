@@ -6,13 +6,14 @@ use kotacerdas::server::{AppState, Application};
 
 use crate::helpers::{repo, test_config};
 
-struct Upload {
-    address: String,
-    client: reqwest::Client,
+pub struct Upload {
+    pub address: String,
+    pub client: reqwest::Client,
     _dir: tempfile::TempDir,
 }
 
-async fn spawn_with_token(token: &str, max_upload_mb: u64) -> Upload {
+/// A server of its own (its own store) with this upload token and size limit.
+pub async fn spawn_with_token(token: &str, max_upload_mb: u64) -> Upload {
     let dir = tempfile::tempdir().unwrap();
     let mut config: Config = test_config(dir.path());
     config.ingest.token = token.to_string();
@@ -41,7 +42,7 @@ fn form(name: &str, bytes: Vec<u8>) -> reqwest::multipart::Form {
     )
 }
 
-const NEW_ROWS: &str = "id_kegiatan;tanggal;kode_wilayah;program;jumlah\n\
+pub const NEW_ROWS: &str = "id_kegiatan;tanggal;kode_wilayah;program;jumlah\n\
 UP-1;01/03/2025;35.09.20;wifi_publik;40\n\
 UP-2;02/03/2025;35.09.20;wifi_publik;2.500\n\
 UP-3;03/03/2025;35.09.99;wifi_publik;1\n";
