@@ -428,8 +428,7 @@ fn indicator_points(
         }
         return Ok(out);
     }
-    // (Σ raw, Σ denominator, Σ population × score, Σ population of scored kecamatan)
-    let mut sums: BTreeMap<(String, String), (f64, Option<f64>, f64, f64)> = BTreeMap::new();
+    let mut sums: BTreeMap<(String, String), Totals> = BTreeMap::new();
     let regions = &state.reference.regions;
     for i in 0..rows.height() {
         let (Some(ind), Some(p), Some(code)) =
@@ -441,9 +440,7 @@ fn indicator_points(
             .ok()
             .and_then(|c| regions.get(&c).and_then(|r| r.population))
             .unwrap_or(0) as f64;
-        let e = sums
-            .entry((ind.to_string(), p.to_string()))
-            .or_insert((0.0, None, 0.0, 0.0));
+        let e = sums.entry((ind.to_string(), p.to_string())).or_default();
         e.0 += raw.get(i).unwrap_or(0.0);
         if let Some(d) = den.get(i) {
             e.1 = Some(e.1.unwrap_or(0.0) + d);
@@ -473,6 +470,10 @@ fn indicator_points(
     }
     Ok(out)
 }
+
+/// A kabupaten's indicator in one period, summed over its kecamatan:
+/// (Σ raw, Σ denominator, Σ population × score, Σ population of the scored kecamatan).
+type Totals = (f64, Option<f64>, f64, f64);
 
 /// "per 10.000 penduduk", "per km²", …: what an indicator's value is counted per.
 fn per_phrase(ind: &Indicator, lang: Lang) -> String {
@@ -704,7 +705,7 @@ fn render(state: &AppState, uri: &Uri, dim: &str, q: DimensionQuery) -> Result<M
         @if no_values_in(&points, period) {
             p.muted { (lang.pick("Tidak ada nilai untuk periode ini.", "No values for this period.")) }
         }
-        figure {
+        figure.chart {
             img src=(trend) width="800" height="500" loading="lazy"
                 alt=(format!("{}: {} — {}", lang.pick("Tren skor dimensi", "Trend of the dimension score"), view.name, c.dimension.name(lang)));
             figcaption { (lang.pick("Unduh", "Download")) ": " a href=(trend) { "PNG" } }

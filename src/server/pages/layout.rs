@@ -50,6 +50,7 @@ h3 { font-size:1.05rem; margin:1.2rem 0 .4rem; }
 @media (max-width: 900px) { .grid, .grid.pair { grid-template-columns: 1fr; } main { padding:.8rem .8rem 2rem; } header.site { padding:.6rem .8rem; } }
 figure { margin:0; background:#fff; border:1px solid var(--line); border-radius:6px; padding:.5rem; }
 figure img { width:100%; height:auto; display:block; }
+figure.chart { max-width:820px; margin-top:1rem; }
 figcaption { font-size:.85rem; color:var(--muted); padding:.3rem .2rem 0; }
 table { border-collapse:collapse; width:100%; background:#fff; font-size:.92rem; }
 caption { text-align:left; font-size:.9rem; color:var(--muted); padding:.3rem 0; }
@@ -219,7 +220,7 @@ fn footer(ctx: &Ctx<'_>) -> Markup {
                 }
                 (format_number(snapshot.activities.len() as f64, 0, lang)) " "
                 (lang.pick("kegiatan dari", "activities from")) " " (sources) " "
-                (lang.pick("sumber", "sources")) " · "
+                (lang.pick("sumber", if sources == 1 { "source" } else { "sources" })) " · "
                 (framework.name(lang)) " " (framework.version) " · "
                 a href=(href("/metode", &[("lang", lang.code())])) { (lang.pick("metode dan sumber data", "method and data sources")) }
             }
