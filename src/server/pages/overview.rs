@@ -110,6 +110,10 @@ fn render(state: &AppState, uri: &Uri, sel: &Selection) -> Result<Markup, ApiErr
                     a href=(radar) { "PNG" } " · "
                     a href=(chart_href("radar", "svg", &sel.region, &period, lang)) { "SVG" } " · "
                     a href=(href("/api/v1/scores", &[("region", &region_str), ("period", &period)])) { "JSON" }
+                    br;
+                    (lang.pick("Laporan", "Report")) ": "
+                    a href=(format!("/reports/{region_str}/{period}.pdf")) { "PDF" } " · "
+                    a href=(format!("/reports/{region_str}/{period}.xlsx")) { "Excel" }
                 }
             }
             div {
