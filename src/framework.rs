@@ -578,6 +578,15 @@ impl Framework {
         self.dimensions.iter().filter(|d| d.parent.is_none())
     }
 
+    /// The predicate bands of the 0–100 index: the file's `[[band]]`s, or
+    /// [`engine::Bands::index_default`] when it defines none, so every page can name a predicate.
+    pub fn index_bands(&self) -> std::borrow::Cow<'_, engine::Bands> {
+        match &self.bands {
+            Some(b) => std::borrow::Cow::Borrowed(b),
+            None => std::borrow::Cow::Owned(engine::Bands::index_default()),
+        }
+    }
+
     /// The dimension with this id.
     pub fn dimension(&self, id: &str) -> Option<&Dimension> {
         self.dimensions.iter().find(|d| d.id == id)

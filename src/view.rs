@@ -255,6 +255,55 @@ pub fn radar_chart_with(
     chart
 }
 
+/// One radar with a series per region (the first emphasised), all in `period`: the comparison
+/// of regions side by side. Every region must have scores in that period.
+pub fn compare_radar_chart(
+    book: &ScoreBook,
+    regions: &Regions,
+    framework: &Framework,
+    codes: &[RegionCode],
+    period: Option<&str>,
+    lang: Lang,
+) -> Result<RadarChart, ViewError> {
+    let first = codes
+        .first()
+        .ok_or_else(|| ViewError::NoData("no region to compare".into()))?;
+    let view = region_view(book, regions, first, period)?;
+    let period = view.current.period.clone();
+    let mut chart = radar_chart(&view, framework, lang);
+    chart.series.clear();
+    for (i, code) in codes.iter().enumerate() {
+        let v = region_view(book, regions, code, Some(&period))?;
+        chart.series.push(RadarSeries {
+            label: format!(
+                "{} ({})",
+                v.name,
+                v.current
+                    .index
+                    .map_or_else(|| "–".to_string(), |x| format_number(x, 1, lang))
+            ),
+            values: framework
+                .dimensions
+                .iter()
+                .map(|d| v.current.dimension(&d.id).and_then(|s| s.score))
+                .collect(),
+            emphasis: i == 0,
+        });
+    }
+    chart.title = format!(
+        "{} — {} {period}",
+        lang.pick("Perbandingan wilayah", "Region comparison"),
+        index_label(lang)
+    );
+    chart.subtitle = lang
+        .pick(
+            "skor dimensi 0–100; angka dalam kurung: indeks",
+            "dimension scores 0–100; in brackets: the index",
+        )
+        .to_string();
+    Ok(chart)
+}
+
 /// What a chart measures: the index or one dimension.
 #[derive(Debug, Clone, Copy)]
 pub enum Measure<'a> {

@@ -66,6 +66,12 @@ const fn route(
 /// Every route and what it needs. The access test matrix checks that each has a row.
 pub const ROUTES: &[RouteAccess] = &[
     route("GET", "/", Some(Capability::View), true),
+    route("GET", "/dimensi/{dimension}", Some(Capability::View), true),
+    route("GET", "/dimensi/{dimension}/kegiatan.csv", Some(Capability::View), true),
+    route("GET", "/bandingkan", Some(Capability::View), true),
+    route("GET", "/metode", Some(Capability::View), true),
+    route("GET", "/unggah", Some(Capability::View), false),
+    route("POST", "/unggah", Some(Capability::Ingest), true),
     route("GET", "/healthz", None, false),
     route("GET", "/login", None, false),
     route("POST", "/login", None, false),

@@ -2,7 +2,8 @@
 //!
 //! Parameters: `region`, `period`, `lang`, `width`, `height` for every kind; `dimension` (a
 //! framework dimension id, default the index) for bars, trend and map; `target` (a score) for
-//! trend and radar; `median=true` adds the peer median to the radar;
+//! trend and radar; `median=true` adds the peer median to the radar; `compare=CODE,CODE,…`
+//! draws the radar of `region` and up to five more regions overlaid, in one period;
 //! `map=kecamatan|provinsi|indonesia` for map; `measure=count|quantity` for timeline;
 //! `dimension` also picks the dimension whose indicator contributions are shown; sensitivity
 //! runs the seeded Monte Carlo on the request (rank intervals of the index). An unknown
@@ -50,6 +51,7 @@ struct ChartQuery {
     map: Option<String>,
     measure: Option<String>,
     median: Option<bool>,
+    compare: Option<String>,
 }
 
 /// `GET /charts/bars.png?region=35.09.20&period=2025&lang=id&width=800&height=500&dimension=economy`
@@ -128,6 +130,24 @@ async fn chart(
             )));
         }
     };
+    let mut compare = Vec::new();
+    for code in q.compare.iter().flat_map(|c| c.split(',')).map(str::trim) {
+        if !code.is_empty() {
+            compare.push(
+                crate::region::RegionCode::parse(code)
+                    .map_err(|e| ApiError::BadRequest(format!("compare: {e}")))?,
+            );
+        }
+    }
+    if compare.len() > 5 {
+        return Err(ApiError::BadRequest(format!(
+            "compare: at most 5 regions beside the region (got {})",
+            compare.len()
+        )));
+    }
+    for code in &compare {
+        principal.require_region(code)?;
+    }
     let (dimension, target, median) = (q.dimension, q.target, q.median.unwrap_or(false));
     let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {
         let snapshot = state.snapshot();
@@ -138,6 +158,12 @@ async fn chart(
         let (region, lang) = (&sel.region, sel.lang);
         let internal = |e: chart::ChartError| ApiError::Internal(e.into());
         match kind.as_str() {
+            "radar" if !compare.is_empty() => {
+                let mut codes = vec![region.clone()];
+                codes.extend(compare.iter().filter(|c| *c != region).cloned());
+                let c = view::compare_radar_chart(book, regions, framework, &codes, period, lang)?;
+                chart::render_radar(&c, format, width, height).map_err(internal)
+            }
             "radar" => {
                 let v = view::region_view(book, regions, region, period)?;
                 let overlays = view::RadarOverlays {

@@ -3,7 +3,8 @@
 //! Needs the ingest capability: a steward (for its own region) or an admin, by API token or
 //! by a browser session. A steward's rows for regions outside its scope are rejected into
 //! quarantine with a reason naming the region it may upload for; the rest of the file goes in,
-//! as with any other rejected row. Requests larger than `[ingest] max_upload_mb` are refused with 413 from their
+//! as with any other rejected row. The upload page (`pages::ingest`) shares these steps.
+//! Requests larger than `[ingest] max_upload_mb` are refused with 413 from their
 //! Content-Length, or as soon as the streamed body passes the limit, never read whole.
 //! Validation and the store commit run on the blocking pool; after a commit that changed the
 //! store the scores are recomputed and swapped in.
@@ -17,7 +18,8 @@ use serde::Deserialize;
 
 use super::{ApiError, AppState};
 use crate::auth::{Capability, Principal};
-use crate::ingest::{self, Input, InputFormat, Options};
+use crate::ingest::{self, IngestReport, Input, InputFormat, Options};
+use crate::region::RegionCode;
 use crate::store::Store;
 
 /// The route, with the body limit from the configuration.
@@ -44,18 +46,9 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     }
 }
 
-/// `POST /api/v1/ingest?dry_run=true&sheet=Kegiatan` with one or more `file` parts.
-async fn upload(
-    State(state): State<AppState>,
-    principal: Principal,
-    Query(q): Query<UploadQuery>,
-    headers: HeaderMap,
-    mut multipart: Multipart,
-) -> Result<impl IntoResponse, ApiError> {
-    principal.require(Capability::Ingest)?;
-    let scope = principal.scope().root().cloned();
-    // Refuse from the announced length, before reading a byte of the body; a body without a
-    // length is cut off by the body limit layer as soon as it passes the limit.
+/// Refuse from the announced length, before reading a byte of the body; a body without a
+/// length is cut off by the body limit layer as soon as it passes the limit.
+pub(super) fn check_length(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     let limit = state
         .config
         .ingest
@@ -71,28 +64,63 @@ async fn upload(
             state.config.ingest.max_upload_mb
         )));
     }
-    let mut inputs = Vec::new();
+    Ok(())
+}
+
+/// The parts of a multipart upload: files (name, bytes) and plain fields (name, value).
+#[derive(Debug, Default)]
+pub(super) struct Parts {
+    pub files: Vec<(String, Vec<u8>)>,
+    pub fields: Vec<(String, String)>,
+}
+
+/// Read every part of a multipart body; a part with a file name is a file.
+pub(super) async fn read_parts(mut multipart: Multipart) -> Result<Parts, ApiError> {
+    let mut parts = Parts::default();
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
-        let Some(file_name) = field.file_name().map(str::to_string) else {
-            continue; // a plain form field; options travel in the query string
-        };
-        let format = InputFormat::from_name(&file_name);
-        let bytes = field.bytes().await.map_err(multipart_error)?;
-        inputs.push(Input {
-            name: file_name,
-            bytes: bytes.to_vec(),
-            format,
-            sheet: q.sheet.clone(),
-            validators: None,
-        });
+        let name = field.name().unwrap_or_default().to_string();
+        match field.file_name().map(str::to_string) {
+            // A browser sends an empty file part when no file was chosen.
+            Some(file_name) if !file_name.is_empty() => {
+                let bytes = field.bytes().await.map_err(multipart_error)?;
+                parts.files.push((file_name, bytes.to_vec()));
+            }
+            Some(_) => {}
+            None => {
+                let text = field.text().await.map_err(multipart_error)?;
+                parts.fields.push((name, text));
+            }
+        }
     }
-    if inputs.is_empty() {
+    Ok(parts)
+}
+
+/// Validate `files` into the store (nothing written when `dry_run`), re-score when the store
+/// changed, and answer the report with 200, or 422 when every file was refused.
+pub(super) async fn run_ingest(
+    state: &AppState,
+    scope: Option<RegionCode>,
+    files: Vec<(String, Vec<u8>)>,
+    sheet: Option<String>,
+    dry_run: bool,
+) -> Result<(StatusCode, IngestReport), ApiError> {
+    if files.is_empty() {
         return Err(ApiError::BadRequest(
             "no file in the upload: send multipart/form-data with one or more file parts".into(),
         ));
     }
+    let inputs: Vec<Input> = files
+        .into_iter()
+        .map(|(name, bytes)| Input {
+            format: InputFormat::from_name(&name),
+            name,
+            bytes,
+            sheet: sheet.clone(),
+            validators: None,
+        })
+        .collect();
     let options = Options {
-        dry_run: q.dry_run,
+        dry_run,
         force: false,
     };
     let job_state = state.clone();
@@ -116,5 +144,22 @@ async fn upload(
     } else {
         StatusCode::OK
     };
+    Ok((status, report))
+}
+
+/// `POST /api/v1/ingest?dry_run=true&sheet=Kegiatan` with one or more `file` parts.
+async fn upload(
+    State(state): State<AppState>,
+    principal: Principal,
+    Query(q): Query<UploadQuery>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Result<impl IntoResponse, ApiError> {
+    principal.require(Capability::Ingest)?;
+    let scope = principal.scope().root().cloned();
+    check_length(&state, &headers)?;
+    // Options travel in the query string; plain form fields are ignored.
+    let parts = read_parts(multipart).await?;
+    let (status, report) = run_ingest(&state, scope, parts.files, q.sheet, q.dry_run).await?;
     Ok((status, Json(report)))
 }

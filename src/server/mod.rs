@@ -1,4 +1,4 @@
-//! The HTTP service: the dashboard page, the JSON API, charts rendered on demand, health.
+//! The HTTP service: the dashboard pages, the JSON API, charts rendered on demand, health.
 //!
 //! Handlers read the latest job [`Snapshot`] from [`AppState`]; chart rendering runs on the
 //! blocking pool, never on the async runtime. [`Application::build`] binds the listener itself
@@ -9,10 +9,10 @@
 mod api;
 pub mod auth;
 mod charts;
-mod dashboard;
 mod error;
 mod explain;
 mod ingest;
+mod pages;
 mod params;
 mod schedule;
 pub(crate) mod sensitivity;
@@ -34,6 +34,7 @@ use crate::config::Config;
 use crate::job::{ReferenceData, Snapshot};
 
 pub use error::ApiError;
+pub use pages::{ActivityFilter, ActivityPage, Nav, activity_page};
 pub use schedule::spawn_source_pulls;
 
 /// Shared state of every handler.
@@ -97,24 +98,23 @@ impl AppState {
 
 /// All routes.
 pub fn router(state: AppState) -> Router {
+    let max_upload = usize::try_from(
+        state
+            .config
+            .ingest
+            .max_upload_mb
+            .saturating_mul(1024 * 1024),
+    )
+    .unwrap_or(usize::MAX);
     Router::new()
-        .route("/", get(dashboard::page))
         .route("/healthz", get(|| async { "ok" }))
         .merge(auth::router())
+        .merge(pages::router(max_upload))
         .merge(api::router())
         .merge(charts::router())
         .merge(explain::router())
         .merge(sensitivity::router())
-        .merge(ingest::router(
-            usize::try_from(
-                state
-                    .config
-                    .ingest
-                    .max_upload_mb
-                    .saturating_mul(1024 * 1024),
-            )
-            .unwrap_or(usize::MAX),
-        ))
+        .merge(ingest::router(max_upload))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 let route = req

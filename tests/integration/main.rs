@@ -3,11 +3,13 @@
 
 mod access;
 mod atomic;
+mod browser;
 mod charts;
 mod cli;
 mod explain;
 mod helpers;
 mod ingest;
+mod pages;
 mod remote;
 mod sensitivity;
 mod server;

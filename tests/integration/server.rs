@@ -31,7 +31,7 @@ async fn dashboard_shows_jember_index_radar_and_all_31_kecamatan() {
     ] {
         assert!(html.contains(dimension), "{dimension} missing");
     }
-    let ranking_links = html.matches("href=\"?region=35.09.").count();
+    let ranking_links = html.matches("href=\"/?region=35.09.").count();
     assert_eq!(
         ranking_links, 31,
         "one link per kecamatan in the ranking table"

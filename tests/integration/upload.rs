@@ -7,14 +7,14 @@ use kotacerdas::server::{AppState, Application};
 
 use crate::helpers::{repo, test_config, token};
 
-struct Upload {
-    address: String,
-    client: reqwest::Client,
+pub struct Upload {
+    pub address: String,
+    pub client: reqwest::Client,
     _dir: tempfile::TempDir,
 }
 
 /// A server with its own store (uploads change it) and the test users.
-async fn spawn_with_limit(max_upload_mb: u64) -> Upload {
+pub async fn spawn_with_limit(max_upload_mb: u64) -> Upload {
     let dir = tempfile::tempdir().unwrap();
     let mut config: Config = test_config(dir.path());
     config.ingest.max_upload_mb = max_upload_mb;
@@ -43,9 +43,9 @@ fn form(name: &str, bytes: Vec<u8>) -> reqwest::multipart::Form {
 }
 
 /// Jember's data steward: uploads for 35.09.
-const STEWARD: &str = "diskominfo-jember";
+pub const STEWARD: &str = "diskominfo-jember";
 
-const NEW_ROWS: &str = "id_kegiatan;tanggal;kode_wilayah;program;jumlah\n\
+pub const NEW_ROWS: &str = "id_kegiatan;tanggal;kode_wilayah;program;jumlah\n\
 UP-1;01/03/2025;35.09.20;wifi_publik;40\n\
 UP-2;02/03/2025;35.09.20;wifi_publik;2.500\n\
 UP-3;03/03/2025;35.09.99;wifi_publik;1\n";

@@ -634,6 +634,25 @@ impl Bands {
         }
     }
 
+    /// Predicates for a 0–100 index: the SPBE bands rescaled from 1–5 to 0–100 (≥80 Memuaskan,
+    /// ≥62.5 Sangat Baik, ≥40 Baik, ≥20 Cukup, below Kurang), as `six_pillars.toml` writes them.
+    pub fn index_default() -> Bands {
+        let b = |min: f64, id: &str, en: &str| Band {
+            min,
+            label_id: id.into(),
+            label_en: en.into(),
+        };
+        Bands {
+            bands: vec![
+                b(80.0, "Memuaskan", "Satisfactory"),
+                b(62.5, "Sangat Baik", "Very good"),
+                b(40.0, "Baik", "Good"),
+                b(20.0, "Cukup", "Fair"),
+                b(f64::NEG_INFINITY, "Kurang", "Poor"),
+            ],
+        }
+    }
+
     /// The band a value falls in.
     pub fn predicate(&self, value: f64) -> Option<&Band> {
         self.bands

@@ -1,0 +1,830 @@
+//! `/dimensi/{id}`: one dimension of a region in a period — each indicator with its raw value,
+//! unit, target, normalised score and trend — and the activity records behind them, paged and
+//! filtered by programme and kecamatan; `/dimensi/{id}/kegiatan.csv` downloads every record the
+//! filter selects (all pages), in the order the table shows them.
+//!
+//! A kabupaten's indicator values are totals over its kecamatan (Σ raw ÷ Σ denominator × scale)
+//! and its scores the population-weighted mean of theirs, the same rule as its dimension scores.
+
+use crate::auth::Principal;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{Uri, header};
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, html};
+use polars::prelude::*;
+use serde::Deserialize;
+
+use super::layout::{self, Ctx, Nav};
+use super::{href, regency_of, respond, selector};
+use crate::framework::{Denominator, Dimension, Framework, Indicator};
+use crate::i18n::{Lang, format_date, format_number, format_score};
+use crate::region::{Level, RegionCode, Regions};
+use crate::score::{Granularity, cols as score_cols};
+use crate::server::params::{RawSelection, Selection};
+use crate::server::{ApiError, AppState};
+use crate::store::{Activities, cols};
+use crate::view;
+
+/// Rows per page of the activity table.
+pub const PAGE_SIZE: usize = 25;
+
+#[derive(Debug, Deserialize)]
+pub(super) struct DimensionQuery {
+    #[serde(flatten)]
+    selection: RawSelection,
+    /// Programme code to keep.
+    programme: Option<String>,
+    /// Kecamatan code to keep (a kabupaten's page).
+    kecamatan: Option<String>,
+    /// 1-based page of the activity table.
+    page: Option<String>,
+}
+
+/// Which activity records a dimension page lists.
+#[derive(Debug, Clone)]
+pub struct ActivityFilter {
+    /// A kecamatan (with its desa) or a kabupaten (with everything under it).
+    pub region: RegionCode,
+    /// Dimension id.
+    pub dimension: String,
+    /// Period label; records whose date falls in it.
+    pub period: String,
+    /// Only this programme.
+    pub programme: Option<String>,
+    /// Only this kecamatan (within `region`).
+    pub kecamatan: Option<RegionCode>,
+}
+
+/// One activity record as the table shows it.
+#[derive(Debug, Clone)]
+pub struct ActivityRow {
+    /// Id within its source.
+    pub activity_id: String,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// Kemendagri code.
+    pub region_code: String,
+    /// Programme code.
+    pub programme: String,
+    /// Who was reached.
+    pub target_group: Option<String>,
+    /// Units reached.
+    pub quantity: f64,
+    /// People reached.
+    pub participants: Option<i64>,
+    /// Rupiah spent.
+    pub budget_idr: Option<f64>,
+    /// Who ran it.
+    pub organiser: Option<String>,
+    /// Source file or name.
+    pub source: String,
+    /// Row in the source.
+    pub source_row: i64,
+}
+
+/// A page of filtered activity records, newest first, and how many the filter selects.
+#[derive(Debug, Clone)]
+pub struct ActivityPage {
+    /// Records the filter selects, over all pages.
+    pub total: usize,
+    /// The records of the page.
+    pub rows: Vec<ActivityRow>,
+}
+
+/// The records of `activities` that `filter` selects, newest first (ties by source and row),
+/// `limit` of them from `offset`.
+pub fn activity_page(
+    activities: &Activities,
+    granularity: Granularity,
+    filter: &ActivityFilter,
+    offset: usize,
+    limit: usize,
+) -> PolarsResult<ActivityPage> {
+    let within = |code: &RegionCode| {
+        let c = col(cols::REGION_CODE);
+        c.clone()
+            .eq(lit(code.as_str()))
+            .or(c.str().starts_with(lit(format!("{code}."))))
+    };
+    let mut pred = within(&filter.region)
+        .and(col(cols::DIMENSION).eq(lit(filter.dimension.as_str())))
+        .and(
+            granularity
+                .period_expr(col(cols::DATE))
+                .eq(lit(filter.period.as_str())),
+        );
+    if let Some(p) = &filter.programme {
+        pred = pred.and(col(cols::PROGRAMME).eq(lit(p.as_str())));
+    }
+    if let Some(k) = &filter.kecamatan {
+        pred = pred.and(within(k));
+    }
+    let df = activities
+        .lazy()
+        .filter(pred)
+        .with_column(col(cols::DATE).dt().to_string("%Y-%m-%d").alias(cols::DATE))
+        .sort_by_exprs(
+            [col(cols::DATE), col(cols::SOURCE), col(cols::SOURCE_ROW)],
+            SortMultipleOptions::default().with_order_descending_multi([true, false, false]),
+        )
+        .collect()?;
+    let total = df.height();
+    let page = df.slice(offset.min(total) as i64, limit);
+    let s = |c: &str| -> PolarsResult<StringChunked> { Ok(page.column(c)?.str()?.clone()) };
+    let (ids, dates, codes, programmes, groups, organisers, sources) = (
+        s(cols::ACTIVITY_ID)?,
+        s(cols::DATE)?,
+        s(cols::REGION_CODE)?,
+        s(cols::PROGRAMME)?,
+        s(cols::TARGET_GROUP)?,
+        s(cols::ORGANISER)?,
+        s(cols::SOURCE)?,
+    );
+    let quantity = page.column(cols::QUANTITY)?.f64()?.clone();
+    let budget = page.column(cols::BUDGET_IDR)?.f64()?.clone();
+    let participants = page.column(cols::PARTICIPANTS)?.i64()?.clone();
+    let source_row = page.column(cols::SOURCE_ROW)?.i64()?.clone();
+    let rows = (0..page.height())
+        .map(|i| ActivityRow {
+            activity_id: ids.get(i).unwrap_or_default().to_string(),
+            date: dates.get(i).unwrap_or_default().to_string(),
+            region_code: codes.get(i).unwrap_or_default().to_string(),
+            programme: programmes.get(i).unwrap_or_default().to_string(),
+            target_group: groups.get(i).map(str::to_string),
+            quantity: quantity.get(i).unwrap_or_default(),
+            participants: participants.get(i),
+            budget_idr: budget.get(i),
+            organiser: organisers.get(i).map(str::to_string),
+            source: sources.get(i).unwrap_or_default().to_string(),
+            source_row: source_row.get(i).unwrap_or_default(),
+        })
+        .collect();
+    Ok(ActivityPage { total, rows })
+}
+
+/// The dimension, selection and filter a request names, checked against the framework, the
+/// region data and the scores; errors name what is wrong and what would be valid.
+struct Checked<'a> {
+    dimension: &'a Dimension,
+    sel: Selection,
+    period: String,
+    filter: ActivityFilter,
+    page: usize,
+}
+
+fn check<'a>(
+    state: &'a AppState,
+    principal: &Principal,
+    dim: &str,
+    q: DimensionQuery,
+) -> Result<Checked<'a>, ApiError> {
+    let framework = &state.reference.framework;
+    let dimension = framework.dimension(dim).ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "unknown dimension {dim:?}; dimensions: {}",
+            framework
+                .top_dimensions()
+                .map(|d| d.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })?;
+    let sel = q.selection.parse_for(state, principal)?;
+    let snapshot = state.snapshot();
+    let view = view::region_view(
+        &snapshot.book,
+        &state.reference.regions,
+        &sel.region,
+        sel.period.as_deref(),
+    )?;
+    let period = view.current.period.clone();
+    let present = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let programme = present(q.programme);
+    if let Some(p) = &programme {
+        let ours = programmes_of(framework, &dimension.id);
+        if !ours.iter().any(|x| x == p) {
+            return Err(ApiError::BadRequest(format!(
+                "programme {p:?} is not a programme of dimension {:?}; its programmes: {}",
+                dimension.id,
+                ours.join(", ")
+            )));
+        }
+    }
+    let kecamatan = match present(q.kecamatan) {
+        None => None,
+        Some(k) => {
+            let code = RegionCode::parse(&k)
+                .map_err(|e| ApiError::BadRequest(format!("kecamatan: {e}")))?;
+            let inside = code.level() == Level::District
+                && code
+                    .as_str()
+                    .starts_with(&format!("{}.", regency_of(&sel.region)));
+            if !inside {
+                return Err(ApiError::BadRequest(format!(
+                    "kecamatan {code} is not a kecamatan of {}",
+                    regency_of(&sel.region)
+                )));
+            }
+            Some(code)
+        }
+    };
+    let page = match present(q.page) {
+        None => 1,
+        Some(p) => p.parse::<usize>().ok().filter(|p| *p >= 1).ok_or_else(|| {
+            ApiError::BadRequest(format!("page {p:?}: expected a whole number from 1"))
+        })?,
+    };
+    let filter = ActivityFilter {
+        region: sel.region.clone(),
+        dimension: dimension.id.clone(),
+        period: period.clone(),
+        programme,
+        kecamatan,
+    };
+    Ok(Checked {
+        dimension,
+        sel,
+        period,
+        filter,
+        page,
+    })
+}
+
+/// Programme codes of a dimension's indicators, in framework order, without repeats.
+fn programmes_of(framework: &Framework, dimension: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for ind in framework
+        .indicators
+        .iter()
+        .filter(|i| i.dimension == dimension)
+    {
+        for p in std::iter::once(&ind.programme).chain(&ind.programmes) {
+            if !p.is_empty() && !out.contains(p) {
+                out.push(p.clone());
+            }
+        }
+    }
+    out
+}
+
+/// `GET /dimensi/economy?region=35.09&period=2025&programme=umkm_go_online&kecamatan=35.09.20&page=2`
+pub(super) async fn page(
+    State(state): State<AppState>,
+    principal: Principal,
+    uri: Uri,
+    Path(dim): Path<String>,
+    Query(q): Query<DimensionQuery>,
+) -> Response {
+    let lang = super::lang_of(q.selection.lang.as_deref());
+    let st = state.clone();
+    let (u, p) = (uri.clone(), principal.clone());
+    let result = tokio::task::spawn_blocking(move || render(&st, &p, &u, &dim, q))
+        .await
+        .unwrap_or_else(|e| Err(ApiError::Internal(e.into())));
+    respond(&state, &principal, &uri, lang, result)
+}
+
+/// `GET /dimensi/economy/kegiatan.csv?…`: the filtered records, every page.
+pub(super) async fn csv(
+    State(state): State<AppState>,
+    principal: Principal,
+    uri: Uri,
+    Path(dim): Path<String>,
+    Query(q): Query<DimensionQuery>,
+) -> Response {
+    let lang = super::lang_of(q.selection.lang.as_deref());
+    let (st, p) = (state.clone(), principal.clone());
+    let result = tokio::task::spawn_blocking(move || -> Result<(String, Vec<u8>), ApiError> {
+        let c = check(&st, &p, &dim, q)?;
+        let snapshot = st.snapshot();
+        let all = activity_page(
+            &snapshot.activities,
+            st.config.period,
+            &c.filter,
+            0,
+            usize::MAX,
+        )
+        .map_err(|e| ApiError::Internal(e.into()))?;
+        let name = format!(
+            "kegiatan_{}_{}_{}.csv",
+            c.filter.region, c.dimension.id, c.period
+        );
+        Ok((
+            name,
+            csv_bytes(&all.rows, &st.reference.regions).map_err(ApiError::Internal)?,
+        ))
+    })
+    .await
+    .unwrap_or_else(|e| Err(ApiError::Internal(e.into())));
+    match result {
+        Ok((name, bytes)) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => super::error_page(&state, &principal, &uri, &e, lang),
+    }
+}
+
+/// The canonical activity columns plus the kecamatan's name, numbers written plainly.
+fn csv_bytes(rows: &[ActivityRow], regions: &Regions) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "activity_id",
+        "date",
+        "region_code",
+        "region_name",
+        "programme",
+        "target_group",
+        "quantity",
+        "participants",
+        "budget_idr",
+        "organiser",
+        "source",
+        "source_row",
+    ])?;
+    for r in rows {
+        let name = RegionCode::parse(&r.region_code)
+            .ok()
+            .and_then(|c| regions.get(&c).map(|x| x.name.clone()))
+            .unwrap_or_default();
+        w.write_record([
+            r.activity_id.as_str(),
+            &r.date,
+            &r.region_code,
+            &name,
+            &r.programme,
+            r.target_group.as_deref().unwrap_or(""),
+            &r.quantity.to_string(),
+            &r.participants.map(|v| v.to_string()).unwrap_or_default(),
+            &r.budget_idr.map(|v| v.to_string()).unwrap_or_default(),
+            r.organiser.as_deref().unwrap_or(""),
+            &r.source,
+            &r.source_row.to_string(),
+        ])?;
+    }
+    Ok(w.into_inner()?)
+}
+
+/// One indicator of the region in one period.
+#[derive(Debug, Clone, Copy, Default)]
+struct IndicatorPoint {
+    raw: Option<f64>,
+    denominator: Option<f64>,
+    value: Option<f64>,
+    score: Option<f64>,
+}
+
+/// Per indicator of `dimension`, its point in every period for `region` (a kecamatan's own
+/// rows, or a kabupaten's totals over its kecamatan).
+fn indicator_points(
+    state: &AppState,
+    region: &RegionCode,
+    dimension: &str,
+) -> PolarsResult<BTreeMap<String, BTreeMap<String, IndicatorPoint>>> {
+    let snapshot = state.snapshot();
+    let regency = region.level() == Level::Regency;
+    let region_pred = if regency {
+        col(score_cols::PEER).eq(lit(region.as_str()))
+    } else {
+        col(score_cols::REGION).eq(lit(region.as_str()))
+    };
+    let rows = snapshot
+        .scores
+        .explain
+        .clone()
+        .lazy()
+        .filter(region_pred.and(col(score_cols::DIMENSION).eq(lit(dimension))))
+        .collect()?;
+    let s = |c: &str| -> PolarsResult<StringChunked> { Ok(rows.column(c)?.str()?.clone()) };
+    let f = |c: &str| -> PolarsResult<Float64Chunked> { Ok(rows.column(c)?.f64()?.clone()) };
+    let (regions_col, periods, indicators) = (
+        s(score_cols::REGION)?,
+        s(score_cols::PERIOD)?,
+        s(score_cols::INDICATOR)?,
+    );
+    let (raw, den, value, score) = (
+        f(score_cols::RAW)?,
+        f(score_cols::DENOMINATOR)?,
+        f(score_cols::VALUE)?,
+        f(score_cols::SCORE)?,
+    );
+    let mut out: BTreeMap<String, BTreeMap<String, IndicatorPoint>> = BTreeMap::new();
+    if !regency {
+        for i in 0..rows.height() {
+            let (Some(ind), Some(p)) = (indicators.get(i), periods.get(i)) else {
+                continue;
+            };
+            out.entry(ind.to_string()).or_default().insert(
+                p.to_string(),
+                IndicatorPoint {
+                    raw: raw.get(i),
+                    denominator: den.get(i),
+                    value: value.get(i),
+                    score: score.get(i),
+                },
+            );
+        }
+        return Ok(out);
+    }
+    let mut sums: BTreeMap<(String, String), Totals> = BTreeMap::new();
+    let regions = &state.reference.regions;
+    for i in 0..rows.height() {
+        let (Some(ind), Some(p), Some(code)) =
+            (indicators.get(i), periods.get(i), regions_col.get(i))
+        else {
+            continue;
+        };
+        let pop = RegionCode::parse(code)
+            .ok()
+            .and_then(|c| regions.get(&c).and_then(|r| r.population))
+            .unwrap_or(0) as f64;
+        let e = sums.entry((ind.to_string(), p.to_string())).or_default();
+        e.0 += raw.get(i).unwrap_or(0.0);
+        if let Some(d) = den.get(i) {
+            e.1 = Some(e.1.unwrap_or(0.0) + d);
+        }
+        if let Some(sc) = score.get(i).filter(|v| v.is_finite()) {
+            e.2 += pop * sc;
+            e.3 += pop;
+        }
+    }
+    let framework = &state.reference.framework;
+    for ((ind, p), (raw, den, weighted, pop)) in sums {
+        let scale = framework.indicator(&ind).map_or(1.0, |i| i.scale);
+        let value = match den {
+            Some(d) if d > 0.0 => Some(raw / d * scale),
+            Some(_) => None,
+            None => Some(raw),
+        };
+        out.entry(ind).or_default().insert(
+            p,
+            IndicatorPoint {
+                raw: Some(raw),
+                denominator: den,
+                value,
+                score: (pop > 0.0).then(|| weighted / pop),
+            },
+        );
+    }
+    Ok(out)
+}
+
+/// A kabupaten's indicator in one period, summed over its kecamatan:
+/// (Σ raw, Σ denominator, Σ population × score, Σ population of the scored kecamatan).
+type Totals = (f64, Option<f64>, f64, f64);
+
+/// "per 10.000 penduduk", "per km²", …: what an indicator's value is counted per.
+fn per_phrase(ind: &Indicator, lang: Lang) -> String {
+    let scale = if ind.scale == 1.0 {
+        String::new()
+    } else {
+        format!("{} ", format_number(ind.scale, 0, lang))
+    };
+    match ind.per {
+        Denominator::None => String::new(),
+        Denominator::Population => format!("per {scale}{}", lang.pick("penduduk", "residents")),
+        Denominator::Area => format!("per {scale}km²"),
+        Denominator::Desa => format!("per {scale}{}", lang.pick("desa", "desa")),
+        Denominator::Indicator => format!(
+            "per {scale}{}",
+            ind.per_indicator.as_deref().unwrap_or_default()
+        ),
+    }
+}
+
+/// A sparkline of 0–100 scores over the periods, as inline SVG with its values as its label.
+fn sparkline(points: &[(String, Option<f64>)], lang: Lang) -> Markup {
+    let (w, h) = (120.0, 28.0);
+    let n = points.len().max(2) as f64 - 1.0;
+    let xy: Vec<(f64, f64)> = points
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, v))| {
+            v.filter(|v| v.is_finite()).map(|v| {
+                (
+                    i as f64 * w / n,
+                    h - 2.0 - v.clamp(0.0, 100.0) / 100.0 * (h - 4.0),
+                )
+            })
+        })
+        .collect();
+    let label = points
+        .iter()
+        .map(|(p, v)| format!("{p}: {}", format_score(*v, lang)))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut path = String::new();
+    for (i, (x, y)) in xy.iter().enumerate() {
+        let _ = write!(path, "{}{x:.1},{y:.1}", if i == 0 { "M" } else { " L" });
+    }
+    let last = xy.last().copied();
+    html! {
+        svg.spark width="120" height="28" viewBox="0 0 120 28" role="img" aria-label=(format!("{}: {label}", lang.pick("Tren skor", "Score trend"))) {
+            title { (label) }
+            line x1="0" y1="26" x2="120" y2="26" stroke="#d9e0e6" {}
+            path d=(path) fill="none" stroke="#005a8c" stroke-width="1.5" {}
+            @if let Some((x, y)) = last {
+                circle cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="2.5" fill="#005a8c" {}
+            }
+        }
+    }
+}
+
+fn render(
+    state: &AppState,
+    principal: &Principal,
+    uri: &Uri,
+    dim: &str,
+    q: DimensionQuery,
+) -> Result<Markup, ApiError> {
+    let c = check(state, principal, dim, q)?;
+    let lang = c.sel.lang;
+    let snapshot = state.snapshot();
+    let framework = &state.reference.framework;
+    let regions = &state.reference.regions;
+    let view = view::region_view(&snapshot.book, regions, &c.sel.region, Some(&c.period))?;
+    let internal = |e: PolarsError| ApiError::Internal(e.into());
+    let points = indicator_points(state, &c.sel.region, &c.dimension.id).map_err(internal)?;
+    let listing = activity_page(
+        &snapshot.activities,
+        state.config.period,
+        &c.filter,
+        (c.page - 1) * PAGE_SIZE,
+        PAGE_SIZE,
+    )
+    .map_err(internal)?;
+    let pages = listing.total.div_ceil(PAGE_SIZE).max(1);
+    if c.page > pages {
+        return Err(ApiError::NotFound(format!(
+            "page {} does not exist: the filter selects {} records, {pages} page(s) of {PAGE_SIZE}",
+            c.page, listing.total
+        )));
+    }
+    let region_str = c.sel.region.to_string();
+    let period = c.period.as_str();
+    let kabupaten = regency_of(&c.sel.region);
+    let dim_score = view.current.dimension(&c.dimension.id);
+    let title = format!("{} — {} {}", view.name, c.dimension.name(lang), period);
+    let base = format!("/dimensi/{}", c.dimension.id);
+    let programme = c.filter.programme.clone().unwrap_or_default();
+    let kecamatan = c
+        .filter
+        .kecamatan
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let filter_params = |page: usize| {
+        let page = if page > 1 {
+            page.to_string()
+        } else {
+            String::new()
+        };
+        href(
+            &base,
+            &[
+                ("region", &region_str),
+                ("period", period),
+                ("programme", &programme),
+                ("kecamatan", &kecamatan),
+                ("page", &page),
+                ("lang", lang.code()),
+            ],
+        )
+    };
+    let csv_href = href(
+        &format!("{base}/kegiatan.csv"),
+        &[
+            ("region", &region_str),
+            ("period", period),
+            ("programme", &programme),
+            ("kecamatan", &kecamatan),
+        ],
+    );
+    let trend = href(
+        "/charts/trend.png",
+        &[
+            ("region", &region_str),
+            ("period", period),
+            ("dimension", &c.dimension.id),
+            ("lang", lang.code()),
+        ],
+    );
+    let periods = snapshot.book.periods();
+    let indicators: Vec<&Indicator> = framework
+        .indicators
+        .iter()
+        .filter(|i| i.dimension == c.dimension.id)
+        .collect();
+    let kecamatan_options: Vec<(RegionCode, String)> = super::region_options(state, principal, &kabupaten)
+        .into_iter()
+        .filter(|(code, _)| code.level() == Level::District)
+        .collect();
+    let programme_name = |code: &str| {
+        framework.programmes.get(code).map_or_else(
+            || code.to_string(),
+            |p| lang.pick(&p.name_id, &p.name_en).to_string(),
+        )
+    };
+    let region_name = |code: &str| {
+        RegionCode::parse(code)
+            .ok()
+            .and_then(|c| regions.get(&c).map(|r| r.name.clone()))
+            .unwrap_or_else(|| code.to_string())
+    };
+    let first = (c.page - 1) * PAGE_SIZE;
+    let ctx = Ctx {
+        state,
+        principal,
+        snapshot: &snapshot,
+        uri,
+        lang,
+        nav: Some(Nav::Dimension),
+        region: Some(&region_str),
+        period: Some(period),
+    };
+    let body = html! {
+        (selector(state, principal, &base, &kabupaten, &c.sel.region, period, lang))
+        nav aria-label=(lang.pick("Dimensi lain", "Other dimensions")) {
+            p.muted {
+                (lang.pick("Dimensi:", "Dimensions:")) " "
+                @for (i, d) in framework.top_dimensions().enumerate() {
+                    @if i > 0 { " · " }
+                    @if d.id == c.dimension.id {
+                        strong aria-current="page" { (d.name(lang)) }
+                    } @else {
+                        a href=(href(&format!("/dimensi/{}", d.id), &[("region", &region_str), ("period", period), ("lang", lang.code())])) { (d.name(lang)) }
+                    }
+                }
+            }
+        }
+        h1 { (title) }
+        div.cards {
+            div.card {
+                div.label { (lang.pick("Skor dimensi", "Dimension score")) }
+                div.value { (format_score(dim_score.and_then(|s| s.score), lang)) }
+            }
+            div.card {
+                div.label { (lang.pick("Peringkat", "Rank")) }
+                div.value { (dim_score.and_then(|s| s.rank).map_or("–".to_string(), |r| format!("{r}/{}", view.current.peers))) }
+            }
+            div.card {
+                div.label { (lang.pick("Perubahan sejak", "Change since")) " " (view.previous.map_or("–", |p| p.period.as_str())) }
+                div.value { (super::change(view.dimension_change(&c.dimension.id), lang)) }
+            }
+        }
+        h2 { (lang.pick("Indikator", "Indicators")) }
+        @if c.sel.region.level() == Level::Regency {
+            p.muted { (lang.pick(
+                "Nilai kabupaten: jumlah seluruh kecamatan dibagi jumlah penyebutnya; skor: rata-rata skor kecamatan berbobot penduduk.",
+                "Kabupaten values: totals over its kecamatan divided by their total denominator; scores: the population-weighted mean of the kecamatan's scores.")) }
+        }
+        div.scroll { table {
+            thead { tr {
+                th scope="col" { (lang.pick("Indikator", "Indicator")) }
+                th.num scope="col" { (lang.pick("Jumlah", "Raw total")) }
+                th.num scope="col" { (lang.pick("Penyebut", "Denominator")) }
+                th.num scope="col" { (lang.pick("Nilai", "Value")) }
+                th scope="col" { (lang.pick("Satuan", "Unit")) }
+                th.num scope="col" { (lang.pick("Target", "Target")) }
+                th.num scope="col" { (lang.pick("Skor (0–100)", "Score (0–100)")) }
+                th scope="col" { (lang.pick("Tren skor", "Score trend")) " " (periods.first().map_or("", String::as_str)) "–" (periods.last().map_or("", String::as_str)) }
+            } }
+            tbody {
+                @for ind in &indicators {
+                    @let series = points.get(&ind.id);
+                    @let now = series.and_then(|s| s.get(period)).copied().unwrap_or_default();
+                    @let trend_points: Vec<(String, Option<f64>)> = periods.iter().map(|p| (p.clone(), series.and_then(|s| s.get(p)).and_then(|x| x.score))).collect();
+                    tr {
+                        th scope="row" { (ind.name(lang)) br; span.muted { code { (ind.id) } } }
+                        td.num { (now.raw.map_or("–".to_string(), |v| format_number(v, 0, lang))) }
+                        td.num { (now.denominator.map_or("–".to_string(), |v| format_number(v, 0, lang))) }
+                        td.num { (now.value.map_or("–".to_string(), |v| format_number(v, 2, lang))) }
+                        td { (lang.pick(&ind.unit_id, &ind.unit_en)) " " (per_phrase(ind, lang)) }
+                        td.num { (target_cell(framework, ind, &c.sel.region, period, lang)) }
+                        td.num { (format_score(now.score, lang)) }
+                        td { (sparkline(&trend_points, lang)) }
+                    }
+                }
+            }
+        } }
+        @if no_values_in(&points, period) {
+            p.muted { (lang.pick("Tidak ada nilai untuk periode ini.", "No values for this period.")) }
+        }
+        figure.chart {
+            img src=(trend) width="800" height="500" loading="lazy"
+                alt=(format!("{}: {} — {}", lang.pick("Tren skor dimensi", "Trend of the dimension score"), view.name, c.dimension.name(lang)));
+            figcaption { (lang.pick("Unduh", "Download")) ": " a href=(trend) { "PNG" } }
+        }
+        h2 #kegiatan { (lang.pick("Kegiatan", "Activities")) " " (period) }
+        form.select method="get" action=(base) {
+            input type="hidden" name="region" value=(region_str);
+            input type="hidden" name="period" value=(period);
+            input type="hidden" name="lang" value=(lang.code());
+            label {
+                (lang.pick("Program", "Programme"))
+                select name="programme" {
+                    option value="" { (lang.pick("Semua program", "All programmes")) }
+                    @for p in programmes_of(framework, &c.dimension.id) {
+                        option value=(p) selected[p == programme] { (programme_name(&p)) }
+                    }
+                }
+            }
+            @if c.sel.region.level() == Level::Regency {
+                label {
+                    (lang.pick("Kecamatan", "District"))
+                    select name="kecamatan" {
+                        option value="" { (lang.pick("Semua kecamatan", "All districts")) }
+                        @for (code, name) in &kecamatan_options {
+                            option value=(code) selected[code.as_str() == kecamatan] { (name) }
+                        }
+                    }
+                }
+            }
+            button type="submit" { (lang.pick("Saring", "Filter")) }
+            a href=(csv_href) download { (lang.pick("Unduh CSV", "Download CSV")) " (" (format_number(listing.total as f64, 0, lang)) ")" }
+        }
+        p #jumlah-kegiatan {
+            @match lang {
+                Lang::Id => { (format_number(listing.total as f64, 0, lang)) " kegiatan" }
+                Lang::En => { (format_number(listing.total as f64, 0, lang)) " activities" }
+            }
+            @if listing.total > 0 {
+                " · " (lang.pick("menampilkan", "showing")) " " (first + 1) "–" (first + listing.rows.len())
+                " · " (lang.pick("CSV berisi semua kegiatan yang tersaring.", "The CSV holds every filtered activity."))
+            }
+        }
+        @if !listing.rows.is_empty() {
+            div.scroll { table #tabel-kegiatan {
+                thead { tr {
+                    th scope="col" { (lang.pick("Tanggal", "Date")) }
+                    th scope="col" { (lang.pick("Wilayah", "Area")) }
+                    th scope="col" { (lang.pick("Program", "Programme")) }
+                    th scope="col" { (lang.pick("Sasaran", "Target group")) }
+                    th.num scope="col" { (lang.pick("Jumlah", "Quantity")) }
+                    th.num scope="col" { (lang.pick("Peserta", "Participants")) }
+                    th.num scope="col" { (lang.pick("Anggaran (Rp)", "Budget (Rp)")) }
+                    th scope="col" { (lang.pick("Penyelenggara", "Organiser")) }
+                    th scope="col" { (lang.pick("Kode kegiatan", "Activity id")) }
+                } }
+                tbody {
+                    @for r in &listing.rows {
+                        tr {
+                            td { (chrono::NaiveDate::parse_from_str(&r.date, "%Y-%m-%d").map_or_else(|_| r.date.clone(), |d| format_date(d, lang))) }
+                            td { (region_name(&r.region_code)) }
+                            td { (programme_name(&r.programme)) }
+                            td { (r.target_group.as_deref().unwrap_or("")) }
+                            td.num { (format_number(r.quantity, if r.quantity.fract() == 0.0 { 0 } else { 1 }, lang)) }
+                            td.num { (r.participants.map_or(String::new(), |v| format_number(v as f64, 0, lang))) }
+                            td.num { (r.budget_idr.map_or(String::new(), |v| format_number(v, 0, lang))) }
+                            td { (r.organiser.as_deref().unwrap_or("")) }
+                            td { code.id { (r.activity_id) } }
+                        }
+                    }
+                }
+            } }
+            @if pages > 1 {
+                nav.pager aria-label=(lang.pick("Halaman", "Pages")) {
+                    @if c.page > 1 { a href=(format!("{}#kegiatan", filter_params(c.page - 1))) rel="prev" { "← " (lang.pick("Sebelumnya", "Previous")) } }
+                    span { (lang.pick("Halaman", "Page")) " " (c.page) " " (lang.pick("dari", "of")) " " (pages) }
+                    @if c.page < pages { a href=(format!("{}#kegiatan", filter_params(c.page + 1))) rel="next" { (lang.pick("Berikutnya", "Next")) " →" } }
+                }
+            }
+        }
+    };
+    Ok(layout::page(&ctx, &title, body))
+}
+
+fn no_values_in(points: &BTreeMap<String, BTreeMap<String, IndicatorPoint>>, period: &str) -> bool {
+    !points.values().any(|s| s.contains_key(period))
+}
+
+/// The regional target of an indicator when the framework has one, else its upper goalpost.
+fn target_cell(
+    framework: &Framework,
+    ind: &Indicator,
+    region: &RegionCode,
+    period: &str,
+    lang: Lang,
+) -> Markup {
+    let regional = framework
+        .targets
+        .as_ref()
+        .and_then(|t| t.get(region.as_str(), &ind.id, period));
+    match (regional, ind.goalposts) {
+        (Some(t), _) => html! { (format_number(t, 2, lang)) },
+        (None, Some([_, hi])) => html! {
+            (format_number(hi, 2, lang)) " " span.muted { "(goalpost)" }
+        },
+        _ => html! { "–" },
+    }
+}
