@@ -8,8 +8,10 @@
 //! A rejected row is reported with source, row (as a spreadsheet numbers it), column, value and
 //! reason in Indonesian and English, and written to a quarantine file; nothing is dropped
 //! silently. A file that cannot be read at all is reported whole; the others still go in.
-//! Accepted records are committed to the [`Store`] in one atomic step. Remote sources are
-//! fetched by [`remote`] and then go the same way.
+//! Files are read and checked in batches (large CSV files are cut at record boundaries), and
+//! accepted records go into the coming store generation batch by batch; the generation is made
+//! live in one atomic step at the end (see [`Store`]). Remote sources are fetched by [`remote`]
+//! and then go the same way.
 
 mod format;
 mod parse;
@@ -28,7 +30,9 @@ use sha2::{Digest, Sha256};
 
 use crate::framework::Framework;
 use crate::region::Regions;
-use crate::store::{Activities, ContractError, SourceRecord, Store, StoreError, cols};
+use crate::store::{
+    Activities, ContractError, SourceRecord, Store, StoreError, Transaction, cols, key_hash,
+};
 
 pub use format::{InputFormat, UnknownFormat};
 pub use parse::NumberStyle;
@@ -194,29 +198,35 @@ pub fn activity_files(dir: &Path) -> Result<Vec<PathBuf>, IngestError> {
 /// A source whose bytes were already ingested under the same name is skipped (unless
 /// `options.force`). A file that cannot be read is reported and the others still go in;
 /// rejected rows go to a quarantine file. With `options.dry_run` nothing is written.
+///
+/// Files are read and validated batch by batch, and each batch's accepted records go into the
+/// coming store generation at once (see [`crate::store::Transaction`]), so memory holds one
+/// batch rather than the file's records. The store's lock is held from the first file to
+/// validate until the commit. A name given twice in one run is refused the second time: the
+/// two files would claim the same records.
 pub fn ingest(
     inputs: &[Input],
     reference: Reference<'_>,
     store: &Store,
     options: Options,
 ) -> Result<IngestReport, IngestError> {
-    let lookups = validate::Lookups::new(reference).map_err(|source| IngestError::Polars {
-        path: PathBuf::new(),
-        source,
-    })?;
+    let lookups = validate::Lookups::new(reference);
     let manifest = store.manifest()?;
     let now = chrono::Utc::now();
     let mut report = IngestReport {
         dry_run: options.dry_run,
         ..IngestReport::default()
     };
-    let mut frames = Vec::new();
+    let mut tx: Option<Transaction<'_>> = None;
     let mut records = Vec::new();
+    let mut names: HashSet<&str> = HashSet::new();
     for input in inputs {
         let format = input
             .format
             .unwrap_or_else(|| InputFormat::detect(&input.name, &input.bytes));
+        let t = std::time::Instant::now();
         let checksum = input.checksum();
+        tracing::debug!(source = %input.name, ms = t.elapsed().as_millis(), "checksum");
         let mut file = FileReport {
             source: input.name.clone(),
             format: format.to_string(),
@@ -232,42 +242,35 @@ pub fn ingest(
             report.files.push(file);
             continue;
         }
+        if !names.insert(&input.name) {
+            file.error = Some(format!(
+                "{} was sent twice in one ingest; send each file once",
+                input.name
+            ));
+            report.files.push(file);
+            continue;
+        }
+        if !options.dry_run && tx.is_none() {
+            tx = Some(store.begin()?);
+        }
         let started = std::time::Instant::now();
-        let outcome = read::read(&input.name, &input.bytes, format, input.sheet.as_deref())
-            .and_then(|table| {
-                file.rows = table.frame.height();
-                file.notes = table.notes.clone();
-                tracing::debug!(source = %input.name, ms = started.elapsed().as_millis(), "read");
-                let started = std::time::Instant::now();
-                let checked = validate::validate(table, &input.name, &lookups);
-                tracing::debug!(source = %input.name, ms = started.elapsed().as_millis(), "validated");
-                checked.map_err(|source| {
-                    IngestError::Polars {
-                        path: input.name.clone().into(),
-                        source,
-                    }
-                })
-            });
-        match outcome {
-            Ok(checked) => {
-                let (accepted, duplicates) =
-                    drop_repeated_ids(checked.accepted).map_err(|source| IngestError::Polars {
-                        path: input.name.clone().into(),
-                        source,
-                    })?;
-                file.accepted = accepted.height();
-                file.duplicates = duplicates;
-                file.rejected = checked.rejections.len();
-                file.number_style = Some(checked.style);
-                if !options.dry_run && !checked.rejections.is_empty() {
+        match ingest_one(input, format, &lookups, tx.as_mut(), &mut file) {
+            Ok(rejections) => {
+                tracing::debug!(
+                    source = %input.name,
+                    ms = started.elapsed().as_millis(),
+                    rows = file.rows,
+                    "read and validated"
+                );
+                if !options.dry_run && !rejections.is_empty() {
                     file.quarantine = Some(report::write_quarantine(
                         store,
                         &input.name,
                         &now,
-                        &checked.rejections,
+                        &rejections,
                     )?);
                 }
-                report.rejections.extend(checked.rejections);
+                report.rejections.extend(rejections);
                 records.push(SourceRecord {
                     name: input.name.clone(),
                     checksum,
@@ -285,7 +288,6 @@ pub fn ingest(
                         .as_ref()
                         .and_then(|v| serde_json::to_value(v).ok()),
                 });
-                frames.push(accepted);
             }
             // Bugs surface; bad files are reported and the run goes on.
             Err(
@@ -293,19 +295,33 @@ pub fn ingest(
             ) => {
                 return Err(e);
             }
-            Err(e) => file.error = Some(e.to_string()),
+            Err(e) => {
+                // Batches before the one that failed may already be in the transaction.
+                if let Some(tx) = tx.as_mut() {
+                    tx.discard_source(&input.name)?;
+                }
+                let error = e.to_string();
+                file = FileReport {
+                    source: file.source,
+                    format: file.format,
+                    checksum: file.checksum,
+                    error: Some(error),
+                    ..FileReport::default()
+                };
+            }
         }
         report.files.push(file);
     }
-    if options.dry_run || records.is_empty() {
+    let Some(tx) = tx.filter(|_| !records.is_empty()) else {
+        // Nothing to commit; a transaction begun for files that all failed is dropped, which
+        // removes what it wrote.
         return Ok(report);
-    }
-    let batch = stack(frames)?;
+    };
     let started = std::time::Instant::now();
-    let (contents, counts) = store.commit(&batch, records)?;
+    let (manifest, counts) = tx.commit(records)?;
     tracing::debug!(
         ms = started.elapsed().as_millis(),
-        records = contents.len(),
+        records = manifest.records,
         "committed"
     );
     for f in &mut report.files {
@@ -313,8 +329,69 @@ pub fn ingest(
             (f.added, f.replaced, f.unchanged) = (c.added, c.replaced, c.unchanged);
         }
     }
-    report.store_records = Some(contents.len());
+    report.store_records = Some(manifest.records);
     Ok(report)
+}
+
+/// Read and validate one input batch by batch, appending accepted records to `tx` (none on a
+/// dry run). Fills the counts of `file`; returns the rejections.
+///
+/// The number style is decided on the first batch (the whole file, unless it is larger than a
+/// batch): a file's style shows in its first hundred thousand rows, and deciding it up front
+/// lets every later batch be checked as it is read.
+fn ingest_one(
+    input: &Input,
+    format: InputFormat,
+    lookups: &validate::Lookups<'_>,
+    mut tx: Option<&mut Transaction<'_>>,
+    file: &mut FileReport,
+) -> Result<Vec<Rejection>, IngestError> {
+    let polars = |source| IngestError::Polars {
+        path: input.name.clone().into(),
+        source,
+    };
+    let mut batches = read::batches(&input.name, &input.bytes, format, input.sheet.as_deref())?;
+    let mut seen: PlHashSet<u128> = PlHashSet::default();
+    let mut style = None;
+    let mut rejections = Vec::new();
+    // Time spent per stage over all batches, for the debug log.
+    let (mut read_ms, mut check_ms, mut store_ms) = (0u128, 0u128, 0u128);
+    loop {
+        let t = std::time::Instant::now();
+        let Some(table) = batches.next_batch()? else {
+            break;
+        };
+        read_ms += t.elapsed().as_millis();
+        let t = std::time::Instant::now();
+        let style = match style {
+            Some(s) => s,
+            None => {
+                file.notes = table.notes.clone();
+                let s = validate::decide_style(&table.frame, table.fallback_style)
+                    .map_err(polars)?;
+                style = Some(s);
+                s
+            }
+        };
+        file.rows += table.frame.height();
+        let checked = validate::validate(&table, &input.name, style, lookups).map_err(polars)?;
+        drop(table);
+        let (accepted, duplicates) =
+            drop_repeated_ids(checked.accepted, &mut seen).map_err(polars)?;
+        file.accepted += accepted.height();
+        file.duplicates += duplicates;
+        rejections.extend(checked.rejections);
+        check_ms += t.elapsed().as_millis();
+        let t = std::time::Instant::now();
+        if let Some(tx) = tx.as_deref_mut() {
+            tx.append(&Activities::new(accepted)?)?;
+        }
+        store_ms += t.elapsed().as_millis();
+    }
+    tracing::debug!(source = %input.name, read_ms, check_ms, store_ms, "stages");
+    file.rejected = rejections.len();
+    file.number_style = style;
+    Ok(rejections)
 }
 
 /// Pull a remote source and ingest what it returns. A source that answers "not modified" is
@@ -372,32 +449,17 @@ pub async fn pull(
     }
 }
 
-fn stack(frames: Vec<DataFrame>) -> Result<Activities, IngestError> {
-    let mut frames = frames.into_iter();
-    let Some(mut all) = frames.next() else {
-        return Ok(Activities::empty());
-    };
-    for f in frames {
-        all.vstack_mut(&f).map_err(|source| IngestError::Polars {
-            path: PathBuf::new(),
-            source,
-        })?;
-    }
-    all.rechunk_mut();
-    Ok(Activities::new(all)?)
-}
-
-/// Within one file, keep the first record of each `activity_id`; count the repeats.
-fn drop_repeated_ids(df: DataFrame) -> PolarsResult<(DataFrame, usize)> {
-    let mut seen: HashSet<&str> = HashSet::new();
+/// Keep the first record of each `activity_id` within one file (`seen` holds the ids of the
+/// file's earlier batches); count the repeats.
+fn drop_repeated_ids(df: DataFrame, seen: &mut PlHashSet<u128>) -> PolarsResult<(DataFrame, usize)> {
     let ids = df.column(cols::ACTIVITY_ID)?.str()?;
     let mask: BooleanChunked = ids
         .iter()
-        .map(|id| Some(id.is_some_and(|id| seen.insert(id))))
+        .map(|id| Some(id.is_some_and(|id| seen.insert(key_hash(id)))))
         .collect();
     let duplicates = mask.len() - mask.sum().unwrap_or(0) as usize;
     let kept = if duplicates == 0 {
-        df.clone()
+        df
     } else {
         df.filter(&mask)?
     };
