@@ -336,6 +336,10 @@ pub fn ingest(
 /// Read and validate one input batch by batch, appending accepted records to `tx` (none on a
 /// dry run). Fills the counts of `file`; returns the rejections.
 ///
+/// Three stages run at once, each on its own thread, handing batches on through channels of
+/// one: reading batch n+2, validating batch n+1 and writing batch n to the store overlap, and
+/// at most a few batches are in memory.
+///
 /// The number style is decided on the first batch (the whole file, unless it is larger than a
 /// batch): a file's style shows in its first hundred thousand rows, and deciding it up front
 /// lets every later batch be checked as it is read.
@@ -343,7 +347,7 @@ fn ingest_one(
     input: &Input,
     format: InputFormat,
     lookups: &validate::Lookups<'_>,
-    mut tx: Option<&mut Transaction<'_>>,
+    tx: Option<&mut Transaction<'_>>,
     file: &mut FileReport,
 ) -> Result<Vec<Rejection>, IngestError> {
     let polars = |source| IngestError::Polars {
@@ -354,41 +358,69 @@ fn ingest_one(
     let mut seen: PlHashSet<u128> = PlHashSet::default();
     let mut style = None;
     let mut rejections = Vec::new();
-    // Time spent per stage over all batches, for the debug log.
-    let (mut read_ms, mut check_ms, mut store_ms) = (0u128, 0u128, 0u128);
-    loop {
-        let t = std::time::Instant::now();
-        let Some(table) = batches.next_batch()? else {
-            break;
-        };
-        read_ms += t.elapsed().as_millis();
-        let t = std::time::Instant::now();
-        let style = match style {
-            Some(s) => s,
-            None => {
-                file.notes = table.notes.clone();
-                let s = validate::decide_style(&table.frame, table.fallback_style)
-                    .map_err(polars)?;
-                style = Some(s);
-                s
+    std::thread::scope(|scope| {
+        let (raw_out, raw_in) = std::sync::mpsc::sync_channel(1);
+        let reader = scope.spawn(move || {
+            let started = std::time::Instant::now();
+            loop {
+                let next = batches.next_batch().transpose();
+                let last = !matches!(next, Some(Ok(_)));
+                if next.is_none_or(|batch| raw_out.send(batch).is_err()) || last {
+                    break;
+                }
             }
-        };
-        file.rows += table.frame.height();
-        let checked = validate::validate(&table, &input.name, style, lookups).map_err(polars)?;
-        drop(table);
-        let (accepted, duplicates) =
-            drop_repeated_ids(checked.accepted, &mut seen).map_err(polars)?;
-        file.accepted += accepted.height();
-        file.duplicates += duplicates;
-        rejections.extend(checked.rejections);
-        check_ms += t.elapsed().as_millis();
-        let t = std::time::Instant::now();
-        if let Some(tx) = tx.as_deref_mut() {
-            tx.append(&Activities::new(accepted)?)?;
-        }
-        store_ms += t.elapsed().as_millis();
-    }
-    tracing::debug!(source = %input.name, read_ms, check_ms, store_ms, "stages");
+            started.elapsed().as_millis()
+        });
+        let (checked_out, checked_in) = std::sync::mpsc::sync_channel::<Activities>(1);
+        let writer = tx.map(|tx| {
+            scope.spawn(move || {
+                let started = std::time::Instant::now();
+                for batch in checked_in {
+                    tx.append(&batch)?;
+                }
+                Ok::<_, StoreError>(started.elapsed().as_millis())
+            })
+        });
+        let started = std::time::Instant::now();
+        let checked = (|| {
+            for table in raw_in {
+                let table = table?;
+                let style = match style {
+                    Some(s) => s,
+                    None => {
+                        file.notes = table.notes.clone();
+                        let s = validate::decide_style(&table.frame, table.fallback_style)
+                            .map_err(polars)?;
+                        style = Some(s);
+                        s
+                    }
+                };
+                file.rows += table.frame.height();
+                let checked =
+                    validate::validate(&table, &input.name, style, lookups).map_err(polars)?;
+                drop(table);
+                let (accepted, duplicates) =
+                    drop_repeated_ids(checked.accepted, &mut seen).map_err(polars)?;
+                file.accepted += accepted.height();
+                file.duplicates += duplicates;
+                rejections.extend(checked.rejections);
+                if writer.is_some() && checked_out.send(Activities::new(accepted)?).is_err() {
+                    break; // the writer failed; its error is reported below
+                }
+            }
+            Ok::<_, IngestError>(())
+        })();
+        let check_ms = started.elapsed().as_millis();
+        drop(checked_out);
+        let store_ms = writer
+            .map(|w| w.join().expect("store writer panicked"))
+            .transpose()?;
+        let read_ms = reader.join().expect("reader panicked");
+        checked?;
+        // Wall time of each stage's thread; they overlap.
+        tracing::debug!(source = %input.name, read_ms, check_ms, store_ms, "stages");
+        Ok::<_, IngestError>(())
+    })?;
     file.rejected = rejections.len();
     file.number_style = style;
     Ok(rejections)

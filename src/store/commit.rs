@@ -91,6 +91,11 @@ impl<'a> Transaction<'a> {
             return Ok(());
         }
         let sources = frame.column(cols::SOURCE).map_err(pl(&self.tmp))?;
+        if let Column::Scalar(one) = sources {
+            // One source for the whole batch, as ingest sends it: nothing to split.
+            let name = one.scalar().value().extract_str().unwrap_or_default().to_string();
+            return self.append_source(&name, frame.clone());
+        }
         let sources = sources.str().map_err(pl(&self.tmp))?;
         let first = sources.get(0).unwrap_or_default().to_string();
         if sources.iter().all(|s| s == Some(first.as_str())) {
