@@ -336,9 +336,8 @@ pub fn ingest(
 /// Read and validate one input batch by batch, appending accepted records to `tx` (none on a
 /// dry run). Fills the counts of `file`; returns the rejections.
 ///
-/// Three stages run at once, each on its own thread, handing batches on through channels of
-/// one: reading batch n+2, validating batch n+1 and writing batch n to the store overlap, and
-/// at most a few batches are in memory.
+/// Three stages run at once, each on its own thread: reading batch n+2, validating batch n+1
+/// and writing batch n to the store overlap, and at most one batch per stage is in memory.
 ///
 /// The number style is decided on the first batch (the whole file, unless it is larger than a
 /// batch): a file's style shows in its first hundred thousand rows, and deciding it up front
@@ -355,11 +354,16 @@ fn ingest_one(
         source,
     };
     let mut batches = read::batches(&input.name, &input.bytes, format, input.sheet.as_deref())?;
+    // Sized up front for the rows the file can hold (a record takes at least 64 bytes in any
+    // real activity file), so the set never doubles while ten million ids are in it.
     let mut seen: PlHashSet<u128> = PlHashSet::default();
+    seen.reserve(input.bytes.len() / 64);
     let mut style = None;
     let mut rejections = Vec::new();
     std::thread::scope(|scope| {
-        let (raw_out, raw_in) = std::sync::mpsc::sync_channel(1);
+        // Rendezvous channels: a stage hands a batch over only when the next one takes it, so
+        // at most one batch per stage is in memory.
+        let (raw_out, raw_in) = std::sync::mpsc::sync_channel(0);
         let reader = scope.spawn(move || {
             let started = std::time::Instant::now();
             loop {
@@ -371,7 +375,7 @@ fn ingest_one(
             }
             started.elapsed().as_millis()
         });
-        let (checked_out, checked_in) = std::sync::mpsc::sync_channel::<Activities>(1);
+        let (checked_out, checked_in) = std::sync::mpsc::sync_channel::<Activities>(0);
         let writer = tx.map(|tx| {
             scope.spawn(move || {
                 let started = std::time::Instant::now();

@@ -596,4 +596,55 @@ mod tests {
                 .contains("binary")
         );
     }
+
+    /// A CSV file with quoted separators, quoted newlines, escaped quotes and a CRLF line, cut
+    /// into batches of a few records.
+    fn awkward_csv() -> String {
+        let mut text = String::from("Tanggal;Kode Wilayah;Program;Jumlah;Penyelenggara\r\n");
+        for i in 0..40 {
+            let organiser = match i % 4 {
+                0 => "\"Dinas; Kominfo\"".to_string(),
+                1 => "\"baris\nkedua\"".to_string(),
+                2 => "\"kata \"\"kutip\"\"\"".to_string(),
+                _ => "biasa".to_string(),
+            };
+            text.push_str(&format!("2024-01-{:02};35.09;wifi_publik;{i},5;{organiser}\n", i % 28 + 1));
+        }
+        text
+    }
+
+    #[test]
+    fn batches_cut_at_record_boundaries_read_as_the_whole_file_does() {
+        let text = awkward_csv();
+        let whole = read("a.csv", text.as_bytes(), InputFormat::Csv, None)
+            .unwrap()
+            .frame;
+        assert_eq!(whole.height(), 40);
+        for batch_bytes in [1, 7, 64, 200] {
+            let mut batches = CsvBatches::new("a.csv", text.as_bytes()).unwrap();
+            batches.batch_bytes = batch_bytes;
+            let mut frames = Vec::new();
+            while let Some(table) = batches.next_batch().unwrap() {
+                frames.push(table.frame);
+            }
+            assert!(frames.len() > 1, "batch size {batch_bytes} gave one batch");
+            let mut stacked = frames.remove(0);
+            for f in &frames {
+                stacked.vstack_mut(f).unwrap();
+            }
+            assert!(
+                stacked.equals_missing(&whole),
+                "batch size {batch_bytes}:\n{stacked}\nwhole:\n{whole}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_record_end_is_never_inside_quotes() {
+        let text = b"a,b\n1,\"x\ny\"\n2,z\n";
+        // From inside the quoted field, the record ends after `"x\ny"`, not at the newline in it.
+        assert_eq!(record_end_from(text, 4, 8), 12);
+        assert_eq!(record_end_from(text, 0, 0), 4);
+        assert_eq!(record_end_from(text, 12, 12), text.len());
+    }
 }

@@ -313,3 +313,24 @@ S2;10/07/2018;35.09.02;umkm_go_online;2,5;;2.000.000,50\n";
         Some(NumberStyle::DecimalComma)
     );
 }
+
+#[test]
+fn the_same_name_twice_in_one_run_is_refused_the_second_time() {
+    let f = Fixture::new();
+    let first = f.file(
+        "kegiatan.csv",
+        &format!("{HEADER}K1,2024-05-01,35.09.01,wifi_publik,,,3,,,\n"),
+    );
+    let inputs = vec![
+        Input::from_path(&first, None).unwrap(),
+        Input {
+            bytes: format!("{HEADER}K2,2024-05-01,35.09.01,wifi_publik,,,4,,,\n").into_bytes(),
+            ..Input::from_path(&first, None).unwrap()
+        },
+    ];
+    let report = ingest(&inputs, f.reference(), &f.store, Options::default()).unwrap();
+    assert_eq!(report.files[0].added, 1);
+    let error = report.files[1].error.as_deref().unwrap();
+    assert!(error.contains("twice"), "{error}");
+    assert_eq!(f.contents().len(), 1);
+}

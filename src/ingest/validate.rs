@@ -215,8 +215,19 @@ pub(super) fn validate(
     } else {
         vec![check(0..height)]
     };
-    let accepted = Accepted::concat(parts.iter().map(|p| &p.accepted).collect()).frame(source)?;
-    let rejections = parts.into_iter().flat_map(|p| p.rejections).collect();
+    let mut rejections = Vec::new();
+    let mut accepted: Option<DataFrame> = None;
+    for part in parts {
+        rejections.extend(part.rejections);
+        let frame = part.accepted.frame(source)?;
+        match accepted.as_mut() {
+            None => accepted = Some(frame),
+            Some(all) => {
+                all.vstack_mut(&frame)?;
+            }
+        }
+    }
+    let accepted = accepted.expect("at least one part");
     Ok(Checked {
         accepted,
         rejections,
@@ -271,25 +282,7 @@ struct Accepted<'a> {
     rows: Vec<i64>,
 }
 
-impl<'a> Accepted<'a> {
-    fn concat(parts: Vec<&Accepted<'a>>) -> Accepted<'a> {
-        let mut all = Accepted::default();
-        for p in parts {
-            all.ids.extend(p.ids.iter().cloned());
-            all.dates.extend(&p.dates);
-            all.regions.extend(&p.regions);
-            all.programmes.extend(p.programmes.iter().cloned());
-            all.dimensions.extend(&p.dimensions);
-            all.targets.extend(&p.targets);
-            all.quantities.extend(&p.quantities);
-            all.participants.extend(&p.participants);
-            all.budgets.extend(&p.budgets);
-            all.organisers.extend(&p.organisers);
-            all.rows.extend(&p.rows);
-        }
-        all
-    }
-
+impl Accepted<'_> {
     fn frame(self, source: &str) -> PolarsResult<DataFrame> {
         let n = self.rows.len();
         let text = |name: &str, v: &[&str]| StringChunked::from_slice(name.into(), v).into_column();
