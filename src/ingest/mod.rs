@@ -487,7 +487,10 @@ pub async fn pull(
 
 /// Keep the first record of each `activity_id` within one file (`seen` holds the ids of the
 /// file's earlier batches); count the repeats.
-fn drop_repeated_ids(df: DataFrame, seen: &mut PlHashSet<u128>) -> PolarsResult<(DataFrame, usize)> {
+fn drop_repeated_ids(
+    df: DataFrame,
+    seen: &mut PlHashSet<u128>,
+) -> PolarsResult<(DataFrame, usize)> {
     let ids = df.column(cols::ACTIVITY_ID)?.str()?;
     let mask: BooleanChunked = ids
         .iter()

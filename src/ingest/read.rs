@@ -234,7 +234,11 @@ impl<'a> CsvBatches<'a> {
         // The rest goes in one batch unless it is well over the batch size.
         let end = if bytes.len() - start > self.batch_bytes + self.batch_bytes / 2 {
             let boundary = start.max(self.header_end);
-            record_end_from(bytes, boundary, (boundary + self.batch_bytes).min(bytes.len()))
+            record_end_from(
+                bytes,
+                boundary,
+                (boundary + self.batch_bytes).min(bytes.len()),
+            )
         } else {
             bytes.len()
         };
@@ -608,7 +612,10 @@ mod tests {
                 2 => "\"kata \"\"kutip\"\"\"".to_string(),
                 _ => "biasa".to_string(),
             };
-            text.push_str(&format!("2024-01-{:02};35.09;wifi_publik;{i},5;{organiser}\n", i % 28 + 1));
+            text.push_str(&format!(
+                "2024-01-{:02};35.09;wifi_publik;{i},5;{organiser}\n",
+                i % 28 + 1
+            ));
         }
         text
     }

@@ -177,7 +177,9 @@ pub(super) fn decide_style(frame: &DataFrame, fallback: NumberStyle) -> PolarsRe
         .map(|c| frame.column(c).and_then(|c| c.str()))
         .collect::<PolarsResult<_>>()?;
     Ok(NumberStyle::decide(
-        texts.iter().flat_map(|ca| ca.iter().flatten().map(str::trim)),
+        texts
+            .iter()
+            .flat_map(|ca| ca.iter().flatten().map(str::trim)),
         fallback,
     ))
 }
@@ -198,10 +200,7 @@ pub(super) fn validate(
     let rows = frame.column(cols::SOURCE_ROW)?.cast(&DataType::Int64)?;
     let rows = rows.i64()?.rechunk().into_owned();
     let cells = Cells {
-        columns: columns
-            .iter()
-            .map(|ca| ca.downcast_iter().next())
-            .collect(),
+        columns: columns.iter().map(|ca| ca.downcast_iter().next()).collect(),
         rows: rows.downcast_iter().next(),
     };
     let check = |range: std::ops::Range<usize>| check_rows(&cells, range, source, style, lookups);
@@ -365,8 +364,7 @@ fn check_rows<'a>(
         let programme = text[PROGRAMME].map(lowered);
         let dimension = text[DIMENSION].map(lowered);
         let outcome = (|| -> Result<_, Rule> {
-            if let Some(c) = (0..10).find(|&c| text[c].is_some_and(|s| s.len() > MAX_TEXT_BYTES))
-            {
+            if let Some(c) = (0..10).find(|&c| text[c].is_some_and(|s| s.len() > MAX_TEXT_BYTES)) {
                 return Err(Rule::TooLong(c));
             }
             let date_text = text[DATE].ok_or(Rule::DateMissing)?;
@@ -428,7 +426,11 @@ fn check_rows<'a>(
             Ok((date, region, programme_dimension, quantity, participants, budget)) => {
                 let id = match text[ID] {
                     Some(id) => Cow::Borrowed(id),
-                    None => Cow::Owned(content_id(&text, programme.as_deref(), dimension.as_deref())),
+                    None => Cow::Owned(content_id(
+                        &text,
+                        programme.as_deref(),
+                        dimension.as_deref(),
+                    )),
                 };
                 accepted.ids.push(id);
                 accepted.dates.push(date);

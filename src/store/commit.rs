@@ -16,8 +16,8 @@ use std::path::PathBuf;
 use polars::prelude::*;
 
 use super::{
-    Activities, CURRENT, LOCK, MANIFEST_FILE, Manifest, MergeCounts, Part, ROW_HASH,
-    SourceRecord, Store, StoreError, cols, io, pl, row_hashes, sync_dir, write_synced,
+    Activities, CURRENT, LOCK, MANIFEST_FILE, Manifest, MergeCounts, Part, ROW_HASH, SourceRecord,
+    Store, StoreError, cols, io, pl, row_hashes, sync_dir, write_synced,
 };
 
 /// Hash of an `activity_id` within one source. 128 bits, so that two different ids colliding
@@ -93,7 +93,12 @@ impl<'a> Transaction<'a> {
         let sources = frame.column(cols::SOURCE).map_err(pl(&self.tmp))?;
         if let Column::Scalar(one) = sources {
             // One source for the whole batch, as ingest sends it: nothing to split.
-            let name = one.scalar().value().extract_str().unwrap_or_default().to_string();
+            let name = one
+                .scalar()
+                .value()
+                .extract_str()
+                .unwrap_or_default()
+                .to_string();
             return self.append_source(&name, frame.clone());
         }
         let sources = sources.str().map_err(pl(&self.tmp))?;
@@ -195,7 +200,9 @@ impl<'a> Transaction<'a> {
                 .finish()
                 .map_err(pl(&path))?;
             let sources = keys.column(cols::SOURCE).and_then(|c| c.str().cloned());
-            let ids = keys.column(cols::ACTIVITY_ID).and_then(|c| c.str().cloned());
+            let ids = keys
+                .column(cols::ACTIVITY_ID)
+                .and_then(|c| c.str().cloned());
             let hashes = keys.column(ROW_HASH).and_then(|c| c.u64().cloned());
             let (sources, ids, hashes) = (
                 sources.map_err(pl(&path))?,
@@ -210,7 +217,11 @@ impl<'a> Transaction<'a> {
                 }
             }
         }
-        tracing::debug!(source, stored = session.stored.len(), "indexed stored records");
+        tracing::debug!(
+            source,
+            stored = session.stored.len(),
+            "indexed stored records"
+        );
         Ok(session)
     }
 
@@ -270,11 +281,8 @@ impl<'a> Transaction<'a> {
                     let old = ParquetReader::new(file).finish().map_err(pl(&from))?;
                     let mut kept = without(&old, drop).map_err(pl(&from))?;
                     if kept.height() > 0 {
-                        let name = format!(
-                            "part-{:06}-r{:04}.parquet",
-                            self.live.generation + 1,
-                            i + 1
-                        );
+                        let name =
+                            format!("part-{:06}-r{:04}.parquet", self.live.generation + 1, i + 1);
                         write_part(&self.tmp.join(&name), &mut kept)?;
                         parts.push(Part {
                             file: name,

@@ -155,7 +155,12 @@ fn the_live_and_previous_generations_remain_and_leftovers_are_cleaned_on_open() 
 
 fn quantities(store: &Store) -> Vec<(String, f64)> {
     let acts = store.load().unwrap().activities().unwrap();
-    let ids = acts.frame().column(cols::ACTIVITY_ID).unwrap().str().unwrap();
+    let ids = acts
+        .frame()
+        .column(cols::ACTIVITY_ID)
+        .unwrap()
+        .str()
+        .unwrap();
     let q = acts.frame().column(cols::QUANTITY).unwrap().f64().unwrap();
     let mut v: Vec<(String, f64)> = ids
         .iter()
@@ -184,7 +189,11 @@ fn batches_become_parts_and_a_correction_rewrites_only_the_part_holding_it() {
     // Correct record 3 of a.csv, resend 1 unchanged, add 4.
     let (manifest, counts) = store
         .commit(
-            &batch(&[("a.csv", "1", 1.0), ("a.csv", "3", 30.0), ("a.csv", "4", 4.0)]),
+            &batch(&[
+                ("a.csv", "1", 1.0),
+                ("a.csv", "3", 30.0),
+                ("a.csv", "4", 4.0),
+            ]),
             vec![record("a.csv")],
         )
         .unwrap();
@@ -216,7 +225,11 @@ fn batches_become_parts_and_a_correction_rewrites_only_the_part_holding_it() {
     // Every listed part exists in the live generation.
     let live = std::fs::read_to_string(dir.path().join("CURRENT")).unwrap();
     for part in &manifest.parts {
-        assert!(dir.path().join(&live).join(&part.file).is_file(), "{}", part.file);
+        assert!(
+            dir.path().join(&live).join(&part.file).is_file(),
+            "{}",
+            part.file
+        );
     }
 }
 
