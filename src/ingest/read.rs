@@ -181,6 +181,21 @@ pub fn batches<'a>(
 /// and Parquet part stay well under 100 MB.
 const CSV_BATCH_BYTES: usize = 16 << 20;
 
+#[cfg(test)]
+thread_local! {
+    /// Batch size for CSV readers made on this thread: tests cut small files into many batches.
+    pub(super) static TEST_BATCH_BYTES: std::cell::Cell<Option<usize>> =
+        const { std::cell::Cell::new(None) };
+}
+
+fn csv_batch_bytes() -> usize {
+    #[cfg(test)]
+    if let Some(bytes) = TEST_BATCH_BYTES.with(std::cell::Cell::get) {
+        return bytes;
+    }
+    CSV_BATCH_BYTES
+}
+
 /// A CSV file cut into batches at record boundaries. Every batch is read by the same CSV
 /// reader with the file's header line in front, so a batch is read exactly as the whole file
 /// would be; row numbers continue across batches.
@@ -220,7 +235,7 @@ impl<'a> CsvBatches<'a> {
             header_end,
             pos: 0,
             next_row: 2,
-            batch_bytes: CSV_BATCH_BYTES,
+            batch_bytes: csv_batch_bytes(),
         })
     }
 
