@@ -8,8 +8,10 @@
 //! A rejected row is reported with source, row (as a spreadsheet numbers it), column, value and
 //! reason in Indonesian and English, and written to a quarantine file; nothing is dropped
 //! silently. A file that cannot be read at all is reported whole; the others still go in.
-//! Accepted records are committed to the [`Store`] in one atomic step. Remote sources are
-//! fetched by [`remote`] and then go the same way.
+//! Files are read and checked in batches (large CSV files are cut at record boundaries), and
+//! accepted records go into the coming store generation batch by batch; the generation is made
+//! live in one atomic step at the end (see [`Store`]). Remote sources are fetched by [`remote`]
+//! and then go the same way.
 
 mod format;
 mod parse;
@@ -28,7 +30,9 @@ use sha2::{Digest, Sha256};
 
 use crate::framework::Framework;
 use crate::region::Regions;
-use crate::store::{Activities, ContractError, SourceRecord, Store, StoreError, cols};
+use crate::store::{
+    Activities, ContractError, SourceRecord, Store, StoreError, Transaction, cols, key_hash,
+};
 
 pub use format::{InputFormat, UnknownFormat};
 pub use parse::NumberStyle;
@@ -197,29 +201,35 @@ pub fn activity_files(dir: &Path) -> Result<Vec<PathBuf>, IngestError> {
 /// A source whose bytes were already ingested under the same name is skipped (unless
 /// `options.force`). A file that cannot be read is reported and the others still go in;
 /// rejected rows go to a quarantine file. With `options.dry_run` nothing is written.
+///
+/// Files are read and validated batch by batch, and each batch's accepted records go into the
+/// coming store generation at once (see [`crate::store::Transaction`]), so memory holds one
+/// batch rather than the file's records. The store's lock is held from the first file to
+/// validate until the commit. A name given twice in one run is refused the second time: the
+/// two files would claim the same records.
 pub fn ingest(
     inputs: &[Input],
     reference: Reference<'_>,
     store: &Store,
     options: Options,
 ) -> Result<IngestReport, IngestError> {
-    let lookups = validate::Lookups::new(reference).map_err(|source| IngestError::Polars {
-        path: PathBuf::new(),
-        source,
-    })?;
+    let lookups = validate::Lookups::new(reference);
     let manifest = store.manifest()?;
     let now = chrono::Utc::now();
     let mut report = IngestReport {
         dry_run: options.dry_run,
         ..IngestReport::default()
     };
-    let mut frames = Vec::new();
+    let mut tx: Option<Transaction<'_>> = None;
     let mut records = Vec::new();
+    let mut names: HashSet<&str> = HashSet::new();
     for input in inputs {
         let format = input
             .format
             .unwrap_or_else(|| InputFormat::detect(&input.name, &input.bytes));
+        let t = std::time::Instant::now();
         let checksum = input.checksum();
+        tracing::debug!(source = %input.name, ms = t.elapsed().as_millis(), "checksum");
         let mut file = FileReport {
             source: input.name.clone(),
             format: format.to_string(),
@@ -235,42 +245,35 @@ pub fn ingest(
             report.files.push(file);
             continue;
         }
+        if !names.insert(&input.name) {
+            file.error = Some(format!(
+                "{} was sent twice in one ingest; send each file once",
+                input.name
+            ));
+            report.files.push(file);
+            continue;
+        }
+        if !options.dry_run && tx.is_none() {
+            tx = Some(store.begin()?);
+        }
         let started = std::time::Instant::now();
-        let outcome = read::read(&input.name, &input.bytes, format, input.sheet.as_deref())
-            .and_then(|table| {
-                file.rows = table.frame.height();
-                file.notes = table.notes.clone();
-                tracing::debug!(source = %input.name, ms = started.elapsed().as_millis(), "read");
-                let started = std::time::Instant::now();
-                let checked = validate::validate(table, &input.name, &lookups);
-                tracing::debug!(source = %input.name, ms = started.elapsed().as_millis(), "validated");
-                checked.map_err(|source| {
-                    IngestError::Polars {
-                        path: input.name.clone().into(),
-                        source,
-                    }
-                })
-            });
-        match outcome {
-            Ok(checked) => {
-                let (accepted, duplicates) =
-                    drop_repeated_ids(checked.accepted).map_err(|source| IngestError::Polars {
-                        path: input.name.clone().into(),
-                        source,
-                    })?;
-                file.accepted = accepted.height();
-                file.duplicates = duplicates;
-                file.rejected = checked.rejections.len();
-                file.number_style = Some(checked.style);
-                if !options.dry_run && !checked.rejections.is_empty() {
+        match ingest_one(input, format, &lookups, tx.as_mut(), &mut file) {
+            Ok(rejections) => {
+                tracing::debug!(
+                    source = %input.name,
+                    ms = started.elapsed().as_millis(),
+                    rows = file.rows,
+                    "read and validated"
+                );
+                if !options.dry_run && !rejections.is_empty() {
                     file.quarantine = Some(report::write_quarantine(
                         store,
                         &input.name,
                         &now,
-                        &checked.rejections,
+                        &rejections,
                     )?);
                 }
-                report.rejections.extend(checked.rejections);
+                report.rejections.extend(rejections);
                 records.push(SourceRecord {
                     name: input.name.clone(),
                     checksum,
@@ -288,7 +291,6 @@ pub fn ingest(
                         .as_ref()
                         .and_then(|v| serde_json::to_value(v).ok()),
                 });
-                frames.push(accepted);
             }
             // Bugs surface; bad files are reported and the run goes on.
             Err(
@@ -296,19 +298,33 @@ pub fn ingest(
             ) => {
                 return Err(e);
             }
-            Err(e) => file.error = Some(e.to_string()),
+            Err(e) => {
+                // Batches before the one that failed may already be in the transaction.
+                if let Some(tx) = tx.as_mut() {
+                    tx.discard_source(&input.name)?;
+                }
+                let error = e.to_string();
+                file = FileReport {
+                    source: file.source,
+                    format: file.format,
+                    checksum: file.checksum,
+                    error: Some(error),
+                    ..FileReport::default()
+                };
+            }
         }
         report.files.push(file);
     }
-    if options.dry_run || records.is_empty() {
+    let Some(tx) = tx.filter(|_| !records.is_empty()) else {
+        // Nothing to commit; a transaction begun for files that all failed is dropped, which
+        // removes what it wrote.
         return Ok(report);
-    }
-    let batch = stack(frames)?;
+    };
     let started = std::time::Instant::now();
-    let (contents, counts) = store.commit(&batch, records)?;
+    let (manifest, counts) = tx.commit(records)?;
     tracing::debug!(
         ms = started.elapsed().as_millis(),
-        records = contents.len(),
+        records = manifest.records,
         "committed"
     );
     for f in &mut report.files {
@@ -316,8 +332,105 @@ pub fn ingest(
             (f.added, f.replaced, f.unchanged) = (c.added, c.replaced, c.unchanged);
         }
     }
-    report.store_records = Some(contents.len());
+    report.store_records = Some(manifest.records);
     Ok(report)
+}
+
+/// Read and validate one input batch by batch, appending accepted records to `tx` (none on a
+/// dry run). Fills the counts of `file`; returns the rejections.
+///
+/// Three stages run at once, each on its own thread: reading batch n+2, validating batch n+1
+/// and writing batch n to the store overlap, and at most one batch per stage is in memory.
+///
+/// The number style is decided on the first batch (the whole file, unless it is larger than a
+/// batch): a file's style shows in its first hundred thousand rows, and deciding it up front
+/// lets every later batch be checked as it is read.
+fn ingest_one(
+    input: &Input,
+    format: InputFormat,
+    lookups: &validate::Lookups<'_>,
+    tx: Option<&mut Transaction<'_>>,
+    file: &mut FileReport,
+) -> Result<Vec<Rejection>, IngestError> {
+    let polars = |source| IngestError::Polars {
+        path: input.name.clone().into(),
+        source,
+    };
+    let mut batches = read::batches(&input.name, &input.bytes, format, input.sheet.as_deref())?;
+    // Sized up front for the rows the file can hold (a record takes at least 64 bytes in any
+    // real activity file), so the set never doubles while ten million ids are in it.
+    let mut seen: PlHashSet<u128> = PlHashSet::default();
+    seen.reserve(input.bytes.len() / 64);
+    let mut style = None;
+    let mut rejections = Vec::new();
+    std::thread::scope(|scope| {
+        // Rendezvous channels: a stage hands a batch over only when the next one takes it, so
+        // at most one batch per stage is in memory.
+        let (raw_out, raw_in) = std::sync::mpsc::sync_channel(0);
+        let reader = scope.spawn(move || {
+            let started = std::time::Instant::now();
+            loop {
+                let next = batches.next_batch().transpose();
+                let last = !matches!(next, Some(Ok(_)));
+                if next.is_none_or(|batch| raw_out.send(batch).is_err()) || last {
+                    break;
+                }
+            }
+            started.elapsed().as_millis()
+        });
+        let (checked_out, checked_in) = std::sync::mpsc::sync_channel::<Activities>(0);
+        let writer = tx.map(|tx| {
+            scope.spawn(move || {
+                let started = std::time::Instant::now();
+                for batch in checked_in {
+                    tx.append(&batch)?;
+                }
+                Ok::<_, StoreError>(started.elapsed().as_millis())
+            })
+        });
+        let started = std::time::Instant::now();
+        let checked = (|| {
+            for table in raw_in {
+                let table = table?;
+                let style = match style {
+                    Some(s) => s,
+                    None => {
+                        file.notes = table.notes.clone();
+                        let s = validate::decide_style(&table.frame, table.fallback_style)
+                            .map_err(polars)?;
+                        style = Some(s);
+                        s
+                    }
+                };
+                file.rows += table.frame.height();
+                let checked =
+                    validate::validate(&table, &input.name, style, lookups).map_err(polars)?;
+                drop(table);
+                let (accepted, duplicates) =
+                    drop_repeated_ids(checked.accepted, &mut seen).map_err(polars)?;
+                file.accepted += accepted.height();
+                file.duplicates += duplicates;
+                rejections.extend(checked.rejections);
+                if writer.is_some() && checked_out.send(Activities::new(accepted)?).is_err() {
+                    break; // the writer failed; its error is reported below
+                }
+            }
+            Ok::<_, IngestError>(())
+        })();
+        let check_ms = started.elapsed().as_millis();
+        drop(checked_out);
+        let store_ms = writer
+            .map(|w| w.join().expect("store writer panicked"))
+            .transpose()?;
+        let read_ms = reader.join().expect("reader panicked");
+        checked?;
+        // Wall time of each stage's thread; they overlap.
+        tracing::debug!(source = %input.name, read_ms, check_ms, store_ms, "stages");
+        Ok::<_, IngestError>(())
+    })?;
+    file.rejected = rejections.len();
+    file.number_style = style;
+    Ok(rejections)
 }
 
 /// Pull a remote source and ingest what it returns. A source that answers "not modified" is
@@ -375,32 +488,20 @@ pub async fn pull(
     }
 }
 
-fn stack(frames: Vec<DataFrame>) -> Result<Activities, IngestError> {
-    let mut frames = frames.into_iter();
-    let Some(mut all) = frames.next() else {
-        return Ok(Activities::empty());
-    };
-    for f in frames {
-        all.vstack_mut(&f).map_err(|source| IngestError::Polars {
-            path: PathBuf::new(),
-            source,
-        })?;
-    }
-    all.rechunk_mut();
-    Ok(Activities::new(all)?)
-}
-
-/// Within one file, keep the first record of each `activity_id`; count the repeats.
-fn drop_repeated_ids(df: DataFrame) -> PolarsResult<(DataFrame, usize)> {
-    let mut seen: HashSet<&str> = HashSet::new();
+/// Keep the first record of each `activity_id` within one file (`seen` holds the ids of the
+/// file's earlier batches); count the repeats.
+fn drop_repeated_ids(
+    df: DataFrame,
+    seen: &mut PlHashSet<u128>,
+) -> PolarsResult<(DataFrame, usize)> {
     let ids = df.column(cols::ACTIVITY_ID)?.str()?;
     let mask: BooleanChunked = ids
         .iter()
-        .map(|id| Some(id.is_some_and(|id| seen.insert(id))))
+        .map(|id| Some(id.is_some_and(|id| seen.insert(key_hash(id)))))
         .collect();
     let duplicates = mask.len() - mask.sum().unwrap_or(0) as usize;
     let kept = if duplicates == 0 {
-        df.clone()
+        df
     } else {
         df.filter(&mask)?
     };

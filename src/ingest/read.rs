@@ -140,41 +140,188 @@ pub(super) fn detect_delimiter(text: &str) -> u8 {
     best.0
 }
 
-fn read_csv(name: &str, bytes: &[u8]) -> Result<RawTable, IngestError> {
-    let text = decode(name, bytes)?;
-    let sep = detect_delimiter(&text);
-    // Check the header ourselves first: the CSV reader would silently rename a repeated header.
-    let header: Vec<String> = csv::ReaderBuilder::new()
-        .delimiter(sep)
-        .from_reader(text.as_bytes())
-        .headers()
-        .map_err(|e| invalid(name, format!("has no readable header row: {e}")))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    schema::check_duplicates(&header, name)?;
-    let mut df = CsvReadOptions::default()
-        .with_has_header(true)
-        // Every column as text: types are decided by validation, cell by cell, so one bad cell
-        // rejects one row instead of failing the file.
-        .with_infer_schema_length(Some(0))
-        .map_parse_options(|o| o.with_separator(sep).with_quote_char(Some(b'"')))
-        .into_reader_with_file_handle(Cursor::new(text.as_bytes()))
-        .finish()
-        .map_err(|e| invalid(name, format!("is not a readable CSV file: {e}")))?;
-    schema::canonicalise_header(&mut df, name)?;
-    let rows = (2..df.height() as i64 + 2).collect::<Vec<i64>>();
-    df.with_column(Column::new(cols::SOURCE_ROW.into(), rows))
-        .map_err(|e| polars_err(name, e))?;
-    Ok(RawTable {
-        frame: df,
-        fallback_style: if sep == b';' {
-            NumberStyle::DecimalComma
+/// A file read batch by batch: CSV files larger than [`CSV_BATCH_BYTES`] are cut into row
+/// batches at record boundaries, so memory holds one batch of cells at a time; other formats
+/// come as one batch.
+pub enum Batches<'a> {
+    /// A CSV file, cut as it is read.
+    Csv(CsvBatches<'a>),
+    /// A table read whole (Excel, JSON), not yet handed out.
+    Whole(Option<RawTable>),
+}
+
+impl Batches<'_> {
+    /// The next batch, `None` after the last.
+    pub fn next_batch(&mut self) -> Result<Option<RawTable>, IngestError> {
+        match self {
+            Batches::Csv(csv) => csv.next_batch(),
+            Batches::Whole(table) => Ok(table.take()),
+        }
+    }
+}
+
+/// Read `bytes` (named `name`) in `format` batch by batch; `sheet` picks an Excel sheet.
+pub fn batches<'a>(
+    name: &'a str,
+    bytes: &'a [u8],
+    format: InputFormat,
+    sheet: Option<&str>,
+) -> Result<Batches<'a>, IngestError> {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(IngestError::Empty { path: name.into() });
+    }
+    match format {
+        InputFormat::Csv => Ok(Batches::Csv(CsvBatches::new(name, bytes)?)),
+        _ => Ok(Batches::Whole(Some(read(name, bytes, format, sheet)?))),
+    }
+}
+
+/// Size of the CSV text in one batch (about 180,000 rows of a typical activity file): big
+/// enough that the per-batch costs vanish, small enough that a batch's cells, parsed values
+/// and Parquet part stay well under 100 MB.
+const CSV_BATCH_BYTES: usize = 16 << 20;
+
+#[cfg(test)]
+thread_local! {
+    /// Batch size for CSV readers made on this thread: tests cut small files into many batches.
+    pub(super) static TEST_BATCH_BYTES: std::cell::Cell<Option<usize>> =
+        const { std::cell::Cell::new(None) };
+}
+
+fn csv_batch_bytes() -> usize {
+    #[cfg(test)]
+    if let Some(bytes) = TEST_BATCH_BYTES.with(std::cell::Cell::get) {
+        return bytes;
+    }
+    CSV_BATCH_BYTES
+}
+
+/// A CSV file cut into batches at record boundaries. Every batch is read by the same CSV
+/// reader with the file's header line in front, so a batch is read exactly as the whole file
+/// would be; row numbers continue across batches.
+pub struct CsvBatches<'a> {
+    name: &'a str,
+    text: std::borrow::Cow<'a, str>,
+    sep: u8,
+    /// End of the header record (start of the first data record).
+    header_end: usize,
+    /// Start of the next batch.
+    pos: usize,
+    /// Spreadsheet row number of the next batch's first record.
+    next_row: i64,
+    batch_bytes: usize,
+}
+
+impl<'a> CsvBatches<'a> {
+    fn new(name: &'a str, bytes: &'a [u8]) -> Result<CsvBatches<'a>, IngestError> {
+        let text = decode(name, bytes)?;
+        let sep = detect_delimiter(&text);
+        // Check the header ourselves first: the CSV reader would silently rename a repeated
+        // header.
+        let header: Vec<String> = csv::ReaderBuilder::new()
+            .delimiter(sep)
+            .from_reader(text.as_bytes())
+            .headers()
+            .map_err(|e| invalid(name, format!("has no readable header row: {e}")))?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        schema::check_duplicates(&header, name)?;
+        let header_end = record_end_from(text.as_bytes(), 0, 0);
+        Ok(CsvBatches {
+            name,
+            text,
+            sep,
+            header_end,
+            pos: 0,
+            next_row: 2,
+            batch_bytes: csv_batch_bytes(),
+        })
+    }
+
+    fn next_batch(&mut self) -> Result<Option<RawTable>, IngestError> {
+        let bytes = self.text.as_bytes();
+        let (name, sep) = (self.name, self.sep);
+        if self.pos >= bytes.len() && self.pos > 0 {
+            return Ok(None);
+        }
+        let start = self.pos;
+        // The rest goes in one batch unless it is well over the batch size.
+        let end = if bytes.len() - start > self.batch_bytes + self.batch_bytes / 2 {
+            let boundary = start.max(self.header_end);
+            record_end_from(
+                bytes,
+                boundary,
+                (boundary + self.batch_bytes).min(bytes.len()),
+            )
         } else {
-            NumberStyle::DecimalPoint
-        },
-        notes: Vec::new(),
-    })
+            bytes.len()
+        };
+        // The first batch starts with the header; later ones get a copy of it in front.
+        let owned;
+        let chunk: &[u8] = if start == 0 {
+            &bytes[..end]
+        } else {
+            let mut with_header = Vec::with_capacity(self.header_end + end - start + 1);
+            with_header.extend_from_slice(&bytes[..self.header_end]);
+            if !with_header.ends_with(b"\n") {
+                with_header.push(b'\n');
+            }
+            with_header.extend_from_slice(&bytes[start..end]);
+            owned = with_header;
+            &owned
+        };
+        self.pos = end.max(1);
+        let mut df = CsvReadOptions::default()
+            .with_has_header(true)
+            // Every column as text: types are decided by validation, cell by cell, so one bad
+            // cell rejects one row instead of failing the file.
+            .with_infer_schema_length(Some(0))
+            .map_parse_options(|o| o.with_separator(sep).with_quote_char(Some(b'"')))
+            .into_reader_with_file_handle(Cursor::new(chunk))
+            .finish()
+            .map_err(|e| invalid(name, format!("is not a readable CSV file: {e}")))?;
+        schema::canonicalise_header(&mut df, name)?;
+        let first = self.next_row;
+        self.next_row += df.height() as i64;
+        let rows = (first..self.next_row).collect::<Vec<i64>>();
+        df.with_column(Column::new(cols::SOURCE_ROW.into(), rows))
+            .map_err(|e| polars_err(name, e))?;
+        Ok(Some(RawTable {
+            frame: df,
+            fallback_style: if sep == b';' {
+                NumberStyle::DecimalComma
+            } else {
+                NumberStyle::DecimalPoint
+            },
+            notes: Vec::new(),
+        }))
+    }
+}
+
+/// End (one past the newline) of the record in progress at `from`, or the end of the text,
+/// given that `boundary <= from` starts a record.
+fn record_end_from(bytes: &[u8], boundary: usize, from: usize) -> usize {
+    // Inside quotes when an odd number of quote characters lie between the boundary and `from`
+    // (an escaped quote `""` counts twice, so it does not flip the parity).
+    let mut quoted = bytes[boundary..from].iter().filter(|&&b| b == b'"').count() % 2 == 1;
+    for (i, &b) in bytes[from..].iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => return from + i + 1,
+            _ => {}
+        }
+    }
+    bytes.len()
+}
+
+/// Read a whole CSV file as one table (the first batch of a reader with no size limit).
+fn read_csv(name: &str, bytes: &[u8]) -> Result<RawTable, IngestError> {
+    let mut batches = CsvBatches::new(name, bytes)?;
+    batches.batch_bytes = usize::MAX / 4;
+    Ok(batches
+        .next_batch()?
+        .expect("a non-empty file has a first batch"))
 }
 
 fn polars_err(name: &str, source: PolarsError) -> IngestError {
@@ -467,5 +614,59 @@ mod tests {
                 .to_string()
                 .contains("binary")
         );
+    }
+
+    /// A CSV file with quoted separators, quoted newlines, escaped quotes and a CRLF line, cut
+    /// into batches of a few records.
+    fn awkward_csv() -> String {
+        let mut text = String::from("Tanggal;Kode Wilayah;Program;Jumlah;Penyelenggara\r\n");
+        for i in 0..40 {
+            let organiser = match i % 4 {
+                0 => "\"Dinas; Kominfo\"".to_string(),
+                1 => "\"baris\nkedua\"".to_string(),
+                2 => "\"kata \"\"kutip\"\"\"".to_string(),
+                _ => "biasa".to_string(),
+            };
+            text.push_str(&format!(
+                "2024-01-{:02};35.09;wifi_publik;{i},5;{organiser}\n",
+                i % 28 + 1
+            ));
+        }
+        text
+    }
+
+    #[test]
+    fn batches_cut_at_record_boundaries_read_as_the_whole_file_does() {
+        let text = awkward_csv();
+        let whole = read("a.csv", text.as_bytes(), InputFormat::Csv, None)
+            .unwrap()
+            .frame;
+        assert_eq!(whole.height(), 40);
+        for batch_bytes in [1, 7, 64, 200] {
+            let mut batches = CsvBatches::new("a.csv", text.as_bytes()).unwrap();
+            batches.batch_bytes = batch_bytes;
+            let mut frames = Vec::new();
+            while let Some(table) = batches.next_batch().unwrap() {
+                frames.push(table.frame);
+            }
+            assert!(frames.len() > 1, "batch size {batch_bytes} gave one batch");
+            let mut stacked = frames.remove(0);
+            for f in &frames {
+                stacked.vstack_mut(f).unwrap();
+            }
+            assert!(
+                stacked.equals_missing(&whole),
+                "batch size {batch_bytes}:\n{stacked}\nwhole:\n{whole}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_record_end_is_never_inside_quotes() {
+        let text = b"a,b\n1,\"x\ny\"\n2,z\n";
+        // From inside the quoted field, the record ends after `"x\ny"`, not at the newline in it.
+        assert_eq!(record_end_from(text, 4, 8), 12);
+        assert_eq!(record_end_from(text, 0, 0), 4);
+        assert_eq!(record_end_from(text, 12, 12), text.len());
     }
 }

@@ -314,3 +314,91 @@ S2;10/07/2018;35.09.02;umkm_go_online;2,5;;2.000.000,50\n";
         Some(NumberStyle::DecimalComma)
     );
 }
+
+#[test]
+fn the_same_name_twice_in_one_run_is_refused_the_second_time() {
+    let f = Fixture::new();
+    let first = f.file(
+        "kegiatan.csv",
+        &format!("{HEADER}K1,2024-05-01,35.09.01,wifi_publik,,,3,,,\n"),
+    );
+    let inputs = vec![
+        Input::from_path(&first, None).unwrap(),
+        Input {
+            bytes: format!("{HEADER}K2,2024-05-01,35.09.01,wifi_publik,,,4,,,\n").into_bytes(),
+            ..Input::from_path(&first, None).unwrap()
+        },
+    ];
+    let report = ingest(&inputs, f.reference(), &f.store, Options::default()).unwrap();
+    assert_eq!(report.files[0].added, 1);
+    let error = report.files[1].error.as_deref().unwrap();
+    assert!(error.contains("twice"), "{error}");
+    assert_eq!(f.contents().len(), 1);
+}
+
+/// A file of `rows` generated records with a bad row, a repeated id and a row without an id
+/// spread over it.
+fn many_rows(rows: usize) -> String {
+    let mut text = String::from(HEADER);
+    for i in 0..rows {
+        let line = match i {
+            i if i == rows / 2 => "B1,2019-13-01,35.09.20,internet_sehat,,SMA,3,,,x\n".to_string(),
+            i if i == rows - 1 => "R0,2019-01-01,35.09.20,internet_sehat,,SMA,9,,,x\n".to_string(),
+            i if i == rows - 2 => ",2019-01-01,35.09.20,internet_sehat,,SMA,3,,,x\n".to_string(),
+            i => format!(
+                "R{i},2019-01-{:02},35.09.{:02},internet_sehat,,SMA,{}.5,{},\"1.000\",\"Dinas, Kominfo\"\n",
+                i % 28 + 1,
+                i % 31 + 1,
+                i % 50,
+                i % 7
+            ),
+        };
+        text.push_str(&line);
+    }
+    text
+}
+
+#[test]
+fn a_file_cut_into_many_batches_ingests_exactly_as_one_batch() {
+    let text = many_rows(3_000);
+    let whole = Fixture::new();
+    let one = whole.ingest(&[whole.file("banyak.csv", &text)]);
+    let batched = Fixture::new();
+    super::read::TEST_BATCH_BYTES.with(|b| b.set(Some(4_096)));
+    let many = batched.ingest(&[batched.file("banyak.csv", &text)]);
+    super::read::TEST_BATCH_BYTES.with(|b| b.set(None));
+
+    let parts = batched.contents().manifest.parts.len();
+    assert!(parts > 20, "expected many parts, got {parts}");
+    let (a, b) = (&one.report.files[0], &many.report.files[0]);
+    assert_eq!(
+        (a.rows, a.accepted, a.rejected, a.duplicates, a.added),
+        (3_000, 2_998, 1, 1, 2_998)
+    );
+    assert_eq!(
+        (
+            b.rows,
+            b.accepted,
+            b.rejected,
+            b.duplicates,
+            b.added,
+            b.number_style
+        ),
+        (
+            a.rows,
+            a.accepted,
+            a.rejected,
+            a.duplicates,
+            a.added,
+            a.number_style
+        )
+    );
+    assert_eq!(one.report.rejections, many.report.rejections);
+    assert_eq!(one.report.rejections[0].row, 1_502);
+    let sorted = |acts: &Activities| {
+        acts.frame()
+            .sort([cols::ACTIVITY_ID], SortMultipleOptions::default())
+            .unwrap()
+    };
+    assert!(sorted(&one.activities).equals_missing(&sorted(&many.activities)));
+}

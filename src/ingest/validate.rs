@@ -1,10 +1,14 @@
-//! Row validation. Cells are first parsed in Rust under the file's conventions (number style,
-//! date forms, BPS codes: few distinct dates and codes, so those are parsed once per distinct
-//! value); then every rule is a polars expression and the first rule a row breaks becomes its
-//! rejection (column, value, reason in both languages).
+//! Row validation: one pass over the rows of a batch that cleans each cell (trim, empty as
+//! missing, programme and dimension lower-cased), parses it under the file's conventions
+//! (number style, date forms, BPS codes) and checks the rules in a fixed order; the first rule
+//! a row breaks becomes its rejection (column, value, reason in both languages). Accepted rows
+//! are built straight into the activity contract's typed columns.
+//!
+//! Cells are borrowed from the batch, never copied except into the output, and dates and
+//! region codes (few distinct values) are parsed once per distinct value. Large batches are
+//! split in two halves checked on two threads. Reading the file is not done here.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use polars::prelude::*;
@@ -16,200 +20,149 @@ use super::{Reference, Rejection};
 use crate::region::{RegionCode, Regions};
 use crate::store::cols;
 
-/// Reference tables as frames, built once per ingest run.
+/// Reference data in the shape validation looks things up in, built once per ingest run.
 pub(super) struct Lookups<'a> {
     regions: &'a Regions,
-    known_regions: DataFrame,
-    programmes: DataFrame,
-    today: NaiveDate,
+    known_regions: PlHashSet<String>,
+    /// Programme code → its dimension.
+    programmes: PlHashMap<String, String>,
+    today: i32,
+    /// An upload limited to one region (a steward's): rows for other regions are rejected.
     scope: Option<&'a RegionCode>,
 }
 
-const KNOWN: &str = "_region_known";
-const PROG_DIM: &str = "_programme_dimension";
-const REGION: &str = "_region";
-const DATE: &str = "_date";
-const QTY: &str = "_quantity";
-const PART: &str = "_participants";
-const BUDGET: &str = "_budget";
-
-fn mixed(column: &str) -> String {
-    format!("_mixed_{column}")
-}
-
 impl<'a> Lookups<'a> {
-    pub(super) fn new(reference: Reference<'a>) -> PolarsResult<Lookups<'a>> {
-        let codes: Vec<&str> = reference.regions.codes().map(|c| c.as_str()).collect();
-        let known_regions = df!(
-            REGION => codes.as_slice(),
-            KNOWN => vec![true; codes.len()],
-        )?;
-        let (progs, dims): (Vec<&str>, Vec<&str>) = reference
-            .framework
-            .programmes
-            .values()
-            .map(|p| (p.programme.as_str(), p.dimension.as_str()))
-            .unzip();
-        let programmes = df!(cols::PROGRAMME => progs, PROG_DIM => dims)?;
-        Ok(Lookups {
+    pub(super) fn new(reference: Reference<'a>) -> Lookups<'a> {
+        Lookups {
             regions: reference.regions,
-            known_regions,
-            programmes,
-            today: reference.today,
+            known_regions: reference
+                .regions
+                .codes()
+                .map(|c| c.as_str().to_string())
+                .collect(),
+            programmes: reference
+                .framework
+                .programmes
+                .values()
+                .map(|p| (p.programme.clone(), p.dimension.clone()))
+                .collect(),
+            today: days(reference.today),
             scope: reference.scope,
-        })
+        }
     }
 }
 
-/// A validation rule: when `fails` is true for a row, the row is rejected.
-struct Rule {
-    fails: Expr,
-    column: &'static str,
-    reason_id: Cow<'static, str>,
-    reason_en: Cow<'static, str>,
+/// Days since 1970-01-01, polars' representation of a date.
+fn days(date: NaiveDate) -> i32 {
+    use chrono::Datelike;
+    /// Days from 0001-01-01 (day 1 of the common era) to 1970-01-01.
+    const UNIX_EPOCH_FROM_CE: i32 = 719_163;
+    date.num_days_from_ce() - UNIX_EPOCH_FROM_CE
 }
 
-fn rule(
-    fails: Expr,
-    column: &'static str,
-    reason_id: impl Into<Cow<'static, str>>,
-    reason_en: impl Into<Cow<'static, str>>,
-) -> Rule {
-    Rule {
-        fails,
-        column,
-        reason_id: reason_id.into(),
-        reason_en: reason_en.into(),
+/// The rules, in the order they are checked. Each names the column it judges and the reason
+/// in both languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    TooLong(usize),
+    DateMissing,
+    DateInvalid,
+    DateFuture,
+    RegionMissing,
+    RegionUnknown,
+    OutOfScope,
+    ProgrammeMissing,
+    ProgrammeUnknown,
+    DimensionMismatch,
+    QuantityMissing,
+    Mixed(usize),
+    NotNumber(usize),
+    QuantityNegative,
+    ParticipantsNotWhole,
+    BudgetNegative,
+}
+
+impl Rule {
+    fn column(self) -> usize {
+        match self {
+            Rule::TooLong(c) | Rule::Mixed(c) | Rule::NotNumber(c) => c,
+            Rule::DateMissing | Rule::DateInvalid | Rule::DateFuture => DATE,
+            Rule::RegionMissing | Rule::RegionUnknown | Rule::OutOfScope => REGION,
+            Rule::ProgrammeMissing | Rule::ProgrammeUnknown => PROGRAMME,
+            Rule::DimensionMismatch => DIMENSION,
+            Rule::QuantityMissing | Rule::QuantityNegative => QUANTITY,
+            Rule::ParticipantsNotWhole => PARTICIPANTS,
+            Rule::BudgetNegative => BUDGET,
+        }
     }
-}
 
-fn missing(column: &'static str) -> Rule {
-    rule(col(column).is_null(), column, "wajib diisi", "is required")
-}
-
-/// Trimmed text with empty cells as null.
-fn cleaned(name: &str) -> Expr {
-    let trimmed = col(name).str().strip_chars(lit(NULL));
-    when(trimmed.clone().eq(lit("")))
-        .then(lit(NULL).cast(DataType::String))
-        .otherwise(trimmed)
-        .alias(name)
-}
-
-fn rules(today: NaiveDate, scope: Option<&RegionCode>) -> Vec<Rule> {
-    let number_rules = |raw: &'static str, parsed: &'static str| {
-        [
-            rule(
-                col(mixed(raw)),
-                raw,
+    /// The reason in Indonesian and English; `scope` names the region an out-of-scope row
+    /// should have been in.
+    fn reasons(self, scope: Option<&RegionCode>) -> (Cow<'static, str>, Cow<'static, str>) {
+        if self == Rule::OutOfScope {
+            let root = scope.map_or_else(String::new, ToString::to_string);
+            return (
+                format!("di luar wilayah yang boleh Anda unggah ({root} dan wilayah di dalamnya)")
+                    .into(),
+                format!(
+                    "is outside the region you may upload for ({root} and the regions within it)"
+                )
+                .into(),
+            );
+        }
+        let (id, en) = match self {
+            Rule::TooLong(_) => (
+                "teks terlalu panjang (lebih dari 1.000 karakter)",
+                "text too long (over 1,000 characters)",
+            ),
+            Rule::DateMissing
+            | Rule::RegionMissing
+            | Rule::ProgrammeMissing
+            | Rule::QuantityMissing => ("wajib diisi", "is required"),
+            Rule::DateInvalid => (
+                "bukan tanggal yang sah (contoh: 2018-07-10, 10/07/2018, 10 Juli 2018)",
+                "is not a valid date (e.g. 2018-07-10, 10/07/2018, 10 Juli 2018)",
+            ),
+            Rule::DateFuture => ("tanggal di masa depan", "is in the future"),
+            Rule::RegionUnknown => (
+                "kode wilayah Kemendagri/BPS tidak dikenal",
+                "is not a known Kemendagri or BPS region code",
+            ),
+            Rule::ProgrammeUnknown => (
+                "program tidak ada dalam katalog",
+                "is not a programme in the catalogue",
+            ),
+            Rule::DimensionMismatch => (
+                "tidak sesuai dengan dimensi program",
+                "does not match the programme's dimension",
+            ),
+            Rule::Mixed(_) => (
                 "format angka berbeda dari bagian lain berkas (1.234,5 dan 1,234.5 tercampur)",
                 "number style differs from the rest of the file (1.234,5 and 1,234.5 mixed)",
             ),
-            rule(
-                col(raw).is_not_null().and(col(parsed).is_null()),
-                raw,
-                "bukan angka",
-                "is not a number",
+            Rule::NotNumber(_) => ("bukan angka", "is not a number"),
+            Rule::QuantityNegative | Rule::BudgetNegative => ("negatif", "is negative"),
+            Rule::ParticipantsNotWhole => (
+                "harus bilangan bulat tidak negatif",
+                "must be a non-negative whole number",
             ),
-        ]
-    };
-    let too_long = |c: &'static str| {
-        rule(
-            col(c).str().len_bytes().gt(lit(MAX_TEXT_BYTES)),
-            c,
-            "teks terlalu panjang (lebih dari 1.000 karakter)",
-            "text too long (over 1,000 characters)",
-        )
-    };
-    let mut rules: Vec<Rule> = TEXT_COLUMNS.iter().map(|c| too_long(c)).collect();
-    rules.extend([
-        missing(cols::DATE),
-        rule(
-            col(DATE).is_null(),
-            cols::DATE,
-            "bukan tanggal yang sah (contoh: 2018-07-10, 10/07/2018, 10 Juli 2018)",
-            "is not a valid date (e.g. 2018-07-10, 10/07/2018, 10 Juli 2018)",
-        ),
-        rule(
-            col(DATE).gt(lit(today)),
-            cols::DATE,
-            "tanggal di masa depan",
-            "is in the future",
-        ),
-        missing(cols::REGION_CODE),
-        rule(
-            col(KNOWN).is_null(),
-            cols::REGION_CODE,
-            "kode wilayah Kemendagri/BPS tidak dikenal",
-            "is not a known Kemendagri or BPS region code",
-        ),
-    ]);
-    // An upload limited to one region (a steward's) quarantines rows for other regions with a
-    // reason naming the region allowed; the rest of the file still goes in.
-    if let Some(root) = scope {
-        let outside = col(REGION)
-            .neq(lit(root.as_str()))
-            .and(col(REGION).str().starts_with(lit(format!("{root}."))).not());
-        rules.push(rule(
-            outside,
-            cols::REGION_CODE,
-            format!("di luar wilayah yang boleh Anda unggah ({root} dan wilayah di dalamnya)"),
-            format!("is outside the region you may upload for ({root} and the regions within it)"),
-        ));
+            Rule::OutOfScope => unreachable!("answered above"),
+        };
+        (id.into(), en.into())
     }
-    rules.extend([
-        missing(cols::PROGRAMME),
-        rule(
-            col(PROG_DIM).is_null(),
-            cols::PROGRAMME,
-            "program tidak ada dalam katalog",
-            "is not a programme in the catalogue",
-        ),
-        rule(
-            col(cols::DIMENSION)
-                .is_not_null()
-                .and(col(cols::DIMENSION).neq(col(PROG_DIM))),
-            cols::DIMENSION,
-            "tidak sesuai dengan dimensi program",
-            "does not match the programme's dimension",
-        ),
-        missing(cols::QUANTITY),
-    ]);
-    rules.extend(number_rules(cols::QUANTITY, QTY));
-    rules.push(rule(
-        col(QTY).lt(lit(0.0)),
-        cols::QUANTITY,
-        "negatif",
-        "is negative",
-    ));
-    rules.extend(number_rules(cols::PARTICIPANTS, PART));
-    rules.push(rule(
-        col(PART).lt(lit(0.0)).or(col(PART).neq(col(PART).floor())),
-        cols::PARTICIPANTS,
-        "harus bilangan bulat tidak negatif",
-        "must be a non-negative whole number",
-    ));
-    rules.extend(number_rules(cols::BUDGET_IDR, BUDGET));
-    rules.push(rule(
-        col(BUDGET).lt(lit(0.0)),
-        cols::BUDGET_IDR,
-        "negatif",
-        "is negative",
-    ));
-    rules
 }
 
-/// The accepted rows (in the activity contract's columns) and the rejections of one file.
+/// The accepted rows (in the activity contract's columns) and the rejections of one batch.
 pub(super) struct Checked {
     pub(super) accepted: DataFrame,
     pub(super) rejections: Vec<Rejection>,
-    pub(super) style: NumberStyle,
 }
 
 /// Longest text accepted in a cell; longer is a broken export (an unterminated quote
 /// swallowing the file, say), not an activity record.
-const MAX_TEXT_BYTES: u32 = 1_000;
+const MAX_TEXT_BYTES: usize = 1_000;
 
+/// The text columns of a raw table, in the order the length rule checks them.
 const TEXT_COLUMNS: [&str; 10] = [
     cols::ACTIVITY_ID,
     cols::DATE,
@@ -222,224 +175,350 @@ const TEXT_COLUMNS: [&str; 10] = [
     cols::BUDGET_IDR,
     cols::ORGANISER,
 ];
+const ID: usize = 0;
+const DATE: usize = 1;
+const REGION: usize = 2;
+const PROGRAMME: usize = 3;
+const DIMENSION: usize = 4;
+const TARGET: usize = 5;
+const QUANTITY: usize = 6;
+const PARTICIPANTS: usize = 7;
+const BUDGET: usize = 8;
+const ORGANISER: usize = 9;
 
-/// Validate a raw table from one file.
+/// Rows below which a batch is checked on one thread: splitting costs more than it saves.
+const PARALLEL_ROWS: usize = 50_000;
+
+/// The number style of a table, decided from its number cells (see [`NumberStyle::decide`]).
+pub(super) fn decide_style(frame: &DataFrame, fallback: NumberStyle) -> PolarsResult<NumberStyle> {
+    let texts: Vec<&StringChunked> = [cols::QUANTITY, cols::PARTICIPANTS, cols::BUDGET_IDR]
+        .iter()
+        .map(|c| frame.column(c).and_then(|c| c.str()))
+        .collect::<PolarsResult<_>>()?;
+    Ok(NumberStyle::decide(
+        texts
+            .iter()
+            .flat_map(|ca| ca.iter().flatten().map(str::trim)),
+        fallback,
+    ))
+}
+
+/// Validate a raw table (or one batch of a file) in number style `style`.
 pub(super) fn validate(
-    table: RawTable,
+    table: &RawTable,
     source: &str,
+    style: NumberStyle,
     lookups: &Lookups<'_>,
 ) -> PolarsResult<Checked> {
-    // Trim and lower-case only the columns that need it: a scan is far cheaper than rewriting
-    // a million strings, and machine-written files rarely need either.
-    let mut fixes = Vec::new();
-    for name in TEXT_COLUMNS {
-        let ca = table.frame.column(name)?.str()?;
-        let untidy = |s: &str| {
-            s.is_empty() || s.starts_with(char::is_whitespace) || s.ends_with(char::is_whitespace)
-        };
-        let lower = matches!(name, cols::PROGRAMME | cols::DIMENSION);
-        let needs_lowering = |s: &str| lower && s.bytes().any(|b| b.is_ascii_uppercase());
-        if ca.iter().flatten().any(|s| untidy(s) || needs_lowering(s)) {
-            let expr = cleaned(name);
-            fixes.push(if lower {
-                expr.str().to_lowercase().alias(name)
-            } else {
-                expr
-            });
+    let frame = &table.frame;
+    let height = frame.height();
+    let columns: Vec<StringChunked> = TEXT_COLUMNS
+        .iter()
+        .map(|c| Ok(frame.column(c)?.str()?.rechunk().into_owned()))
+        .collect::<PolarsResult<_>>()?;
+    let rows = frame.column(cols::SOURCE_ROW)?.cast(&DataType::Int64)?;
+    let rows = rows.i64()?.rechunk().into_owned();
+    let cells = Cells {
+        columns: columns.iter().map(|ca| ca.downcast_iter().next()).collect(),
+        rows: rows.downcast_iter().next(),
+    };
+    let check = |range: std::ops::Range<usize>| check_rows(&cells, range, source, style, lookups);
+    let parts = if height >= PARALLEL_ROWS {
+        let mid = height / 2;
+        std::thread::scope(|s| {
+            let first = s.spawn(|| check(0..mid));
+            let second = check(mid..height);
+            vec![first.join().expect("validation thread panicked"), second]
+        })
+    } else {
+        vec![check(0..height)]
+    };
+    let mut rejections = Vec::new();
+    let mut accepted: Option<DataFrame> = None;
+    for part in parts {
+        rejections.extend(part.rejections);
+        let frame = part.accepted.frame(source)?;
+        match accepted.as_mut() {
+            None => accepted = Some(frame),
+            Some(all) => {
+                all.vstack_mut(&frame)?;
+            }
         }
     }
-    let mut df = if fixes.is_empty() {
-        table.frame
-    } else {
-        table.frame.lazy().with_columns(fixes).collect()?
-    };
-    let t = std::time::Instant::now();
-    let style = parse_cells(&mut df, table.fallback_style, lookups)?;
-    tracing::debug!(ms = t.elapsed().as_millis(), "cells parsed");
-    let t = std::time::Instant::now();
-    let rules = rules(lookups.today, lookups.scope);
-    // Which rule a row breaks first, as a small integer: one pass over all rows. Column, value
-    // and reasons are looked up afterwards for the (few) failed rows only.
-    let first_broken = rules
-        .iter()
-        .enumerate()
-        .rev()
-        .fold(lit(NULL).cast(DataType::UInt32), |acc, (i, r)| {
-            when(r.fails.clone()).then(lit(i as u32)).otherwise(acc)
-        });
-    let checked = df
-        .lazy()
-        .left_join(
-            lookups.known_regions.clone().lazy(),
-            col(REGION),
-            col(REGION),
-        )
-        .left_join(
-            lookups.programmes.clone().lazy(),
-            col(cols::PROGRAMME),
-            col(cols::PROGRAMME),
-        )
-        .with_column(first_broken.alias("_rule"))
-        .sort([cols::SOURCE_ROW], SortMultipleOptions::default())
-        .collect()?;
-
-    tracing::debug!(ms = t.elapsed().as_millis(), "rules applied");
-    let passed = checked.column("_rule")?.is_null();
-    let accepted = checked
-        .filter(&passed)?
-        .lazy()
-        .select([
-            col(cols::ACTIVITY_ID),
-            col(DATE).alias(cols::DATE),
-            col(REGION).alias(cols::REGION_CODE),
-            col(cols::PROGRAMME),
-            col(PROG_DIM).alias(cols::DIMENSION),
-            col(cols::TARGET_GROUP),
-            col(QTY).alias(cols::QUANTITY),
-            col(PART).cast(DataType::Int64).alias(cols::PARTICIPANTS),
-            col(BUDGET).alias(cols::BUDGET_IDR),
-            col(cols::ORGANISER),
-            lit(source).alias(cols::SOURCE),
-            col(cols::SOURCE_ROW).cast(DataType::Int64),
-        ])
-        .collect()?;
-
-    let value_of_broken_column =
-        rules
-            .iter()
-            .enumerate()
-            .rev()
-            .fold(lit(NULL).cast(DataType::String), |acc, (i, r)| {
-                when(col("_rule").eq(lit(i as u32)))
-                    .then(col(r.column))
-                    .otherwise(acc)
-            });
-    let failed = checked
-        .filter(&!&passed)?
-        .lazy()
-        .select([
-            col(cols::SOURCE_ROW).cast(DataType::Int64),
-            col("_rule"),
-            value_of_broken_column.alias("_value"),
-        ])
-        .collect()?;
-    let rows = failed.column(cols::SOURCE_ROW)?.i64()?;
-    let broken = failed.column("_rule")?.u32()?;
-    let value = failed.column("_value")?.str()?;
-    let rejections = (0..failed.height())
-        .map(|i| {
-            let rule = &rules[broken.get(i).unwrap_or_default() as usize];
-            Rejection {
-                source: source.to_string(),
-                row: rows.get(i).unwrap_or_default(),
-                column: rule.column.to_string(),
-                value: value.get(i).map(str::to_string),
-                reason_id: rule.reason_id.to_string(),
-                reason_en: rule.reason_en.to_string(),
-            }
-        })
-        .collect();
+    let accepted = accepted.expect("at least one part");
     Ok(Checked {
         accepted,
         rejections,
-        style,
     })
 }
 
-/// Add the parsed columns: numbers in the file's style (and whether a cell contradicts it),
-/// dates, normalised region codes, and a content-hash id where the source gave none.
-fn parse_cells(
-    df: &mut DataFrame,
-    fallback: NumberStyle,
-    lookups: &Lookups<'_>,
-) -> PolarsResult<NumberStyle> {
-    let numeric = [
-        (cols::QUANTITY, QTY),
-        (cols::PARTICIPANTS, PART),
-        (cols::BUDGET_IDR, BUDGET),
-    ];
-    let style = {
-        let texts: Vec<&StringChunked> = numeric
-            .iter()
-            .map(|(raw, _)| df.column(raw).and_then(|c| c.str()))
-            .collect::<PolarsResult<_>>()?;
-        NumberStyle::decide(texts.iter().flat_map(|ca| ca.iter().flatten()), fallback)
-    };
-    let mut new_columns = Vec::new();
-    for (raw, parsed) in numeric {
-        let ca = df.column(raw)?.str()?;
-        let values: Float64Chunked = ca.iter().map(|c| c.and_then(|c| style.parse(c))).collect();
-        let contradicted: BooleanChunked = ca
-            .iter()
-            .map(|c| Some(c.is_some_and(|c| style.contradicted_by(c))))
-            .collect();
-        new_columns.push(values.with_name(parsed.into()).into_column());
-        new_columns.push(contradicted.with_name(mixed(raw).into()).into_column());
-    }
-
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
-    let mut date_cache: HashMap<&str, Option<i32>> = HashMap::new();
-    let dates: Int32Chunked = df
-        .column(cols::DATE)?
-        .str()?
-        .iter()
-        .map(|c| {
-            let c = c?;
-            *date_cache
-                .entry(c)
-                .or_insert_with(|| parse_date(c).map(|d| (d - epoch).num_days() as i32))
-        })
-        .collect();
-    new_columns.push(dates.with_name(DATE.into()).into_date().into_column());
-
-    let mut region_cache: HashMap<&str, Option<String>> = HashMap::new();
-    let regions: StringChunked = df
-        .column(cols::REGION_CODE)?
-        .str()?
-        .iter()
-        .map(|c| {
-            let c = c?;
-            region_cache
-                .entry(c)
-                .or_insert_with(|| normalise_region(c, lookups.regions).map(|r| r.to_string()))
-                .clone()
-        })
-        .collect();
-    new_columns.push(regions.with_name(REGION.into()).into_column());
-
-    let ids = content_ids(df)?;
-    for c in new_columns {
-        df.with_column(c)?;
-    }
-    df.with_column(ids)?;
-    Ok(style)
+/// The cells of a batch as arrow arrays (`None` for a batch of no rows).
+struct Cells<'a> {
+    columns: Vec<Option<&'a <StringType as PolarsDataType>::Array>>,
+    rows: Option<&'a <Int64Type as PolarsDataType>::Array>,
 }
 
-/// `activity_id` as given, or `h:` + a hash of the row's cells where it is empty, so that a
-/// source without ids is still idempotent: the same row sent twice gets the same id.
-fn content_ids(df: &DataFrame) -> PolarsResult<Column> {
-    let ids = df.column(cols::ACTIVITY_ID)?.str()?;
-    if ids.null_count() == 0 {
-        return Ok(ids.clone().into_column());
+impl<'a> Cells<'a> {
+    /// Cell `c` of row `i`, trimmed; empty as missing.
+    fn get(&self, c: usize, i: usize) -> Option<&'a str> {
+        let s = self.columns[c]?.get(i)?;
+        let t = if s.starts_with(char::is_whitespace) || s.ends_with(char::is_whitespace) {
+            s.trim()
+        } else {
+            s
+        };
+        (!t.is_empty()).then_some(t)
     }
-    let texts: Vec<&StringChunked> = TEXT_COLUMNS[1..]
-        .iter()
-        .map(|c| df.column(c).and_then(|c| c.str()))
-        .collect::<PolarsResult<_>>()?;
-    let out: StringChunked = (0..df.height())
-        .map(|i| {
-            if let Some(id) = ids.get(i) {
-                return Some(id.to_string());
-            }
-            let mut hasher = Sha256::new();
-            for t in &texts {
-                hasher.update(t.get(i).unwrap_or("").as_bytes());
-                hasher.update([0x1f]);
-            }
-            let digest = hasher.finalize();
-            let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-            Some(format!("h:{hex}"))
+
+    fn row(&self, i: usize) -> i64 {
+        self.rows.and_then(|r| r.get(i)).unwrap_or_default()
+    }
+}
+
+/// Lower-cased where it has upper-case letters (catalogue codes are lower-case).
+fn lowered(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// Accepted rows of a range, column by column, in the contract's types.
+#[derive(Default)]
+struct Accepted<'a> {
+    ids: Vec<Cow<'a, str>>,
+    dates: Vec<i32>,
+    regions: Vec<&'a str>,
+    programmes: Vec<Cow<'a, str>>,
+    dimensions: Vec<&'a str>,
+    targets: Vec<Option<&'a str>>,
+    quantities: Vec<f64>,
+    participants: Vec<Option<i64>>,
+    budgets: Vec<Option<f64>>,
+    organisers: Vec<Option<&'a str>>,
+    rows: Vec<i64>,
+}
+
+impl Accepted<'_> {
+    fn frame(self, source: &str) -> PolarsResult<DataFrame> {
+        let n = self.rows.len();
+        let text = |name: &str, v: &[&str]| StringChunked::from_slice(name.into(), v).into_column();
+        let opt_text = |name: &str, v: &[Option<&str>]| {
+            StringChunked::from_slice_options(name.into(), v).into_column()
+        };
+        let ids: Vec<&str> = self.ids.iter().map(|s| s.as_ref()).collect();
+        let programmes: Vec<&str> = self.programmes.iter().map(|s| s.as_ref()).collect();
+        DataFrame::new(
+            n,
+            vec![
+                text(cols::ACTIVITY_ID, &ids),
+                Int32Chunked::from_vec(cols::DATE.into(), self.dates)
+                    .into_date()
+                    .into_column(),
+                text(cols::REGION_CODE, &self.regions),
+                text(cols::PROGRAMME, &programmes),
+                text(cols::DIMENSION, &self.dimensions),
+                opt_text(cols::TARGET_GROUP, &self.targets),
+                Float64Chunked::from_vec(cols::QUANTITY.into(), self.quantities).into_column(),
+                Int64Chunked::from_slice_options(cols::PARTICIPANTS.into(), &self.participants)
+                    .into_column(),
+                Float64Chunked::from_slice_options(cols::BUDGET_IDR.into(), &self.budgets)
+                    .into_column(),
+                opt_text(cols::ORGANISER, &self.organisers),
+                Column::new_scalar(
+                    cols::SOURCE.into(),
+                    Scalar::new(DataType::String, AnyValue::StringOwned(source.into())),
+                    n,
+                ),
+                Int64Chunked::from_vec(cols::SOURCE_ROW.into(), self.rows).into_column(),
+            ],
+        )
+    }
+}
+
+struct Partial<'a> {
+    accepted: Accepted<'a>,
+    rejections: Vec<Rejection>,
+}
+
+/// Parse the ISO form `2018-07-10` directly (what machine-written files hold); anything else
+/// goes to [`parse_date`].
+fn fast_iso_days(s: &str) -> Option<i32> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let digits = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |acc, &d| {
+            d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
         })
-        .collect();
-    Ok(out.with_name(cols::ACTIVITY_ID.into()).into_column())
+    };
+    let date = NaiveDate::from_ymd_opt(digits(0..4)? as i32, digits(5..7)?, digits(8..10)?)?;
+    Some(days(date))
+}
+
+fn check_rows<'a>(
+    cells: &Cells<'a>,
+    range: std::ops::Range<usize>,
+    source: &str,
+    style: NumberStyle,
+    lookups: &'a Lookups<'_>,
+) -> Partial<'a> {
+    let mut accepted = Accepted::default();
+    let mut rejections = Vec::new();
+    let mut date_cache: PlHashMap<&str, Option<i32>> = PlHashMap::default();
+    // Raw region cell → normalised code, if known.
+    let mut region_cache: PlHashMap<&str, Option<&'a str>> = PlHashMap::default();
+    let known = |code: &str| lookups.known_regions.get(code).map(String::as_str);
+    let number = |c: usize, cell: Option<&str>| -> Result<Option<f64>, Rule> {
+        match cell {
+            None => Ok(None),
+            Some(s) if style.contradicted_by(s) => Err(Rule::Mixed(c)),
+            Some(s) => style.parse(s).map(Some).ok_or(Rule::NotNumber(c)),
+        }
+    };
+    for i in range {
+        let text: [Option<&'a str>; 10] = std::array::from_fn(|c| cells.get(c, i));
+        let programme = text[PROGRAMME].map(lowered);
+        let dimension = text[DIMENSION].map(lowered);
+        let outcome = (|| -> Result<_, Rule> {
+            if let Some(c) = (0..10).find(|&c| text[c].is_some_and(|s| s.len() > MAX_TEXT_BYTES)) {
+                return Err(Rule::TooLong(c));
+            }
+            let date_text = text[DATE].ok_or(Rule::DateMissing)?;
+            let date = match fast_iso_days(date_text) {
+                Some(d) => d,
+                None => (*date_cache
+                    .entry(date_text)
+                    .or_insert_with(|| parse_date(date_text).map(days)))
+                .ok_or(Rule::DateInvalid)?,
+            };
+            if date > lookups.today {
+                return Err(Rule::DateFuture);
+            }
+            let region_text = text[REGION].ok_or(Rule::RegionMissing)?;
+            let region = match known(region_text) {
+                Some(code) => Some(code),
+                None => *region_cache.entry(region_text).or_insert_with(|| {
+                    normalise_region(region_text, lookups.regions)
+                        .and_then(|code| known(code.as_str()))
+                }),
+            }
+            .ok_or(Rule::RegionUnknown)?;
+            // A steward's upload quarantines rows for other regions; the rest still goes in.
+            if let Some(root) = lookups.scope {
+                let (root, code) = (root.as_str(), region);
+                let inside = code == root
+                    || code
+                        .strip_prefix(root)
+                        .is_some_and(|rest| rest.starts_with('.'));
+                if !inside {
+                    return Err(Rule::OutOfScope);
+                }
+            }
+            let programme = programme.as_deref().ok_or(Rule::ProgrammeMissing)?;
+            let programme_dimension = lookups
+                .programmes
+                .get(programme)
+                .ok_or(Rule::ProgrammeUnknown)?;
+            if dimension
+                .as_deref()
+                .is_some_and(|d| d != programme_dimension)
+            {
+                return Err(Rule::DimensionMismatch);
+            }
+            if text[QUANTITY].is_none() {
+                return Err(Rule::QuantityMissing);
+            }
+            let quantity = number(QUANTITY, text[QUANTITY])?.unwrap_or_default();
+            if quantity < 0.0 {
+                return Err(Rule::QuantityNegative);
+            }
+            let participants = number(PARTICIPANTS, text[PARTICIPANTS])?;
+            if participants.is_some_and(|p| p < 0.0 || p != p.floor()) {
+                return Err(Rule::ParticipantsNotWhole);
+            }
+            let budget = number(BUDGET, text[BUDGET])?;
+            if budget.is_some_and(|b| b < 0.0) {
+                return Err(Rule::BudgetNegative);
+            }
+            Ok((
+                date,
+                region,
+                programme_dimension.as_str(),
+                quantity,
+                participants,
+                budget,
+            ))
+        })();
+        match outcome {
+            Ok((date, region, programme_dimension, quantity, participants, budget)) => {
+                let id = match text[ID] {
+                    Some(id) => Cow::Borrowed(id),
+                    None => Cow::Owned(content_id(
+                        &text,
+                        programme.as_deref(),
+                        dimension.as_deref(),
+                    )),
+                };
+                accepted.ids.push(id);
+                accepted.dates.push(date);
+                accepted.regions.push(region);
+                accepted
+                    .programmes
+                    .push(programme.expect("checked present"));
+                accepted.dimensions.push(programme_dimension);
+                accepted.targets.push(text[TARGET]);
+                accepted.quantities.push(quantity);
+                accepted.participants.push(participants.map(|p| p as i64));
+                accepted.budgets.push(budget);
+                accepted.organisers.push(text[ORGANISER]);
+                accepted.rows.push(cells.row(i));
+            }
+            Err(rule) => {
+                let c = rule.column();
+                let value = match c {
+                    PROGRAMME => programme.as_deref(),
+                    DIMENSION => dimension.as_deref(),
+                    _ => text[c],
+                };
+                let (reason_id, reason_en) = rule.reasons(lookups.scope);
+                rejections.push(Rejection {
+                    source: source.to_string(),
+                    row: cells.row(i),
+                    column: TEXT_COLUMNS[c].to_string(),
+                    value: value.map(str::to_string),
+                    reason_id: reason_id.into_owned(),
+                    reason_en: reason_en.into_owned(),
+                });
+            }
+        }
+    }
+    Partial {
+        accepted,
+        rejections,
+    }
+}
+
+/// `h:` + a hash of the row's cleaned cells, for a row without `activity_id`, so that a source
+/// without ids is still idempotent: the same row sent twice gets the same id.
+fn content_id(
+    text: &[Option<&str>; 10],
+    programme: Option<&str>,
+    dimension: Option<&str>,
+) -> String {
+    let mut hasher = Sha256::new();
+    for (c, cell) in text.iter().enumerate().skip(1) {
+        let cell = match c {
+            PROGRAMME => programme,
+            DIMENSION => dimension,
+            _ => *cell,
+        };
+        hasher.update(cell.unwrap_or("").as_bytes());
+        hasher.update([0x1f]);
+    }
+    let digest = hasher.finalize();
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("h:{hex}")
 }

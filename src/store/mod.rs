@@ -3,20 +3,32 @@
 //! Layout under the store folder (`data/store` by default):
 //!
 //! ```text
-//! CURRENT                  name of the live generation, e.g. "gen-000007"
-//! gen-000007/activities.parquet
-//! gen-000007/manifest.json every source ever ingested: checksum, counts, time
-//! quarantine/              rejected rows, one CSV per ingest of a source
+//! CURRENT                                name of the live generation, e.g. "gen-000007"
+//! gen-000007/part-000005-0001.parquet    the records, in parts (listed in the manifest)
+//! gen-000007/part-000007-0001.parquet
+//! gen-000007/manifest.json               parts, and every source ever ingested: checksum,
+//!                                        counts, time
+//! quarantine/                            rejected rows, one CSV per ingest of a source
 //! ```
 //!
-//! A commit writes a complete new generation next to the live one, syncs it, then renames a new
-//! `CURRENT` over the old: a rename is atomic, so a process killed at any point leaves the
-//! store exactly as before or exactly as after. Commits are serialised with a file lock.
+//! A commit ([`Transaction`]) builds a complete new generation next to the live one: the live
+//! generation's parts are hard-linked into it (a part never changes once written), new records
+//! go into new part files as they arrive, and only a part holding a record that a correction
+//! replaces is rewritten. Then the generation is synced and a new `CURRENT` is renamed over the
+//! old: a rename is atomic, so a process killed at any point leaves the store exactly as before
+//! or exactly as after. Commits are serialised with a file lock, held from the start of a
+//! transaction to its end.
+//!
 //! Records are keyed on (source, activity_id): the same record sent again changes nothing, a
 //! corrected record (same key, other content) replaces the old one and is counted as replaced.
-//! The store does not validate records; ingest does, before committing.
+//! Finding the stored records of a source reads only the key and hash columns of the parts that
+//! hold that source, so an ingest of a new source never reads the stored records at all.
+//! The store does not validate records; ingest does, before committing. A generation written
+//! before parts existed (one `activities.parquet`) is read as a store of one part.
 
 mod contract;
+
+mod commit;
 
 use std::collections::HashMap;
 use std::fs::{self, File};
@@ -26,13 +38,16 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub use commit::Transaction;
+pub(crate) use commit::key_hash;
 pub use contract::{ACTIVITY_COLUMNS, Activities, ContractError, cols};
 
 /// Column with each record's content hash, kept in the Parquet file beside the contract's.
 pub const ROW_HASH: &str = "row_hash";
 const CURRENT: &str = "CURRENT";
 const LOCK: &str = "LOCK";
-const DATA_FILE: &str = "activities.parquet";
+/// The single data file of a generation written before parts existed.
+const LEGACY_DATA_FILE: &str = "activities.parquet";
 const MANIFEST_FILE: &str = "manifest.json";
 
 /// What can go wrong reading or writing the store.
@@ -106,6 +121,22 @@ pub struct Manifest {
     pub records: usize,
     /// Every ingest ever committed, oldest first.
     pub sources: Vec<SourceRecord>,
+    /// The data files of this generation.
+    #[serde(default)]
+    pub parts: Vec<Part>,
+}
+
+/// One data file of a generation. Written once, never changed: later generations share it
+/// (hard link) until a correction replaces one of its records.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Part {
+    /// File name inside the generation folder.
+    pub file: String,
+    /// Records in the file.
+    pub rows: usize,
+    /// Sources with records in the file, so a source's records are found without opening
+    /// the others.
+    pub sources: Vec<String>,
 }
 
 impl Manifest {
@@ -173,8 +204,8 @@ fn pl(path: &Path) -> impl FnOnce(PolarsError) -> StoreError + '_ {
 }
 
 impl Store {
-    /// Open (creating if needed) the store in `dir`, removing half-written generations left by
-    /// an interrupted commit.
+    /// Open (creating if needed) the store in `dir`, removing what an interrupted commit left
+    /// behind (when no commit is running) and generations no reader can need.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         fs::create_dir_all(dir.join("quarantine")).map_err(io(dir))?;
         let store = Store {
@@ -199,8 +230,19 @@ impl Store {
     /// Remove what no reader can need: half-written generations and `CURRENT.tmp` left by an
     /// interrupted commit, and complete generations older than the one before `live`. The one
     /// before is kept so that a reader in another process that read `CURRENT` just before a
-    /// commit can still open the files it was pointed at.
+    /// commit can still open the files it was pointed at. Leftovers are only removed when no
+    /// commit holds the lock: a running transaction writes its generation for a while, and a
+    /// reader opening the store meanwhile must not delete it.
     fn prune(&self, live: &str) -> Result<(), StoreError> {
+        let lock_path = self.dir.join(LOCK);
+        let lock = File::create(&lock_path).map_err(io(&lock_path))?;
+        let idle = lock.try_lock().is_ok();
+        self.prune_generations(live, idle)
+    }
+
+    /// [`Store::prune`]; `idle` says no commit is running (the caller holds the lock), so
+    /// unfinished generations are leftovers.
+    fn prune_generations(&self, live: &str, idle: bool) -> Result<(), StoreError> {
         let mut generations = Vec::new();
         for entry in fs::read_dir(&self.dir).map_err(io(&self.dir))?.flatten() {
             let path = entry.path();
@@ -210,11 +252,13 @@ impl Store {
                 .unwrap_or("")
                 .to_string();
             if name == "CURRENT.tmp" || (name.starts_with("gen-") && name.ends_with(".tmp")) {
-                let _ = if path.is_dir() {
-                    fs::remove_dir_all(&path)
-                } else {
-                    fs::remove_file(&path)
-                };
+                if idle {
+                    let _ = if path.is_dir() {
+                        fs::remove_dir_all(&path)
+                    } else {
+                        fs::remove_file(&path)
+                    };
+                }
             } else if name.starts_with("gen-") && path.is_dir() {
                 generations.push(name);
             }
@@ -226,7 +270,9 @@ impl Store {
             .position(|g| g.as_str() == live)
             .map_or(0, |i| i.saturating_sub(1));
         for (i, g) in generations.iter().enumerate() {
-            if i < keep_from || g.as_str() > live {
+            // A complete generation newer than `live` can only be a commit interrupted between
+            // its two renames; it is never live, so it goes too (when no commit is running).
+            if i < keep_from || (idle && g.as_str() > live) {
                 let _ = fs::remove_dir_all(self.dir.join(g));
             }
         }
@@ -242,23 +288,33 @@ impl Store {
         }
     }
 
-    /// Read the live generation (an empty store if there is none yet).
+    /// Read the live generation (an empty store if there is none yet): every part, stacked.
     pub fn load(&self) -> Result<Contents, StoreError> {
+        let mut frame = Activities::empty().frame().clone();
+        frame
+            .with_column(Column::new_empty(ROW_HASH.into(), &DataType::UInt64))
+            .map_err(pl(&self.dir))?;
         let Some(generation) = self.current_generation()? else {
-            let mut frame = Activities::empty().frame().clone();
-            frame
-                .with_column(Column::new_empty(ROW_HASH.into(), &DataType::UInt64))
-                .map_err(pl(&self.dir))?;
             return Ok(Contents {
                 frame,
                 manifest: Manifest::default(),
             });
         };
         let gen_dir = self.dir.join(&generation);
-        let data = gen_dir.join(DATA_FILE);
-        let file = File::open(&data).map_err(io(&data))?;
-        let frame = ParquetReader::new(file).finish().map_err(pl(&data))?;
         let manifest = self.read_manifest(&gen_dir)?;
+        let mut frames = Vec::with_capacity(manifest.parts.len());
+        for part in &manifest.parts {
+            let path = gen_dir.join(&part.file);
+            let file = File::open(&path).map_err(io(&path))?;
+            frames.push(ParquetReader::new(file).finish().map_err(pl(&path))?);
+        }
+        if !frames.is_empty() {
+            frame = frames.remove(0);
+            for f in &frames {
+                frame.vstack_mut(f).map_err(pl(&gen_dir))?;
+            }
+            frame.rechunk_mut();
+        }
         // Check the contract once at the boundary.
         Activities::new(frame.clone())?;
         Ok(Contents { frame, manifest })
@@ -276,87 +332,40 @@ impl Store {
     fn read_manifest(&self, gen_dir: &Path) -> Result<Manifest, StoreError> {
         let path = gen_dir.join(MANIFEST_FILE);
         let text = fs::read_to_string(&path).map_err(io(&path))?;
-        serde_json::from_str(&text).map_err(|source| StoreError::Manifest { path, source })
+        let mut manifest: Manifest =
+            serde_json::from_str(&text).map_err(|source| StoreError::Manifest { path, source })?;
+        if manifest.parts.is_empty() && gen_dir.join(LEGACY_DATA_FILE).exists() {
+            // A generation from before parts: its one file may hold any source.
+            let mut sources: Vec<String> =
+                manifest.sources.iter().map(|s| s.name.clone()).collect();
+            sources.sort();
+            sources.dedup();
+            manifest.parts.push(Part {
+                file: LEGACY_DATA_FILE.to_string(),
+                rows: manifest.records,
+                sources,
+            });
+        }
+        Ok(manifest)
+    }
+
+    /// Start a commit: takes the store's lock (waiting for a running commit to end) until the
+    /// transaction is committed or dropped.
+    pub fn begin(&self) -> Result<Transaction<'_>, StoreError> {
+        Transaction::begin(self)
     }
 
     /// Merge `batch` (contract columns; one record per (source, activity_id)) into the store
-    /// and record `sources` in the manifest, atomically. Returns counts per source.
+    /// and record `sources` in the manifest, atomically. Returns the new manifest and counts
+    /// per source.
     pub fn commit(
         &self,
         batch: &Activities,
         sources: Vec<SourceRecord>,
-    ) -> Result<(Contents, HashMap<String, MergeCounts>), StoreError> {
-        let lock_path = self.dir.join(LOCK);
-        let lock = File::create(&lock_path).map_err(io(&lock_path))?;
-        // Serialise commits (the server's re-pull and a CLI ingest may run at once); the lock
-        // is released when `lock` is dropped, also when the process dies.
-        lock.lock().map_err(io(&lock_path))?;
-
-        let old = self.load()?;
-        let t = std::time::Instant::now();
-        let (frame, counts) = merge(&old.frame, batch.frame()).map_err(pl(&self.dir))?;
-        tracing::debug!(ms = t.elapsed().as_millis(), "merged");
-        let mut manifest = old.manifest.clone();
-        manifest.generation += 1;
-        manifest.records = frame.height();
-        for mut s in sources {
-            let c = counts.get(&s.name).copied().unwrap_or_default();
-            (s.added, s.replaced, s.unchanged) = (c.added, c.replaced, c.unchanged);
-            manifest.sources.push(s);
-        }
-        let data_changed = counts.values().any(|c| c.added + c.replaced > 0);
-        let mut frame = frame;
-        self.write_generation(&old, &mut frame, &manifest, data_changed)?;
-        drop(lock);
-        Ok((Contents { frame, manifest }, counts))
-    }
-
-    fn write_generation(
-        &self,
-        old: &Contents,
-        frame: &mut DataFrame,
-        manifest: &Manifest,
-        data_changed: bool,
-    ) -> Result<(), StoreError> {
-        let name = format!("gen-{:06}", manifest.generation);
-        let tmp = self.dir.join(format!("{name}.tmp"));
-        let _ = fs::remove_dir_all(&tmp);
-        fs::create_dir_all(&tmp).map_err(io(&tmp))?;
-
-        let data = tmp.join(DATA_FILE);
-        let previous = self
-            .current_generation()?
-            .map(|g| self.dir.join(g).join(DATA_FILE));
-        match previous.filter(|_| !data_changed && !old.is_empty()) {
-            // Nothing but the manifest changed: share the data file instead of rewriting it.
-            Some(prev) => fs::hard_link(&prev, &data)
-                .or_else(|_| fs::copy(&prev, &data).map(|_| ()))
-                .map_err(io(&data))?,
-            None => {
-                let file = File::create(&data).map_err(io(&data))?;
-                ParquetWriter::new(&file)
-                    .with_compression(ParquetCompression::Zstd(None))
-                    .finish(frame)
-                    .map_err(pl(&data))?;
-                file.sync_all().map_err(io(&data))?;
-            }
-        }
-        let manifest_path = tmp.join(MANIFEST_FILE);
-        let text = serde_json::to_string_pretty(manifest).expect("manifest serialises");
-        write_synced(&manifest_path, text.as_bytes())?;
-        sync_dir(&tmp)?;
-
-        let final_dir = self.dir.join(&name);
-        fs::rename(&tmp, &final_dir).map_err(io(&final_dir))?;
-        sync_dir(&self.dir)?;
-        let current_tmp = self.dir.join("CURRENT.tmp");
-        write_synced(&current_tmp, name.as_bytes())?;
-        // The switch: before this rename the old generation is live, after it the new one.
-        fs::rename(&current_tmp, self.dir.join(CURRENT)).map_err(io(&self.dir))?;
-        sync_dir(&self.dir)?;
-
-        self.prune(&name)?;
-        Ok(())
+    ) -> Result<(Manifest, HashMap<String, MergeCounts>), StoreError> {
+        let mut tx = self.begin()?;
+        tx.append(batch)?;
+        tx.commit(sources)
     }
 }
 
@@ -402,7 +411,7 @@ const CONTENT: [&str; 9] = [
 ];
 
 /// Content hash of every row, computed column by column without materialising text.
-fn row_hashes(df: &DataFrame) -> PolarsResult<UInt64Chunked> {
+pub(crate) fn row_hashes(df: &DataFrame) -> PolarsResult<UInt64Chunked> {
     let mut h = vec![0xcbf2_9ce4_8422_2325u64; df.height()];
     for name in CONTENT {
         let column = df.column(name)?;
@@ -436,80 +445,6 @@ fn row_hashes(df: &DataFrame) -> PolarsResult<UInt64Chunked> {
         }
     }
     Ok(UInt64Chunked::from_vec(ROW_HASH.into(), h))
-}
-
-/// Merge new records into the stored ones by (source, activity_id).
-fn merge(
-    old: &DataFrame,
-    new: &DataFrame,
-) -> PolarsResult<(DataFrame, HashMap<String, MergeCounts>)> {
-    let mut new = new.clone();
-    new.with_column(row_hashes(&new)?.into_column())?;
-    let key = [col(cols::SOURCE), col(cols::ACTIVITY_ID)];
-    let old_keys = old.clone().lazy().select([
-        col(cols::SOURCE),
-        col(cols::ACTIVITY_ID),
-        col(ROW_HASH).alias("_old_hash"),
-    ]);
-    let classified = new
-        .lazy()
-        .join(
-            old_keys,
-            key.clone(),
-            key.clone(),
-            JoinArgs::new(JoinType::Left),
-        )
-        .with_column(
-            when(col("_old_hash").is_null())
-                .then(lit("added"))
-                .when(col("_old_hash").eq(col(ROW_HASH)))
-                .then(lit("unchanged"))
-                .otherwise(lit("replaced"))
-                .alias("_status"),
-        )
-        .collect()?;
-
-    let mut counts: HashMap<String, MergeCounts> = HashMap::new();
-    let sources = classified.column(cols::SOURCE)?.str()?;
-    let status = classified.column("_status")?.str()?;
-    for (s, st) in sources.iter().zip(status.iter()) {
-        let c = counts.entry(s.unwrap_or_default().to_string()).or_default();
-        match st {
-            Some("added") => c.added += 1,
-            Some("replaced") => c.replaced += 1,
-            _ => c.unchanged += 1,
-        }
-    }
-
-    let changed = classified
-        .lazy()
-        .filter(col("_status").neq(lit("unchanged")));
-    let replaced_keys = changed
-        .clone()
-        .filter(col("_status").eq(lit("replaced")))
-        .select([
-            col(cols::SOURCE),
-            col(cols::ACTIVITY_ID),
-            lit(true).alias("_replaced"),
-        ]);
-    let kept = old
-        .clone()
-        .lazy()
-        .join(
-            replaced_keys,
-            key.clone(),
-            key,
-            JoinArgs::new(JoinType::Left),
-        )
-        .filter(col("_replaced").is_null());
-    let mut columns: Vec<Expr> = ACTIVITY_COLUMNS.iter().map(|(n, _, _)| col(*n)).collect();
-    columns.push(col(ROW_HASH));
-    let merged = concat(
-        [kept.select(columns.clone()), changed.select(columns)],
-        UnionArgs::default(),
-    )?
-    .collect()?;
-    Ok((merged, counts))
 }
 
 #[cfg(test)]

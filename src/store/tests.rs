@@ -61,7 +61,7 @@ fn committing_the_same_records_twice_adds_nothing_the_second_time() {
     let b = batch(&[("a.csv", "1", 2.0), ("a.csv", "2", 3.0)]);
     let (_, counts) = store.commit(&b, vec![record("a.csv")]).unwrap();
     assert_eq!(counts["a.csv"].added, 2);
-    let (contents, counts) = store.commit(&b, vec![record("a.csv")]).unwrap();
+    let (manifest, counts) = store.commit(&b, vec![record("a.csv")]).unwrap();
     assert_eq!(
         counts["a.csv"],
         MergeCounts {
@@ -70,7 +70,7 @@ fn committing_the_same_records_twice_adds_nothing_the_second_time() {
             unchanged: 2
         }
     );
-    assert_eq!(contents.len(), 2);
+    assert_eq!(manifest.records, 2);
     let reloaded = store.load().unwrap();
     assert_eq!(reloaded.len(), 2);
     assert_eq!(reloaded.manifest.generation, 2);
@@ -88,9 +88,10 @@ fn a_corrected_record_replaces_the_old_one_and_is_counted() {
             vec![record("a.csv")],
         )
         .unwrap();
-    let (contents, counts) = store
+    let (_, counts) = store
         .commit(&batch(&[("a.csv", "2", 30.0)]), vec![record("a.csv")])
         .unwrap();
+    let contents = store.load().unwrap();
     assert_eq!(
         counts["a.csv"],
         MergeCounts {
@@ -119,10 +120,11 @@ fn the_same_id_from_another_source_is_another_record() {
     store
         .commit(&batch(&[("a.csv", "1", 2.0)]), vec![record("a.csv")])
         .unwrap();
-    let (contents, _) = store
+    let (manifest, _) = store
         .commit(&batch(&[("b.csv", "1", 2.0)]), vec![record("b.csv")])
         .unwrap();
-    assert_eq!(contents.len(), 2);
+    assert_eq!(manifest.records, 2);
+    assert_eq!(store.load().unwrap().len(), 2);
 }
 
 #[test]
@@ -149,4 +151,164 @@ fn the_live_and_previous_generations_remain_and_leftovers_are_cleaned_on_open() 
         .collect();
     assert_eq!(gens.len(), 3, "live, previous and CURRENT: {gens:?}");
     assert_eq!(store.load().unwrap().len(), 3);
+}
+
+fn quantities(store: &Store) -> Vec<(String, f64)> {
+    let acts = store.load().unwrap().activities().unwrap();
+    let ids = acts
+        .frame()
+        .column(cols::ACTIVITY_ID)
+        .unwrap()
+        .str()
+        .unwrap();
+    let q = acts.frame().column(cols::QUANTITY).unwrap().f64().unwrap();
+    let mut v: Vec<(String, f64)> = ids
+        .iter()
+        .zip(q.iter())
+        .map(|(i, q)| (i.unwrap().to_string(), q.unwrap()))
+        .collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+#[test]
+fn batches_become_parts_and_a_correction_rewrites_only_the_part_holding_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let mut tx = store.begin().unwrap();
+    tx.append(&batch(&[("a.csv", "1", 1.0), ("a.csv", "2", 2.0)]))
+        .unwrap();
+    tx.append(&batch(&[("a.csv", "3", 3.0)])).unwrap();
+    tx.append(&batch(&[("b.csv", "1", 9.0)])).unwrap();
+    let (manifest, counts) = tx.commit(vec![record("a.csv"), record("b.csv")]).unwrap();
+    assert_eq!(counts["a.csv"].added, 3);
+    assert_eq!(manifest.parts.len(), 3);
+    assert_eq!(manifest.records, 4);
+    let parts_before = manifest.parts.clone();
+
+    // Correct record 3 of a.csv, resend 1 unchanged, add 4.
+    let (manifest, counts) = store
+        .commit(
+            &batch(&[
+                ("a.csv", "1", 1.0),
+                ("a.csv", "3", 30.0),
+                ("a.csv", "4", 4.0),
+            ]),
+            vec![record("a.csv")],
+        )
+        .unwrap();
+    assert_eq!(
+        counts["a.csv"],
+        MergeCounts {
+            added: 1,
+            replaced: 1,
+            unchanged: 1
+        }
+    );
+    assert_eq!(manifest.records, 5);
+    // The parts not holding record 3 are shared as they were; the one holding it is gone
+    // (it held nothing else), and one new part holds the corrected and the new record.
+    assert!(manifest.parts.contains(&parts_before[0]));
+    assert!(manifest.parts.contains(&parts_before[2]));
+    assert!(!manifest.parts.contains(&parts_before[1]));
+    assert_eq!(manifest.parts.len(), 3);
+    assert_eq!(
+        quantities(&store),
+        [
+            ("1".to_string(), 1.0),
+            ("1".to_string(), 9.0),
+            ("2".to_string(), 2.0),
+            ("3".to_string(), 30.0),
+            ("4".to_string(), 4.0)
+        ]
+    );
+    // Every listed part exists in the live generation.
+    let live = std::fs::read_to_string(dir.path().join("CURRENT")).unwrap();
+    for part in &manifest.parts {
+        assert!(
+            dir.path().join(&live).join(&part.file).is_file(),
+            "{}",
+            part.file
+        );
+    }
+}
+
+#[test]
+fn a_transaction_dropped_or_a_source_discarded_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store
+        .commit(&batch(&[("a.csv", "1", 1.0)]), vec![record("a.csv")])
+        .unwrap();
+    {
+        let mut tx = store.begin().unwrap();
+        tx.append(&batch(&[("a.csv", "2", 2.0)])).unwrap();
+        // Dropped without commit, as when ingest fails on a bug.
+    }
+    assert_eq!(quantities(&store), [("1".to_string(), 1.0)]);
+    let leftovers: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    let mut tx = store.begin().unwrap();
+    tx.append(&batch(&[("bad.csv", "1", 5.0)])).unwrap();
+    tx.append(&batch(&[("good.csv", "1", 6.0)])).unwrap();
+    tx.discard_source("bad.csv").unwrap();
+    let (manifest, counts) = tx.commit(vec![record("good.csv")]).unwrap();
+    assert!(!counts.contains_key("bad.csv"));
+    assert_eq!(manifest.records, 2);
+    assert_eq!(
+        quantities(&store),
+        [("1".to_string(), 1.0), ("1".to_string(), 6.0)]
+    );
+}
+
+#[test]
+fn a_generation_from_before_parts_is_read_and_built_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let gen_dir = dir.path().join("gen-000001");
+    std::fs::create_dir_all(&gen_dir).unwrap();
+    let mut frame = batch(&[("a.csv", "1", 1.0), ("a.csv", "2", 2.0)])
+        .frame()
+        .clone();
+    frame
+        .with_column(row_hashes(&frame).unwrap().into_column())
+        .unwrap();
+    let file = File::create(gen_dir.join("activities.parquet")).unwrap();
+    ParquetWriter::new(&file).finish(&mut frame).unwrap();
+    let manifest = serde_json::json!({
+        "generation": 1,
+        "records": 2,
+        "sources": [record("a.csv")],
+    });
+    std::fs::write(gen_dir.join("manifest.json"), manifest.to_string()).unwrap();
+    std::fs::write(dir.path().join("CURRENT"), "gen-000001").unwrap();
+
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.load().unwrap().len(), 2);
+    let (_, counts) = store
+        .commit(
+            &batch(&[("a.csv", "2", 20.0), ("a.csv", "3", 3.0)]),
+            vec![record("a.csv")],
+        )
+        .unwrap();
+    assert_eq!(
+        counts["a.csv"],
+        MergeCounts {
+            added: 1,
+            replaced: 1,
+            unchanged: 0
+        }
+    );
+    assert_eq!(
+        quantities(&store),
+        [
+            ("1".to_string(), 1.0),
+            ("2".to_string(), 20.0),
+            ("3".to_string(), 3.0)
+        ]
+    );
 }

@@ -1,0 +1,378 @@
+//! A commit in progress: records are appended in batches as they are validated, each batch
+//! becoming a part file of the next generation, so memory holds one batch, not the store.
+//!
+//! Dedupe against what is stored is per source: the first batch of a source loads an index of
+//! that source's stored records (key hash → part, content hash), reading only three columns of
+//! the parts listing the source; a source the store has never seen loads nothing. A stored
+//! record whose key comes again with other content is replaced: its part is rewritten without
+//! it when the transaction commits; every other part of the live generation is shared by a
+//! hard link. Nothing is visible to readers until [`Transaction::commit`] renames `CURRENT`;
+//! a transaction dropped without committing removes what it wrote.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::{self, File};
+use std::path::PathBuf;
+
+use polars::prelude::*;
+
+use super::{
+    Activities, CURRENT, LOCK, MANIFEST_FILE, Manifest, MergeCounts, Part, ROW_HASH, SourceRecord,
+    Store, StoreError, cols, io, pl, row_hashes, sync_dir, write_synced,
+};
+
+/// Hash of an `activity_id` within one source. 128 bits, so that two different ids colliding
+/// is not a practical concern even over hundreds of millions of records.
+pub(crate) fn key_hash(id: &str) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(id.as_bytes())
+}
+
+/// What a transaction knows about one source.
+#[derive(Default)]
+struct Session {
+    /// Stored records of the source: key hash → (index of the live part, content hash).
+    stored: PlHashMap<u128, (usize, u64)>,
+    /// Keys of stored records replaced in this transaction, per live part.
+    replaced: HashMap<usize, PlHashSet<u128>>,
+    /// Part files written for this source in this transaction (indices into `new_parts`).
+    written: Vec<usize>,
+    counts: MergeCounts,
+}
+
+/// A commit in progress; see the module docs. Holds the store's lock until committed or dropped.
+pub struct Transaction<'a> {
+    store: &'a Store,
+    lock: Option<File>,
+    live: Manifest,
+    live_dir: Option<PathBuf>,
+    name: String,
+    tmp: PathBuf,
+    new_parts: Vec<Option<Part>>,
+    sessions: HashMap<String, Session>,
+    committed: bool,
+}
+
+impl<'a> Transaction<'a> {
+    pub(super) fn begin(store: &'a Store) -> Result<Transaction<'a>, StoreError> {
+        let lock_path = store.dir.join(LOCK);
+        let lock = File::create(&lock_path).map_err(io(&lock_path))?;
+        // Serialise commits (the server's re-pull and a CLI ingest may run at once); the lock
+        // is released when `lock` is dropped, also when the process dies.
+        lock.lock().map_err(io(&lock_path))?;
+        let live_name = store.current_generation()?;
+        let live = store.manifest()?;
+        let name = format!("gen-{:06}", live.generation + 1);
+        let tmp = store.dir.join(format!("{name}.tmp"));
+        let _ = fs::remove_dir_all(&tmp);
+        fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+        Ok(Transaction {
+            store,
+            lock: Some(lock),
+            live,
+            live_dir: live_name.map(|g| store.dir.join(g)),
+            name,
+            tmp,
+            new_parts: Vec::new(),
+            sessions: HashMap::new(),
+            committed: false,
+        })
+    }
+
+    /// The live manifest this transaction builds on.
+    pub fn live_manifest(&self) -> &Manifest {
+        &self.live
+    }
+
+    /// Merge a batch (contract columns; one record per (source, activity_id), also across the
+    /// batches of one transaction) into the coming generation. New and corrected records are
+    /// written to a new part file at once; records stored unchanged are counted and dropped.
+    pub fn append(&mut self, batch: &Activities) -> Result<(), StoreError> {
+        let frame = batch.frame();
+        if frame.height() == 0 {
+            return Ok(());
+        }
+        let sources = frame.column(cols::SOURCE).map_err(pl(&self.tmp))?;
+        if let Column::Scalar(one) = sources {
+            // One source for the whole batch, as ingest sends it: nothing to split.
+            let name = one
+                .scalar()
+                .value()
+                .extract_str()
+                .unwrap_or_default()
+                .to_string();
+            return self.append_source(&name, frame.clone());
+        }
+        let sources = sources.str().map_err(pl(&self.tmp))?;
+        let first = sources.get(0).unwrap_or_default().to_string();
+        if sources.iter().all(|s| s == Some(first.as_str())) {
+            return self.append_source(&first, frame.clone());
+        }
+        let mut names: Vec<String> = sources
+            .iter()
+            .map(|s| s.unwrap_or_default().to_string())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        names.sort();
+        for name in names {
+            let mask = sources.equal(name.as_str());
+            let part = frame.filter(&mask).map_err(pl(&self.tmp))?;
+            self.append_source(&name, part)?;
+        }
+        Ok(())
+    }
+
+    fn append_source(&mut self, source: &str, mut frame: DataFrame) -> Result<(), StoreError> {
+        if !self.sessions.contains_key(source) {
+            let session = self.load_session(source)?;
+            self.sessions.insert(source.to_string(), session);
+        }
+        let hashes = row_hashes(&frame).map_err(pl(&self.tmp))?;
+        let session = self.sessions.get_mut(source).expect("session just ensured");
+        let ids = frame.column(cols::ACTIVITY_ID).map_err(pl(&self.tmp))?;
+        let ids = ids.str().map_err(pl(&self.tmp))?;
+        let mut keep = Vec::with_capacity(frame.height());
+        for (id, hash) in ids.iter().zip(hashes.iter()) {
+            let (key, hash) = (key_hash(id.unwrap_or_default()), hash.unwrap_or_default());
+            match session.stored.get(&key) {
+                None => {
+                    session.counts.added += 1;
+                    keep.push(true);
+                }
+                Some(&(_, stored)) if stored == hash => {
+                    session.counts.unchanged += 1;
+                    keep.push(false);
+                }
+                Some(&(part, _)) => {
+                    session.counts.replaced += 1;
+                    session.replaced.entry(part).or_default().insert(key);
+                    keep.push(true);
+                }
+            }
+        }
+        frame
+            .with_column(hashes.into_column())
+            .map_err(pl(&self.tmp))?;
+        if keep.iter().all(|k| !k) {
+            return Ok(());
+        }
+        if !keep.iter().all(|k| *k) {
+            let mask = BooleanChunked::from_slice("keep".into(), &keep);
+            frame = frame.filter(&mask).map_err(pl(&self.tmp))?;
+        }
+        let file = format!(
+            "part-{:06}-{:04}.parquet",
+            self.live.generation + 1,
+            self.new_parts.len() + 1
+        );
+        write_part(&self.tmp.join(&file), &mut frame)?;
+        self.new_parts.push(Some(Part {
+            file,
+            rows: frame.height(),
+            sources: vec![source.to_string()],
+        }));
+        let index = self.new_parts.len() - 1;
+        self.sessions
+            .get_mut(source)
+            .expect("session exists")
+            .written
+            .push(index);
+        Ok(())
+    }
+
+    /// Index the stored records of `source`: key and content hash, from the parts listing it.
+    fn load_session(&self, source: &str) -> Result<Session, StoreError> {
+        let mut session = Session::default();
+        let Some(live_dir) = &self.live_dir else {
+            return Ok(session);
+        };
+        for (i, part) in self.live.parts.iter().enumerate() {
+            if !part.sources.iter().any(|s| s == source) {
+                continue;
+            }
+            let path = live_dir.join(&part.file);
+            let file = File::open(&path).map_err(io(&path))?;
+            let keys = ParquetReader::new(file)
+                .with_columns(Some(vec![
+                    cols::SOURCE.to_string(),
+                    cols::ACTIVITY_ID.to_string(),
+                    ROW_HASH.to_string(),
+                ]))
+                .finish()
+                .map_err(pl(&path))?;
+            let sources = keys.column(cols::SOURCE).and_then(|c| c.str().cloned());
+            let ids = keys
+                .column(cols::ACTIVITY_ID)
+                .and_then(|c| c.str().cloned());
+            let hashes = keys.column(ROW_HASH).and_then(|c| c.u64().cloned());
+            let (sources, ids, hashes) = (
+                sources.map_err(pl(&path))?,
+                ids.map_err(pl(&path))?,
+                hashes.map_err(pl(&path))?,
+            );
+            for ((s, id), h) in sources.iter().zip(ids.iter()).zip(hashes.iter()) {
+                if let (Some(s), Some(id), Some(h)) = (s, id, h)
+                    && s == source
+                {
+                    session.stored.insert(key_hash(id), (i, h));
+                }
+            }
+        }
+        tracing::debug!(
+            source,
+            stored = session.stored.len(),
+            "indexed stored records"
+        );
+        Ok(session)
+    }
+
+    /// Forget everything appended for `source` in this transaction (its file turned out to be
+    /// unreadable half-way): its part files are deleted and its counts reset.
+    pub fn discard_source(&mut self, source: &str) -> Result<(), StoreError> {
+        if let Some(session) = self.sessions.remove(source) {
+            for i in session.written {
+                if let Some(part) = self.new_parts[i].take() {
+                    let path = self.tmp.join(&part.file);
+                    fs::remove_file(&path).map_err(io(&path))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Counts so far for `source`.
+    pub fn counts(&self, source: &str) -> MergeCounts {
+        self.sessions
+            .get(source)
+            .map(|s| s.counts)
+            .unwrap_or_default()
+    }
+
+    /// Write the generation (live parts shared, replaced records dropped, new parts added,
+    /// `sources` recorded in the manifest with their counts) and make it live atomically.
+    /// Returns the new manifest and the counts per source.
+    pub fn commit(
+        mut self,
+        sources: Vec<SourceRecord>,
+    ) -> Result<(Manifest, HashMap<String, MergeCounts>), StoreError> {
+        let t = std::time::Instant::now();
+        // Keys to drop from each live part, over all sources.
+        let mut drops: HashMap<usize, Vec<(&str, &PlHashSet<u128>)>> = HashMap::new();
+        for (source, session) in &self.sessions {
+            for (part, keys) in &session.replaced {
+                drops.entry(*part).or_default().push((source, keys));
+            }
+        }
+        let mut parts = Vec::with_capacity(self.live.parts.len() + self.new_parts.len());
+        let mut rewritten = 0;
+        for (i, part) in self.live.parts.iter().enumerate() {
+            let live_dir = self.live_dir.as_ref().expect("parts live in a generation");
+            let from = live_dir.join(&part.file);
+            match drops.get(&i) {
+                None => {
+                    let to = self.tmp.join(&part.file);
+                    fs::hard_link(&from, &to)
+                        .or_else(|_| fs::copy(&from, &to).map(|_| ()))
+                        .map_err(io(&to))?;
+                    parts.push(part.clone());
+                }
+                Some(drop) => {
+                    rewritten += 1;
+                    let file = File::open(&from).map_err(io(&from))?;
+                    let old = ParquetReader::new(file).finish().map_err(pl(&from))?;
+                    let mut kept = without(&old, drop).map_err(pl(&from))?;
+                    if kept.height() > 0 {
+                        let name =
+                            format!("part-{:06}-r{:04}.parquet", self.live.generation + 1, i + 1);
+                        write_part(&self.tmp.join(&name), &mut kept)?;
+                        parts.push(Part {
+                            file: name,
+                            rows: kept.height(),
+                            sources: part.sources.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        parts.extend(self.new_parts.iter().flatten().cloned());
+
+        let counts: HashMap<String, MergeCounts> = self
+            .sessions
+            .iter()
+            .map(|(s, session)| (s.clone(), session.counts))
+            .collect();
+        let mut manifest = self.live.clone();
+        manifest.generation += 1;
+        manifest.records = parts.iter().map(|p| p.rows).sum();
+        manifest.parts = parts;
+        for mut s in sources {
+            let c = counts.get(&s.name).copied().unwrap_or_default();
+            (s.added, s.replaced, s.unchanged) = (c.added, c.replaced, c.unchanged);
+            manifest.sources.push(s);
+        }
+        let text = serde_json::to_string_pretty(&manifest).expect("manifest serialises");
+        write_synced(&self.tmp.join(MANIFEST_FILE), text.as_bytes())?;
+        sync_dir(&self.tmp)?;
+
+        let dir = &self.store.dir;
+        let final_dir = dir.join(&self.name);
+        let _ = fs::remove_dir_all(&final_dir);
+        fs::rename(&self.tmp, &final_dir).map_err(io(&final_dir))?;
+        sync_dir(dir)?;
+        let current_tmp = dir.join("CURRENT.tmp");
+        write_synced(&current_tmp, self.name.as_bytes())?;
+        // The switch: before this rename the old generation is live, after it the new one.
+        fs::rename(&current_tmp, dir.join(CURRENT)).map_err(io(dir))?;
+        sync_dir(dir)?;
+        self.committed = true;
+        self.store.prune_generations(&self.name, true)?;
+        self.lock.take();
+        tracing::debug!(
+            ms = t.elapsed().as_millis(),
+            parts = manifest.parts.len(),
+            rewritten,
+            records = manifest.records,
+            "generation committed"
+        );
+        Ok((manifest, counts))
+    }
+}
+
+impl Drop for Transaction<'_> {
+    fn drop(&mut self) {
+        if !self.committed {
+            // Still holding the lock, so nobody else is writing here.
+            let _ = fs::remove_dir_all(&self.tmp);
+        }
+    }
+}
+
+/// `frame` without the records of each (source, keys) pair.
+fn without(frame: &DataFrame, drop: &[(&str, &PlHashSet<u128>)]) -> PolarsResult<DataFrame> {
+    let sources = frame.column(cols::SOURCE)?.str()?;
+    let ids = frame.column(cols::ACTIVITY_ID)?.str()?;
+    let mask: BooleanChunked = sources
+        .iter()
+        .zip(ids.iter())
+        .map(|(s, id)| {
+            let gone = match (s, id) {
+                (Some(s), Some(id)) => drop
+                    .iter()
+                    .any(|(source, keys)| *source == s && keys.contains(&key_hash(id))),
+                _ => false,
+            };
+            Some(!gone)
+        })
+        .collect();
+    frame.filter(&mask)
+}
+
+/// Write one part file and sync it. zstd, as before parts: measured against LZ4 on a million
+/// records it wrote about 15% slower but a third smaller, and read as fast.
+fn write_part(path: &std::path::Path, frame: &mut DataFrame) -> Result<(), StoreError> {
+    let file = File::create(path).map_err(io(path))?;
+    ParquetWriter::new(&file)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(frame)
+        .map_err(pl(path))?;
+    file.sync_all().map_err(io(path))
+}
