@@ -25,7 +25,7 @@ pub fn router(max_bytes: usize) -> Router<AppState> {
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct UploadQuery {
+pub struct UploadQuery {
     /// Validate and report only.
     #[serde(default)]
     dry_run: bool,
@@ -38,7 +38,7 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn authorise(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(super) fn authorise(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     let expected = state.config.ingest.token.as_bytes();
     if expected.is_empty() {
         return Err(ApiError::Forbidden(
@@ -70,7 +70,19 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
 }
 
 /// `POST /api/v1/ingest?dry_run=true&sheet=Kegiatan` with one or more `file` parts.
-async fn upload(
+#[utoipa::path(post, path = "/api/v1/ingest", tag = "ingest",
+    params(
+        ("dry_run" = Option<bool>, Query, description = "Validate and report only"),
+        ("sheet" = Option<String>, Query, description = "Excel sheet to read")),
+    request_body(content_type = "multipart/form-data", description = "One or more `file` parts: CSV, JSON/NDJSON or Excel"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The ingest report", body = Object),
+        (status = 401, description = "Missing or wrong token", body = super::error::ErrorBody),
+        (status = 403, description = "Uploads disabled", body = super::error::ErrorBody),
+        (status = 413, description = "Over [ingest] max_upload_mb", body = super::error::ErrorBody),
+        (status = 422, description = "Every file failed; the report says why", body = Object)))]
+pub async fn upload(
     State(state): State<AppState>,
     Query(q): Query<UploadQuery>,
     headers: HeaderMap,

@@ -1,37 +1,48 @@
-//! The HTTP service: the dashboard page, the JSON API, charts rendered on demand, health.
+//! The HTTP service: the dashboard page, the JSON API, charts rendered on demand, health,
+//! readiness and metrics.
 //!
 //! Handlers read the latest job [`Snapshot`] from [`AppState`]; chart rendering runs on the
 //! blocking pool, never on the async runtime. [`Application::build`] binds the listener itself
-//! so tests can ask for port 0 and read back the real port. Access control, caching and the
-//! upload endpoint are not here yet.
+//! so tests can ask for port 0 and read back the real port. Every error, including unknown
+//! routes, wrong methods, oversized bodies and timeouts, answers with the [`ApiError`] JSON
+//! shape. Access control is not here yet: only uploads and job runs check a bearer token.
 
+mod activities;
 mod api;
+pub mod cache;
 mod charts;
 mod dashboard;
 mod error;
 mod explain;
 mod ingest;
+pub mod metrics;
+mod openapi;
+mod ops;
 mod params;
 mod schedule;
 pub(crate) mod sensitivity;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::MatchedPath;
 use axum::http::Request;
 use axum::routing::get;
 use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
 use crate::job::{ReferenceData, Snapshot};
 
+pub use cache::ResponseCache;
 pub use error::ApiError;
-pub use schedule::spawn_source_pulls;
+pub use metrics::Metrics;
+pub use openapi::ApiDoc;
+pub use schedule::{JobKind, JobOutcome, run_job, spawn_schedule, spawn_source_pulls};
 
 /// Shared state of every handler.
 #[derive(Clone)]
@@ -41,16 +52,35 @@ pub struct AppState {
     /// Regions and framework.
     pub reference: Arc<ReferenceData>,
     snapshot: Arc<RwLock<Arc<Snapshot>>>,
+    /// Rendered charts and score JSON, invalidated on every snapshot swap.
+    pub cache: Arc<ResponseCache>,
+    /// Request, render, cache and ingest counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// Held while a job runs, so scheduled and on-demand runs take turns.
+    job_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl AppState {
     /// State answering from `snapshot`.
     pub fn new(config: Config, reference: ReferenceData, snapshot: Snapshot) -> AppState {
+        let metrics = Metrics::default();
+        observe_job_ingest(&metrics, &snapshot);
         AppState {
+            cache: Arc::new(ResponseCache::new(&config.cache)),
+            metrics: Arc::new(metrics),
+            job_lock: Arc::default(),
             config: Arc::new(config),
             reference: Arc::new(reference),
             snapshot: Arc::new(RwLock::new(Arc::new(snapshot))),
         }
+    }
+
+    /// Answer from `snapshot` from now on: swap it in, then drop every cached response made
+    /// from the old one. The only way a snapshot is replaced.
+    pub fn swap(&self, snapshot: Snapshot) {
+        observe_job_ingest(&self.metrics, &snapshot);
+        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(snapshot);
+        self.cache.invalidate();
     }
 
     /// Run the job again (ingest the activity folder's new files, score; no chart files) and
@@ -62,7 +92,7 @@ impl AppState {
             crate::job::run(&state.config, &state.reference, false)
         })
         .await??;
-        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(snapshot);
+        self.swap(snapshot);
         Ok(())
     }
 
@@ -76,15 +106,27 @@ impl AppState {
     }
 }
 
+/// The rows a job run read from the activity folder count as ingested.
+fn observe_job_ingest(metrics: &Metrics, snapshot: &Snapshot) {
+    let r = &snapshot.report;
+    metrics.observe_ingest(r.files.len(), r.accepted(), r.rejected());
+}
+
 /// All routes.
 pub fn router(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    let timeout = state.config.request_timeout;
     Router::new()
         .route("/", get(dashboard::page))
-        .route("/healthz", get(|| async { "ok" }))
+        .merge(ops::router())
         .merge(api::router())
+        .merge(activities::router())
         .merge(charts::router())
         .merge(explain::router())
         .merge(sensitivity::router())
+        .merge(openapi::router())
+        // Uploads have their own, larger limit (below); everything else takes small bodies.
+        .layer(RequestBodyLimitLayer::new(max_body))
         .merge(ingest::router(
             usize::try_from(
                 state
@@ -95,6 +137,19 @@ pub fn router(state: AppState) -> Router {
             )
             .unwrap_or(usize::MAX),
         ))
+        .fallback(ops::not_found)
+        .method_not_allowed_fallback(ops::method_not_allowed)
+        // Layers run outermost last: compression wraps everything; the metrics see the
+        // final status, including 408s from the time limit and 413s from the body limit.
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(axum::middleware::from_fn(error::json_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 let route = req
@@ -104,10 +159,9 @@ pub fn router(state: AppState) -> Router {
                 tracing::info_span!("request", method = %req.method(), route, uri = %req.uri())
             }),
         )
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ))
+        // gzip and brotli for HTML, JSON, CSV and SVG; PNG and tiny bodies are left alone
+        // (tower-http's default predicate skips raster images and bodies under 32 bytes).
+        .layer(CompressionLayer::new().gzip(true).br(true))
         .with_state(state)
 }
 

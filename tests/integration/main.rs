@@ -1,12 +1,15 @@
 //! Integration tests: the real server on a port, the real binary, real files read back.
 //! One test binary (modules below) so polars is linked once.
 
+mod api;
 mod atomic;
 mod charts;
 mod cli;
 mod explain;
 mod helpers;
 mod ingest;
+mod openapi;
+mod ops;
 mod remote;
 mod sensitivity;
 mod server;
