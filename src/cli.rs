@@ -13,7 +13,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use tracing::info;
 
-use crate::config::{Config, ConfigError, Overrides};
+use crate::config::{Config, ConfigError, LogFormat, Overrides};
 use crate::generate::{GenerateOptions, generate};
 use crate::job::{self, ReferenceData};
 use crate::region::RegionCode;
@@ -210,7 +210,6 @@ struct GenerateArgs {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -232,14 +231,27 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_logging() {
+/// Logs go to stderr, as text or JSON lines per `[log] format`; `RUST_LOG` overrides
+/// `[log] level`. Set up after the configuration is read, so a configuration error is printed
+/// plainly rather than logged.
+fn init_logging(config: &Config) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn"));
-    tracing_subscriber::fmt()
+        .or_else(|_| EnvFilter::try_new(&config.log_level))
+        .unwrap_or_else(|e| {
+            eprintln!(
+                "warning: [log] level {:?}: {e}; using info",
+                config.log_level
+            );
+            EnvFilter::new("info")
+        });
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match config.log_format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+    }
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -256,6 +268,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         region: g.region,
     };
     let config = Config::load(g.config.as_deref(), &overrides)?;
+    init_logging(&config);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config, started),
         Command::Run => run_job(&config),
@@ -478,6 +491,7 @@ fn serve(config: Config, started: Instant) -> anyhow::Result<ExitCode> {
         let bind = config.bind;
         let state = AppState::new(config, reference, snapshot);
         crate::server::spawn_source_pulls(&state);
+        crate::server::spawn_schedule(&state);
         let state_for_render = state.clone();
         let app = Application::build(state)
             .await

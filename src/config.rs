@@ -66,6 +66,69 @@ pub struct Settings {
     pub access: AccessRaw,
     /// `[[sources]]`: remote sources of activity data.
     pub sources: Vec<SourceConfig>,
+    /// `[cache]`
+    pub cache: CacheSettings,
+    /// `[log]`
+    pub log: LogSettings,
+    /// `[schedule]`
+    pub schedule: ScheduleSettings,
+}
+
+/// `[cache]` section: the in-memory response cache in front of charts and score JSON.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheSettings {
+    /// Bytes of response bodies kept, in MiB; 0 turns the cache off.
+    pub max_mb: u64,
+    /// `Cache-Control: max-age` of cached responses, in seconds.
+    pub max_age_secs: u64,
+}
+
+impl Default for CacheSettings {
+    fn default() -> Self {
+        CacheSettings {
+            max_mb: 64,
+            max_age_secs: 60,
+        }
+    }
+}
+
+/// `[log]` section.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// `text` (human-readable) or `json` (one object per line, for log collectors).
+    pub format: String,
+    /// A tracing filter, e.g. `info` or `info,kotacerdas=debug`; `RUST_LOG` wins when set.
+    pub level: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            format: "text".into(),
+            level: "info,tower_http=warn".into(),
+        }
+    }
+}
+
+/// The log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// `[schedule]` section: background runs of the job. 0 means never.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScheduleSettings {
+    /// Re-run the job (ingest new files in the activity folder, re-score) every N minutes.
+    pub rescore_minutes: u64,
+    /// Re-render the standard chart files every N minutes.
+    pub render_minutes: u64,
 }
 
 /// `[ingest]` section.
@@ -143,6 +206,10 @@ impl Default for AccessRaw {
 pub struct ServerSettings {
     /// Address and port to listen on.
     pub bind: String,
+    /// Largest request body accepted by routes other than uploads, in KiB (413 beyond).
+    pub max_body_kb: u64,
+    /// Requests taking longer than this many seconds are answered with 408.
+    pub request_timeout_secs: u64,
 }
 
 /// `[paths]` section. Relative paths in a file are relative to that file's folder; relative
@@ -174,6 +241,8 @@ impl Default for ServerSettings {
     fn default() -> Self {
         ServerSettings {
             bind: "127.0.0.1:8080".into(),
+            max_body_kb: 64,
+            request_timeout_secs: 30,
         }
     }
 }
@@ -240,6 +309,18 @@ pub struct Config {
     pub access: AccessSettings,
     /// Remote sources.
     pub sources: Vec<SourceConfig>,
+    /// Body limit for routes other than uploads, in bytes.
+    pub max_body_bytes: usize,
+    /// Per-request time limit.
+    pub request_timeout: std::time::Duration,
+    /// Response cache size and lifetime.
+    pub cache: CacheSettings,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// Log filter directives.
+    pub log_level: String,
+    /// Background job intervals.
+    pub schedule: ScheduleSettings,
 }
 
 impl Config {
@@ -328,8 +409,32 @@ impl Config {
                 format!("two sources are named {:?}; names must be unique", dup.name),
             ));
         }
+        let log_format = match s.log.format.trim() {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(invalid(
+                    "log.format",
+                    format!("{other:?} is not a log format: expected \"text\" or \"json\""),
+                ));
+            }
+        };
+        if s.server.request_timeout_secs == 0 {
+            return Err(invalid(
+                "server.request_timeout_secs",
+                "must be at least 1 second".into(),
+            ));
+        }
+        let max_body_bytes =
+            usize::try_from(s.server.max_body_kb.saturating_mul(1024)).unwrap_or(usize::MAX);
         Ok(Config {
             bind,
+            max_body_bytes,
+            request_timeout: std::time::Duration::from_secs(s.server.request_timeout_secs),
+            cache: s.cache,
+            log_format,
+            log_level: s.log.level,
+            schedule: s.schedule,
             data_dir: s.paths.data_dir.relative(),
             chart_dir: s.paths.chart_dir.relative(),
             framework: s.paths.framework.relative(),
@@ -503,6 +608,23 @@ mod tests {
             err.contains("people.toml") && err.contains("steward"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn operations_sections_are_read_and_checked() {
+        let f = write_config(
+            "[log]\nformat = \"json\"\n[cache]\nmax_mb = 8\n[schedule]\nrescore_minutes = 15\n[server]\nmax_body_kb = 2\n",
+        );
+        let cfg = Config::load(Some(f.path()), &Overrides::default()).unwrap();
+        assert_eq!(cfg.log_format, LogFormat::Json);
+        assert_eq!(cfg.cache.max_mb, 8);
+        assert_eq!(cfg.schedule.rescore_minutes, 15);
+        assert_eq!(cfg.max_body_bytes, 2048);
+        let f = write_config("[log]\nformat = \"xml\"\n");
+        let err = Config::load(Some(f.path()), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("log.format") && err.contains("xml"), "{err}");
     }
 
     #[test]

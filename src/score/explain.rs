@@ -33,7 +33,7 @@ pub enum ExplainError {
 }
 
 /// One indicator's path from activity records to the index.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct IndicatorExplained {
     /// Indicator id.
     pub id: String,
@@ -62,7 +62,7 @@ pub struct IndicatorExplained {
 }
 
 /// One dimension's share of the index.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DimensionExplained {
     /// Dimension id.
     pub id: String,
@@ -79,9 +79,10 @@ pub struct DimensionExplained {
 }
 
 /// A region's score in a period, taken apart.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Explanation {
     /// The region.
+    #[schema(value_type = String, example = "35.09.20")]
     pub region: RegionCode,
     /// The period.
     pub period: String,
@@ -90,6 +91,7 @@ pub struct Explanation {
     /// Framework version.
     pub framework_version: String,
     /// The engine methods used.
+    #[schema(value_type = Object)]
     pub methods: serde_json::Value,
     /// Index score.
     pub index: Option<f64>,

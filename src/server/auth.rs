@@ -29,7 +29,10 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde::{Deserialize, Serialize};
 
 use super::{ApiError, AppState};
-use crate::auth::{Capability, Denied, Principal, Role, SecureCookies, Via, describe_scope};
+use crate::auth::{
+    Capability, Denied, Principal, Role, Scope, SecureCookies, Via, describe_scope,
+};
+use crate::region::RegionCode;
 use crate::i18n::Lang;
 
 /// Name of the session cookie.
@@ -82,6 +85,10 @@ pub const ROUTES: &[RouteAccess] = &[
     route("GET", "/api/v1/sensitivity", Some(Capability::View), true),
     route("GET", "/charts/{file}", Some(Capability::View), true),
     route("POST", "/api/v1/ingest", Some(Capability::Ingest), true),
+    route("GET", "/api/v1/activities", Some(Capability::View), true),
+    route("GET", "/api/v1/scores/peers", Some(Capability::View), true),
+    route("GET", "/api/v1/ingest/runs", Some(Capability::View), false),
+    route("POST", "/api/v1/jobs/run", Some(Capability::Admin), false),
 ];
 
 impl From<Denied> for ApiError {
@@ -407,4 +414,52 @@ pub fn nav(principal: &Principal, lang: Lang, here: &str) -> Markup {
             }
         }
     }
+}
+
+/// Access for the JSON API's data routes, in one place: the caller needs the view capability,
+/// and every region named in the query (`region`, `parent`, `peer_group`, comma lists allowed)
+/// must lie in its scope. A caller with a region scope who names no `region` gets its scope's
+/// region filled in, so a default never reaches outside the scope. The store's ingest runs
+/// cover every region's uploads and are for callers who see every region.
+pub async fn api_guard(
+    principal: Principal,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Result<Response, ApiError> {
+    principal.require(Capability::View)?;
+    let mut pairs: Vec<(String, String)> = request
+        .uri()
+        .query()
+        .and_then(|q| serde_urlencoded::from_str(q).ok())
+        .unwrap_or_default();
+    for (key, value) in &pairs {
+        if !matches!(key.as_str(), "region" | "parent" | "peer_group") {
+            continue;
+        }
+        for code in value.split(',').map(str::trim).filter(|v| !v.is_empty()) {
+            // A malformed code is the handler's to refuse with 400.
+            if let Ok(code) = RegionCode::parse(code) {
+                principal.require_region(&code)?;
+            }
+        }
+    }
+    if request.uri().path() == "/api/v1/ingest/runs" && principal.scope() != &Scope::All {
+        return Err(ApiError::Forbidden(
+            "ingest runs cover every region's uploads: they are for users who may see every \
+             region"
+                .into(),
+        ));
+    }
+    if let Some(root) = principal.scope().root()
+        && !pairs.iter().any(|(k, v)| k == "region" && !v.trim().is_empty())
+    {
+        pairs.retain(|(k, _)| k != "region");
+        pairs.push(("region".into(), root.to_string()));
+        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        let uri = format!("{}?{query}", request.uri().path());
+        if let Ok(uri) = uri.parse() {
+            *request.uri_mut() = uri;
+        }
+    }
+    Ok(next.run(request).await)
 }

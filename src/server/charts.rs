@@ -9,16 +9,19 @@
 //! runs the seeded Monte Carlo on the request (rank intervals of the index). An unknown
 //! kind, format, region, period, dimension or map is a 404; an out-of-range size or a
 //! malformed value a 400.
+//!
+//! Rendered charts go through the response cache ([`super::cache`]), keyed by every parsed
+//! parameter, with an ETag and `Cache-Control`; a repeated request is a lookup, not a render.
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
 
 use super::params::RawSelection;
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, cache};
 use crate::auth::{Capability, Principal};
 use crate::chart::{self, Format};
 use crate::region::Level;
@@ -41,7 +44,7 @@ pub const KINDS: [&str; 8] = [
 ];
 
 #[derive(Debug, Deserialize)]
-struct ChartQuery {
+pub struct ChartQuery {
     #[serde(flatten)]
     selection: RawSelection,
     width: Option<u32>,
@@ -55,12 +58,31 @@ struct ChartQuery {
 }
 
 /// `GET /charts/bars.png?region=35.09.20&period=2025&lang=id&width=800&height=500&dimension=economy`
-async fn chart(
+#[utoipa::path(get, path = "/charts/{file}", tag = "charts",
+    params(
+        ("file" = String, Path, description = "`{kind}.{png|svg}`; kinds: radar, bars, trend, map, heatmap, timeline, contributions, sensitivity", example = "radar.svg"),
+        ("region" = Option<String>, Query, description = "Kemendagri code", example = "35.09"),
+        ("period" = Option<String>, Query, description = "Period label; default the latest"),
+        ("lang" = Option<String>, Query, description = "`id` (default) or `en`"),
+        ("width" = Option<u32>, Query, description = "Pixels"),
+        ("height" = Option<u32>, Query, description = "Pixels"),
+        ("dimension" = Option<String>, Query, description = "Dimension id (bars, trend, map, contributions)"),
+        ("target" = Option<f64>, Query, description = "A 0–100 target line (trend, radar)"),
+        ("map" = Option<String>, Query, description = "kecamatan, provinsi or indonesia"),
+        ("measure" = Option<String>, Query, description = "count or quantity (timeline)"),
+        ("median" = Option<bool>, Query, description = "Peer median on the radar")),
+    responses(
+        (status = 200, description = "The chart: PNG bytes or SVG text", content((String = "image/svg+xml"), (String = "image/png"))),
+        (status = 304, description = "Not modified: the ETag in If-None-Match is current"),
+        (status = 400, description = "Malformed or out-of-range parameter", body = super::error::ErrorBody),
+        (status = 404, description = "Unknown kind, format, region, period, dimension or map", body = super::error::ErrorBody)))]
+pub async fn chart(
     State(state): State<AppState>,
     principal: Principal,
     Path(file): Path<String>,
+    headers: HeaderMap,
     Query(q): Query<ChartQuery>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Response, ApiError> {
     principal.require(Capability::View)?;
     let (kind, ext) = file
         .rsplit_once('.')
@@ -149,7 +171,17 @@ async fn chart(
         principal.require_region(code)?;
     }
     let (dimension, target, median) = (q.dimension, q.target, q.median.unwrap_or(false));
-    let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ApiError> {
+    let key = format!(
+        "chart/{kind}.{format}?region={}&period={:?}&lang={:?}&size={width}x{height}&dimension={dimension:?}&target={target:?}&map={scope:?}&quantity={quantity}&median={median}",
+        sel.region, sel.period, sel.lang
+    );
+    let what = KINDS
+        .iter()
+        .find(|k| **k == kind)
+        .copied()
+        .unwrap_or("chart");
+    let s = state.clone();
+    cache::respond(&s, &headers, &key, what, format.content_type(), move || {
         let snapshot = state.snapshot();
         let reference = &state.reference;
         let (book, regions, framework) = (&snapshot.book, &reference.regions, &reference.framework);
@@ -230,6 +262,4 @@ async fn chart(
         }
     })
     .await
-    .map_err(|e| ApiError::Internal(e.into()))??;
-    Ok(([(header::CONTENT_TYPE, format.content_type())], bytes))
 }

@@ -1,9 +1,13 @@
 //! One error type for handlers: client errors carry a helpful message, server errors are logged
-//! once with their cause chain and say little to the client.
+//! once with their cause chain and say little to the client. [`json_errors`] gives the same
+//! body to errors made outside the handlers (extractor rejections, 405, 408, 413).
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::json;
 
 use crate::view::ViewError;
@@ -65,9 +69,7 @@ impl From<ViewError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let body =
-            json!({ "error": { "status": status.as_u16(), "message": self.public_message() } });
-        let mut response = (status, Json(body)).into_response();
+        let mut response = error_response(status, &self.public_message());
         if status == StatusCode::UNAUTHORIZED {
             // RFC 9110: a 401 names the scheme that would work.
             response.headers_mut().insert(
@@ -77,4 +79,63 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// The error body every route answers with, as documented in the OpenAPI document.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// Inside [`ErrorBody`].
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// The HTTP status, repeated.
+    pub status: u16,
+    /// A sentence saying what is wrong and, for client errors, how to fix it.
+    pub message: String,
+}
+
+/// `{"error": {"status": …, "message": …}}` with that status.
+pub fn error_response(status: StatusCode, message: &str) -> Response {
+    let body = json!({ "error": { "status": status.as_u16(), "message": message } });
+    (status, Json(body)).into_response()
+}
+
+/// Error bodies larger than this are not read back when rewriting them.
+const MAX_REWRITTEN_BODY: usize = 16 * 1024;
+
+/// Middleware: an error response that is neither JSON nor an HTML page (axum's plain-text
+/// extractor rejections, the empty 405, 408 and 413 of the routing and limit layers) is
+/// rewritten into the [`ErrorBody`] shape, keeping its status and its text as the message.
+pub async fn json_errors(req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let content_type = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type.starts_with("application/json") || content_type.starts_with("text/html") {
+        return resp;
+    }
+    let text = axum::body::to_bytes(resp.into_body(), MAX_REWRITTEN_BODY)
+        .await
+        .ok()
+        .and_then(|b| String::from_utf8(b.to_vec()).ok())
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty());
+    let message = text.unwrap_or_else(|| match status {
+        StatusCode::REQUEST_TIMEOUT => "the request took too long and was abandoned".into(),
+        StatusCode::PAYLOAD_TOO_LARGE => "the request body is over the limit".into(),
+        other => other
+            .canonical_reason()
+            .unwrap_or("error")
+            .to_ascii_lowercase(),
+    });
+    error_response(status, &message)
 }

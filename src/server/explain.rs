@@ -16,7 +16,26 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/explain", get(handler))
 }
 
-async fn handler(
+/// `?region=&period=`
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // documents the parameters; the handler reads them as a RawSelection
+pub struct ExplainQuery {
+    /// Kemendagri code; default the configured kabupaten.
+    #[param(example = "35.09.20")]
+    region: Option<String>,
+    /// Period label; default the latest.
+    #[param(example = "2025")]
+    period: Option<String>,
+}
+
+/// `GET /api/v1/explain?region=35.09.20&period=2025`
+#[utoipa::path(get, path = "/api/v1/explain", tag = "indicators", params(ExplainQuery),
+    responses(
+        (status = 200, description = "How the score was made", body = Explanation),
+        (status = 400, description = "Malformed parameter", body = super::error::ErrorBody),
+        (status = 404, description = "Region or period without scores", body = super::error::ErrorBody)))]
+pub async fn handler(
     State(state): State<AppState>,
     principal: Principal,
     Query(raw): Query<RawSelection>,

@@ -30,7 +30,7 @@ pub fn router(max_bytes: usize) -> Router<AppState> {
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct UploadQuery {
+pub struct UploadQuery {
     /// Validate and report only.
     #[serde(default)]
     dry_run: bool,
@@ -148,7 +148,19 @@ pub(super) async fn run_ingest(
 }
 
 /// `POST /api/v1/ingest?dry_run=true&sheet=Kegiatan` with one or more `file` parts.
-async fn upload(
+#[utoipa::path(post, path = "/api/v1/ingest", tag = "ingest",
+    params(
+        ("dry_run" = Option<bool>, Query, description = "Validate and report only"),
+        ("sheet" = Option<String>, Query, description = "Excel sheet to read")),
+    request_body(content_type = "multipart/form-data", description = "One or more `file` parts: CSV, JSON/NDJSON or Excel"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The ingest report", body = Object),
+        (status = 401, description = "No login or token", body = super::error::ErrorBody),
+        (status = 403, description = "The caller may not upload", body = super::error::ErrorBody),
+        (status = 413, description = "Over [ingest] max_upload_mb", body = super::error::ErrorBody),
+        (status = 422, description = "Every file failed; the report says why", body = Object)))]
+pub async fn upload(
     State(state): State<AppState>,
     principal: Principal,
     Query(q): Query<UploadQuery>,

@@ -1,31 +1,38 @@
-//! The HTTP service: the dashboard pages, the JSON API, charts rendered on demand, health.
+//! The HTTP service: the dashboard pages, the JSON API, charts rendered on demand, health,
+//! readiness and metrics.
 //!
 //! Handlers read the latest job [`Snapshot`] from [`AppState`]; chart rendering runs on the
 //! blocking pool, never on the async runtime. [`Application::build`] binds the listener itself
 //! so tests can ask for port 0 and read back the real port. Every handler takes the caller's
-//! [`Principal`](crate::auth::Principal) and asks it for what the route needs (see [`auth`]).
-//! Caching is not here yet.
+//! [`Principal`](crate::auth::Principal) and asks it for what the route needs (see [`auth`]),
+//! before any cached answer is looked up. Every error, including unknown routes, wrong
+//! methods, oversized bodies and timeouts, answers with the [`ApiError`] JSON shape.
 
+mod activities;
 mod api;
 pub mod auth;
+pub mod cache;
 mod charts;
 mod error;
 mod explain;
 mod ingest;
 mod pages;
+pub mod metrics;
+mod openapi;
+mod ops;
 mod params;
 mod schedule;
 pub(crate) mod sensitivity;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
 
 use axum::Router;
 use axum::extract::MatchedPath;
 use axum::http::Request;
-use axum::routing::get;
 use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -33,9 +40,12 @@ use crate::auth::Access;
 use crate::config::Config;
 use crate::job::{ReferenceData, Snapshot};
 
+pub use cache::ResponseCache;
 pub use error::ApiError;
 pub use pages::{ActivityFilter, ActivityPage, Nav, activity_page};
-pub use schedule::spawn_source_pulls;
+pub use metrics::Metrics;
+pub use openapi::ApiDoc;
+pub use schedule::{JobKind, JobOutcome, run_job, spawn_schedule, spawn_source_pulls};
 
 /// Shared state of every handler.
 #[derive(Clone)]
@@ -47,21 +57,32 @@ pub struct AppState {
     /// Users, verified tokens and login sessions.
     pub access: Arc<Access>,
     snapshot: Arc<RwLock<Arc<Snapshot>>>,
+    /// Rendered charts and score JSON, invalidated on every snapshot swap.
+    pub cache: Arc<ResponseCache>,
+    /// Request, render, cache and ingest counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// Held while a job runs, so scheduled and on-demand runs take turns.
+    job_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl AppState {
     /// State answering from `snapshot`.
     pub fn new(config: Config, reference: ReferenceData, snapshot: Snapshot) -> AppState {
+        let metrics = Metrics::default();
+        observe_job_ingest(&metrics, &snapshot);
         AppState {
             access: Arc::new(Access::new(config.access.clone())),
+            cache: Arc::new(ResponseCache::new(&config.cache)),
+            metrics: Arc::new(metrics),
+            job_lock: Arc::default(),
             config: Arc::new(config),
             reference: Arc::new(reference),
             snapshot: Arc::new(RwLock::new(Arc::new(snapshot))),
         }
     }
 
-    /// The same snapshot and reference data under other access settings (a public and a
-    /// closed server side by side, say). Sessions and verified tokens start empty.
+    /// The same snapshot, reference data, cache and metrics under other access settings (a
+    /// public and a closed server side by side, say). Sessions and verified tokens start empty.
     pub fn with_access(&self, settings: crate::auth::AccessSettings) -> AppState {
         let mut config = (*self.config).clone();
         config.access = settings;
@@ -70,7 +91,18 @@ impl AppState {
             config: Arc::new(config),
             reference: self.reference.clone(),
             snapshot: self.snapshot.clone(),
+            cache: self.cache.clone(),
+            metrics: self.metrics.clone(),
+            job_lock: self.job_lock.clone(),
         }
+    }
+
+    /// Answer from `snapshot` from now on: swap it in, then drop every cached response made
+    /// from the old one. The only way a snapshot is replaced.
+    pub fn swap(&self, snapshot: Snapshot) {
+        observe_job_ingest(&self.metrics, &snapshot);
+        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(snapshot);
+        self.cache.invalidate();
     }
 
     /// Run the job again (ingest the activity folder's new files, score; no chart files) and
@@ -82,7 +114,7 @@ impl AppState {
             crate::job::run(&state.config, &state.reference, false)
         })
         .await??;
-        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(snapshot);
+        self.swap(snapshot);
         Ok(())
     }
 
@@ -96,8 +128,16 @@ impl AppState {
     }
 }
 
+/// The rows a job run read from the activity folder count as ingested.
+fn observe_job_ingest(metrics: &Metrics, snapshot: &Snapshot) {
+    let r = &snapshot.report;
+    metrics.observe_ingest(r.files.len(), r.accepted(), r.rejected());
+}
+
 /// All routes.
 pub fn router(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    let timeout = state.config.request_timeout;
     let max_upload = usize::try_from(
         state
             .config
@@ -107,14 +147,37 @@ pub fn router(state: AppState) -> Router {
     )
     .unwrap_or(usize::MAX);
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .merge(ops::router())
         .merge(auth::router())
-        .merge(pages::router(max_upload))
-        .merge(api::router())
+        .merge(
+            api::router()
+                .merge(activities::router())
+                .route_layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    auth::api_guard,
+                )),
+        )
         .merge(charts::router())
         .merge(explain::router())
         .merge(sensitivity::router())
+        .merge(openapi::router())
+        // Uploads have their own, larger limit (below); everything else takes small bodies.
+        .layer(RequestBodyLimitLayer::new(max_body))
         .merge(ingest::router(max_upload))
+        .merge(pages::router(max_upload))
+        .fallback(ops::not_found)
+        .method_not_allowed_fallback(ops::method_not_allowed)
+        // Layers run outermost last: compression wraps everything; the metrics see the
+        // final status, including 408s from the time limit and 413s from the body limit.
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(axum::middleware::from_fn(error::json_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 let route = req
@@ -124,10 +187,9 @@ pub fn router(state: AppState) -> Router {
                 tracing::info_span!("request", method = %req.method(), route, uri = %req.uri())
             }),
         )
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ))
+        // gzip and brotli for HTML, JSON, CSV and SVG; PNG and tiny bodies are left alone
+        // (tower-http's default predicate skips raster images and bodies under 32 bytes).
+        .layer(CompressionLayer::new().gzip(true).br(true))
         .with_state(state)
 }
 

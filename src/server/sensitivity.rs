@@ -84,16 +84,18 @@ impl Settings {
 pub use crate::view::SensitivityError;
 
 /// A region in the answer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = SensitivityRegion)]
 pub struct RegionRef {
     /// Kemendagri code.
+    #[schema(value_type = String)]
     pub code: RegionCode,
     /// Name, e.g. "Kabupaten Jember" or "Sumbersari".
     pub name: String,
 }
 
 /// The settings used, with the method choices drawn from.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SettingsJson {
     /// Monte Carlo replications.
     pub replications: usize,
@@ -102,17 +104,20 @@ pub struct SettingsJson {
     /// Weights vary by ± this share.
     pub weight_share: f64,
     /// Normalisations drawn from, each equally likely.
+    #[schema(value_type = Vec<Object>)]
     pub normalisations: Vec<Normalise>,
     /// Aggregations drawn from, each equally likely.
+    #[schema(value_type = Vec<Object>)]
     pub aggregations: Vec<Aggregate>,
     /// The node whose rank is tracked (the framework's index).
     pub target: String,
     /// Imputation and outlier treatment are not varied.
+    #[schema(value_type = Vec<String>)]
     pub fixed: Vec<&'static str>,
 }
 
 /// One region's rank and its spread.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RankJson {
     /// Kemendagri code.
     pub code: String,
@@ -129,7 +134,7 @@ pub struct RankJson {
 }
 
 /// The answer of `/api/v1/sensitivity` and `kotacerdas sensitivity --json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SensitivityReport {
     /// The region asked for.
     pub region: RegionRef,
@@ -148,7 +153,8 @@ pub struct SensitivityReport {
 }
 
 /// Framework id and version.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = SensitivityFramework)]
 pub struct FrameworkRef {
     /// Id.
     pub id: String,
@@ -293,7 +299,7 @@ pub fn analyse(
 
 /// The query as sent; numbers are parsed here so that a bad one is a JSON 400.
 #[derive(Debug, Default, Deserialize)]
-struct RawQuery {
+pub struct RawQuery {
     region: Option<String>,
     period: Option<String>,
     lang: Option<String>,
@@ -316,7 +322,34 @@ fn number<T: std::str::FromStr>(
     }
 }
 
-async fn handler(
+/// The parameters, for the API document (the handler parses them itself from [`RawQuery`]).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct SensitivityParams {
+    /// Kemendagri code; default the configured kabupaten.
+    #[param(example = "35.09")]
+    region: Option<String>,
+    /// Period label; default the latest.
+    period: Option<String>,
+    /// `id` (default) or `en`.
+    lang: Option<String>,
+    /// Monte Carlo replications, 10–5000 (default 500).
+    #[param(example = 20)]
+    replications: Option<usize>,
+    /// Random seed (default 2025).
+    seed: Option<u64>,
+    /// Weights vary by ± this share, 0–1 (default 0.25).
+    share: Option<f64>,
+}
+
+/// `GET /api/v1/sensitivity?region=35.09&replications=500`
+#[utoipa::path(get, path = "/api/v1/sensitivity", tag = "scores", params(SensitivityParams),
+    responses(
+        (status = 200, description = "Rank intervals of the peer group", body = SensitivityReport),
+        (status = 400, description = "Malformed or out-of-range parameter", body = super::error::ErrorBody),
+        (status = 404, description = "Region or period without scores", body = super::error::ErrorBody)))]
+pub async fn handler(
     State(state): State<AppState>,
     principal: Principal,
     Query(raw): Query<RawQuery>,

@@ -217,6 +217,17 @@ impl Store {
         Ok(store)
     }
 
+    /// The live manifest of the store in `dir`, read without creating, pruning or locking
+    /// anything: safe for health checks while another process commits. An absent folder is an
+    /// error; a folder without a generation yet has an empty manifest.
+    pub fn peek_manifest(dir: &Path) -> Result<Manifest, StoreError> {
+        fs::read_dir(dir).map_err(io(dir))?;
+        Store {
+            dir: dir.to_path_buf(),
+        }
+        .manifest()
+    }
+
     /// The store folder.
     pub fn dir(&self) -> &Path {
         &self.dir

@@ -104,6 +104,27 @@ const MATRIX: &[Row] = &[
     row("GET", "/healthz", "/healthz?region={r}", [200; 5], [200; 5]),
     row(
         "GET",
+        "/api/v1/activities",
+        "/api/v1/activities?region={r}&limit=5",
+        [401, 200, 200, 200, 200],
+        [401, 403, 200, 403, 200],
+    ),
+    row(
+        "GET",
+        "/api/v1/scores/peers",
+        "/api/v1/scores/peers?peer_group={r}&period=2025",
+        [401, 200, 200, 200, 200],
+        [401, 403, 404, 403, 404],
+    ),
+    row(
+        "GET",
+        "/api/v1/ingest/runs",
+        "/api/v1/ingest/runs?region={r}",
+        [401, 403, 200, 403, 200],
+        [401, 403, 200, 403, 200],
+    ),
+    row(
+        "GET",
         "/login",
         "/login?next=/%3Fregion%3D{r}",
         [200; 5],

@@ -2,6 +2,7 @@
 //! One test binary (modules below) so polars is linked once.
 
 mod access;
+mod api;
 mod atomic;
 mod browser;
 mod charts;
@@ -10,6 +11,8 @@ mod explain;
 mod helpers;
 mod ingest;
 mod pages;
+mod openapi;
+mod ops;
 mod remote;
 mod sensitivity;
 mod server;

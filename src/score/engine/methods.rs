@@ -596,7 +596,7 @@ pub fn change(current: Option<f64>, previous: Option<f64>) -> Option<f64> {
 }
 
 /// One predicate band: values at or above `min` (and below the next band) get this label.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Band {
     /// Lower bound, inclusive.

@@ -1,0 +1,312 @@
+//! `GET /api/v1/activities`: the activity records behind the scores, filtered and paged, as
+//! JSON or CSV.
+//!
+//! Filters: `region` (the region and everything below it: a kabupaten's filter takes its
+//! kecamatan and desa), `programme`, `dimension`, `period`. Rows are ordered by date, region and
+//! id, so pages are stable for a given snapshot; `total` counts the matches before paging.
+//! `format=csv` answers the same rows as a CSV file (all matches unless `limit` is given).
+//! The filtering itself is [`select`], a polars query on the blocking pool; it reads the
+//! snapshot's table and never the store.
+
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::api::{DEFAULT_LIMIT, MAX_LIMIT, Page};
+use super::error::ErrorBody;
+use super::{ApiError, AppState};
+use crate::region::RegionCode;
+use crate::score::Granularity;
+use crate::store::{Activities, cols};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/activities", get(handler))
+}
+
+/// `?region=&programme=&dimension=&period=&limit=&offset=&format=`
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ActivitiesQuery {
+    /// This region and everything below it.
+    #[param(example = "35.09.20")]
+    region: Option<String>,
+    /// Programme code.
+    programme: Option<String>,
+    /// Dimension id.
+    #[param(example = "economy")]
+    dimension: Option<String>,
+    /// Period label (`2025`, `2025-Q3`, `2025-07` by granularity).
+    #[param(example = "2025")]
+    period: Option<String>,
+    /// Rows per page, 1–1000 (default 100; CSV: all rows unless given).
+    #[param(example = 20)]
+    limit: Option<usize>,
+    /// Rows to skip.
+    offset: Option<usize>,
+    /// `json` (default) or `csv`.
+    format: Option<String>,
+}
+
+/// What [`select`] filters on; `None` means no filter.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// The region and its descendants.
+    pub region: Option<RegionCode>,
+    /// Programme code.
+    pub programme: Option<String>,
+    /// Dimension id.
+    pub dimension: Option<String>,
+    /// Period label.
+    pub period: Option<String>,
+}
+
+/// One activity record.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ActivityJson {
+    /// Id within its source.
+    pub activity_id: String,
+    /// Date, `YYYY-MM-DD`.
+    pub date: String,
+    /// Kemendagri code where it took place.
+    pub region_code: String,
+    /// Programme code.
+    pub programme: String,
+    /// Dimension id.
+    pub dimension: String,
+    /// Who was reached.
+    pub target_group: Option<String>,
+    /// Units reached, in the programme's unit.
+    pub quantity: f64,
+    /// People reached.
+    pub participants: Option<i64>,
+    /// Rupiah spent.
+    pub budget_idr: Option<f64>,
+    /// Who ran it.
+    pub organiser: Option<String>,
+    /// File or source name it came from.
+    pub source: String,
+    /// Row in that file (header = row 1).
+    pub source_row: i64,
+}
+
+/// A page of activities.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActivityPage {
+    /// Records matching the filters, before paging.
+    pub total: usize,
+    /// Rows per page.
+    pub limit: usize,
+    /// Rows skipped.
+    pub offset: usize,
+    /// The page.
+    pub activities: Vec<ActivityJson>,
+}
+
+/// Filter, order and page the activity table: (total matches, the page's rows).
+pub fn select(
+    activities: &Activities,
+    granularity: Granularity,
+    filter: &Filter,
+    offset: usize,
+    limit: Option<usize>,
+) -> PolarsResult<(usize, Vec<ActivityJson>)> {
+    let mut lf = activities.lazy();
+    if let Some(r) = &filter.region {
+        let code = col(cols::REGION_CODE);
+        lf = lf.filter(
+            code.clone()
+                .eq(lit(r.as_str()))
+                .or(code.str().starts_with(lit(format!("{r}.")))),
+        );
+    }
+    if let Some(p) = &filter.programme {
+        lf = lf.filter(col(cols::PROGRAMME).eq(lit(p.as_str())));
+    }
+    if let Some(d) = &filter.dimension {
+        lf = lf.filter(col(cols::DIMENSION).eq(lit(d.as_str())));
+    }
+    if let Some(p) = &filter.period {
+        lf = lf.filter(granularity.period_expr(col(cols::DATE)).eq(lit(p.as_str())));
+    }
+    let sorted = lf.sort(
+        [
+            cols::DATE,
+            cols::REGION_CODE,
+            cols::SOURCE,
+            cols::ACTIVITY_ID,
+        ],
+        SortMultipleOptions::default(),
+    );
+    let df = sorted.collect()?;
+    let total = df.height();
+    let offset_i = i64::try_from(offset).unwrap_or(i64::MAX);
+    let page = df.slice(offset_i, limit.unwrap_or(total));
+    let page = page
+        .lazy()
+        .with_column(col(cols::DATE).dt().to_string("%Y-%m-%d"))
+        .collect()?;
+    let s = |name: &str| -> PolarsResult<StringChunked> { Ok(page.column(name)?.str()?.clone()) };
+    let (id, date, region, programme, dimension, target, organiser, source) = (
+        s(cols::ACTIVITY_ID)?,
+        s(cols::DATE)?,
+        s(cols::REGION_CODE)?,
+        s(cols::PROGRAMME)?,
+        s(cols::DIMENSION)?,
+        s(cols::TARGET_GROUP)?,
+        s(cols::ORGANISER)?,
+        s(cols::SOURCE)?,
+    );
+    let quantity = page.column(cols::QUANTITY)?.f64()?;
+    let budget = page.column(cols::BUDGET_IDR)?.f64()?;
+    let participants = page.column(cols::PARTICIPANTS)?.i64()?;
+    let row = page.column(cols::SOURCE_ROW)?.i64()?;
+    let text = |c: &StringChunked, i| c.get(i).unwrap_or_default().to_string();
+    let rows = (0..page.height())
+        .map(|i| ActivityJson {
+            activity_id: text(&id, i),
+            date: text(&date, i),
+            region_code: text(&region, i),
+            programme: text(&programme, i),
+            dimension: text(&dimension, i),
+            target_group: target.get(i).map(str::to_string),
+            quantity: quantity.get(i).unwrap_or_default(),
+            participants: participants.get(i),
+            budget_idr: budget.get(i),
+            organiser: organiser.get(i).map(str::to_string),
+            source: text(&source, i),
+            source_row: row.get(i).unwrap_or_default(),
+        })
+        .collect();
+    Ok((total, rows))
+}
+
+/// The rows as CSV with a header line, columns as in the JSON.
+pub fn to_csv(rows: &[ActivityJson]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.serialize(r)?;
+    }
+    if rows.is_empty() {
+        w.write_record([
+            cols::ACTIVITY_ID,
+            cols::DATE,
+            cols::REGION_CODE,
+            cols::PROGRAMME,
+            cols::DIMENSION,
+            cols::TARGET_GROUP,
+            cols::QUANTITY,
+            cols::PARTICIPANTS,
+            cols::BUDGET_IDR,
+            cols::ORGANISER,
+            cols::SOURCE,
+            cols::SOURCE_ROW,
+        ])?;
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+fn present(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+/// `GET /api/v1/activities?region=35.09.20&dimension=economy&period=2025&limit=20`
+#[utoipa::path(get, path = "/api/v1/activities", tag = "activities", params(ActivitiesQuery),
+    responses(
+        (status = 200, description = "A page of activity records (or CSV with format=csv)", body = ActivityPage,
+            content_type = "application/json"),
+        (status = 400, description = "Malformed parameter", body = ErrorBody),
+        (status = 404, description = "Unknown region, programme, dimension or period", body = ErrorBody)))]
+pub async fn handler(
+    State(state): State<AppState>,
+    Query(q): Query<ActivitiesQuery>,
+) -> Result<Response, ApiError> {
+    let csv = match present(q.format).as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "format {other:?}: expected json or csv"
+            )));
+        }
+    };
+    let framework = &state.reference.framework;
+    let snapshot = state.snapshot();
+    let region = match present(q.region) {
+        Some(r) => {
+            let code =
+                RegionCode::parse(&r).map_err(|e| ApiError::BadRequest(format!("region: {e}")))?;
+            if !state.reference.regions.contains(&code) {
+                return Err(ApiError::NotFound(format!("unknown region {code}")));
+            }
+            Some(code)
+        }
+        None => None,
+    };
+    let programme = present(q.programme);
+    if let Some(p) = &programme
+        && !framework.programmes.contains_key(p)
+    {
+        return Err(ApiError::NotFound(format!(
+            "unknown programme {p:?}: not in the framework's catalogue"
+        )));
+    }
+    let dimension = present(q.dimension);
+    if let Some(d) = &dimension
+        && framework.dimension(d).is_none()
+    {
+        return Err(ApiError::NotFound(format!("unknown dimension {d:?}")));
+    }
+    let period = present(q.period);
+    if let Some(p) = &period
+        && !snapshot.book.periods().contains(p)
+    {
+        return Err(ApiError::NotFound(format!(
+            "no period {p:?}; periods: {}",
+            snapshot.book.periods().join(", ")
+        )));
+    }
+    let limit = match (csv, q.limit) {
+        (true, None) => None,
+        (_, limit) => Some(Page::new(limit, None, DEFAULT_LIMIT)?.limit),
+    };
+    let offset = q.offset.unwrap_or(0);
+    let filter = Filter {
+        region,
+        programme,
+        dimension,
+        period,
+    };
+    let granularity = state.config.period;
+    let (total, rows) = tokio::task::spawn_blocking(move || {
+        select(&snapshot.activities, granularity, &filter, offset, limit)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))?
+    .map_err(|e| ApiError::Internal(e.into()))?;
+    if csv {
+        let body = to_csv(&rows).map_err(|e| ApiError::Internal(e.into()))?;
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"kegiatan.csv\"",
+                ),
+            ],
+            body,
+        )
+            .into_response());
+    }
+    Ok(Json(ActivityPage {
+        total,
+        limit: limit.unwrap_or(MAX_LIMIT),
+        offset,
+        activities: rows,
+    })
+    .into_response())
+}

@@ -1,0 +1,93 @@
+//! `GET /api/openapi.json`: the OpenAPI 3.1 document of the API, generated with utoipa from
+//! the handlers' `#[utoipa::path]` attributes and the response types' `ToSchema` derives, so
+//! it changes when the code does. A test walks every documented GET route with the documented
+//! example parameters and checks the real answers against the documented schemas.
+//!
+//! This module only assembles and serves the document; the routes themselves live with their
+//! handlers.
+
+use std::sync::OnceLock;
+
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+use super::AppState;
+use super::{activities, api, charts, explain, ingest, ops, sensitivity};
+
+/// The API document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "kotacerdas",
+        description = "Smart-city indicator scores for Indonesian regions: regions, periods, frameworks, scores, indicators, activities, charts and operations. Errors answer with `ErrorBody`.",
+    ),
+    paths(
+        api::regions,
+        api::region,
+        api::periods,
+        api::frameworks,
+        api::framework,
+        api::scores,
+        api::peer_scores,
+        api::indicators,
+        api::indicator,
+        api::ingest_runs,
+        activities::handler,
+        explain::handler,
+        sensitivity::handler,
+        charts::chart,
+        ingest::upload,
+        ops::healthz,
+        ops::readyz,
+        ops::jobs_run,
+    ),
+    components(schemas(super::error::ErrorBody)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "regions", description = "Kemendagri regions"),
+        (name = "scores", description = "Index and dimension scores, ranks, sensitivity"),
+        (name = "frameworks", description = "Dimensions, indicators, weights, methods"),
+        (name = "indicators", description = "Indicators and how a score was made"),
+        (name = "activities", description = "Activity records behind the scores"),
+        (name = "ingest", description = "Uploads and the ingest history"),
+        (name = "charts", description = "Charts as PNG or SVG"),
+        (name = "operations", description = "Health, readiness, job runs"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Declares the bearer scheme the upload and job routes use.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The route.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/openapi.json", get(document))
+}
+
+/// The document as JSON, built once.
+pub fn json() -> &'static str {
+    static DOC: OnceLock<String> = OnceLock::new();
+    DOC.get_or_init(|| {
+        ApiDoc::openapi()
+            .to_pretty_json()
+            .expect("the API document serialises")
+    })
+}
+
+async fn document() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], json())
+}
