@@ -1,4 +1,5 @@
-//! The HTTP service: the dashboard page, the JSON API, charts rendered on demand, health.
+//! The HTTP service: the dashboard page, the JSON API, charts rendered on demand, reports
+//! (PDF, Excel, CSV), health.
 //!
 //! Handlers read the latest job [`Snapshot`] from [`AppState`]; chart rendering runs on the
 //! blocking pool, never on the async runtime. [`Application::build`] binds the listener itself
@@ -12,6 +13,7 @@ mod error;
 mod explain;
 mod ingest;
 mod params;
+mod reports;
 mod schedule;
 pub(crate) mod sensitivity;
 
@@ -29,6 +31,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
 use crate::job::{ReferenceData, Snapshot};
+use crate::report::ReportCache;
 
 pub use error::ApiError;
 pub use schedule::spawn_source_pulls;
@@ -41,6 +44,8 @@ pub struct AppState {
     /// Regions and framework.
     pub reference: Arc<ReferenceData>,
     snapshot: Arc<RwLock<Arc<Snapshot>>>,
+    /// Rendered reports of the current scoring run.
+    pub reports: ReportCache,
 }
 
 impl AppState {
@@ -50,6 +55,7 @@ impl AppState {
             config: Arc::new(config),
             reference: Arc::new(reference),
             snapshot: Arc::new(RwLock::new(Arc::new(snapshot))),
+            reports: ReportCache::new(),
         }
     }
 
@@ -85,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .merge(charts::router())
         .merge(explain::router())
         .merge(sensitivity::router())
+        .merge(reports::router())
         .merge(ingest::router(
             usize::try_from(
                 state
