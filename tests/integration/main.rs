@@ -8,6 +8,7 @@ mod explain;
 mod helpers;
 mod ingest;
 mod remote;
+mod reports;
 mod sensitivity;
 mod server;
 mod upload;
