@@ -114,10 +114,12 @@ enum Command {
         /// Sensitivity replications with --scoring
         #[arg(long, default_value_t = 1000)]
         replications: usize,
-        /// Time the reports instead: on the configured data, or with FILE on a national
-        /// activity CSV (one kab/kota's PDF and the cohort of every kab/kota)
-        #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "")]
-        reports: Option<PathBuf>,
+        /// Time the reports instead (on the configured data, or on --national FILE)
+        #[arg(long)]
+        reports: bool,
+        /// With --reports: a national activity CSV (one kab/kota's PDF, the cohort of all)
+        #[arg(long, value_name = "FILE", requires = "reports")]
+        national: Option<PathBuf>,
     },
 }
 
@@ -227,7 +229,7 @@ pub fn main() -> ExitCode {
 fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn"));
+        .unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn,usvg=error"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -271,14 +273,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             scoring,
             replications,
             reports,
+            national,
         } => {
             let measurements = match (scoring, reports) {
-                (_, Some(file)) => {
-                    let file = (!file.as_os_str().is_empty()).then_some(file);
-                    crate::bench::reports(&config, file.as_deref(), runs)?
-                }
-                (Some(file), None) => crate::bench::scoring(&config, &file, runs, replications)?,
-                (None, None) => {
+                (_, true) => crate::bench::reports(&config, national.as_deref(), runs)?,
+                (Some(file), false) => crate::bench::scoring(&config, &file, runs, replications)?,
+                (None, false) => {
                     let mut m = crate::bench::run(&config, runs)?;
                     m.extend(crate::bench::charts(&config, runs)?);
                     m

@@ -150,7 +150,9 @@ pub enum Cohort {
 impl Cohort {
     /// From `?province=` / `?regions=` (a comma-separated list, or `all`); exactly one is needed.
     pub fn parse(province: Option<&str>, regions: Option<&str>) -> Result<Cohort, ReportError> {
-        let present = |v: Option<&str>| v.map(str::trim).filter(|s| !s.is_empty());
+        fn present(v: Option<&str>) -> Option<&str> {
+            v.map(str::trim).filter(|s| !s.is_empty())
+        }
         match (present(province), present(regions)) {
             (Some(_), Some(_)) => Err(ReportError::BadRequest(
                 "give either province or regions for a cohort, not both".into(),
@@ -711,8 +713,7 @@ fn rank_intervals(
         level,
         period,
         &spec,
-    )
-    ?;
+    )?;
     Ok(intervals.into_iter().map(|r| (r.unit.clone(), r)).collect())
 }
 

@@ -185,7 +185,10 @@ async fn serve(state: AppState, request: ReportRequest) -> Result<Response, ApiE
         .into_response())
 }
 
-fn report_inputs<'a>(state: &'a AppState, snapshot: &'a crate::job::Snapshot) -> report::Inputs<'a> {
+fn report_inputs<'a>(
+    state: &'a AppState,
+    snapshot: &'a crate::job::Snapshot,
+) -> report::Inputs<'a> {
     report::Inputs {
         snapshot,
         regions: &state.reference.regions,
