@@ -185,26 +185,14 @@ pub fn to_markdown(measurements: &[Measurement]) -> String {
     s
 }
 
-/// Time the scoring engine on a national activity file in the canonical CSV format (e.g. from
-/// `gen_activities.py ROWS OUT.csv --national`): every kab/kota as a unit among its province's,
-/// every year, the configured framework; then `replications` sensitivity replications of the
-/// latest year (weights ± 25%, min-max or z-score, arithmetic, geometric or harmonic means).
-/// The file is read and lightly cleaned first (dates, quantities), outside the timings: this
-/// measures scoring once the activities are loaded.
-pub fn scoring(
-    config: &Config,
-    file: &std::path::Path,
-    runs: usize,
-    replications: usize,
-) -> anyhow::Result<Vec<Measurement>> {
+/// Read a national activity file in the canonical CSV format and clean it lightly (dates,
+/// quantities, duplicate ids): (activities, milliseconds it took).
+fn load_national(file: &std::path::Path) -> anyhow::Result<(crate::store::Activities, f64)> {
     use anyhow::Context;
     use polars::prelude::*;
 
-    use crate::region::Level;
-    use crate::score::engine::{Aggregate, Normalise, sensitivity::Spec};
     use crate::store::{Activities, cols};
 
-    let reference = ReferenceData::load(config)?;
     let t = Instant::now();
     let mut raw = CsvReadOptions::default()
         .with_has_header(true)
@@ -241,7 +229,26 @@ pub fn scoring(
         .map_err(anyhow::Error::from)
         .context("failed to clean the activity file")?;
     let activities = Activities::new(df).context("cleaned activities break the contract")?;
-    let load_ms = t.elapsed().as_secs_f64() * 1e3;
+    Ok((activities, t.elapsed().as_secs_f64() * 1e3))
+}
+
+/// Time the scoring engine on a national activity file in the canonical CSV format (e.g. from
+/// `gen_activities.py ROWS OUT.csv --national`): every kab/kota as a unit among its province's,
+/// every year, the configured framework; then `replications` sensitivity replications of the
+/// latest year (weights ± 25%, min-max or z-score, arithmetic, geometric or harmonic means).
+/// The file is read and lightly cleaned first (dates, quantities), outside the timings: this
+/// measures scoring once the activities are loaded.
+pub fn scoring(
+    config: &Config,
+    file: &std::path::Path,
+    runs: usize,
+    replications: usize,
+) -> anyhow::Result<Vec<Measurement>> {
+    use crate::region::Level;
+    use crate::score::engine::{Aggregate, Normalise, sensitivity::Spec};
+
+    let reference = ReferenceData::load(config)?;
+    let (activities, load_ms) = load_national(file)?;
     let fw = &reference.framework;
     let regions = &reference.regions;
 
@@ -409,5 +416,155 @@ pub fn charts(config: &Config, runs: usize) -> anyhow::Result<Vec<Measurement>> 
         ),
     });
     let _ = std::fs::remove_dir_all(&dir);
+    Ok(out)
+}
+
+/// Time the reports: on the configured data (no `file`), a kecamatan's and the configured
+/// kab/kota's profile as PDF and workbook and the province cohort; with a national activity file
+/// (as for `--scoring`), one kab/kota's profile PDF and the cohort of every scored kab/kota as
+/// PDF and workbook. Scoring happens once, outside the timings; each timing is a whole report
+/// (gathering, sensitivity analysis, charts, typesetting or writing), as the server renders it
+/// on a cache miss.
+pub fn reports(
+    config: &Config,
+    file: Option<&std::path::Path>,
+    runs: usize,
+) -> anyhow::Result<Vec<Measurement>> {
+    use anyhow::Context;
+
+    use crate::region::{Level, RegionCode};
+    use crate::report::{self, Cohort, ReportFormat, Subject};
+    use crate::score::ScoreBook;
+
+    let reference = ReferenceData::load(config)?;
+    let snapshot = match file {
+        None => job::run(config, &reference, false)?,
+        Some(file) => {
+            let (activities, _) = load_national(file)?;
+            let fw = &reference.framework;
+            let dims: Vec<String> = fw.dimensions.iter().map(|d| d.id.clone()).collect();
+            let scores = crate::score::compute(&activities, fw, &reference.regions, config.period)?;
+            let regency = crate::score::compute_at(
+                &activities,
+                fw,
+                &reference.regions,
+                config.period,
+                Level::Regency,
+            )?;
+            job::Snapshot {
+                book: ScoreBook::new(&scores, &dims)?,
+                scores,
+                regency: job::RegencyScores {
+                    book: ScoreBook::new(&regency, &dims)?,
+                    scores: regency,
+                },
+                activities,
+                report: Default::default(),
+                manifest: Default::default(),
+                timings: Default::default(),
+                charts_written: 0,
+                finished_at: chrono::Local::now(),
+            }
+        }
+    };
+    let inputs = report::Inputs {
+        snapshot: &snapshot,
+        regions: &reference.regions,
+        framework: &reference.framework,
+        granularity: config.period,
+        regions_dir: config.regions_dir(),
+    };
+    let period = snapshot
+        .regency
+        .book
+        .latest_period()
+        .context("nothing scored")?
+        .to_string();
+    let time = |name: String,
+                subject: Subject,
+                format: ReportFormat,
+                runs: usize|
+     -> anyhow::Result<Measurement> {
+        let (mut m, bytes) = measure(&name, runs, || -> anyhow::Result<Vec<u8>> {
+            let data = report::gather(&inputs, &subject, &period, Lang::Id)?;
+            Ok(report::render(&inputs, &data, format, None)?)
+        });
+        let bytes = bytes?;
+        m.note = format!("{} KB", bytes.len() / 1024);
+        Ok(m)
+    };
+    let mut out = Vec::new();
+    let kab = config.region.clone();
+    match file {
+        None => {
+            let kec = reference
+                .regions
+                .children(&kab)
+                .iter()
+                .find(|c| snapshot.book.get(c, &period).is_some())
+                .cloned()
+                .context("no scored kecamatan in the configured kab/kota")?;
+            for (what, subject) in [
+                (format!("kecamatan {kec}"), Subject::Region(kec.clone())),
+                (format!("kab/kota {kab}"), Subject::Region(kab.clone())),
+            ] {
+                for format in [ReportFormat::Pdf, ReportFormat::Xlsx] {
+                    out.push(time(
+                        format!("report: {what} profile {format}"),
+                        subject.clone(),
+                        format,
+                        runs,
+                    )?);
+                }
+            }
+            let province = kab.at_level(Level::Province).context("no province")?;
+            let n = snapshot
+                .regency
+                .book
+                .regions()
+                .filter(|r| r.as_str().starts_with(&format!("{province}.")))
+                .count();
+            for format in [ReportFormat::Pdf, ReportFormat::Xlsx] {
+                out.push(time(
+                    format!("report: cohort of province {province} ({n} kab/kota) {format}"),
+                    Subject::Cohort(Cohort::Province(province.clone())),
+                    format,
+                    runs,
+                )?);
+            }
+        }
+        Some(_) => {
+            let scored = |r: &RegionCode| snapshot.regency.book.get(r, &period).is_some();
+            let one = if scored(&kab) {
+                kab.clone()
+            } else {
+                let mut all: Vec<&RegionCode> = snapshot.regency.book.regions().collect();
+                all.sort();
+                all.first()
+                    .map(|r| (*r).clone())
+                    .context("no kab/kota scored")?
+            };
+            out.push(time(
+                format!("report: kab/kota {one} profile pdf (national data)"),
+                Subject::Region(one),
+                ReportFormat::Pdf,
+                runs,
+            )?);
+            let n = snapshot
+                .regency
+                .book
+                .regions()
+                .filter(|r| r.level() == Level::Regency && scored(r))
+                .count();
+            for format in [ReportFormat::Pdf, ReportFormat::Xlsx] {
+                out.push(time(
+                    format!("report: cohort of all {n} kab/kota {format}"),
+                    Subject::Cohort(Cohort::All),
+                    format,
+                    runs.min(3),
+                )?);
+            }
+        }
+    }
     Ok(out)
 }

@@ -105,6 +105,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a region's profile or a cohort's ranking as PDF, Excel workbook and CSV files.
+    Report(ReportArgs),
     /// Time the job's stages and chart rendering on the configured data (Markdown table).
     Bench {
         /// Repetitions of each job stage (single charts run 20× as often)
@@ -116,6 +118,12 @@ enum Command {
         /// Sensitivity replications with --scoring
         #[arg(long, default_value_t = 1000)]
         replications: usize,
+        /// Time the reports instead (on the configured data, or on --national FILE)
+        #[arg(long)]
+        reports: bool,
+        /// With --reports: a national activity CSV (one kab/kota's PDF, the cohort of all)
+        #[arg(long, value_name = "FILE", requires = "reports")]
+        national: Option<PathBuf>,
         /// Time access control instead: argon2id with the configured cost, per-request checks
         #[arg(long, conflicts_with = "scoring")]
         auth: bool,
@@ -152,6 +160,31 @@ enum UserCommand {
         /// The user's name
         name: String,
     },
+}
+
+#[derive(Debug, Args)]
+struct ReportArgs {
+    /// Kemendagri code of a kecamatan or kab/kota, or `cohort` (with --province or --regions)
+    #[arg(value_name = "REGION|cohort")]
+    subject: String,
+    /// Period label, e.g. 2025, or `latest` (its own id: `--period` is the global granularity flag)
+    #[arg(id = "label", value_name = "PERIOD", default_value = "latest")]
+    period: String,
+    /// Cohort: every scored kab/kota of this province, e.g. 35
+    #[arg(long, value_name = "CODE")]
+    province: Option<String>,
+    /// Cohort: these kab/kota, comma-separated (e.g. 35.09,35.10), or `all`
+    #[arg(long, value_name = "CODES")]
+    regions: Option<String>,
+    /// Formats to write (repeatable or comma-separated) [default: pdf, xlsx, csv]
+    #[arg(long = "format", value_name = "pdf|xlsx|csv", value_delimiter = ',')]
+    formats: Vec<String>,
+    /// Language of the report: id (default) or en
+    #[arg(long, default_value = "id")]
+    lang: String,
+    /// Folder the files are written to (created if missing)
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -288,14 +321,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             share,
             json,
         } => sensitivity_cmd(&config, &region, &period, replications, seed, share, json),
+        Command::Report(args) => report_cmd(&config, args),
         Command::Bench {
             runs,
             scoring,
             replications,
             auth,
+            reports,
+            national,
         } => {
             let measurements = match scoring {
                 _ if auth => crate::bench::auth(&config, runs)?,
+                _ if reports => crate::bench::reports(&config, national.as_deref(), runs)?,
                 Some(file) => crate::bench::scoring(&config, &file, runs, replications)?,
                 None => {
                     let mut m = crate::bench::run(&config, runs)?;
@@ -413,6 +450,73 @@ fn set_echo(on: bool) {
     }
     #[cfg(not(unix))]
     let _ = on;
+}
+
+/// `kotacerdas report`: the same files the `/reports/…` routes serve, written to a folder:
+/// `{stem}.pdf`, `{stem}.xlsx` and one `{stem}_{table}.csv` per table.
+fn report_cmd(config: &Config, args: ReportArgs) -> anyhow::Result<ExitCode> {
+    use crate::report::{self, Cohort, ReportFormat, Subject};
+
+    let lang: crate::i18n::Lang = args.lang.parse().context("bad --lang")?;
+    let subject = if args.subject.eq_ignore_ascii_case("cohort") {
+        Subject::Cohort(Cohort::parse(
+            args.province.as_deref(),
+            args.regions.as_deref(),
+        )?)
+    } else {
+        if args.province.is_some() || args.regions.is_some() {
+            anyhow::bail!("--province and --regions are for `kotacerdas report cohort PERIOD`");
+        }
+        Subject::Region(RegionCode::parse(&args.subject).context("bad region code")?)
+    };
+    let formats = if args.formats.is_empty() {
+        ReportFormat::ALL.to_vec()
+    } else {
+        args.formats
+            .iter()
+            .map(|f| f.parse::<ReportFormat>().map_err(anyhow::Error::msg))
+            .collect::<anyhow::Result<Vec<_>>>()?
+    };
+    let reference = ReferenceData::load(config)?;
+    let snapshot = job::run(config, &reference, false)?;
+    let inputs = report::Inputs {
+        snapshot: &snapshot,
+        regions: &reference.regions,
+        framework: &reference.framework,
+        granularity: config.period,
+        regions_dir: config.regions_dir(),
+    };
+    let period = inputs.resolve_period(&subject, Some(&args.period))?;
+    let data = report::gather(&inputs, &subject, &period, lang)?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("failed to create {}", args.out.display()))?;
+    let stem = subject.file_stem(&period);
+    let mut written = Vec::new();
+    for format in formats {
+        let files: Vec<(String, Vec<u8>)> = match format {
+            ReportFormat::Csv => data
+                .tables(&inputs)
+                .iter()
+                .map(|t| -> Result<(String, Vec<u8>), report::ReportError> {
+                    Ok((format!("{stem}_{}.csv", t.id), report::csv::render(t)?))
+                })
+                .collect::<Result<_, report::ReportError>>()?,
+            other => vec![(
+                format!("{stem}.{}", other.extension()),
+                report::render(&inputs, &data, other, None)?,
+            )],
+        };
+        for (name, bytes) in files {
+            let path = args.out.join(name);
+            std::fs::write(&path, &bytes)
+                .with_context(|| format!("failed to write {}", path.display()))?;
+            written.push(path);
+        }
+    }
+    for p in &written {
+        println!("{}", p.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn explain_cmd(

@@ -103,12 +103,38 @@ pub struct Snapshot {
     pub scores: Scores,
     /// Read model of the scores.
     pub book: ScoreBook,
+    /// The same activities scored with every kab/kota as a unit among its province's (the
+    /// peers a cohort report ranks), with its read model. The kecamatan-level [`Snapshot::scores`]
+    /// stay what the dashboard and the API answer from.
+    pub regency: RegencyScores,
     /// Stage timings.
     pub timings: Timings,
     /// Charts written by the job.
     pub charts_written: usize,
     /// When the run finished.
     pub finished_at: DateTime<Local>,
+}
+
+/// Scores at kab/kota level: every kab/kota of a province with activities, ranked among the
+/// province's kab/kota.
+#[derive(Debug)]
+pub struct RegencyScores {
+    /// Score frames (their explain frame lists each kab/kota's indicators).
+    pub scores: Scores,
+    /// Read model.
+    pub book: ScoreBook,
+}
+
+impl Snapshot {
+    /// An identity of this scoring run: changes whenever the job runs again, so anything derived
+    /// from the scores (a cached report) can tell it is stale.
+    pub fn id(&self) -> String {
+        format!(
+            "{}-g{}",
+            self.finished_at.format("%Y%m%dT%H%M%S%.9f"),
+            self.manifest.generation
+        )
+    }
 }
 
 fn ms(d: Duration) -> f64 {
@@ -184,6 +210,17 @@ pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<S
         .map(|d| d.id.clone())
         .collect();
     let book = ScoreBook::new(&scores, &dimension_ids).map_err(ScoreError::from)?;
+    let regency_scores = score::compute_at(
+        &activities,
+        &reference.framework,
+        &reference.regions,
+        config.period,
+        crate::region::Level::Regency,
+    )?;
+    let regency = RegencyScores {
+        book: ScoreBook::new(&regency_scores, &dimension_ids).map_err(ScoreError::from)?,
+        scores: regency_scores,
+    };
     // The scores, with the framework version and methods that made them, kept beside the
     // activities so a report can say how each number was made. Derived data: rewritten on
     // every run, never read back by the job.
@@ -191,6 +228,7 @@ pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<S
     let score_ms = ms(t.elapsed());
     info!(
         regions = book.regions().count(),
+        regencies = regency.book.regions().count(),
         periods = book.periods().len(),
         granularity = %config.period,
         unplaced = scores.unplaced_activities,
@@ -215,6 +253,7 @@ pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<S
         manifest: contents.manifest,
         scores,
         book,
+        regency,
         timings: Timings {
             ingest_ms,
             score_ms,

@@ -3,7 +3,7 @@
 //! The modules read like the pipeline: reference data ([`region`]) and the scoring framework
 //! ([`framework`]) are loaded from `data/`; activity records are read and validated
 //! ([`ingest`]) into the [`store`]; [`score`] turns them into dimension scores, an index and
-//! ranks; [`chart`] draws them; [`job`] runs those stages in order; [`server`] serves the
+//! ranks; [`chart`] draws them; [`report`] turns them into PDF, Excel and CSV documents; [`job`] runs those stages in order; [`server`] serves the
 //! dashboard, the API and the charts. [`cli`] and [`config`] sit at the edge.
 
 pub mod auth;
@@ -17,6 +17,7 @@ pub mod i18n;
 pub mod ingest;
 pub mod job;
 pub mod region;
+pub mod report;
 pub mod score;
 pub mod server;
 pub mod store;

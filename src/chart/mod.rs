@@ -55,6 +55,7 @@ pub use heatmap::{HeatmapChart, render_heatmap};
 pub use map::{GeoError, GeoFeature, GeoLayer, MapArea, MapChart, render_map};
 pub use ranks::{RankChart, RankRow, render_ranks};
 pub use stacked::{StackSeries, StackedChart, render_stacked};
+pub use text::embedded_fonts;
 pub use trend::{TrendChart, TrendSeries, render_trend};
 
 use std::fmt;

@@ -15,6 +15,12 @@ use super::ChartError;
 static REGULAR: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
 static BOLD: &[u8] = include_bytes!("fonts/DejaVuSans-Bold.ttf");
 
+/// The embedded font files (DejaVu Sans regular and bold), for anything else that lays out
+/// text with the same faces (the PDF reports).
+pub fn embedded_fonts() -> [&'static [u8]; 2] {
+    [REGULAR, BOLD]
+}
+
 /// The family name the fonts are registered under; the SVG output is rewritten to prefer
 /// DejaVu Sans by name (see `svg_font_family`).
 pub(crate) const FAMILY: &str = "sans-serif";

@@ -89,6 +89,8 @@ pub const ROUTES: &[RouteAccess] = &[
     route("GET", "/api/v1/scores/peers", Some(Capability::View), true),
     route("GET", "/api/v1/ingest/runs", Some(Capability::View), false),
     route("POST", "/api/v1/jobs/run", Some(Capability::Admin), false),
+    route("GET", "/reports/{region}/{file}", Some(Capability::Reports), true),
+    route("GET", "/reports/cohort/{file}", Some(Capability::Reports), true),
 ];
 
 impl From<Denied> for ApiError {

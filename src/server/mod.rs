@@ -1,5 +1,5 @@
-//! The HTTP service: the dashboard pages, the JSON API, charts rendered on demand, health,
-//! readiness and metrics.
+//! The HTTP service: the dashboard pages, the JSON API, charts rendered on demand, reports
+//! (PDF, Excel, CSV), health, readiness and metrics.
 //!
 //! Handlers read the latest job [`Snapshot`] from [`AppState`]; chart rendering runs on the
 //! blocking pool, never on the async runtime. [`Application::build`] binds the listener itself
@@ -21,6 +21,7 @@ pub mod metrics;
 mod openapi;
 mod ops;
 mod params;
+mod reports;
 mod schedule;
 pub(crate) mod sensitivity;
 
@@ -39,6 +40,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::Access;
 use crate::config::Config;
 use crate::job::{ReferenceData, Snapshot};
+use crate::report::ReportCache;
 
 pub use cache::ResponseCache;
 pub use error::ApiError;
@@ -63,6 +65,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Held while a job runs, so scheduled and on-demand runs take turns.
     job_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Rendered reports of the current scoring run.
+    pub reports: ReportCache,
 }
 
 impl AppState {
@@ -78,6 +82,7 @@ impl AppState {
             config: Arc::new(config),
             reference: Arc::new(reference),
             snapshot: Arc::new(RwLock::new(Arc::new(snapshot))),
+            reports: ReportCache::new(),
         }
     }
 
@@ -94,6 +99,7 @@ impl AppState {
             cache: self.cache.clone(),
             metrics: self.metrics.clone(),
             job_lock: self.job_lock.clone(),
+            reports: self.reports.clone(),
         }
     }
 
@@ -161,6 +167,7 @@ pub fn router(state: AppState) -> Router {
         .merge(explain::router())
         .merge(sensitivity::router())
         .merge(openapi::router())
+        .merge(reports::router())
         // Uploads have their own, larger limit (below); everything else takes small bodies.
         .layer(RequestBodyLimitLayer::new(max_body))
         .merge(ingest::router(max_upload))

@@ -104,6 +104,20 @@ const MATRIX: &[Row] = &[
     row("GET", "/healthz", "/healthz?region={r}", [200; 5], [200; 5]),
     row(
         "GET",
+        "/reports/{region}/{file}",
+        "/reports/{r}/2025.csv",
+        [401, 403, 200, 403, 200],
+        [401, 403, 404, 403, 404],
+    ),
+    row(
+        "GET",
+        "/reports/cohort/{file}",
+        "/reports/cohort/2025.csv?province=35&region={r}",
+        [401, 403, 200, 403, 200],
+        [401, 403, 200, 403, 200],
+    ),
+    row(
+        "GET",
         "/api/v1/activities",
         "/api/v1/activities?region={r}&limit=5",
         [401, 200, 200, 200, 200],

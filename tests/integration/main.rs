@@ -14,6 +14,7 @@ mod pages;
 mod openapi;
 mod ops;
 mod remote;
+mod reports;
 mod sensitivity;
 mod server;
 mod upload;

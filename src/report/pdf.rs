@@ -1,0 +1,653 @@
+//! The PDF: A4, typeset by typst (as a library) from `report.typ`, with the charts drawn by our
+//! own chart code as SVG, so they stay vectors and their text stays text.
+//!
+//! Numbers and dates are formatted here, in the report's language (`1.234,5`, `10 Juli 2018`),
+//! and handed to the template as JSON with the chart SVGs beside it; the template only lays out.
+//! Only the embedded DejaVu Sans faces are available to typst (no system fonts, nothing
+//! fetched): the chart SVGs name "DejaVu Sans" first, which typst resolves from the same faces.
+
+use std::sync::OnceLock;
+
+use serde_json::{Value, json};
+use typst::foundations::{Bytes, Dict, IntoValue};
+use typst_as_lib::TypstEngine;
+
+use super::{Inputs, Profile, RankedRegion, ReportData, ReportError, signed};
+use crate::chart::{self, Format, HeatmapChart};
+use crate::i18n::{Lang, format_date, format_number, format_score};
+use crate::region::Level;
+use crate::view::{self, MapScope, Measure};
+
+static TEMPLATE: &str = include_str!("report.typ");
+
+/// Heatmap rows at most; a larger cohort shows its top and bottom halves of this.
+const HEATMAP_ROWS: usize = 50;
+
+fn engine() -> &'static TypstEngine<typst_as_lib::TypstTemplateMainFile> {
+    static ENGINE: OnceLock<TypstEngine<typst_as_lib::TypstTemplateMainFile>> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        TypstEngine::builder()
+            .main_file(TEMPLATE)
+            .fonts(chart::embedded_fonts())
+            .build()
+    })
+}
+
+/// Typeset the report.
+pub fn render(inputs: &Inputs<'_>, data: &ReportData) -> Result<Vec<u8>, ReportError> {
+    let mut dict = Dict::new();
+    let model = model(data);
+    dict.insert("data".into(), model.to_string().into_value());
+    for (key, svg) in charts(inputs, data)? {
+        dict.insert(key.into(), Bytes::new(svg).into_value());
+    }
+    let doc: typst_layout::PagedDocument = engine()
+        .compile_with_input(dict)
+        .output
+        .map_err(|e| ReportError::Pdf(e.to_string()))?;
+    typst_pdf::pdf(&doc, &typst_pdf::PdfOptions::default()).map_err(|diags| {
+        ReportError::Pdf(
+            diags
+                .iter()
+                .map(|d| d.message.to_string())
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    })
+}
+
+fn chart_err(chart: &'static str) -> impl Fn(&dyn std::fmt::Display) -> ReportError {
+    move |e| ReportError::Chart {
+        chart,
+        message: e.to_string(),
+    }
+}
+
+/// The report's charts as SVG, by the key the template reads them under.
+fn charts(
+    inputs: &Inputs<'_>,
+    data: &ReportData,
+) -> Result<Vec<(&'static str, Vec<u8>)>, ReportError> {
+    let (lang, fw, regions) = (data.lang, inputs.framework, inputs.regions);
+    let period = data.period.as_str();
+    let mut out = Vec::new();
+    let (w, h) = (chart::DEFAULT_WIDTH, chart::DEFAULT_HEIGHT);
+    if let Some(p) = &data.profile {
+        let subject = super::Subject::Region(p.code.clone());
+        let (_, book, _) = inputs.scores_for(&subject);
+        let v = view::region_view(book, regions, &p.code, Some(period))
+            .map_err(|e| chart_err("radar")(&e))?;
+        let radar = chart::render_radar(&view::radar_chart(&v, fw, lang), Format::Svg, w, h)
+            .map_err(|e| chart_err("radar")(&e))?;
+        out.push(("radar", radar));
+        let trend = view::trend_chart(book, regions, fw, &p.code, Measure::Index, None, lang)
+            .map_err(|e| chart_err("trend")(&e))
+            .and_then(|c| {
+                chart::render_trend(&c, Format::Svg, w, h).map_err(|e| chart_err("trend")(&e))
+            })?;
+        out.push(("trend", trend));
+        // The kecamatan map: on the kecamatan-level scores (the region outlined, or for a
+        // kab/kota its kecamatan); where there are no kecamatan boundaries, the province's
+        // kab/kota on the kab/kota-level scores.
+        let kecamatan = view::map_layer(&inputs.regions_dir, &p.code, MapScope::Kecamatan)
+            .ok()
+            .filter(|_| {
+                inputs.snapshot.book.get(&p.code, period).is_some() || p.level == Level::Regency
+            })
+            .and_then(|layer| {
+                view::map_chart(
+                    &inputs.snapshot.book,
+                    regions,
+                    layer,
+                    MapScope::Kecamatan,
+                    &p.code,
+                    Some(period),
+                    Measure::Index,
+                    lang,
+                )
+                .ok()
+            })
+            .filter(|c| c.areas.iter().any(|a| a.value.is_some()));
+        let map = match kecamatan {
+            Some(c) => Some(c),
+            None => {
+                let province = p
+                    .code
+                    .at_level(Level::Regency)
+                    .unwrap_or_else(|| p.code.clone());
+                view::map_layer(&inputs.regions_dir, &province, MapScope::Province)
+                    .ok()
+                    .and_then(|layer| {
+                        view::map_chart(
+                            &inputs.snapshot.regency.book,
+                            regions,
+                            layer,
+                            MapScope::Province,
+                            &province,
+                            Some(period),
+                            Measure::Index,
+                            lang,
+                        )
+                        .ok()
+                    })
+            }
+        };
+        if let Some(c) = map {
+            let svg = chart::render_map(&c, Format::Svg, w, h).map_err(|e| chart_err("map")(&e))?;
+            out.push(("map", svg));
+        }
+    } else if let Some(first) = data.ranking.first() {
+        let book = &inputs.snapshot.regency.book;
+        let members: std::collections::HashSet<&str> =
+            data.ranking.iter().map(|r| r.code.as_str()).collect();
+        let province = first.code.at_level(Level::Province);
+        let one_province = data
+            .ranking
+            .iter()
+            .all(|r| r.code.at_level(Level::Province) == province);
+        let scope = if one_province
+            && view::map_layer(&inputs.regions_dir, &first.code, MapScope::Province).is_ok()
+        {
+            MapScope::Province
+        } else {
+            MapScope::Indonesia
+        };
+        let layer = view::map_layer(&inputs.regions_dir, &first.code, scope)
+            .map_err(|e| chart_err("map")(&e))?;
+        let mut c = view::map_chart(
+            book,
+            regions,
+            layer,
+            scope,
+            &first.code,
+            Some(period),
+            Measure::Index,
+            lang,
+        )
+        .map_err(|e| chart_err("map")(&e))?;
+        // Only the cohort is coloured, and no member is singled out.
+        for a in &mut c.areas {
+            a.highlight = false;
+            if !members.contains(a.code.as_str()) {
+                a.value = None;
+            }
+        }
+        c.title = format!(
+            "{} — {} {period}",
+            data.cohort_name.clone().unwrap_or_default(),
+            view::index_label(lang)
+        );
+        let (mw, mh) = if scope == MapScope::Indonesia {
+            (1600, 800)
+        } else {
+            (w, h)
+        };
+        out.push((
+            "map",
+            chart::render_map(&c, Format::Svg, mw, mh).map_err(|e| chart_err("map")(&e))?,
+        ));
+        let heat = heatmap(data, lang);
+        let rows = heat.rows.len() as u32;
+        let height = (140 + rows * 22).clamp(chart::MIN_HEIGHT, chart::MAX_HEIGHT);
+        out.push((
+            "heatmap",
+            chart::render_heatmap(&heat, Format::Svg, w, height)
+                .map_err(|e| chart_err("heatmap")(&e))?,
+        ));
+    }
+    Ok(out)
+}
+
+/// The cohort's regions × dimensions (and index); a cohort larger than [`HEATMAP_ROWS`] shows
+/// its top and bottom halves of that.
+fn heatmap(data: &ReportData, lang: Lang) -> HeatmapChart {
+    let rows: Vec<&RankedRegion> = if data.ranking.len() > HEATMAP_ROWS {
+        let half = HEATMAP_ROWS / 2;
+        data.ranking[..half]
+            .iter()
+            .chain(&data.ranking[data.ranking.len() - half..])
+            .collect()
+    } else {
+        data.ranking.iter().collect()
+    };
+    let mut columns: Vec<String> = data.dimensions.iter().map(|d| d.1.clone()).collect();
+    columns.push(lang.pick("Indeks", "Index").to_string());
+    HeatmapChart {
+        title: format!(
+            "{} — {} {}",
+            data.cohort_name.clone().unwrap_or_default(),
+            lang.pick("skor dimensi", "dimension scores"),
+            data.period
+        ),
+        subtitle: lang
+            .pick("Urut menurut indeks", "Ordered by index")
+            .to_string(),
+        source: view::source_line(lang).to_string(),
+        rows: rows
+            .iter()
+            .map(|r| format!("{}. {}", r.position, short(&r.name)))
+            .collect(),
+        columns,
+        values: rows
+            .iter()
+            .map(|r| {
+                let mut v = r.dimensions.clone();
+                v.push(r.index);
+                v
+            })
+            .collect(),
+        centre: 50.0,
+        spread: 50.0,
+        legend: lang
+            .pick(
+                "Skor 0–100; putih = 50, ungu di atas, oranye di bawah",
+                "Score 0–100; white = 50, purple above, orange below",
+            )
+            .to_string(),
+        highlight_row: None,
+        lang,
+    }
+}
+
+fn short(name: &str) -> &str {
+    name.trim_start_matches("Kabupaten ")
+}
+
+/// The template's input: every text translated, every number formatted.
+fn model(d: &ReportData) -> Value {
+    let l = d.lang;
+    let t = |id: &str, en: &str| l.pick(id, en).to_string();
+    let period_label = period_words(&d.period, l);
+    let (kind, heading, kicker) = match &d.profile {
+        Some(p) => (
+            "region",
+            p.name.clone(),
+            t("Profil kota cerdas", "Smart-city profile"),
+        ),
+        None => (
+            "cohort",
+            d.cohort_name.clone().unwrap_or_default(),
+            t("Laporan kohort kota cerdas", "Smart-city cohort report"),
+        ),
+    };
+    let title = format!("{kicker} — {heading}");
+    let labels = json!({
+        "page": t("Halaman", "Page"),
+        "of": t("dari", "of"),
+        "dimensions": t("Skor per dimensi", "Scores by dimension"),
+        "dimension_headers": [t("Dimensi", "Dimension"), t("Skor", "Score"), t("Peringkat", "Rank"),
+            t("Bobot", "Weight"), t("Kontribusi", "Contribution"), t("Perubahan", "Change")],
+        "indicator_headers": [t("Indikator", "Indicator"), t("Nilai mentah", "Raw value"),
+            t("Nilai", "Value"), t("Satuan", "Unit"), t("Target", "Target"), t("Skor", "Score"),
+            t("Bobot", "Weight"), t("Kontribusi", "Contribution")],
+        "activities": t("Kegiatan di balik angka", "Activities behind the numbers"),
+        "by_programme": t("Per program", "By programme"),
+        "by_place": t("Per wilayah", "By place"),
+        "activity_headers_programme": [t("Program", "Programme"), t("Kegiatan", "Activities"), t("Kuantitas", "Quantity")],
+        "activity_headers_place": [t("Wilayah", "Place"), t("Kegiatan", "Activities"), t("Kuantitas", "Quantity")],
+        "children": t("Kecamatan", "Districts"),
+        "ranking": t("Peringkat", "Ranking"),
+        "ranking_headers": [t("No.", "No."), t("Wilayah", "Region"), t("Indeks", "Index"),
+            t("Perubahan", "Change"), t("Peringkat (5–95%)", "Rank (5–95%)"), t("Ringkasan", "Summary")],
+        "heatmap": t("Skor dimensi", "Dimension scores"),
+        "appendix": t("Lampiran: metode", "Appendix: method"),
+        "methods_recorded": t("Metode sebagaimana tercatat bersama skor", "Methods as recorded with the scores"),
+        "method_headers": [t("Kunci", "Key"), t("Nilai", "Value")],
+        "sources": t("Sumber data", "Data sources"),
+        "source_headers": [t("Sumber", "Source"), t("Dimuat", "Ingested"), t("Baris", "Rows"), "SHA-256"],
+    });
+    let ranked_rows = |rows: &[RankedRegion]| -> Vec<Value> {
+        rows.iter()
+            .map(|r| {
+                json!([
+                    r.position.to_string(),
+                    r.name,
+                    format_score(r.index, l),
+                    r.change.map_or("–".into(), |c| signed(c, l)),
+                    rank_text(r.peer_rank, r.peers, r.rank_range.as_ref(), l),
+                    r.summary,
+                ])
+            })
+            .collect()
+    };
+    let profile = d
+        .profile
+        .as_ref()
+        .map(|p| profile_model(d, p, &ranked_rows(&p.children)));
+    let cohort = (d.profile.is_none()).then(|| {
+        let n = d.ranking.len();
+        let heatmap_note = if n > HEATMAP_ROWS {
+            match l {
+                Lang::Id => format!("{} teratas dan {} terbawah dari {n} kabupaten/kota; seluruhnya ada di tabel peringkat dan di lembar kerja.", HEATMAP_ROWS / 2, HEATMAP_ROWS / 2),
+                Lang::En => format!("The top {} and bottom {} of {n} regencies and cities; all are in the ranking table and the workbook.", HEATMAP_ROWS / 2, HEATMAP_ROWS / 2),
+            }
+        } else {
+            String::new()
+        };
+        let lead = match (d.ranking.first(), d.ranking.last()) {
+            (Some(a), Some(b)) => match l {
+                Lang::Id => format!(
+                    "{n} kabupaten/kota dinilai pada {period_label}. Indeks tertinggi: {} ({}); terendah: {} ({}). Peringkat dalam tabel adalah urutan di kohort ini; kolom peringkat menyebut peringkat di antara kabupaten/kota seprovinsi dengan rentang 5–95% dari analisis sensitivitas.",
+                    a.name, format_score(a.index, l), b.name, format_score(b.index, l)
+                ),
+                Lang::En => format!(
+                    "{n} regencies and cities scored in {period_label}. Highest index: {} ({}); lowest: {} ({}). The table's order is the order within this cohort; the rank column gives the rank among the province's regencies and cities with its 5–95% interval from the sensitivity analysis.",
+                    a.name, format_score(a.index, l), b.name, format_score(b.index, l)
+                ),
+            },
+            _ => String::new(),
+        };
+        json!({
+            "lead": lead,
+            "rows": ranked_rows(&d.ranking),
+            "heatmap_note": heatmap_note,
+        })
+    });
+    json!({
+        "lang": l.code(),
+        "kind": kind,
+        "title": title,
+        "kicker": kicker,
+        "heading": heading,
+        "period_label": period_label,
+        "framework": format!("{} {}", d.framework_name, d.framework_version),
+        "footer": format!("kotacerdas · {} {}", t("dibuat", "generated"), format_date(d.generated_at.date_naive(), l)),
+        "labels": labels,
+        "profile": profile,
+        "cohort": cohort,
+        "appendix": appendix(d),
+    })
+}
+
+/// `2025` → "tahun 2025"; `2025-Q3` → "triwulan III 2025"; `2025-07` → "Juli 2025".
+fn period_words(period: &str, l: Lang) -> String {
+    if let Some((y, q)) = period.split_once("-Q") {
+        let roman = ["I", "II", "III", "IV"];
+        let q = q
+            .parse::<usize>()
+            .ok()
+            .and_then(|q| roman.get(q.wrapping_sub(1)));
+        if let Some(q) = q {
+            return format!("{} {q} {y}", l.pick("triwulan", "quarter"));
+        }
+    }
+    if let Some((y, m)) = period.split_once('-')
+        && let Ok(m) = m.parse::<u32>()
+    {
+        return format!("{} {y}", crate::i18n::month_name(m, l));
+    }
+    format!("{} {period}", l.pick("tahun", "year"))
+}
+
+/// "3 dari 31 (2–5)" / "3 of 31 (2–5)".
+fn rank_text(rank: Option<u32>, peers: u32, range: Option<&super::RankRange>, l: Lang) -> String {
+    let Some(rank) = rank else {
+        return l.pick("belum berperingkat", "not ranked").to_string();
+    };
+    let mut s = format!("{rank} {} {peers}", l.pick("dari", "of"));
+    if let Some((a, b)) = range.and_then(|r| r.p05.zip(r.p95)) {
+        s.push_str(&format!(" ({}–{})", a.round(), b.round()));
+    }
+    s
+}
+
+fn profile_model(d: &ReportData, p: &Profile, children: &[Value]) -> Value {
+    let l = d.lang;
+    let t = |id: &str, en: &str| l.pick(id, en).to_string();
+    let num =
+        |v: Option<f64>, dec: usize| v.map_or("–".to_string(), |v| format_number(v, dec, l));
+    let level_word = if p.level == Level::District {
+        t("kecamatan", "districts")
+    } else {
+        t("kabupaten/kota", "regencies/cities")
+    };
+    let previous = d.previous_period.as_deref().map(|p| period_words(p, l));
+    let cover = json!([
+        [
+            view::index_label(l),
+            format_score(p.index, l),
+            p.predicate
+                .clone()
+                .unwrap_or_else(|| t("skor 0–100", "score 0–100"))
+        ],
+        [
+            t("Peringkat", "Rank"),
+            p.rank.map_or("–".into(), |r| r.to_string()),
+            format!("{} {} {level_word}", t("dari", "of"), p.peers)
+        ],
+        [
+            t("Perubahan", "Change"),
+            p.change.map_or("–".into(), |c| signed(c, l)),
+            previous.clone().map_or_else(
+                || t("tidak ada periode sebelumnya", "no previous period"),
+                |pp| format!("{} {pp}", t("sejak", "since"))
+            )
+        ],
+        [
+            t("Rentang peringkat", "Rank interval"),
+            p.rank_range.as_ref().and_then(|r| r.p05.zip(r.p95)).map_or(
+                "–".into(),
+                |(a, b)| format!("{}–{}", a.round(), b.round())
+            ),
+            t("5–95%, metode divariasikan", "5–95%, methods varied")
+        ],
+    ]);
+    let indicator_name = |id: &Option<String>| {
+        id.as_ref()
+            .and_then(|id| p.indicators.iter().find(|i| &i.id == id))
+            .map(|i| format!("{} ({})", i.name, format_score(i.score, l)))
+    };
+    let lead = match l {
+        Lang::Id => format!(
+            "{} memperoleh indeks {} pada {}, {} di antara {}.{}",
+            p.name,
+            format_score(p.index, l),
+            period_words(&d.period, l),
+            view::rank_phrase(p.rank, p.peers, p.level, l),
+            p.peer_group,
+            p.change
+                .zip(previous.as_ref())
+                .map_or(String::new(), |(c, pp)| format!(
+                    " Perubahan sejak {pp}: {}.",
+                    signed(c, l)
+                ))
+        ),
+        Lang::En => format!(
+            "{} scores {} in {}, {} among the {}.{}",
+            p.name,
+            format_score(p.index, l),
+            period_words(&d.period, l),
+            view::rank_phrase(p.rank, p.peers, p.level, l),
+            p.peer_group,
+            p.change
+                .zip(previous.as_ref())
+                .map_or(String::new(), |(c, pp)| format!(
+                    " Change since {pp}: {}.",
+                    signed(c, l)
+                ))
+        ),
+    };
+    let dimension_rows: Vec<Value> = p
+        .dimensions
+        .iter()
+        .map(|x| {
+            json!([
+                x.name,
+                format_score(x.score, l),
+                x.rank.map_or("–".into(), |r| r.to_string()),
+                num(x.weight.map(|w| w * 100.0), 1) + " %",
+                num(x.to_index, 1),
+                x.change.map_or("–".into(), |c| signed(c, l)),
+            ])
+        })
+        .collect();
+    let dimension_tables: Vec<Value> = p
+        .dimensions
+        .iter()
+        .map(|x| {
+            let rows: Vec<Value> = p
+                .indicators
+                .iter()
+                .filter(|i| i.dimension == x.id)
+                .map(|i| {
+                    json!([
+                        i.name,
+                        num(i.raw, 0),
+                        num(i.value, 2),
+                        i.unit,
+                        num(i.target, 2),
+                        format_score(i.score, l),
+                        num(i.weight.map(|w| w * 100.0), 0) + " %",
+                        num(i.to_dimension, 1),
+                    ])
+                })
+                .collect();
+            json!({
+                "title": format!("{} — {} {}", x.name, t("skor", "score"), format_score(x.score, l)),
+                "rows": rows,
+            })
+        })
+        .collect();
+    let top = |rows: &[super::ActivityRow], n: usize| -> Vec<Value> {
+        rows.iter()
+            .take(n)
+            .map(|r| {
+                json!([
+                    r.name,
+                    format_number(r.activities as f64, 0, l),
+                    format_number(r.quantity, 0, l)
+                ])
+            })
+            .collect()
+    };
+    let largest: Vec<String> = p
+        .by_programme
+        .iter()
+        .take(3)
+        .map(|r| r.name.clone())
+        .collect();
+    let activities_line = match l {
+        Lang::Id => format!(
+            "{} kegiatan tercatat pada {}{}.",
+            format_number(p.activities as f64, 0, l),
+            period_words(&d.period, l),
+            if largest.is_empty() {
+                String::new()
+            } else {
+                format!("; program terbesar: {}", largest.join(", "))
+            }
+        ),
+        Lang::En => format!(
+            "{} activities recorded in {}{}.",
+            format_number(p.activities as f64, 0, l),
+            period_words(&d.period, l),
+            if largest.is_empty() {
+                String::new()
+            } else {
+                format!("; largest programmes: {}", largest.join(", "))
+            }
+        ),
+    };
+    json!({
+        "cover": cover,
+        "lead": lead,
+        "dimension_rows": dimension_rows,
+        "dimension_tables": dimension_tables,
+        "strongest_line": format!("{}: {}", t("Indikator terkuat", "Strongest indicator"), indicator_name(&p.strongest).unwrap_or_else(|| "–".into())),
+        "weakest_line": format!("{}: {}", t("Indikator terlemah", "Weakest indicator"), indicator_name(&p.weakest).unwrap_or_else(|| "–".into())),
+        "activities_line": activities_line,
+        "by_programme": top(&p.by_programme, 15),
+        "by_place": top(&p.by_place, 15),
+        "children": children,
+    })
+}
+
+fn appendix(d: &ReportData) -> Value {
+    let l = d.lang;
+    let level = match (d.level, l) {
+        (Level::District, Lang::Id) => "kecamatan dalam satu kabupaten/kota",
+        (Level::District, Lang::En) => "the districts of one regency or city",
+        (_, Lang::Id) => "kabupaten/kota dalam satu provinsi",
+        (_, Lang::En) => "the regencies and cities of one province",
+    };
+    let sections = match l {
+        Lang::Id => vec![
+            ("Kerangka", format!("{} versi {} ({}): {} dimensi dengan indikator dari katalog program; setiap indikator menjumlahkan kegiatan programnya per wilayah dan periode, dibagi jumlah penduduk (per 10.000 penduduk, kecuali disebut lain).", d.framework_name, d.framework_version, d.framework_id, d.dimensions.len())),
+            ("Normalisasi", format!("Nilai indikator dinormalisasi ke 0–100 di antara {level} (min–maks, kecuali metode di bawah menyebut lain); indikator yang sama nilainya untuk semua wilayah tidak membawa informasi dan tidak dihitung. Wilayah dengan target sendiri dinilai min(nilai/target, 1) × 100.")),
+            ("Pembobotan dan agregasi", "Skor dimensi adalah rata-rata berbobot skor indikatornya; indeks adalah rata-rata berbobot skor dimensi. Bobot dinormalisasi ulang atas yang ada nilainya. Kolom kontribusi = bobot efektif × skor.".to_string()),
+            ("Sensitivitas", format!("Rentang peringkat 5–95% berasal dari {} replikasi Monte Carlo (benih {}): bobot ± {} %, normalisasi min–maks atau skor-z, rata-rata aritmetik atau geometrik; peringkat di antara {level}.", super::SENSITIVITY_REPLICATIONS, super::SENSITIVITY_SEED, (super::SENSITIVITY_SHARE * 100.0).round())),
+        ],
+        Lang::En => vec![
+            ("Framework", format!("{} version {} ({}): {} dimensions with indicators from the programme catalogue; each indicator sums its programme's activities per region and period, divided by residents (per 10,000 residents unless stated otherwise).", d.framework_name, d.framework_version, d.framework_id, d.dimensions.len())),
+            ("Normalisation", format!("Indicator values are normalised to 0–100 among {level} (min–max unless the methods below say otherwise); an indicator equal for all regions carries no information and is left out. A region with its own target scores min(value/target, 1) × 100.")),
+            ("Weighting and aggregation", "A dimension's score is the weighted mean of its indicators' scores; the index is the weighted mean of the dimension scores. Weights are renormalised over those present. Contribution = effective weight × score.".to_string()),
+            ("Sensitivity", format!("The 5–95% rank interval comes from {} Monte Carlo replications (seed {}): weights ± {} %, min–max or z-score normalisation, arithmetic or geometric means; ranks among {level}.", super::SENSITIVITY_REPLICATIONS, super::SENSITIVITY_SEED, (super::SENSITIVITY_SHARE * 100.0).round())),
+        ],
+    };
+    let sources: Vec<Value> = d
+        .sources
+        .iter()
+        .map(|s| {
+            let date = chrono::DateTime::parse_from_rfc3339(&s.ingested_at)
+                .map(|t| format_date(t.date_naive(), l))
+                .unwrap_or_else(|_| s.ingested_at.clone());
+            json!([
+                s.name,
+                date,
+                format_number(s.accepted as f64, 0, l),
+                s.checksum
+            ])
+        })
+        .collect();
+    let generated = match l {
+        Lang::Id => format!(
+            "Dibuat {} pukul {} dari penilaian {} (dinilai {} pukul {}).",
+            format_date(d.generated_at.date_naive(), l),
+            d.generated_at.format("%H.%M"),
+            d.run,
+            format_date(d.scored_at.date_naive(), l),
+            d.scored_at.format("%H.%M")
+        ),
+        Lang::En => format!(
+            "Generated {} at {} from scoring run {} (scored {} at {}).",
+            format_date(d.generated_at.date_naive(), l),
+            d.generated_at.format("%H:%M"),
+            d.run,
+            format_date(d.scored_at.date_naive(), l),
+            d.scored_at.format("%H:%M")
+        ),
+    };
+    json!({
+        "sections": sections,
+        "methods": d.methods.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
+        "sources": sources,
+        "generated": generated,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_read_as_words() {
+        assert_eq!(period_words("2025", Lang::Id), "tahun 2025");
+        assert_eq!(period_words("2025-Q3", Lang::Id), "triwulan III 2025");
+        assert_eq!(period_words("2025-07", Lang::Id), "Juli 2025");
+        assert_eq!(period_words("2025-07", Lang::En), "July 2025");
+    }
+
+    #[test]
+    fn ranks_show_their_interval() {
+        let r = super::super::RankRange {
+            median: Some(3.0),
+            p05: Some(2.0),
+            p95: Some(5.4),
+        };
+        assert_eq!(
+            rank_text(Some(3), 31, Some(&r), Lang::Id),
+            "3 dari 31 (2–5)"
+        );
+        assert_eq!(rank_text(None, 31, None, Lang::En), "not ranked");
+    }
+}
