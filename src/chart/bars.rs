@@ -4,7 +4,6 @@
 //! Row height, and with it the label size, follows the number of bars; names that do not fit
 //! the label column are shortened with an ellipsis, never drawn over the bars.
 
-use plotters::prelude::DrawingBackend;
 use plotters::style::WHITE;
 
 use super::canvas::{Align, Canvas, Font, Rect};
@@ -85,12 +84,7 @@ impl Drawable for BarChart {
         Ok(())
     }
 
-    fn draw<DB: DrawingBackend>(
-        &self,
-        canvas: &Canvas<DB>,
-        width: f64,
-        height: f64,
-    ) -> Result<(), ChartError> {
+    fn draw<C: Canvas>(&self, canvas: &C, width: f64, height: f64) -> Result<(), ChartError> {
         let f = Frame::new(&self.title, &self.subtitle, &self.source, width, height)?;
         let m = f.m;
         let n = self.bars.len();

@@ -1,8 +1,9 @@
-//! A thin drawing surface over a plotters [`DrawingArea`] that works in output pixels.
+//! The drawing surface the chart kinds paint on, in floating-point pixels of the final image.
 //!
-//! The layout code thinks in floating-point pixels of the final image. The PNG path renders at
-//! a multiple of the final size and downsamples (plotters does not antialias polygons or thick
-//! lines), so every coordinate and length is multiplied by `scale` here, in one place.
+//! [`Canvas`] is the handful of primitives the charts need (filled polygons, rectangles and
+//! circles, solid and dashed polylines, text). Two surfaces implement it: [`SvgCanvas`] over
+//! plotters' SVG backend, and the antialiased raster surface in `pixmap` that the PNG path uses.
+//! Layout (where things go, what fits) is the chart kinds' business, not this module's.
 
 use plotters::coord::Shift;
 use plotters::element::{Circle, DashedPathElement, PathElement, Polygon, Rectangle};
@@ -11,7 +12,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{Color, RGBAColor, RGBColor, ShapeStyle};
 
 use super::ChartError;
-use super::text::{ASCENT, DESCENT, LINE_HEIGHT, TextMode};
+use super::text::{ASCENT, DESCENT, LINE_HEIGHT, svg_font};
 
 /// A point in output pixels.
 pub(crate) type Pt = (f64, f64);
@@ -91,142 +92,53 @@ impl TextBlock {
     }
 }
 
-pub(crate) struct Canvas<'a, DB: DrawingBackend> {
-    area: &'a DrawingArea<DB, Shift>,
-    scale: f64,
-    mode: TextMode,
-}
+/// What a chart needs from the surface it is drawn on. Colours carry their own opacity.
+pub(crate) trait Canvas {
+    /// Fills a simple polygon.
+    fn fill_polygon(&self, points: &[Pt], color: RGBAColor) -> Result<(), ChartError>;
 
-fn draw_err<E: std::fmt::Display>(e: E) -> ChartError {
-    ChartError::Draw(e.to_string())
-}
+    /// Fills an axis-aligned rectangle.
+    fn fill_rect(&self, r: Rect, color: RGBAColor) -> Result<(), ChartError>;
 
-impl<'a, DB: DrawingBackend> Canvas<'a, DB> {
-    pub(crate) fn new(area: &'a DrawingArea<DB, Shift>, scale: f64, mode: TextMode) -> Self {
-        Canvas { area, scale, mode }
-    }
+    /// Fills a circle.
+    fn fill_circle(&self, c: Pt, radius: f64, color: RGBAColor) -> Result<(), ChartError>;
 
-    fn px(&self, p: Pt) -> (i32, i32) {
-        (
-            (p.0 * self.scale).round() as i32,
-            (p.1 * self.scale).round() as i32,
-        )
-    }
-
-    fn width_px(&self, w: f64) -> u32 {
-        (w * self.scale).round().max(1.0) as u32
-    }
-
-    pub(crate) fn fill_polygon(&self, points: &[Pt], color: RGBAColor) -> Result<(), ChartError> {
-        let pts: Vec<(i32, i32)> = points.iter().map(|&p| self.px(p)).collect();
-        self.area
-            .draw(&Polygon::new(pts, color.filled()))
-            .map_err(draw_err)
-    }
-
-    pub(crate) fn fill_rect(&self, r: Rect, color: RGBAColor) -> Result<(), ChartError> {
-        self.area
-            .draw(&Rectangle::new(
-                [self.px((r.x0, r.y0)), self.px((r.x1, r.y1))],
-                color.filled(),
-            ))
-            .map_err(draw_err)
-    }
-
-    pub(crate) fn fill_circle(
-        &self,
-        c: Pt,
-        radius: f64,
-        color: RGBAColor,
-    ) -> Result<(), ChartError> {
-        let r = (radius * self.scale).round().max(1.0) as i32;
-        self.area
-            .draw(&Circle::new(self.px(c), r, color.filled()))
-            .map_err(draw_err)
-    }
-
-    pub(crate) fn circle_outline(
+    /// Strokes a circle `width` pixels wide.
+    fn circle_outline(
         &self,
         c: Pt,
         radius: f64,
         color: RGBAColor,
         width: f64,
-    ) -> Result<(), ChartError> {
-        let r = (radius * self.scale).round().max(1.0) as i32;
-        let style = ShapeStyle {
-            color,
-            filled: false,
-            stroke_width: self.width_px(width),
-        };
-        self.area
-            .draw(&Circle::new(self.px(c), r, style))
-            .map_err(draw_err)
-    }
+    ) -> Result<(), ChartError>;
 
     /// A solid polyline. For a closed outline pass the first point again at the end.
-    pub(crate) fn line(
-        &self,
-        points: &[Pt],
-        color: RGBAColor,
-        width: f64,
-    ) -> Result<(), ChartError> {
-        let style = ShapeStyle {
-            color,
-            filled: false,
-            stroke_width: self.width_px(width),
-        };
-        let mut pts: Vec<(i32, i32)> = points.iter().map(|&p| self.px(p)).collect();
-        pts.dedup();
-        let closed = pts.len() > 3 && pts.first() == pts.last();
-        if !closed || style.stroke_width <= 1 {
-            return self
-                .area
-                .draw(&PathElement::new(pts, style))
-                .map_err(draw_err);
-        }
-        // plotters turns a thick path into one polygon filled even-odd, so a closed path that
-        // repeats a segment cancels itself out there, and one that does not gets no join at
-        // its start. Two open halves that overlap by a segment get a proper join at every
-        // vertex; the overlap is harmless because outlines are opaque.
-        pts.pop();
-        let n = pts.len();
-        let k = n / 2;
-        let first: Vec<(i32, i32)> = pts[..=k].to_vec();
-        let second: Vec<(i32, i32)> = (k - 1..=n + 1).map(|i| pts[i % n]).collect();
-        for half in [first, second] {
-            self.area
-                .draw(&PathElement::new(half, style))
-                .map_err(draw_err)?;
-        }
-        Ok(())
-    }
+    fn line(&self, points: &[Pt], color: RGBAColor, width: f64) -> Result<(), ChartError>;
 
     /// A dashed polyline: `dash` pixels drawn, `gap` pixels skipped.
-    pub(crate) fn dashed_line(
+    fn dashed_line(
         &self,
         points: &[Pt],
         color: RGBAColor,
         width: f64,
         dash: f64,
         gap: f64,
-    ) -> Result<(), ChartError> {
-        let style = ShapeStyle {
-            color,
-            filled: false,
-            stroke_width: self.width_px(width),
-        };
-        let mut pts: Vec<(i32, i32)> = points.iter().map(|&p| self.px(p)).collect();
-        pts.dedup();
-        let dash = (dash * self.scale).round().max(1.0) as i32;
-        let gap = (gap * self.scale).round().max(1.0) as i32;
-        self.area
-            .draw(&DashedPathElement::new(pts, dash, gap, style))
-            .map_err(draw_err)
-    }
+    ) -> Result<(), ChartError>;
+
+    /// Draws one line of text with its baseline at `baseline`; `x` is the left edge, centre or
+    /// right edge according to `align`.
+    fn text(
+        &self,
+        text: &str,
+        font: Font,
+        x: f64,
+        baseline: f64,
+        align: Align,
+    ) -> Result<(), ChartError>;
 
     /// Draws `block` with its bounding box's top at `top`; `x` is the left edge, centre or right
     /// edge according to `align`.
-    pub(crate) fn text_block(
+    fn text_block(
         &self,
         block: &TextBlock,
         x: f64,
@@ -240,9 +152,128 @@ impl<'a, DB: DrawingBackend> Canvas<'a, DB> {
         }
         Ok(())
     }
+}
 
-    /// Draws one line of text with its baseline at `baseline`.
-    pub(crate) fn text(
+/// [`Canvas`] over a plotters drawing area with the SVG backend. plotters works in whole pixels;
+/// SVG viewers draw them as crisp as any.
+pub(crate) struct SvgCanvas<'a, DB: DrawingBackend> {
+    area: &'a DrawingArea<DB, Shift>,
+}
+
+fn draw_err<E: std::fmt::Display>(e: E) -> ChartError {
+    ChartError::Draw(e.to_string())
+}
+
+fn px(p: Pt) -> (i32, i32) {
+    (p.0.round() as i32, p.1.round() as i32)
+}
+
+fn width_px(w: f64) -> u32 {
+    w.round().max(1.0) as u32
+}
+
+impl<'a, DB: DrawingBackend> SvgCanvas<'a, DB> {
+    pub(crate) fn new(area: &'a DrawingArea<DB, Shift>) -> Self {
+        SvgCanvas { area }
+    }
+}
+
+impl<DB: DrawingBackend> Canvas for SvgCanvas<'_, DB> {
+    fn fill_polygon(&self, points: &[Pt], color: RGBAColor) -> Result<(), ChartError> {
+        let pts: Vec<(i32, i32)> = points.iter().map(|&p| px(p)).collect();
+        self.area
+            .draw(&Polygon::new(pts, color.filled()))
+            .map_err(draw_err)
+    }
+
+    fn fill_rect(&self, r: Rect, color: RGBAColor) -> Result<(), ChartError> {
+        self.area
+            .draw(&Rectangle::new(
+                [px((r.x0, r.y0)), px((r.x1, r.y1))],
+                color.filled(),
+            ))
+            .map_err(draw_err)
+    }
+
+    fn fill_circle(&self, c: Pt, radius: f64, color: RGBAColor) -> Result<(), ChartError> {
+        let r = radius.round().max(1.0) as i32;
+        self.area
+            .draw(&Circle::new(px(c), r, color.filled()))
+            .map_err(draw_err)
+    }
+
+    fn circle_outline(
+        &self,
+        c: Pt,
+        radius: f64,
+        color: RGBAColor,
+        width: f64,
+    ) -> Result<(), ChartError> {
+        let r = radius.round().max(1.0) as i32;
+        let style = ShapeStyle {
+            color,
+            filled: false,
+            stroke_width: width_px(width),
+        };
+        self.area
+            .draw(&Circle::new(px(c), r, style))
+            .map_err(draw_err)
+    }
+
+    fn line(&self, points: &[Pt], color: RGBAColor, width: f64) -> Result<(), ChartError> {
+        let style = ShapeStyle {
+            color,
+            filled: false,
+            stroke_width: width_px(width),
+        };
+        let mut pts: Vec<(i32, i32)> = points.iter().map(|&p| px(p)).collect();
+        pts.dedup();
+        let closed = pts.len() > 3 && pts.first() == pts.last();
+        if !closed || style.stroke_width <= 1 {
+            return self
+                .area
+                .draw(&PathElement::new(pts, style))
+                .map_err(draw_err);
+        }
+        // A closed path drawn as one <polyline> gets no join at its start. Two open halves
+        // that overlap by a segment get a proper join at every vertex; the overlap is harmless
+        // because outlines are opaque.
+        pts.pop();
+        let n = pts.len();
+        let k = n / 2;
+        let first: Vec<(i32, i32)> = pts[..=k].to_vec();
+        let second: Vec<(i32, i32)> = (k - 1..=n + 1).map(|i| pts[i % n]).collect();
+        for half in [first, second] {
+            self.area
+                .draw(&PathElement::new(half, style))
+                .map_err(draw_err)?;
+        }
+        Ok(())
+    }
+
+    fn dashed_line(
+        &self,
+        points: &[Pt],
+        color: RGBAColor,
+        width: f64,
+        dash: f64,
+        gap: f64,
+    ) -> Result<(), ChartError> {
+        let style = ShapeStyle {
+            color,
+            filled: false,
+            stroke_width: width_px(width),
+        };
+        let mut pts: Vec<(i32, i32)> = points.iter().map(|&p| px(p)).collect();
+        pts.dedup();
+        let dash = dash.round().max(1.0) as i32;
+        let gap = gap.round().max(1.0) as i32;
+        self.area
+            .draw(&DashedPathElement::new(pts, dash, gap, style))
+            .map_err(draw_err)
+    }
+
+    fn text(
         &self,
         text: &str,
         font: Font,
@@ -253,21 +284,17 @@ impl<'a, DB: DrawingBackend> Canvas<'a, DB> {
         if text.is_empty() {
             return Ok(());
         }
-        let em = font.em * self.scale;
         let h_pos = match align {
             Align::Left => HPos::Left,
             Align::Center => HPos::Center,
             Align::Right => HPos::Right,
         };
+        let (desc, top_to_baseline) = svg_font(font.em, font.bold);
         // Anchor at the top and move the anchor up by the backend's own top-to-baseline
-        // distance, so the baseline lands where the layout wants it on both backends.
-        let top = baseline * self.scale - self.mode.top_to_baseline(em);
-        let style = self
-            .mode
-            .font(em, font.bold)
-            .color(&font.color)
-            .pos(Pos::new(h_pos, VPos::Top));
-        let pos = ((x * self.scale).round() as i32, top.round() as i32);
+        // distance, so the baseline lands where the layout wants it.
+        let top = baseline - top_to_baseline;
+        let style = desc.color(&font.color).pos(Pos::new(h_pos, VPos::Top));
+        let pos = (x.round() as i32, top.round() as i32);
         self.area.draw_text(text, &style, pos).map_err(draw_err)
     }
 }

@@ -4,12 +4,13 @@
 //!
 //! It draws no data itself; each chart kind lays out its plot inside [`Frame::plot`].
 
-use plotters::prelude::{BitMapBackend, DrawingBackend, IntoDrawingArea, SVGBackend};
+use plotters::prelude::{IntoDrawingArea, SVGBackend};
 use plotters::style::{Color, RGBAColor, RGBColor, WHITE};
 
-use super::canvas::{Align, Canvas, Font, Rect, TextBlock};
-use super::text::{self, TextMode, text_width, truncate, wrap};
-use super::{ChartError, Format, MAX_HEIGHT, MAX_WIDTH, MIN_HEIGHT, MIN_WIDTH, SUPERSAMPLE};
+use super::canvas::{Align, Canvas, Font, Rect, SvgCanvas, TextBlock};
+use super::pixmap::PixmapCanvas;
+use super::text::{self, text_width, truncate, wrap};
+use super::{ChartError, Format, MAX_HEIGHT, MAX_WIDTH, MIN_HEIGHT, MIN_WIDTH};
 use super::{draw_err, raster, svg_font_family};
 use crate::i18n::{Lang, format_number};
 
@@ -181,7 +182,7 @@ impl Frame {
     }
 
     /// Paints title, subtitle and source line.
-    pub(crate) fn draw<DB: DrawingBackend>(&self, canvas: &Canvas<DB>) -> Result<(), ChartError> {
+    pub(crate) fn draw<C: Canvas>(&self, canvas: &C) -> Result<(), ChartError> {
         let x = self.m.margin;
         canvas.text_block(&self.title.0, x, self.title.1, Align::Left)?;
         for (b, top) in self.subtitle.iter().chain(&self.source) {
@@ -198,20 +199,8 @@ pub(crate) trait Drawable {
         Ok(())
     }
 
-    /// PNG drawing resolution relative to the output. 1 would be about four times faster for
-    /// charts of rectangles and text, but ab_glyph rounds every glyph to whole pixels, which at
-    /// 1× spaces letters visibly unevenly ("Kali wates"); every chart so far keeps the default.
-    fn supersample(&self) -> u32 {
-        SUPERSAMPLE
-    }
-
     /// Lays out and paints the whole chart on a white canvas.
-    fn draw<DB: DrawingBackend>(
-        &self,
-        canvas: &Canvas<DB>,
-        width: f64,
-        height: f64,
-    ) -> Result<(), ChartError>;
+    fn draw<C: Canvas>(&self, canvas: &C, width: f64, height: f64) -> Result<(), ChartError>;
 }
 
 /// Checks the image size against the accepted range.
@@ -223,7 +212,7 @@ pub(crate) fn check_size(width: u32, height: u32) -> Result<(), ChartError> {
 }
 
 /// Renders `chart` as a `width`×`height` image in `format`: the same pipeline as the radar
-/// (supersampled, downsampled, palette PNG; SVG naming DejaVu Sans).
+/// (antialiased palette PNG; SVG naming DejaVu Sans).
 pub(crate) fn render(
     chart: &impl Drawable,
     format: Format,
@@ -235,28 +224,16 @@ pub(crate) fn render(
     text::ensure_fonts()?;
     match format {
         Format::Png => {
-            let factor = chart.supersample().max(1);
-            let (sw, sh) = (width * factor, height * factor);
-            // Starting from a white buffer saves plotters a pass over every pixel.
-            let mut buf = vec![255u8; sw as usize * sh as usize * 3];
-            {
-                let area = BitMapBackend::with_buffer(&mut buf, (sw, sh)).into_drawing_area();
-                let canvas = Canvas::new(&area, f64::from(factor), TextMode::Bitmap);
-                chart.draw(&canvas, f64::from(width), f64::from(height))?;
-                area.present().map_err(draw_err)?;
-            }
-            if factor == 1 {
-                return raster::encode_png(&buf, width, height);
-            }
-            let rgb = raster::downsample(&buf, width, height, factor);
-            raster::encode_png(&rgb, width, height)
+            let canvas = PixmapCanvas::new(width, height)?;
+            chart.draw(&canvas, f64::from(width), f64::from(height))?;
+            raster::encode_png(&canvas.into_rgba(), width, height)
         }
         Format::Svg => {
             let mut svg = String::new();
             {
                 let area = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
                 area.fill(&WHITE).map_err(draw_err)?;
-                let canvas = Canvas::new(&area, 1.0, TextMode::Svg);
+                let canvas = SvgCanvas::new(&area);
                 chart.draw(&canvas, f64::from(width), f64::from(height))?;
                 area.present().map_err(draw_err)?;
             }
@@ -318,8 +295,8 @@ fn ramp(stops: &[RGBColor], t: f64) -> RGBColor {
 /// right-aligned left of the plot, and the axis title above them at `title_x` (plotters cannot
 /// rotate text alike on both backends, so the title is not turned on its side).
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn value_axis<DB: DrawingBackend>(
-    canvas: &Canvas<DB>,
+pub(crate) fn value_axis<C: Canvas>(
+    canvas: &C,
     m: &Metrics,
     plot: Rect,
     ticks: &[f64],

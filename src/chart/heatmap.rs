@@ -4,7 +4,6 @@
 //! Cell text switches between black and white with the cell's lightness; column headers wrap
 //! to two lines; row names are shortened with an ellipsis when the label column is full.
 
-use plotters::prelude::DrawingBackend;
 use plotters::style::WHITE;
 
 use super::canvas::{Align, Canvas, Font, Rect};
@@ -74,12 +73,7 @@ impl Drawable for HeatmapChart {
         Ok(())
     }
 
-    fn draw<DB: DrawingBackend>(
-        &self,
-        canvas: &Canvas<DB>,
-        width: f64,
-        height: f64,
-    ) -> Result<(), ChartError> {
+    fn draw<C: Canvas>(&self, canvas: &C, width: f64, height: f64) -> Result<(), ChartError> {
         let f = Frame::new(&self.title, &self.subtitle, &self.source, width, height)?;
         let m = f.m;
         let (nr, nc) = (self.rows.len(), self.columns.len());

@@ -12,7 +12,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use plotters::prelude::DrawingBackend;
 use plotters::style::{RGBColor, WHITE};
 
 use super::canvas::{Align, Canvas, Font, Pt, Rect};
@@ -256,12 +255,7 @@ impl Drawable for MapChart {
         Ok(())
     }
 
-    fn draw<DB: DrawingBackend>(
-        &self,
-        canvas: &Canvas<DB>,
-        width: f64,
-        height: f64,
-    ) -> Result<(), ChartError> {
+    fn draw<C: Canvas>(&self, canvas: &C, width: f64, height: f64) -> Result<(), ChartError> {
         let f = Frame::new(&self.title, &self.subtitle, &self.source, width, height)?;
         let m = f.m;
         let by_code: HashMap<&str, &MapArea> =

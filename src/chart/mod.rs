@@ -38,6 +38,7 @@ mod canvas;
 mod frame;
 mod heatmap;
 mod map;
+mod pixmap;
 mod radar;
 mod ranks;
 mod raster;
@@ -61,12 +62,12 @@ pub use trend::{TrendChart, TrendSeries, render_trend};
 use std::fmt;
 use std::str::FromStr;
 
-use plotters::prelude::{BitMapBackend, IntoDrawingArea, SVGBackend};
+use plotters::prelude::{IntoDrawingArea, SVGBackend};
 use plotters::style::WHITE;
 
 use crate::i18n::Lang;
-use canvas::Canvas;
-use text::TextMode;
+use canvas::SvgCanvas;
+use pixmap::PixmapCanvas;
 
 /// Default image width in pixels.
 pub const DEFAULT_WIDTH: u32 = 800;
@@ -84,11 +85,6 @@ pub const MAX_HEIGHT: u32 = 1600;
 pub const MIN_AXES: usize = 3;
 /// Most axes a radar can have while its labels stay legible.
 pub const MAX_AXES: usize = 12;
-
-/// PNG drawing resolution relative to the output: 2 means 4 samples per pixel, which gives
-/// smooth edges to the polygons and thick lines that plotters draws without antialiasing.
-/// It costs a transient buffer of 12 bytes per output pixel (46 MB at the maximum size).
-const SUPERSAMPLE: u32 = 2;
 
 /// Output image format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -246,22 +242,15 @@ fn draw_err<E: fmt::Display>(e: E) -> ChartError {
 }
 
 fn render_png(chart: &RadarChart, width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
-    let rgb = rasterize(chart, width, height)?;
-    raster::encode_png(&rgb, width, height)
+    let rgba = rasterize(chart, width, height)?;
+    raster::encode_png(&rgba, width, height)
 }
 
-/// Draws the chart supersampled and returns the downsampled RGB pixels.
+/// Draws the chart and returns its RGBA pixels.
 fn rasterize(chart: &RadarChart, width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
-    let (sw, sh) = (width * SUPERSAMPLE, height * SUPERSAMPLE);
-    let mut buf = vec![0u8; sw as usize * sh as usize * 3];
-    {
-        let area = BitMapBackend::with_buffer(&mut buf, (sw, sh)).into_drawing_area();
-        area.fill(&WHITE).map_err(draw_err)?;
-        let canvas = Canvas::new(&area, f64::from(SUPERSAMPLE), TextMode::Bitmap);
-        radar::draw(&canvas, chart, f64::from(width), f64::from(height))?;
-        area.present().map_err(draw_err)?;
-    }
-    Ok(raster::downsample(&buf, width, height, SUPERSAMPLE))
+    let canvas = PixmapCanvas::new(width, height)?;
+    radar::draw(&canvas, chart, f64::from(width), f64::from(height))?;
+    Ok(canvas.into_rgba())
 }
 
 fn render_svg(chart: &RadarChart, width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
@@ -269,7 +258,7 @@ fn render_svg(chart: &RadarChart, width: u32, height: u32) -> Result<Vec<u8>, Ch
     {
         let area = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         area.fill(&WHITE).map_err(draw_err)?;
-        let canvas = Canvas::new(&area, 1.0, TextMode::Svg);
+        let canvas = SvgCanvas::new(&area);
         radar::draw(&canvas, chart, f64::from(width), f64::from(height))?;
         area.present().map_err(draw_err)?;
     }
@@ -595,7 +584,7 @@ pub(crate) mod tests {
                 }
             }
         }
-        // Timing: drawing (with downsampling) and encoding separately.
+        // Timing: drawing and encoding separately.
         for (w, h, overlays) in [
             (800, 500, 0),
             (800, 500, 2),

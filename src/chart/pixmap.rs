@@ -231,14 +231,10 @@ impl Canvas for PixmapCanvas {
         // Whole-pixel edges keep bars and swatches crisp.
         let (x0, y0) = (r.x0.min(r.x1).round(), r.y0.min(r.y1).round());
         let (x1, y1) = (r.x0.max(r.x1).round(), r.y0.max(r.y1).round());
-        if let Some(rect) = tiny_skia::Rect::from_ltrb(x0 as f32, y0 as f32, x1 as f32, y1 as f32)
-        {
-            self.pixmap.borrow_mut().fill_rect(
-                rect,
-                &paint(color),
-                Transform::identity(),
-                None,
-            );
+        if let Some(rect) = tiny_skia::Rect::from_ltrb(x0 as f32, y0 as f32, x1 as f32, y1 as f32) {
+            self.pixmap
+                .borrow_mut()
+                .fill_rect(rect, &paint(color), Transform::identity(), None);
         }
         Ok(())
     }
@@ -375,8 +371,12 @@ mod tests {
             red.mix(1.0),
         )
         .unwrap();
-        c.line(&[(0.0, 40.0), (100.0, 40.0)], RGBColor(0, 0, 0).mix(1.0), 1.0)
-            .unwrap();
+        c.line(
+            &[(0.0, 40.0), (100.0, 40.0)],
+            RGBColor(0, 0, 0).mix(1.0),
+            1.0,
+        )
+        .unwrap();
         let font = Font {
             em: 14.0,
             bold: false,
@@ -390,7 +390,9 @@ mod tests {
         assert_eq!(pixel(&rgba, 100, 50, 40), [0, 0, 0]);
         assert_eq!(pixel(&rgba, 100, 50, 41), [255, 255, 255]);
         // Some text pixel is blue, none left of the anchor.
-        let blue = (0..60).any(|y| (50..100).any(|x| pixel(&rgba, 100, x, y)[2] > 150 && pixel(&rgba, 100, x, y)[0] < 80));
+        let blue = (0..60).any(|y| {
+            (50..100).any(|x| pixel(&rgba, 100, x, y)[2] > 150 && pixel(&rgba, 100, x, y)[0] < 80)
+        });
         assert!(blue);
         assert!((0..60).all(|y| (40..49).all(|x| pixel(&rgba, 100, x, y)[0] > 200 || y == 40)));
     }

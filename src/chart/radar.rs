@@ -4,7 +4,6 @@
 //! radar's centre and radius chosen so that every axis label fits inside the image without
 //! touching the grid. Drawing then only paints what the layout decided.
 
-use plotters::prelude::DrawingBackend;
 use plotters::style::{Color, RGBAColor, RGBColor, WHITE};
 
 use super::canvas::{Align, Canvas, Font, Pt, Rect, TextBlock};
@@ -817,11 +816,7 @@ fn rgba(c: RGBColor, alpha: f64) -> RGBAColor {
     c.mix(alpha)
 }
 
-fn stroke<DB: DrawingBackend>(
-    canvas: &Canvas<DB>,
-    pts: &[Pt],
-    style: &SeriesStyle,
-) -> Result<(), ChartError> {
+fn stroke<C: Canvas>(canvas: &C, pts: &[Pt], style: &SeriesStyle) -> Result<(), ChartError> {
     match style.stroke {
         Stroke::Solid => canvas.line(pts, rgba(style.color, 1.0), style.width),
         Stroke::Dashed(dash, gap) => {
@@ -831,8 +826,8 @@ fn stroke<DB: DrawingBackend>(
 }
 
 /// Lays out and paints the whole chart on `canvas` (which is already white).
-pub(crate) fn draw<DB: DrawingBackend>(
-    canvas: &Canvas<DB>,
+pub(crate) fn draw<C: Canvas>(
+    canvas: &C,
     chart: &RadarChart,
     width: f64,
     height: f64,
@@ -984,8 +979,8 @@ pub(crate) fn draw<DB: DrawingBackend>(
     Ok(())
 }
 
-fn draw_swatch<DB: DrawingBackend>(
-    canvas: &Canvas<DB>,
+fn draw_swatch<C: Canvas>(
+    canvas: &C,
     style: &SeriesStyle,
     x: f64,
     mid_y: f64,
@@ -1013,8 +1008,8 @@ fn draw_swatch<DB: DrawingBackend>(
     }
 }
 
-fn draw_legend<DB: DrawingBackend>(
-    canvas: &Canvas<DB>,
+fn draw_legend<C: Canvas>(
+    canvas: &C,
     legend: &Legend,
     area: Rect,
     styles: &[SeriesStyle],

@@ -3,7 +3,6 @@
 //!
 //! Rank 1 is at the left; rows come in the order given (usually by median rank).
 
-use plotters::prelude::DrawingBackend;
 use plotters::style::{Color, RGBColor, WHITE};
 
 use super::canvas::{Align, Canvas, Font, Rect};
@@ -77,12 +76,7 @@ impl Drawable for RankChart {
         Ok(())
     }
 
-    fn draw<DB: DrawingBackend>(
-        &self,
-        canvas: &Canvas<DB>,
-        width: f64,
-        height: f64,
-    ) -> Result<(), ChartError> {
+    fn draw<C: Canvas>(&self, canvas: &C, width: f64, height: f64) -> Result<(), ChartError> {
         let f = Frame::new(&self.title, &self.subtitle, &self.source, width, height)?;
         let m = f.m;
         let n = self.rows.len();

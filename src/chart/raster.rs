@@ -1,44 +1,13 @@
-//! From a supersampled RGB buffer to a small PNG file.
+//! From opaque RGBA pixels to a small PNG file.
 //!
-//! plotters antialiases text but not polygons or thick lines, so the chart is drawn at a
-//! multiple of its final size and box-filtered down here. Charts are a few flat colours plus
-//! antialiasing ramps, so the result is stored as an 8-bit palette PNG: about a third of the raw
-//! size of RGB before compression, and far more compressible.
+//! Charts are a few flat colours plus antialiasing ramps, so the image is stored as an 8-bit
+//! palette PNG: a quarter of the raw size of RGBA before compression, and far more
+//! compressible. Drawing the pixels is the surfaces' business, not this module's.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::ChartError;
-
-/// Averages each `factor`×`factor` block of an RGB image `width`×`height` (the final size).
-pub(crate) fn downsample(src: &[u8], width: u32, height: u32, factor: u32) -> Vec<u8> {
-    if factor == 1 {
-        return src.to_vec();
-    }
-    let (w, h, f) = (width as usize, height as usize, factor as usize);
-    let src_stride = w * f * 3;
-    let area = (f * f) as u32;
-    let mut out = vec![0u8; w * h * 3];
-    let mut sums = vec![0u32; w * 3];
-    for y in 0..h {
-        sums.fill(0);
-        for sy in 0..f {
-            let row = &src[(y * f + sy) * src_stride..][..src_stride];
-            for (x, block) in row.chunks_exact(3 * f).enumerate() {
-                for px in block.chunks_exact(3) {
-                    sums[x * 3] += u32::from(px[0]);
-                    sums[x * 3 + 1] += u32::from(px[1]);
-                    sums[x * 3 + 2] += u32::from(px[2]);
-                }
-            }
-        }
-        for (o, &s) in out[y * w * 3..][..w * 3].iter_mut().zip(&sums) {
-            // Rounded division.
-            *o = ((s + area / 2) / area) as u8;
-        }
-    }
-    out
-}
 
 /// Multiplicative hash for packed colours: SipHash (the std default) guards against
 /// adversarial keys, which pixel values are not, and costs several times more.
@@ -95,13 +64,13 @@ const MAX_DISTINCT: usize = 40_000;
 /// count, skipping colours nearly identical to one already picked (so that a long
 /// antialiasing ramp does not use up the palette), and every other colour is snapped to its
 /// nearest entry. Only antialiased edge pixels move, by a few levels.
-fn quantise(rgb: &[u8]) -> Option<Indexed> {
+fn quantise(rgba: &[u8]) -> Option<Indexed> {
     let mut counts: ColourMap<u32> = ColourMap::default();
     // Long runs of one colour (background, fills) are the norm; counting runs instead of pixels
     // keeps the hashing cost proportional to the number of colour changes.
     let mut run_colour = u32::MAX;
     let mut run_len = 0u32;
-    for px in rgb.chunks_exact(3) {
+    for px in rgba.chunks_exact(4) {
         let c = pack(px);
         if c == run_colour {
             run_len += 1;
@@ -165,9 +134,9 @@ fn quantise(rgb: &[u8]) -> Option<Indexed> {
         });
     }
 
-    let mut indices = Vec::with_capacity(rgb.len() / 3);
+    let mut indices = Vec::with_capacity(rgba.len() / 4);
     let mut last = (u32::MAX, 0u8);
-    for px in rgb.chunks_exact(3) {
+    for px in rgba.chunks_exact(4) {
         let c = pack(px);
         if c != last.0 {
             last = (c, lookup[&c]);
@@ -184,12 +153,12 @@ fn encode_err(e: png::EncodingError) -> ChartError {
     ChartError::Encode(e.to_string())
 }
 
-/// Encodes an RGB image as PNG: palette-based when the colours allow, RGB otherwise.
-pub(crate) fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
+/// Encodes an opaque RGBA image as PNG: palette-based when the colours allow, RGBA otherwise.
+pub(crate) fn encode_png(rgba: &[u8], width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, width, height);
     encoder.set_depth(png::BitDepth::Eight);
-    match quantise(rgb) {
+    match quantise(rgba) {
         Some(indexed) => {
             encoder.set_color(png::ColorType::Indexed);
             encoder.set_palette(indexed.palette);
@@ -205,10 +174,10 @@ pub(crate) fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>,
             writer.finish().map_err(encode_err)?;
         }
         None => {
-            encoder.set_color(png::ColorType::Rgb);
+            encoder.set_color(png::ColorType::Rgba);
             encoder.set_compression(png::Compression::Fast);
             let mut writer = encoder.write_header().map_err(encode_err)?;
-            writer.write_image_data(rgb).map_err(encode_err)?;
+            writer.write_image_data(rgba).map_err(encode_err)?;
             writer.finish().map_err(encode_err)?;
         }
     }
@@ -220,35 +189,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn downsample_averages_blocks() {
-        // 4×2 image → 2×1 with factor 2.
-        let src: Vec<u8> = [
-            [0, 0, 0],
-            [255, 255, 255],
-            [10, 20, 30],
-            [10, 20, 30],
-            [255, 255, 255],
-            [0, 0, 0],
-            [10, 20, 30],
-            [10, 20, 30],
-        ]
-        .concat();
-        assert_eq!(downsample(&src, 2, 1, 2), [128, 128, 128, 10, 20, 30]);
-    }
-
-    #[test]
     fn few_colours_are_exact_and_many_are_snapped() {
-        let few: Vec<u8> = (0..100u8).flat_map(|i| [i % 3, 0, 0]).collect();
+        let few: Vec<u8> = (0..100u8).flat_map(|i| [i % 3, 0, 0, 255]).collect();
         let q = quantise(&few).unwrap();
         assert_eq!(q.palette.len(), 3 * 3);
 
         let many: Vec<u8> = (0..2000u32)
-            .flat_map(|i| [(i % 256) as u8, (i / 256) as u8 * 30, 7])
+            .flat_map(|i| [(i % 256) as u8, (i / 256) as u8 * 30, 7, 255])
             .collect();
         let q = quantise(&many).unwrap();
         assert_eq!(q.palette.len(), 256 * 3);
         // Every pixel maps to a palette entry close to it.
-        for (px, &i) in many.chunks_exact(3).zip(&q.indices) {
+        for (px, &i) in many.chunks_exact(4).zip(&q.indices) {
             let p = &q.palette[usize::from(i) * 3..][..3];
             assert!(distance(pack(px), pack(p)) < 9 * 64, "{px:?} → {p:?}");
         }
@@ -256,15 +208,19 @@ mod tests {
 
     #[test]
     fn png_round_trips() {
-        let rgb: Vec<u8> = (0..64u32 * 32)
-            .flat_map(|i| [(i % 64) as u8 * 4, 0, 255])
+        let rgba: Vec<u8> = (0..64u32 * 32)
+            .flat_map(|i| [(i % 64) as u8 * 4, 0, 255, 255])
             .collect();
-        let bytes = encode_png(&rgb, 64, 32).unwrap();
+        let bytes = encode_png(&rgba, 64, 32).unwrap();
         let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
         decoder.set_transformations(png::Transformations::EXPAND);
         let mut reader = decoder.read_info().unwrap();
         let mut buf = vec![0; reader.output_buffer_size().unwrap()];
         reader.next_frame(&mut buf).unwrap();
+        let rgb: Vec<u8> = rgba
+            .chunks_exact(4)
+            .flat_map(|px| px[..3].to_vec())
+            .collect();
         assert_eq!(buf, rgb);
     }
 }

@@ -6,7 +6,6 @@
 //! labels that would collide with the previous one are skipped; an empty label is never drawn,
 //! so callers can label only, say, every January.
 
-use plotters::prelude::DrawingBackend;
 use plotters::style::{Color, RGBColor, WHITE};
 
 use super::canvas::{Align, Canvas, Font, Rect};
@@ -92,12 +91,7 @@ impl Drawable for StackedChart {
         Ok(())
     }
 
-    fn draw<DB: DrawingBackend>(
-        &self,
-        canvas: &Canvas<DB>,
-        width: f64,
-        height: f64,
-    ) -> Result<(), ChartError> {
+    fn draw<C: Canvas>(&self, canvas: &C, width: f64, height: f64) -> Result<(), ChartError> {
         let f = Frame::new(&self.title, &self.subtitle, &self.source, width, height)?;
         let m = f.m;
         let n = self.categories.len();

@@ -1,10 +1,9 @@
 //! Embedded fonts, text measurement and line wrapping.
 //!
-//! All layout is done in "em pixels" (the font size a designer would write in CSS). plotters
-//! disagrees with itself about what a font size means: the bitmap backend hands the size to
-//! ab_glyph as the ascent-to-descent height, while the SVG backend writes `size / 1.24` as the
-//! CSS font size, and the two place the baseline differently for the same anchor. [`TextMode`]
-//! hides both differences so the PNG and the SVG come out with the same layout.
+//! All layout is done in "em pixels" (the font size a designer would write in CSS). Widths are
+//! measured with ab_glyph, as the PNG surface draws them; plotters' SVG backend has its own idea
+//! of a font size (it writes `size / 1.24`) and of the baseline, which [`svg_font`] corrects,
+//! so the PNG and the SVG come out with the same layout.
 
 use std::sync::OnceLock;
 
@@ -136,41 +135,28 @@ pub(crate) fn truncate(
     Ok("…".to_string())
 }
 
-/// How a backend turns an em size and a baseline into plotters' size and anchor position.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TextMode {
-    /// BitMapBackend + ab_glyph: with a top anchor the baseline lands `size / 2` below the
-    /// anchor point.
-    Bitmap,
-    /// SVGBackend: with a top anchor it writes `dy="0.76em"`, so the baseline is 0.76 em below.
-    Svg,
-}
-
-impl TextMode {
-    /// The size to give plotters for a font of `em` pixels.
-    pub(crate) fn plotters_size(self, em: f64) -> f64 {
-        match self {
-            TextMode::Bitmap => em * BITMAP_SIZE_PER_EM,
-            TextMode::Svg => em * SVG_SIZE_PER_EM,
-        }
-    }
-
-    /// Distance from a top-anchored text position down to its baseline.
-    pub(crate) fn top_to_baseline(self, em: f64) -> f64 {
-        match self {
-            TextMode::Bitmap => em * BITMAP_SIZE_PER_EM / 2.0,
-            TextMode::Svg => em * 0.76,
-        }
-    }
-
-    /// The font style for `bold`.
-    pub(crate) fn font(self, em: f64, bold: bool) -> FontDesc<'static> {
+/// plotters' SVG font for `em` pixels, and the distance from a top-anchored text position down
+/// to its baseline (the SVG backend writes `dy="0.76em"` for a top anchor).
+pub(crate) fn svg_font(em: f64, bold: bool) -> (FontDesc<'static>, f64) {
+    (
         FontDesc::new(
             FontFamily::Name(FAMILY),
-            self.plotters_size(em),
+            em * SVG_SIZE_PER_EM,
             font_style(bold),
-        )
-    }
+        ),
+        em * 0.76,
+    )
+}
+
+/// The embedded font file (regular or bold), for the raster surface's own glyph rendering.
+pub(crate) fn font_bytes(bold: bool) -> &'static [u8] {
+    if bold { BOLD } else { REGULAR }
+}
+
+/// The ab_glyph scale that makes a font's em `em` pixels (ab_glyph scales the ascent-to-descent
+/// height, not the em).
+pub(crate) fn glyph_scale(em: f64) -> f32 {
+    (em * BITMAP_SIZE_PER_EM) as f32
 }
 
 #[cfg(test)]

@@ -4,7 +4,6 @@
 //! A missing value breaks the line rather than dropping it to zero; a lone value between gaps
 //! is still visible as a dot.
 
-use plotters::prelude::DrawingBackend;
 use plotters::style::{Color, RGBColor, WHITE};
 
 use super::canvas::{Align, Canvas, Font, Rect};
@@ -104,12 +103,7 @@ impl Drawable for TrendChart {
         Ok(())
     }
 
-    fn draw<DB: DrawingBackend>(
-        &self,
-        canvas: &Canvas<DB>,
-        width: f64,
-        height: f64,
-    ) -> Result<(), ChartError> {
+    fn draw<C: Canvas>(&self, canvas: &C, width: f64, height: f64) -> Result<(), ChartError> {
         let f = Frame::new(&self.title, &self.subtitle, &self.source, width, height)?;
         let m = f.m;
         let legend_font = m.label;
