@@ -29,11 +29,9 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde::{Deserialize, Serialize};
 
 use super::{ApiError, AppState};
-use crate::auth::{
-    Capability, Denied, Principal, Role, Scope, SecureCookies, Via, describe_scope,
-};
-use crate::region::RegionCode;
+use crate::auth::{Capability, Denied, Principal, Role, Scope, SecureCookies, Via, describe_scope};
 use crate::i18n::Lang;
+use crate::region::RegionCode;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "kotacerdas_session";
@@ -70,7 +68,12 @@ const fn route(
 pub const ROUTES: &[RouteAccess] = &[
     route("GET", "/", Some(Capability::View), true),
     route("GET", "/dimensi/{dimension}", Some(Capability::View), true),
-    route("GET", "/dimensi/{dimension}/kegiatan.csv", Some(Capability::View), true),
+    route(
+        "GET",
+        "/dimensi/{dimension}/kegiatan.csv",
+        Some(Capability::View),
+        true,
+    ),
     route("GET", "/bandingkan", Some(Capability::View), true),
     route("GET", "/metode", Some(Capability::View), true),
     route("GET", "/unggah", Some(Capability::View), false),
@@ -89,8 +92,18 @@ pub const ROUTES: &[RouteAccess] = &[
     route("GET", "/api/v1/scores/peers", Some(Capability::View), true),
     route("GET", "/api/v1/ingest/runs", Some(Capability::View), false),
     route("POST", "/api/v1/jobs/run", Some(Capability::Admin), false),
-    route("GET", "/reports/{region}/{file}", Some(Capability::Reports), true),
-    route("GET", "/reports/cohort/{file}", Some(Capability::Reports), true),
+    route(
+        "GET",
+        "/reports/{region}/{file}",
+        Some(Capability::Reports),
+        true,
+    ),
+    route(
+        "GET",
+        "/reports/cohort/{file}",
+        Some(Capability::Reports),
+        true,
+    ),
 ];
 
 impl From<Denied> for ApiError {
@@ -453,7 +466,9 @@ pub async fn api_guard(
         ));
     }
     if let Some(root) = principal.scope().root()
-        && !pairs.iter().any(|(k, v)| k == "region" && !v.trim().is_empty())
+        && !pairs
+            .iter()
+            .any(|(k, v)| k == "region" && !v.trim().is_empty())
     {
         pairs.retain(|(k, _)| k != "region");
         pairs.push(("region".into(), root.to_string()));

@@ -16,10 +16,10 @@ mod charts;
 mod error;
 mod explain;
 mod ingest;
-mod pages;
 pub mod metrics;
 mod openapi;
 mod ops;
+mod pages;
 mod params;
 mod reports;
 mod schedule;
@@ -44,9 +44,9 @@ use crate::report::ReportCache;
 
 pub use cache::ResponseCache;
 pub use error::ApiError;
-pub use pages::{ActivityFilter, ActivityPage, Nav, activity_page};
 pub use metrics::Metrics;
 pub use openapi::ApiDoc;
+pub use pages::{ActivityFilter, ActivityPage, Nav, activity_page};
 pub use schedule::{JobKind, JobOutcome, run_job, spawn_schedule, spawn_source_pulls};
 
 /// Shared state of every handler.
@@ -155,14 +155,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(ops::router())
         .merge(auth::router())
-        .merge(
-            api::router()
-                .merge(activities::router())
-                .route_layer(axum::middleware::from_fn_with_state(
-                    state.clone(),
-                    auth::api_guard,
-                )),
-        )
+        .merge(api::router().merge(activities::router()).route_layer(
+            axum::middleware::from_fn_with_state(state.clone(), auth::api_guard),
+        ))
         .merge(charts::router())
         .merge(explain::router())
         .merge(sensitivity::router())

@@ -103,11 +103,20 @@ const MATRIX: &[Row] = &[
     ),
     row("GET", "/healthz", "/healthz?region={r}", [200; 5], [200; 5]),
     row(
+        "POST",
+        "/api/v1/jobs/run",
+        "/api/v1/jobs/run?job=rescore&region={r}",
+        [401, 403, 403, 403, 200],
+        [401, 403, 403, 403, 200],
+    ),
+    row(
         "GET",
         "/reports/{region}/{file}",
         "/reports/{r}/2025.csv",
         [401, 403, 200, 403, 200],
-        [401, 403, 404, 403, 404],
+        // A kab/kota report reads kab/kota-level scores, which every kab/kota of a scored
+        // province has: evaluators and admins get East Java's others too.
+        [401, 403, 200, 403, 200],
     ),
     row(
         "GET",
@@ -126,9 +135,9 @@ const MATRIX: &[Row] = &[
     row(
         "GET",
         "/api/v1/scores/peers",
-        "/api/v1/scores/peers?peer_group={r}&period=2025",
+        "/api/v1/scores/peers?peer_group=35.09&period=2025&region={r}",
         [401, 200, 200, 200, 200],
-        [401, 403, 404, 403, 404],
+        [401, 403, 200, 403, 200],
     ),
     row(
         "GET",

@@ -7,7 +7,24 @@ use std::process::Command;
 
 use calamine::{Data, Reader, Xlsx};
 
-use crate::helpers::{TestApp, repo, spawn_app};
+use crate::helpers::{TestApp, repo, spawn_app, token};
+
+/// The shared test server, asked by an evaluator (reports need the reports capability).
+async fn spawn_as_evaluator() -> TestApp {
+    let app = spawn_app().await;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {}", token("kominfo")).parse().unwrap(),
+    );
+    TestApp {
+        address: app.address,
+        client: reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .unwrap(),
+    }
+}
 
 const DIMENSIONS_ID: [&str; 7] = [
     "Ekonomi",
@@ -89,7 +106,7 @@ fn number(d: &Data) -> Option<f64> {
 
 #[tokio::test]
 async fn a_region_pdf_names_the_region_its_index_and_every_dimension() {
-    let app = spawn_app().await;
+    let app = spawn_as_evaluator().await;
     let (_, scores) = app
         .get_json("/api/v1/scores?region=35.09.20&period=2025")
         .await;
@@ -116,7 +133,7 @@ async fn a_region_pdf_names_the_region_its_index_and_every_dimension() {
 
 #[tokio::test]
 async fn a_region_pdf_in_english_says_so() {
-    let app = spawn_app().await;
+    let app = spawn_as_evaluator().await;
     let pdf = download(
         &app,
         "/reports/35.09.20/2025.pdf?lang=en",
@@ -137,7 +154,7 @@ async fn a_region_pdf_in_english_says_so() {
 
 #[tokio::test]
 async fn the_workbook_holds_the_numbers_of_the_scores_api() {
-    let app = spawn_app().await;
+    let app = spawn_as_evaluator().await;
     let (_, scores) = app
         .get_json("/api/v1/scores?region=35.09.20&period=2025")
         .await;
@@ -175,7 +192,7 @@ async fn the_workbook_holds_the_numbers_of_the_scores_api() {
 
 #[tokio::test]
 async fn a_csv_is_one_table_picked_by_name() {
-    let app = spawn_app().await;
+    let app = spawn_as_evaluator().await;
     let csv = download(
         &app,
         "/reports/35.09.20/2025.csv?table=indicators",
@@ -201,7 +218,7 @@ async fn a_csv_is_one_table_picked_by_name() {
 
 #[tokio::test]
 async fn bad_report_requests_say_what_is_wrong() {
-    let app = spawn_app().await;
+    let app = spawn_as_evaluator().await;
     for (path, status, needle) in [
         ("/reports/35.09.99/2025.pdf", 404, "35.09.99"),
         ("/reports/35.09.20/1999.pdf", 404, "2025"),
@@ -225,7 +242,7 @@ async fn bad_report_requests_say_what_is_wrong() {
 
 #[tokio::test]
 async fn a_province_cohort_ranks_its_kab_kota() {
-    let app = spawn_app().await;
+    let app = spawn_as_evaluator().await;
     let pdf = download(
         &app,
         "/reports/cohort/2025.pdf?province=35",

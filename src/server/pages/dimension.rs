@@ -625,10 +625,11 @@ fn render(
         .iter()
         .filter(|i| i.dimension == c.dimension.id)
         .collect();
-    let kecamatan_options: Vec<(RegionCode, String)> = super::region_options(state, principal, &kabupaten)
-        .into_iter()
-        .filter(|(code, _)| code.level() == Level::District)
-        .collect();
+    let kecamatan_options: Vec<(RegionCode, String)> =
+        super::region_options(state, principal, &kabupaten)
+            .into_iter()
+            .filter(|(code, _)| code.level() == Level::District)
+            .collect();
     let programme_name = |code: &str| {
         framework.programmes.get(code).map_or_else(
             || code.to_string(),

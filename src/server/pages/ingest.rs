@@ -14,11 +14,11 @@ use serde::Deserialize;
 
 use super::href;
 use super::layout::{self, Ctx, Nav};
+use crate::auth::{Capability, Principal};
 use crate::i18n::{Lang, format_number};
 use crate::ingest::{IngestReport, Rejection};
-use crate::server::{AppState, auth};
-use crate::auth::{Capability, Principal};
 use crate::server::ingest::{check_length, read_parts, run_ingest};
+use crate::server::{AppState, auth};
 
 /// Rejected rows listed on a page; the quarantine file holds them all.
 const MAX_REJECTIONS_SHOWN: usize = 500;

@@ -6,9 +6,9 @@ use axum::http::Uri;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::href;
+use crate::auth::Principal;
 use crate::i18n::{Lang, format_date, format_number};
 use crate::job::Snapshot;
-use crate::auth::Principal;
 use crate::server::{AppState, auth};
 
 const STYLE: &str = r#"

@@ -63,9 +63,8 @@ fn error_page(
     let heading = match e.status() {
         StatusCode::NOT_FOUND => lang.pick("Tidak ditemukan", "Not found"),
         StatusCode::BAD_REQUEST => lang.pick("Permintaan tidak valid", "Invalid request"),
-        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-            lang.pick("Tidak diizinkan", "Not allowed")
-        }
+        StatusCode::UNAUTHORIZED => lang.pick("Silakan masuk", "Please sign in"),
+        StatusCode::FORBIDDEN => lang.pick("Akses ditolak", "Access denied"),
         _ => lang.pick(
             "Permintaan tidak dapat diproses",
             "Request could not be handled",
@@ -162,7 +161,10 @@ fn region_options(
     let snapshot = state.snapshot();
     let regions = &state.reference.regions;
     let mut options: Vec<(RegionCode, String)> = Vec::new();
-    if let Some(k) = regions.get(kabupaten).filter(|_| principal.can_see(kabupaten)) {
+    if let Some(k) = regions
+        .get(kabupaten)
+        .filter(|_| principal.can_see(kabupaten))
+    {
         options.push((kabupaten.clone(), k.display_name()));
     }
     let mut kecamatan: Vec<(RegionCode, String)> = regions

@@ -10,11 +10,11 @@ use maud::{Markup, html};
 
 use super::layout::{self, Ctx, Nav};
 use super::{change, href, predicate, regency_of, respond, selector};
+use crate::auth::{Principal, Scope};
 use crate::i18n::{Lang, format_date, format_number, format_score};
 use crate::job::Snapshot;
 use crate::region::{Level, RegionCode};
 use crate::score::Granularity;
-use crate::auth::{Principal, Scope};
 use crate::server::params::{RawSelection, Selection};
 use crate::server::{ApiError, AppState};
 use crate::view::{self, MapScope, RegionView};
