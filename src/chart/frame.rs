@@ -1,4 +1,4 @@
-//! What every chart other than the radar shares: the render pipeline (supersampled PNG or SVG),
+//! What every chart other than the radar shares: the render pipeline (antialiased PNG or SVG),
 //! sizes and fonts proportional to the image, the header (title, subtitle) and footer (source
 //! line), number ticks and the colour scales.
 //!
