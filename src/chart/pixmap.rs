@@ -109,15 +109,15 @@ fn snap(points: &[Pt], width: f64) -> Vec<Pt> {
         .enumerate()
         .map(|(i, &(x, y))| {
             // A coordinate that stays constant along an adjacent segment is the one to snap.
-            let along = |j: usize| points.get(j).copied();
-            let vertical = [i.checked_sub(1).and_then(along), along(i + 1)]
+            let neighbours = [i.checked_sub(1), Some(i + 1)]
                 .into_iter()
                 .flatten()
-                .any(|q| q.0 == x);
-            let horizontal = [i.checked_sub(1).and_then(along), along(i + 1)]
-                .into_iter()
-                .flatten()
-                .any(|q| q.1 == y);
+                .filter_map(|j| points.get(j));
+            let (mut vertical, mut horizontal) = (false, false);
+            for q in neighbours {
+                vertical |= q.0 == x;
+                horizontal |= q.1 == y;
+            }
             (
                 if vertical { centre(x) } else { x },
                 if horizontal { centre(y) } else { y },
@@ -126,14 +126,15 @@ fn snap(points: &[Pt], width: f64) -> Vec<Pt> {
         .collect()
 }
 
-fn polyline(points: &[Pt]) -> Option<tiny_skia::Path> {
+/// The path through `points`, closed when `close` is set.
+fn path(points: &[Pt], close: bool) -> Option<tiny_skia::Path> {
     let mut pb = PathBuilder::new();
     let (first, rest) = points.split_first()?;
     pb.move_to(first.0 as f32, first.1 as f32);
     for p in rest {
         pb.line_to(p.0 as f32, p.1 as f32);
     }
-    if points.len() > 3 && points.first() == points.last() {
+    if close {
         pb.close();
     }
     pb.finish()
@@ -158,7 +159,9 @@ impl PixmapCanvas {
 
     fn stroke(&self, points: &[Pt], color: RGBAColor, width: f64, dash: Option<(f64, f64)>) {
         let points = snap(points, width);
-        let Some(path) = polyline(&points) else {
+        // A polyline that ends where it starts is an outline: closed, so its start gets a join.
+        let closed = points.len() > 3 && points.first() == points.last();
+        let Some(path) = path(&points, closed) else {
             return;
         };
         let stroke = Stroke {
@@ -206,16 +209,7 @@ impl PixmapCanvas {
 
 impl Canvas for PixmapCanvas {
     fn fill_polygon(&self, points: &[Pt], color: RGBAColor) -> Result<(), ChartError> {
-        let mut pb = PathBuilder::new();
-        let Some((first, rest)) = points.split_first() else {
-            return Ok(());
-        };
-        pb.move_to(first.0 as f32, first.1 as f32);
-        for p in rest {
-            pb.line_to(p.0 as f32, p.1 as f32);
-        }
-        pb.close();
-        if let Some(path) = pb.finish() {
+        if let Some(path) = path(points, true) {
             self.pixmap.borrow_mut().fill_path(
                 &path,
                 &paint(color),
