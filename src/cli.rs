@@ -611,6 +611,7 @@ fn serve(config: Config, started: Instant) -> anyhow::Result<ExitCode> {
             if let Err(e) = job::render(&render_state.config, &render_state.reference, book) {
                 tracing::warn!("rendering the standard charts failed: {e}");
             }
+            crate::server::prepare_reports(&render_state);
         });
         app.run_until_stopped().await.context("server failed")?;
         Ok(ExitCode::SUCCESS)

@@ -113,6 +113,8 @@ pub struct Snapshot {
     pub charts_written: usize,
     /// When the run finished.
     pub finished_at: DateTime<Local>,
+    /// The reports' rank intervals, computed at most once per level and period of this run.
+    pub rank_intervals: crate::report::IntervalMemo,
 }
 
 /// Scores at kab/kota level: every kab/kota of a province with activities, ranked among the
@@ -261,6 +263,7 @@ pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<S
         },
         charts_written,
         finished_at: Local::now(),
+        rank_intervals: Default::default(),
     })
 }
 

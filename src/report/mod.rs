@@ -19,9 +19,10 @@ pub mod csv;
 pub mod pdf;
 pub mod xlsx;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use chrono::{DateTime, Local};
 use polars::prelude::*;
@@ -690,12 +691,98 @@ fn cohort_members(
     Ok(members)
 }
 
-/// The rank intervals of every unit of the level in `period` (peers as in the scores), by code.
-fn rank_intervals(
+/// Rank intervals by unit code, as a report shows them.
+pub type Intervals = BTreeMap<String, RankInterval>;
+
+/// The rank intervals of one scoring run, computed once per level and period and shared by every
+/// report of that run: the Monte Carlo re-aggregates every activity, which on national data costs
+/// far more than typesetting, and its result does not depend on the region a report is about.
+///
+/// Lives in the [`Snapshot`], so a new scoring run starts with an empty memo. Two requests for the
+/// same level and period wait for one computation; a failed computation is not kept.
+#[derive(Default)]
+pub struct IntervalMemo {
+    slots: std::sync::Mutex<HashMap<(Level, String), Arc<std::sync::Mutex<Option<Arc<Intervals>>>>>>,
+}
+
+impl fmt::Debug for IntervalMemo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.slots.lock().map_or(0, |s| s.len());
+        f.debug_struct("IntervalMemo").field("slots", &n).finish()
+    }
+}
+
+impl IntervalMemo {
+    /// The intervals of `level` in `period`, computing them with `compute` on the first call.
+    pub fn get_or_compute<E>(
+        &self,
+        level: Level,
+        period: &str,
+        compute: impl FnOnce() -> Result<Intervals, E>,
+    ) -> Result<Arc<Intervals>, E> {
+        let slot = self
+            .slots
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry((level, period.to_string()))
+            .or_default()
+            .clone();
+        let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(done) = slot.as_ref() {
+            return Ok(done.clone());
+        }
+        let done = Arc::new(compute()?);
+        *slot = Some(done.clone());
+        Ok(done)
+    }
+
+    /// Whether the intervals of `level` in `period` are already computed.
+    pub fn has(&self, level: Level, period: &str) -> bool {
+        let slot = self
+            .slots
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&(level, period.to_string()))
+            .cloned();
+        slot.is_some_and(|s| s.lock().unwrap_or_else(|e| e.into_inner()).is_some())
+    }
+}
+
+/// Compute what every report of the latest period shares (the kab/kota and kecamatan rank
+/// intervals), so the first download after a scoring run does not pay for it. Returns the
+/// milliseconds spent.
+pub fn prepare(inputs: &Inputs<'_>) -> Result<f64, ReportError> {
+    let t = std::time::Instant::now();
+    let snapshot = inputs.snapshot;
+    for (book, level) in [
+        (&snapshot.regency.book, Level::Regency),
+        (&snapshot.book, Level::District),
+    ] {
+        if let Some(period) = book.latest_period() {
+            rank_intervals(inputs, level, period)?;
+        }
+    }
+    Ok(t.elapsed().as_secs_f64() * 1e3)
+}
+
+/// The rank intervals of every unit of the level in `period` (peers as in the scores), by code;
+/// computed once per scoring run ([`IntervalMemo`]).
+pub fn rank_intervals(
     inputs: &Inputs<'_>,
     level: Level,
     period: &str,
-) -> Result<BTreeMap<String, RankInterval>, ReportError> {
+) -> Result<Arc<Intervals>, ReportError> {
+    inputs
+        .snapshot
+        .rank_intervals
+        .get_or_compute(level, period, || compute_rank_intervals(inputs, level, period))
+}
+
+fn compute_rank_intervals(
+    inputs: &Inputs<'_>,
+    level: Level,
+    period: &str,
+) -> Result<Intervals, ReportError> {
     let spec = Spec {
         replications: SENSITIVITY_REPLICATIONS,
         seed: SENSITIVITY_SEED,

@@ -47,6 +47,7 @@ pub use error::ApiError;
 pub use metrics::Metrics;
 pub use openapi::ApiDoc;
 pub use pages::{ActivityFilter, ActivityPage, Nav, activity_page};
+pub use reports::prepare as prepare_reports;
 pub use schedule::{JobKind, JobOutcome, run_job, spawn_schedule, spawn_source_pulls};
 
 /// Shared state of every handler.
@@ -121,6 +122,8 @@ impl AppState {
         })
         .await??;
         self.swap(snapshot);
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || reports::prepare(&state));
         Ok(())
     }
 

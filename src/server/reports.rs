@@ -206,6 +206,16 @@ async fn serve(state: AppState, request: ReportRequest) -> Result<Response, ApiE
         .into_response())
 }
 
+/// Compute the rank intervals every report of the current scoring run shares (blocking: call on
+/// the blocking pool). A failure is logged; the first report request then tries again.
+pub fn prepare(state: &AppState) {
+    let snapshot = state.snapshot();
+    match report::prepare(&report_inputs(state, &snapshot)) {
+        Ok(ms) => tracing::info!(ms = format_args!("{ms:.1}"), "report rank intervals computed"),
+        Err(e) => tracing::warn!("computing the reports' rank intervals failed: {e}"),
+    }
+}
+
 fn report_inputs<'a>(
     state: &'a AppState,
     snapshot: &'a crate::job::Snapshot,
