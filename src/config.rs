@@ -182,6 +182,8 @@ pub struct AccessRaw {
     pub argon2_iterations: u32,
     /// argon2id lanes for new hashes.
     pub argon2_parallelism: u32,
+    /// Signed-in users scoped to a region may download that region's reports.
+    pub own_region_reports: bool,
 }
 
 impl Default for AccessRaw {
@@ -196,6 +198,7 @@ impl Default for AccessRaw {
             argon2_memory_kib: hash.memory_kib,
             argon2_iterations: hash.iterations,
             argon2_parallelism: hash.parallelism,
+            own_region_reports: false,
         }
     }
 }
@@ -478,6 +481,7 @@ impl Config {
             secure_cookies,
             hash_params,
             users: std::sync::Arc::new(users),
+            own_region_reports: a.own_region_reports,
         })
     }
 }

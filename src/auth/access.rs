@@ -60,6 +60,10 @@ pub struct AccessSettings {
     pub hash_params: HashParams,
     /// The users.
     pub users: Arc<Users>,
+    /// Signed-in users scoped to a province or kab/kota (viewers, stewards) may download the
+    /// report of a region within their scope, though their role lacks the reports capability.
+    /// Cohort reports stay with evaluators and admins.
+    pub own_region_reports: bool,
 }
 
 impl Default for AccessSettings {
@@ -70,6 +74,7 @@ impl Default for AccessSettings {
             secure_cookies: SecureCookies::Auto,
             hash_params: HashParams::default(),
             users: Arc::new(Users::default()),
+            own_region_reports: false,
         }
     }
 }

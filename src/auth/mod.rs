@@ -339,6 +339,25 @@ impl Principal {
         }
     }
 
+    /// Ok when the caller may download `region`'s report: with the reports capability within
+    /// their scope, or, when `own_region_reports` is on, as a signed-in user whose scope is a
+    /// province or kab/kota containing `region` (a Bappeda's viewers and their own profile).
+    pub fn require_region_report(
+        &self,
+        region: &RegionCode,
+        own_region_reports: bool,
+    ) -> Result<(), Denied> {
+        let own = own_region_reports
+            && self.is_authenticated()
+            && matches!(self.scope, Scope::Region(_))
+            && self.can_see(region);
+        if own {
+            return Ok(());
+        }
+        self.require(Capability::Reports)?;
+        self.require_region(region)
+    }
+
     /// Ok when the caller may see `region`; otherwise why not. Out-of-scope regions are
     /// refused whether or not they exist or have scores, so the answer reveals nothing about
     /// them.

@@ -8,7 +8,8 @@
 //! `lang=en` for English; `table=` picks the CSV table (default the first: `scores` for a
 //! region, `ranking` for a cohort). `period` may be `latest`. Reports are meant for the
 //! evaluator and admin roles (the reports capability); the regions a request reads must also
-//! lie in the caller's scope.
+//! lie in the caller's scope. With `[access] own_region_reports` on, a signed-in user scoped to
+//! a province or kab/kota also gets the profiles of regions within that scope.
 
 use std::sync::Arc;
 
@@ -114,10 +115,9 @@ async fn region_report(
     Path((region, file)): Path<(String, String)>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, ApiError> {
-    principal.require(Capability::Reports)?;
     let region =
         RegionCode::parse(&region).map_err(|e| ApiError::BadRequest(format!("region: {e}")))?;
-    principal.require_region(&region)?;
+    principal.require_region_report(&region, state.access.settings().own_region_reports)?;
     if q.province.is_some() || q.regions.is_some() {
         return Err(ApiError::BadRequest(
             "province= and regions= belong to the cohort report (/reports/cohort/PERIOD.pdf)"

@@ -7,23 +7,11 @@ use std::process::Command;
 
 use calamine::{Data, Reader, Xlsx};
 
-use crate::helpers::{TestApp, repo, spawn_app, token};
+use crate::helpers::{TestApp, access_settings, repo, spawn_app, spawn_app_with};
 
 /// The shared test server, asked by an evaluator (reports need the reports capability).
 async fn spawn_as_evaluator() -> TestApp {
-    let app = spawn_app().await;
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        reqwest::header::AUTHORIZATION,
-        format!("Bearer {}", token("kominfo")).parse().unwrap(),
-    );
-    TestApp {
-        address: app.address,
-        client: reqwest::Client::builder()
-            .default_headers(headers)
-            .build()
-            .unwrap(),
-    }
+    spawn_app().await.as_user("kominfo")
 }
 
 const DIMENSIONS_ID: [&str; 7] = [
@@ -310,4 +298,48 @@ fn the_cli_writes_the_files_the_server_serves() {
             "{table}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_regions_own_viewers_get_its_reports_when_the_config_allows() {
+    let status = |app: TestApp, path: &'static str| async move {
+        let resp = app.get(path).await;
+        let status = resp.status().as_u16();
+        (status, resp.text().await.unwrap())
+    };
+    // bappeda-jember: a viewer scoped to 35.09.
+    let closed = spawn_app_with(access_settings(None)).await;
+    let (got, body) = status(
+        closed.as_user("bappeda-jember"),
+        "/reports/35.09/2025.csv",
+    )
+    .await;
+    assert_eq!(got, 403, "{body}");
+    assert!(body.contains("reports"), "{body}");
+
+    let open = spawn_app_with(kotacerdas::auth::AccessSettings {
+        own_region_reports: true,
+        ..access_settings(None)
+    })
+    .await;
+    let viewer = open.as_user("bappeda-jember");
+    for path in ["/reports/35.09/2025.csv", "/reports/35.09.20/2025.csv"] {
+        let (got, body) = status(viewer.clone(), path).await;
+        assert_eq!(got, 200, "{path}: {body}");
+    }
+    for path in [
+        "/reports/35.10/2025.csv",
+        "/reports/cohort/2025.csv?province=35",
+    ] {
+        let (got, body) = status(viewer.clone(), path).await;
+        assert_eq!(got, 403, "{path}: {body}");
+    }
+    // Not for anonymous callers, even in public mode.
+    let public = spawn_app_with(kotacerdas::auth::AccessSettings {
+        own_region_reports: true,
+        ..access_settings(Some("35.09"))
+    })
+    .await;
+    let (got, body) = status(public, "/reports/35.09/2025.csv").await;
+    assert_eq!(got, 401, "{body}");
 }
