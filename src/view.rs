@@ -839,7 +839,15 @@ pub fn map_chart(
             lang.pick("dari", "of"),
             areas.len(),
             lang.pick("wilayah bernilai", "areas with scores"),
-            method_phrase(level, lang)
+            if level == Level::Regency && book.unit_level() == Some(Level::Regency) {
+                // Kab/kota measured whole (the reports' scores), not means of their kecamatan.
+                lang.pick(
+                    "skor 0–100, min–maks antar kabupaten/kota seprovinsi, per 10.000 penduduk",
+                    "scores 0–100, min–max across the province's regencies/cities, per 10,000 residents",
+                )
+            } else {
+                method_phrase(level, lang)
+            }
         ),
         source: format!(
             "{}; {}",

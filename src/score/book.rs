@@ -9,7 +9,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::{Scores, cols};
-use crate::region::RegionCode;
+use crate::region::{Level, RegionCode};
 
 /// One dimension's score for a region and period.
 #[derive(Debug, Clone, Serialize)]
@@ -55,6 +55,8 @@ pub struct ScoreBook {
     scores: HashMap<(RegionCode, String), RegionScore>,
     /// Regions ranked in each (peer group, period), best first.
     peer_groups: HashMap<(String, String), Vec<RegionCode>>,
+    /// The finest level scored: the units (kecamatan, or kab/kota measured whole).
+    unit_level: Option<Level>,
 }
 
 impl ScoreBook {
@@ -98,6 +100,7 @@ impl ScoreBook {
             );
         }
         book.periods = periods.into_iter().collect();
+        book.unit_level = book.scores.keys().map(|(r, _)| r.level()).max();
 
         let dims = &scores.dimensions;
         let region = dims.column(cols::REGION)?.str()?;
@@ -139,6 +142,12 @@ impl ScoreBook {
             });
         }
         Ok(book)
+    }
+
+    /// The level of the scoring units (the finest level in the book): kecamatan for the job's
+    /// scores, kab/kota for the kab/kota-level scores. Coarser levels are aggregates of it.
+    pub fn unit_level(&self) -> Option<Level> {
+        self.unit_level
     }
 
     /// Periods with scores, oldest first.
