@@ -176,6 +176,12 @@ pub struct Regions {
     by_code: HashMap<RegionCode, Region>,
     children: HashMap<RegionCode, Vec<RegionCode>>,
     bps: HashMap<String, RegionCode>,
+    smart_city: Vec<RegionCode>,
+}
+
+#[derive(Deserialize)]
+struct SmartCityRow {
+    kode_kemendagri: String,
 }
 
 #[derive(Deserialize)]
@@ -252,6 +258,25 @@ impl Regions {
         for children in regions.children.values_mut() {
             children.sort();
         }
+        // Members of the Gerakan Menuju 100 Smart City known so far (the file lists those
+        // confirmed by a published source, not all hundred). Optional: without it the
+        // smart-city cohort is empty.
+        let path = dir.join("smartcity_100_gerakan.csv");
+        if path.exists() {
+            for (i, row) in read_rows::<SmartCityRow>(&path)?.into_iter().enumerate() {
+                let code = RegionCode::parse(&row.kode_kemendagri).map_err(|source| {
+                    RegionError::BadCode {
+                        path: path.clone(),
+                        row: i + 2,
+                        source,
+                    }
+                })?;
+                if !regions.smart_city.contains(&code) {
+                    regions.smart_city.push(code);
+                }
+            }
+            regions.smart_city.sort();
+        }
         Ok(regions)
     }
 
@@ -279,6 +304,12 @@ impl Regions {
     /// Direct children of a region (kecamatan of a kabupaten, …), sorted by code.
     pub fn children(&self, code: &RegionCode) -> &[RegionCode] {
         self.children.get(code).map_or(&[], Vec::as_slice)
+    }
+
+    /// The kab/kota of the Gerakan Menuju 100 Smart City cohort listed in the reference data
+    /// (`smartcity_100_gerakan.csv`), sorted by code.
+    pub fn smart_city(&self) -> &[RegionCode] {
+        &self.smart_city
     }
 
     /// The Kemendagri code for a BPS code (`3509010` → `35.09.02`), where known.

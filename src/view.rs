@@ -524,6 +524,166 @@ pub fn bars_chart(
     })
 }
 
+/// Which regions ranked bars compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BarsAmong {
+    /// The kecamatan of the region's kabupaten (the default for a kecamatan or kabupaten).
+    #[default]
+    Kecamatan,
+    /// The kab/kota of the region's province (the default for a province).
+    Province,
+    /// The kab/kota of the Gerakan Menuju 100 Smart City listed in the reference data.
+    SmartCity,
+}
+
+impl std::str::FromStr for BarsAmong {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "" | "kecamatan" => Ok(BarsAmong::Kecamatan),
+            "provinsi" | "province" => Ok(BarsAmong::Province),
+            "smartcity" | "100smartcity" => Ok(BarsAmong::SmartCity),
+            other => Err(format!(
+                "among {other:?}: expected kecamatan, provinsi or smartcity"
+            )),
+        }
+    }
+}
+
+/// Ranked bars of kab/kota on the kab/kota-level scores (`book`: every kab/kota measured
+/// whole): those of `region`'s province ([`BarsAmong::Province`]) or the smart-city cohort
+/// members with scores ([`BarsAmong::SmartCity`]), by the index or a dimension, `region`
+/// highlighted when it is one of them. Labels are numbered by position in the chart; the
+/// subtitle gives the highlighted kab/kota's position among those shown.
+#[allow(clippy::too_many_arguments)]
+pub fn regency_bars_chart(
+    book: &ScoreBook,
+    regions: &Regions,
+    framework: &Framework,
+    region: &RegionCode,
+    among: BarsAmong,
+    period: Option<&str>,
+    measure: Measure<'_>,
+    lang: Lang,
+) -> Result<BarChart, ViewError> {
+    if !regions.contains(region) {
+        return Err(ViewError::UnknownRegion(region.clone()));
+    }
+    let period = period_or_latest(book, period)?;
+    let (candidates, group_label): (Vec<RegionCode>, String) = match among {
+        BarsAmong::SmartCity => (
+            regions.smart_city().to_vec(),
+            lang.pick(
+                "anggota Gerakan Menuju 100 Smart City yang terdata",
+                "listed members of the 100 Smart City Movement",
+            )
+            .to_string(),
+        ),
+        _ => {
+            let province = region
+                .at_level(Level::Province)
+                .ok_or_else(|| ViewError::NotScored(region.clone()))?;
+            (
+                regions.children(&province).to_vec(),
+                format!(
+                    "{} {}",
+                    lang.pick("di", "of"),
+                    display_name(regions, &province)
+                ),
+            )
+        }
+    };
+    let mut members: Vec<&RegionScore> = candidates
+        .iter()
+        .filter_map(|c| book.get(c, period))
+        .collect();
+    if members.is_empty() {
+        return Err(ViewError::NoData(match among {
+            BarsAmong::SmartCity => format!(
+                "no member of the smart-city cohort has kab/kota scores in {period} (kab/kota \
+                 are scored in provinces with activity data)"
+            ),
+            _ => format!(
+                "no kab/kota of {} has scores in {period} (kab/kota are scored in provinces \
+                 with activity data)",
+                region
+                    .at_level(Level::Province)
+                    .map_or_else(String::new, |p| p.to_string())
+            ),
+        }));
+    }
+    members.sort_by(|a, b| {
+        let (va, vb) = (measure.of(a), measure.of(b));
+        vb.is_some()
+            .cmp(&va.is_some())
+            .then(vb.unwrap_or(0.0).total_cmp(&va.unwrap_or(0.0)))
+            .then(a.region.cmp(&b.region))
+    });
+    let focus = region.at_level(Level::Regency);
+    let bars: Vec<Bar> = members
+        .iter()
+        .map(|rs| Bar {
+            label: regency_label(regions, &rs.region),
+            value: measure.of(rs),
+            highlight: Some(&rs.region) == focus.as_ref(),
+        })
+        .collect();
+    let mut values: Vec<f64> = bars.iter().filter_map(|b| b.value).collect();
+    let n = members.len();
+    let mut subtitle = match lang {
+        Lang::Id => format!("{n} kabupaten/kota {group_label}"),
+        Lang::En => format!("{n} regencies/cities, {group_label}"),
+    };
+    if let Some(pos) = members
+        .iter()
+        .position(|rs| Some(&rs.region) == focus.as_ref())
+        .filter(|_| bars.iter().any(|b| b.highlight && b.value.is_some()))
+    {
+        subtitle.push_str(&format!(
+            " · {}: {}",
+            regency_label(regions, &members[pos].region),
+            match lang {
+                Lang::Id => format!("urutan {} dari {n}", pos + 1),
+                Lang::En => format!("position {} of {n}", pos + 1),
+            }
+        ));
+    }
+    subtitle.push_str(" · ");
+    subtitle.push_str(lang.pick(
+        "skor 0–100, min–maks antar kabupaten/kota seprovinsi",
+        "scores 0–100, min–max across the province's regencies/cities",
+    ));
+    Ok(BarChart {
+        title: format!(
+            "{} — {} {period}",
+            lang.pick("Peringkat kabupaten/kota", "Regencies and cities ranked"),
+            measure.name(lang)
+        ),
+        subtitle,
+        source: source_line(lang).to_string(),
+        bars,
+        max: 100.0,
+        axis_label: score_axis(lang),
+        reference: median(&mut values).map(|m| (lang.pick("Median", "Median").to_string(), m)),
+        numbered: true,
+        bands: match measure {
+            Measure::Index => bands_of(framework, lang),
+            Measure::Dimension(_) => Vec::new(),
+        },
+        lang,
+    })
+}
+
+/// A kab/kota's name for a label: "Kabupaten Pacitan" → "Pacitan"; "Kota Malang" stays, to
+/// tell it apart from a kabupaten of the same name.
+fn regency_label(regions: &Regions, code: &RegionCode) -> String {
+    regions.get(code).map_or_else(
+        || code.to_string(),
+        |r| r.name.trim_start_matches("Kabupaten ").to_string(),
+    )
+}
+
 /// The framework's predicate bands for the index (e.g. Memuaskan … Kurang), if it has any.
 fn bands_of(framework: &Framework, lang: Lang) -> Vec<BarBand> {
     framework
@@ -787,11 +947,10 @@ pub fn map_chart(
         .iter()
         .filter_map(|f| {
             let code = RegionCode::parse(&f.code).ok()?;
-            let label = regions.get(&code).map_or_else(
-                || f.name.clone().unwrap_or_else(|| f.code.clone()),
-                // "Kabupaten Pacitan" → "Pacitan"; "Kota Malang" stays, to tell it apart.
-                |r| r.name.trim_start_matches("Kabupaten ").to_string(),
-            );
+            let label = match regions.get(&code) {
+                Some(_) => regency_label(regions, &code),
+                None => f.name.clone().unwrap_or_else(|| f.code.clone()),
+            };
             Some(MapArea {
                 value: book.get(&code, period).and_then(|rs| measure.of(rs)),
                 highlight: code == focus,

@@ -4,7 +4,9 @@
 //! framework dimension id, default the index) for bars, trend and map; `target` (a score) for
 //! trend and radar; `median=true` adds the peer median to the radar; `compare=CODE,CODE,…`
 //! draws the radar of `region` and up to five more regions overlaid, in one period;
-//! `map=kecamatan|provinsi|indonesia` for map; `measure=count|quantity` for timeline;
+//! `map=kecamatan|provinsi|indonesia` for map; `among=kecamatan|provinsi|smartcity` for bars
+//! (the kecamatan of the kabupaten, or the kab/kota of the province or of the smart-city cohort
+//! on the kab/kota-level scores; a province's bars are its kab/kota); `measure=count|quantity` for timeline;
 //! `dimension` also picks the dimension whose indicator contributions are shown; sensitivity
 //! runs the seeded Monte Carlo on the request (rank intervals of the index). An unknown
 //! kind, format, region, period, dimension or map is a 404; an out-of-range size or a
@@ -25,7 +27,7 @@ use super::{ApiError, AppState, cache};
 use crate::auth::{Capability, Principal};
 use crate::chart::{self, Format};
 use crate::region::Level;
-use crate::view::{self, MapScope, Measure};
+use crate::view::{self, BarsAmong, MapScope, Measure};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/charts/{file}", get(chart))
@@ -55,6 +57,7 @@ pub struct ChartQuery {
     measure: Option<String>,
     median: Option<bool>,
     compare: Option<String>,
+    among: Option<String>,
 }
 
 /// `GET /charts/bars.png?region=35.09.20&period=2025&lang=id&width=800&height=500&dimension=economy`
@@ -70,7 +73,8 @@ pub struct ChartQuery {
         ("target" = Option<f64>, Query, description = "A 0–100 target line (trend, radar)"),
         ("map" = Option<String>, Query, description = "kecamatan, provinsi or indonesia"),
         ("measure" = Option<String>, Query, description = "count or quantity (timeline)"),
-        ("median" = Option<bool>, Query, description = "Peer median on the radar")),
+        ("median" = Option<bool>, Query, description = "Peer median on the radar"),
+        ("among" = Option<String>, Query, description = "bars: kecamatan (default), provinsi (kab/kota of the province) or smartcity (kab/kota of the 100 Smart City cohort)")),
     responses(
         (status = 200, description = "The chart: PNG bytes or SVG text", content((String = "image/svg+xml"), (String = "image/png"))),
         (status = 304, description = "Not modified: the ETag in If-None-Match is current"),
@@ -124,6 +128,27 @@ pub async fn chart(
         .parse()
         .map_err(ApiError::NotFound)?;
     let sel = q.selection.parse_for(&state, &principal)?;
+    let among: BarsAmong = match q.among.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(a) => a.parse().map_err(ApiError::BadRequest)?,
+        None if sel.region.level() == Level::Province => BarsAmong::Province,
+        None => BarsAmong::Kecamatan,
+    };
+    // Kab/kota bars show the province's (or the cohort's) kab/kota: all must be in scope.
+    if kind == "bars" {
+        match among {
+            BarsAmong::Kecamatan => {}
+            BarsAmong::Province => {
+                if let Some(province) = sel.region.at_level(Level::Province) {
+                    principal.require_region(&province)?;
+                }
+            }
+            BarsAmong::SmartCity => {
+                for member in state.reference.regions.smart_city() {
+                    principal.require_region(member)?;
+                }
+            }
+        }
+    }
     // A wider map shows the neighbours too: it needs the province (or everything) in scope.
     match scope {
         MapScope::Kecamatan => {}
@@ -172,7 +197,7 @@ pub async fn chart(
     }
     let (dimension, target, median) = (q.dimension, q.target, q.median.unwrap_or(false));
     let key = format!(
-        "chart/{kind}.{format}?region={}&period={:?}&lang={:?}&size={width}x{height}&dimension={dimension:?}&target={target:?}&map={scope:?}&quantity={quantity}&median={median}",
+        "chart/{kind}.{format}?region={}&period={:?}&lang={:?}&size={width}x{height}&dimension={dimension:?}&target={target:?}&map={scope:?}&quantity={quantity}&median={median}&among={among:?}",
         sel.region, sel.period, sel.lang
     );
     let what = KINDS
@@ -204,6 +229,19 @@ pub async fn chart(
                 };
                 let c = view::radar_chart_with(&v, book, framework, overlays, lang);
                 chart::render_radar(&c, format, width, height).map_err(internal)
+            }
+            "bars" if among != BarsAmong::Kecamatan => {
+                let c = view::regency_bars_chart(
+                    &snapshot.regency.book,
+                    regions,
+                    framework,
+                    region,
+                    among,
+                    period,
+                    measure,
+                    lang,
+                )?;
+                chart::render_bars(&c, format, width, height).map_err(internal)
             }
             "bars" => {
                 let c = view::bars_chart(book, regions, framework, region, period, measure, lang)?;

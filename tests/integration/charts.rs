@@ -64,6 +64,65 @@ async fn bars_highlight_the_selected_kecamatan_and_accept_a_dimension() {
 }
 
 #[tokio::test]
+async fn bars_rank_the_kab_kota_of_a_province_or_of_the_smart_city_cohort() {
+    let app = spawn_app().await;
+    // Jember among East Java's 38 kab/kota, highlighted.
+    let resp = app
+        .get("/charts/bars.png?region=35.09&among=provinsi&dimension=economy")
+        .await;
+    assert_eq!(resp.status(), 200);
+    let (w, h, px) = decode_png(&resp.bytes().await.unwrap());
+    assert_eq!((w, h), (800, 500));
+    let highlight = px
+        .iter()
+        .filter(|p| p[0] < 8 && p[1].abs_diff(0x72) < 8 && p[2].abs_diff(0xB2) < 8)
+        .count();
+    assert!(highlight > 100, "highlighted bar missing ({highlight} px)");
+    let svg = app
+        .get("/charts/bars.svg?region=35.09&among=provinsi")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(svg.contains("38 kabupaten/kota di Jawa Timur"), "{svg}");
+    assert!(
+        svg.contains("Jember: urutan"),
+        "the highlighted kab/kota's position"
+    );
+    assert!(svg.contains("Kota Surabaya") && svg.contains("Banyuwangi"));
+    // A province's bars are its kab/kota without asking.
+    let province = app.get("/charts/bars.svg?region=35&lang=en").await;
+    assert_eq!(province.status(), 200);
+    assert!(
+        province
+            .text()
+            .await
+            .unwrap()
+            .contains("Regencies and cities ranked")
+    );
+    // The smart-city cohort members scored (East Java's, on the sample data).
+    let svg = app
+        .get("/charts/bars.svg?region=35.09&among=smartcity")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(svg.contains("100 Smart City"), "{svg}");
+    for member in ["Banyuwangi", "Bojonegoro", "Gresik", "Sidoarjo", "Lamongan"] {
+        assert!(svg.contains(member), "{member} missing");
+    }
+    assert!(!svg.contains("Surabaya"), "not a listed member");
+    let (status, body) = app.get_json("/charts/bars.png?among=kota").await;
+    assert_eq!(status, 400);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("smartcity")
+    );
+}
+
+#[tokio::test]
 async fn trend_takes_a_target_and_map_takes_a_wider_scope() {
     let app = spawn_app().await;
     let svg = app
