@@ -173,7 +173,8 @@ struct ReportArgs {
     /// Cohort: every scored kab/kota of this province, e.g. 35
     #[arg(long, value_name = "CODE")]
     province: Option<String>,
-    /// Cohort: these kab/kota, comma-separated (e.g. 35.09,35.10), or `all`
+    /// Cohort: these kab/kota, comma-separated (e.g. 35.09,35.10), `all`, or `smartcity` (the
+    /// Gerakan Menuju 100 Smart City members listed in the reference data)
     #[arg(long, value_name = "CODES")]
     regions: Option<String>,
     /// Formats to write (repeatable or comma-separated) [default: pdf, xlsx, csv]

@@ -146,10 +146,14 @@ pub enum Cohort {
     List(Vec<RegionCode>),
     /// Every scored kab/kota.
     All,
+    /// The scored kab/kota of the Gerakan Menuju 100 Smart City listed in the reference data
+    /// ([`Regions::smart_city`]).
+    SmartCity,
 }
 
 impl Cohort {
-    /// From `?province=` / `?regions=` (a comma-separated list, or `all`); exactly one is needed.
+    /// From `?province=` / `?regions=` (a comma-separated list, `all`, or `smartcity`); exactly
+    /// one is needed.
     pub fn parse(province: Option<&str>, regions: Option<&str>) -> Result<Cohort, ReportError> {
         fn present(v: Option<&str>) -> Option<&str> {
             v.map(str::trim).filter(|s| !s.is_empty())
@@ -159,7 +163,8 @@ impl Cohort {
                 "give either province or regions for a cohort, not both".into(),
             )),
             (None, None) => Err(ReportError::BadRequest(
-                "a cohort needs province=CODE (e.g. 35) or regions=CODE,CODE,… (or regions=all)"
+                "a cohort needs province=CODE (e.g. 35) or regions=CODE,CODE,… (or regions=all, \
+                 regions=smartcity)"
                     .into(),
             )),
             (Some(p), None) => {
@@ -173,6 +178,7 @@ impl Cohort {
                 Ok(Cohort::Province(code))
             }
             (None, Some(r)) if r.eq_ignore_ascii_case("all") => Ok(Cohort::All),
+            (None, Some(r)) if r.eq_ignore_ascii_case("smartcity") => Ok(Cohort::SmartCity),
             (None, Some(r)) => {
                 let mut codes = Vec::new();
                 for part in r.split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -200,6 +206,7 @@ impl Cohort {
         match self {
             Cohort::Province(p) => format!("provinsi_{p}"),
             Cohort::All => "semua".into(),
+            Cohort::SmartCity => "smartcity".into(),
             Cohort::List(codes) if codes.len() <= 4 => codes
                 .iter()
                 .map(RegionCode::as_str)
@@ -636,6 +643,12 @@ fn cohort_name(regions: &Regions, cohort: &Cohort, lang: Lang) -> String {
             codes.len(),
             lang.pick("kabupaten/kota pilihan", "selected regencies and cities")
         ),
+        Cohort::SmartCity => lang
+            .pick(
+                "Gerakan Menuju 100 Smart City (anggota yang terdata)",
+                "100 Smart City Movement (listed members)",
+            )
+            .to_string(),
     }
 }
 
@@ -661,6 +674,12 @@ fn cohort_members(
             .filter(|r| r.level() == Level::Regency && scored(r))
             .cloned()
             .collect(),
+        Cohort::SmartCity => regions
+            .smart_city()
+            .iter()
+            .filter(|r| scored(r))
+            .cloned()
+            .collect(),
         Cohort::List(codes) => {
             for c in codes {
                 if !regions.contains(c) {
@@ -684,6 +703,11 @@ fn cohort_members(
                 "no kab/kota of province {p} has scores in {period} (scores exist for the kab/kota \
                  of provinces with activity data)"
             ),
+            Cohort::SmartCity => format!(
+                "no member of the smart-city cohort ({} listed) has kab/kota scores in {period} \
+                 (scores exist for the kab/kota of provinces with activity data)",
+                regions.smart_city().len()
+            ),
             _ => format!("no kab/kota has scores in {period}"),
         }));
     }
@@ -702,8 +726,11 @@ pub type Intervals = BTreeMap<String, RankInterval>;
 /// same level and period wait for one computation; a failed computation is not kept.
 #[derive(Default)]
 pub struct IntervalMemo {
-    slots: std::sync::Mutex<HashMap<(Level, String), Arc<std::sync::Mutex<Option<Arc<Intervals>>>>>>,
+    slots: std::sync::Mutex<HashMap<(Level, String), Arc<IntervalSlot>>>,
 }
+
+/// One level and period: empty until computed; locked while computing.
+type IntervalSlot = std::sync::Mutex<Option<Arc<Intervals>>>;
 
 impl fmt::Debug for IntervalMemo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -775,7 +802,9 @@ pub fn rank_intervals(
     inputs
         .snapshot
         .rank_intervals
-        .get_or_compute(level, period, || compute_rank_intervals(inputs, level, period))
+        .get_or_compute(level, period, || {
+            compute_rank_intervals(inputs, level, period)
+        })
 }
 
 fn compute_rank_intervals(
@@ -1569,6 +1598,10 @@ mod tests {
             Cohort::List(vec![code("35.09"), code("35.10")])
         );
         assert_eq!(Cohort::parse(None, Some("ALL")).unwrap(), Cohort::All);
+        assert_eq!(
+            Cohort::parse(None, Some("smartcity")).unwrap(),
+            Cohort::SmartCity
+        );
         for (p, r, needle) in [
             (None, None, "province=CODE"),
             (Some("35"), Some("35.09"), "not both"),

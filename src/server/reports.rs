@@ -3,7 +3,8 @@
 //!
 //! - `GET /reports/{region}/{period}.{pdf|xlsx|csv}` — a kecamatan's or kab/kota's profile;
 //! - `GET /reports/cohort/{period}.{pdf|xlsx|csv}?province=35` or `?regions=35.09,35.10`
-//!   (or `regions=all`) — a ranked cohort of kab/kota.
+//!   (or `regions=all`, or `regions=smartcity` for the Gerakan Menuju 100 Smart City members
+//!   listed in the reference data) — a ranked cohort of kab/kota.
 //!
 //! `lang=en` for English; `table=` picks the CSV table (default the first: `scores` for a
 //! region, `ranking` for a cohort). `period` may be `latest`. Reports are meant for the
@@ -150,6 +151,12 @@ async fn cohort_report(
             ));
         }
         Cohort::All => {}
+        // Members outside the caller's scope are refused, not silently left out.
+        Cohort::SmartCity => {
+            for member in state.reference.regions.smart_city() {
+                principal.require_region(member)?;
+            }
+        }
     }
     let request = parse(Subject::Cohort(cohort), &file, q)?;
     serve(state, request).await
@@ -211,7 +218,10 @@ async fn serve(state: AppState, request: ReportRequest) -> Result<Response, ApiE
 pub fn prepare(state: &AppState) {
     let snapshot = state.snapshot();
     match report::prepare(&report_inputs(state, &snapshot)) {
-        Ok(ms) => tracing::info!(ms = format_args!("{ms:.1}"), "report rank intervals computed"),
+        Ok(ms) => tracing::info!(
+            ms = format_args!("{ms:.1}"),
+            "report rank intervals computed"
+        ),
         Err(e) => tracing::warn!("computing the reports' rank intervals failed: {e}"),
     }
 }

@@ -309,11 +309,7 @@ async fn a_regions_own_viewers_get_its_reports_when_the_config_allows() {
     };
     // bappeda-jember: a viewer scoped to 35.09.
     let closed = spawn_app_with(access_settings(None)).await;
-    let (got, body) = status(
-        closed.as_user("bappeda-jember"),
-        "/reports/35.09/2025.csv",
-    )
-    .await;
+    let (got, body) = status(closed.as_user("bappeda-jember"), "/reports/35.09/2025.csv").await;
     assert_eq!(got, 403, "{body}");
     assert!(body.contains("reports"), "{body}");
 
@@ -342,4 +338,35 @@ async fn a_regions_own_viewers_get_its_reports_when_the_config_allows() {
     .await;
     let (got, body) = status(public, "/reports/35.09/2025.csv").await;
     assert_eq!(got, 401, "{body}");
+}
+
+#[tokio::test]
+async fn the_smart_city_cohort_ranks_its_scored_members() {
+    let app = spawn_as_evaluator().await;
+    let csv = download(
+        &app,
+        "/reports/cohort/2025.csv?regions=smartcity",
+        "text/csv",
+    )
+    .await;
+    let mut reader = csv::Reader::from_reader(csv.as_slice());
+    let codes: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap()[1].to_string())
+        .collect();
+    // The listed members in East Java, the one province the sample scores.
+    let mut sorted = codes.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        ["35.09", "35.10", "35.15", "35.22", "35.24", "35.25"],
+        "{codes:?}"
+    );
+    assert_eq!(codes[0], "35.09", "Jember leads: only it has activities");
+    // A steward (scoped to Jember, without the reports capability) is refused.
+    let steward = spawn_app().await.as_user("diskominfo-jember");
+    let (status, _) = steward
+        .get_json("/reports/cohort/2025.csv?regions=smartcity")
+        .await;
+    assert_eq!(status, 403);
 }
