@@ -178,10 +178,11 @@ impl AxisLabel {
     }
 }
 
-/// The largest radius for centre `c` such that the grid and all labels stay inside `bounds`,
-/// or `None` if no radius works.
-fn max_radius(c: Pt, labels: &[AxisLabel], gap: f64, bounds: &Rect) -> Option<f64> {
-    // Every edge of every box is linear in the radius: constraint `a * r + b >= 0`.
+/// The radius limits `(lo, hi)` that one coordinate of the centre puts on the radar: every
+/// edge of every label box is linear in the radius, and involves either the centre's x (left
+/// and right edges) or its y (top and bottom), never both. `x` picks which coordinate `v` is.
+fn axis_limits(v: f64, x: bool, labels: &[AxisLabel], gap: f64, bounds: &Rect) -> (f64, f64) {
+    // Constraint `a * r + b >= 0`.
     let mut lo: f64 = 0.0;
     let mut hi = f64::INFINITY;
     let mut add = |a: f64, b: f64| {
@@ -193,39 +194,62 @@ fn max_radius(c: Pt, labels: &[AxisLabel], gap: f64, bounds: &Rect) -> Option<f6
             hi = f64::NEG_INFINITY;
         }
     };
+    let (start, end) = if x {
+        (bounds.x0, bounds.x1)
+    } else {
+        (bounds.y0, bounds.y1)
+    };
     for label in labels {
-        let (sx, sy) = label.dir;
+        let s = if x { label.dir.0 } else { label.dir.1 };
         let o = label.offsets();
-        add(sx, c.0 + gap * sx + o.x0 - bounds.x0);
-        add(-sx, bounds.x1 - c.0 - gap * sx - o.x1);
-        add(sy, c.1 + gap * sy + o.y0 - bounds.y0);
-        add(-sy, bounds.y1 - c.1 - gap * sy - o.y1);
+        let (o0, o1) = if x { (o.x0, o.x1) } else { (o.y0, o.y1) };
+        add(s, v + gap * s + o0 - start);
+        add(-s, end - v - gap * s - o1);
         // The grid vertex itself.
-        add(sx, c.0 - bounds.x0);
-        add(-sx, bounds.x1 - c.0);
-        add(sy, c.1 - bounds.y0);
-        add(-sy, bounds.y1 - c.1);
+        add(s, v - start);
+        add(-s, end - v);
     }
+    (lo, hi)
+}
+
+/// The largest radius allowed by both coordinates' limits, if any.
+fn radius_within(x: (f64, f64), y: (f64, f64)) -> Option<f64> {
+    let (lo, hi) = (x.0.max(y.0), x.1.min(y.1));
     (hi.is_finite() && hi >= lo && hi > 0.0).then_some(hi)
+}
+
+/// The largest radius for centre `c` such that the grid and all labels stay inside `bounds`,
+/// or `None` if no radius works.
+fn max_radius(c: Pt, labels: &[AxisLabel], gap: f64, bounds: &Rect) -> Option<f64> {
+    radius_within(
+        axis_limits(c.0, true, labels, gap, bounds),
+        axis_limits(c.1, false, labels, gap, bounds),
+    )
 }
 
 /// Finds the centre and radius that give the largest radar in `bounds`.
 ///
 /// Labels of different lengths make the best centre asymmetric, so this searches a grid of
 /// centres; among near-best ones it prefers the one closest to the middle of `bounds`, which
-/// keeps symmetric charts symmetric.
+/// keeps symmetric charts symmetric. The limits are separable in x and y, so each column and
+/// each row of the grid is evaluated once, not each of its points.
 fn fit(labels: &[AxisLabel], gap: f64, bounds: &Rect) -> Option<Geometry> {
     const STEPS: usize = 48;
     let mid = ((bounds.x0 + bounds.x1) / 2.0, (bounds.y0 + bounds.y1) / 2.0);
+    let at = |start: f64, len: f64, i: usize| start + len * i as f64 / STEPS as f64;
+    let columns: Vec<(f64, (f64, f64))> = (0..=STEPS)
+        .map(|i| at(bounds.x0, bounds.width(), i))
+        .map(|x| (x, axis_limits(x, true, labels, gap, bounds)))
+        .collect();
+    let rows: Vec<(f64, (f64, f64))> = (0..=STEPS)
+        .map(|j| at(bounds.y0, bounds.height(), j))
+        .map(|y| (y, axis_limits(y, false, labels, gap, bounds)))
+        .collect();
     let mut candidates = Vec::with_capacity((STEPS + 1) * (STEPS + 1));
-    for i in 0..=STEPS {
-        for j in 0..=STEPS {
-            let c = (
-                bounds.x0 + bounds.width() * i as f64 / STEPS as f64,
-                bounds.y0 + bounds.height() * j as f64 / STEPS as f64,
-            );
-            if let Some(r) = max_radius(c, labels, gap, bounds) {
-                candidates.push(Geometry { c, r });
+    for &(x, lx) in &columns {
+        for &(y, ly) in &rows {
+            if let Some(r) = radius_within(lx, ly) {
+                candidates.push(Geometry { c: (x, y), r });
             }
         }
     }
