@@ -990,14 +990,11 @@ pub fn map_chart(
         (_, Lang::Id) => "per kabupaten/kota",
         (_, Lang::En) => "by regency/city",
     };
-    let scored = areas.iter().filter(|a| a.value.is_some()).count();
     Ok(MapChart {
         title: format!("{what} — {} {period}", measure.name(lang)),
         subtitle: format!(
-            "{unit} · {scored} {} {} {} · {}",
-            lang.pick("dari", "of"),
-            areas.len(),
-            lang.pick("wilayah bernilai", "areas with scores"),
+            "{unit} · {} · {}",
+            scored_phrase(&areas, lang),
             if level == Level::Regency && book.unit_level() == Some(Level::Regency) {
                 // Kab/kota measured whole (the reports' scores), not means of their kecamatan.
                 lang.pick(
@@ -1022,6 +1019,31 @@ pub fn map_chart(
         labels,
         lang,
     })
+}
+
+/// "12 dari 38 wilayah bernilai": how many of a map's areas have a value.
+fn scored_phrase(areas: &[MapArea], lang: Lang) -> String {
+    format!(
+        "{} {} {} {}",
+        areas.iter().filter(|a| a.value.is_some()).count(),
+        lang.pick("dari", "of"),
+        areas.len(),
+        lang.pick("wilayah bernilai", "areas with scores")
+    )
+}
+
+/// Colour only the areas `keep` accepts (a cohort's members) and single none out; the
+/// subtitle's count follows.
+pub fn restrict_map(chart: &mut MapChart, keep: impl Fn(&str) -> bool) {
+    let before = scored_phrase(&chart.areas, chart.lang);
+    for a in &mut chart.areas {
+        a.highlight = false;
+        if !keep(&a.code) {
+            a.value = None;
+        }
+    }
+    let after = scored_phrase(&chart.areas, chart.lang);
+    chart.subtitle = chart.subtitle.replacen(&before, &after, 1);
 }
 
 /// Why the activity table could not be read for a chart (a broken contract: a bug).

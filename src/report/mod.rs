@@ -853,8 +853,17 @@ fn summary_line(
     let value = |d: &&&(String, Option<f64>)| d.1.unwrap_or(f64::NAN);
     let best = scored.iter().max_by(|a, b| value(a).total_cmp(&value(b)));
     let worst = scored.iter().min_by(|a, b| value(a).total_cmp(&value(b)));
-    if let (Some(b), Some(w)) = (best, worst) {
-        s.push_str(&format!(
+    match (best, worst) {
+        // Every dimension the same (all zero where a kab/kota has no activities): a strongest
+        // and weakest would be arbitrary picks.
+        (Some(b), Some(w)) if format_score(b.1, lang) == format_score(w.1, lang) => {
+            s.push_str(&format!(
+                "; {} {}",
+                lang.pick("semua dimensi", "every dimension"),
+                format_score(b.1, lang)
+            ));
+        }
+        (Some(b), Some(w)) => s.push_str(&format!(
             "; {} {} {}; {} {} {}",
             lang.pick("terkuat", "strongest"),
             b.0,
@@ -862,7 +871,8 @@ fn summary_line(
             lang.pick("terlemah", "weakest"),
             w.0,
             format_score(w.1, lang)
-        ));
+        )),
+        _ => {}
     }
     s
 }

@@ -166,12 +166,7 @@ fn charts(
         )
         .map_err(|e| chart_err("map")(&e))?;
         // Only the cohort is coloured, and no member is singled out.
-        for a in &mut c.areas {
-            a.highlight = false;
-            if !members.contains(a.code.as_str()) {
-                a.value = None;
-            }
-        }
+        view::restrict_map(&mut c, |code| members.contains(code));
         c.title = format!(
             "{} — {} {period}",
             data.cohort_name.clone().unwrap_or_default(),

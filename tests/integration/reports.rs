@@ -114,6 +114,19 @@ async fn a_region_pdf_names_the_region_its_index_and_every_dimension() {
     // The method appendix with the data source's checksum, and page numbers.
     assert!(text.contains("Lampiran: metode"));
     assert!(text.contains("jember_2018_2025.csv"));
+    let sum: String = {
+        use sha2::Digest;
+        let bytes = std::fs::read(repo().join("data/activities/jember_2018_2025.csv")).unwrap();
+        sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    // Printed in two halves: the whole hash is wider than its column.
+    assert!(
+        text.contains(&sum[..32]) && text.contains(&sum[32..]),
+        "checksum {sum} missing"
+    );
     assert!(text.contains("Halaman 1 dari"));
     // Chart text is text too (the radar's axis labels come from the SVG).
     assert!(text.matches("Tata Kelola").count() >= 3, "{text}");
