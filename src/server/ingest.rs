@@ -123,6 +123,14 @@ pub(super) async fn run_ingest(
         dry_run,
         force: false,
     };
+    // Storing and re-scoring take their turn with scheduled and on-demand jobs, so that two
+    // runs cannot swap in their snapshots out of order (an older one last). A dry run changes
+    // nothing and does not wait.
+    let _turn = if dry_run {
+        None
+    } else {
+        Some(state.job_lock.lock().await)
+    };
     let job_state = state.clone();
     let report = tokio::task::spawn_blocking(move || {
         let store = Store::open(&job_state.config.store)?;
