@@ -140,6 +140,16 @@ pub fn rank_phrase(rank: Option<u32>, peers: u32, level: Level, lang: Lang) -> S
         _ => lang.pick("wilayah", "regions"),
     };
     match lang {
+        // A rank among one says nothing (the sample's Jember is the one kabupaten with data).
+        Lang::Id if peers <= 1 => format!("satu-satunya {peers_word} bernilai"),
+        Lang::En if peers <= 1 => format!(
+            "the only {} with scores",
+            match level {
+                Level::District => "district",
+                Level::Regency => "regency/city",
+                _ => "region",
+            }
+        ),
         Lang::Id => format!("peringkat {rank} dari {peers} {peers_word}"),
         Lang::En => format!("rank {rank} of {peers} {peers_word}"),
     }
