@@ -1,6 +1,8 @@
 //! The response cache in front of chart rendering and the score JSON: rendered bodies kept in
-//! memory (moka, bounded by the bytes held), served with a strong `ETag` and `Cache-Control`,
-//! and answered with `304 Not Modified` when the client already holds the same bytes.
+//! memory (moka, bounded by the bytes held), served with a weak `ETag` and `Cache-Control`,
+//! and answered with `304 Not Modified` when the client already holds the same bytes. The tag
+//! is weak because the compression layer may send the same body gzip- or br-encoded: a strong
+//! tag would have to differ per encoding, a weak one means "the same content".
 //!
 //! Keys carry a generation number that [`ResponseCache::invalidate`] bumps whenever a new
 //! snapshot is swapped in (an upload, a scheduled or on-demand job run), so nothing rendered
@@ -27,7 +29,7 @@ pub struct Cached {
     pub body: Bytes,
     /// Its media type.
     pub content_type: HeaderValue,
-    /// Strong validator: a hash of the bytes, quoted.
+    /// Weak validator: `W/` and a hash of the (unencoded) bytes, quoted.
     pub etag: HeaderValue,
 }
 
@@ -39,7 +41,7 @@ impl Cached {
         Cached {
             body: Bytes::from(body),
             content_type: HeaderValue::from_static(content_type),
-            etag: HeaderValue::from_str(&format!("\"{hex}\"")).expect("hex is a valid header"),
+            etag: HeaderValue::from_str(&format!("W/\"{hex}\"")).expect("hex is a valid header"),
         }
     }
 }
@@ -170,6 +172,11 @@ where
     .await
 }
 
+/// An entity tag without its weakness marker.
+fn weak(tag: &str) -> &str {
+    tag.trim_start_matches("W/")
+}
+
 /// 304 when `If-None-Match` matches, else 200 with the body; both with ETag and Cache-Control.
 fn into_response(c: &Cached, headers: &HeaderMap, cache_control: &HeaderValue) -> Response {
     let matches = headers
@@ -178,8 +185,8 @@ fn into_response(c: &Cached, headers: &HeaderMap, cache_control: &HeaderValue) -
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .map(str::trim)
-        // If-None-Match uses the weak comparison: a W/ prefix does not prevent a match.
-        .any(|tag| tag == "*" || tag.trim_start_matches("W/").as_bytes() == c.etag.as_bytes());
+        // If-None-Match uses the weak comparison: a W/ prefix on either side does not matter.
+        .any(|tag| tag == "*" || weak(tag) == weak(c.etag.to_str().unwrap_or_default()));
     let common = [
         (header::ETAG, c.etag.clone()),
         (header::CACHE_CONTROL, cache_control.clone()),
@@ -212,7 +219,7 @@ mod tests {
         let c = Cached::new(b"abd".to_vec(), "image/png");
         assert_eq!(a.etag, b.etag);
         assert_ne!(a.etag, c.etag);
-        assert!(a.etag.to_str().unwrap().starts_with('"'));
+        assert!(a.etag.to_str().unwrap().starts_with("W/\""));
     }
 
     #[test]
@@ -222,7 +229,8 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(
             header::IF_NONE_MATCH,
-            HeaderValue::from_str(&format!("\"x\", W/{}", c.etag.to_str().unwrap())).unwrap(),
+            // Weak comparison: the tag without its W/ matches too.
+            HeaderValue::from_str(&format!("\"x\", {}", weak(c.etag.to_str().unwrap()))).unwrap(),
         );
         assert_eq!(
             into_response(&c, &h, &cc).status(),

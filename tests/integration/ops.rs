@@ -65,7 +65,8 @@ async fn a_chart_has_an_etag_and_cache_control_and_a_matching_if_none_match_is_a
     let first = app.get(path).await;
     assert_eq!(first.status(), 200);
     let tag = etag(&first);
-    assert!(tag.starts_with('"') && tag.ends_with('"'), "{tag}");
+    // Weak: the compression layer may send the same content gzip- or br-encoded.
+    assert!(tag.starts_with("W/\"") && tag.ends_with('"'), "{tag}");
     assert!(
         first.headers()["cache-control"]
             .to_str()
