@@ -586,7 +586,7 @@ pub fn regency_bars_chart(
             regions.smart_city().to_vec(),
             lang.pick(
                 "anggota Gerakan Menuju 100 Smart City yang terdata",
-                "listed members of the 100 Smart City Movement",
+                "listed as members of the 100 Smart City Movement",
             )
             .to_string(),
         ),
@@ -643,7 +643,7 @@ pub fn regency_bars_chart(
     let n = members.len();
     let mut subtitle = match lang {
         Lang::Id => format!("{n} kabupaten/kota {group_label}"),
-        Lang::En => format!("{n} regencies/cities, {group_label}"),
+        Lang::En => format!("{n} regencies/cities {group_label}"),
     };
     if let Some(pos) = members
         .iter()
