@@ -449,6 +449,12 @@ fn ranked_members<'b>(
     measure: Measure<'_>,
 ) -> Vec<&'b RegionScore> {
     let mut members = book.ranking(group.as_str(), period);
+    sort_by_measure(&mut members, measure);
+    members
+}
+
+/// Best first by `measure`, unscored last, ties by code.
+fn sort_by_measure(members: &mut [&RegionScore], measure: Measure<'_>) {
     members.sort_by(|a, b| {
         let (va, vb) = (measure.of(a), measure.of(b));
         vb.is_some()
@@ -456,7 +462,6 @@ fn ranked_members<'b>(
             .then(vb.unwrap_or(0.0).total_cmp(&va.unwrap_or(0.0)))
             .then(a.region.cmp(&b.region))
     });
-    members
 }
 
 fn median(values: &mut [f64]) -> Option<f64> {
@@ -497,7 +502,6 @@ pub fn bars_chart(
             highlight: &rs.region == region,
         })
         .collect();
-    let mut values: Vec<f64> = bars.iter().filter_map(|b| b.value).collect();
     let group_name = display_name(regions, &group);
     let n = members.len();
     let mut subtitle = match lang {
@@ -513,12 +517,27 @@ pub fn bars_chart(
     }
     subtitle.push_str(" · ");
     subtitle.push_str(method_phrase(Level::District, lang));
-    Ok(BarChart {
-        title: format!(
-            "{} — {} {period}",
-            lang.pick("Peringkat kecamatan", "Districts ranked"),
-            measure.name(lang)
-        ),
+    let title = format!(
+        "{} — {} {period}",
+        lang.pick("Peringkat kecamatan", "Districts ranked"),
+        measure.name(lang)
+    );
+    Ok(ranked_bars(title, subtitle, bars, framework, measure, lang))
+}
+
+/// A ranked score bar chart: numbered bars on a 0–100 axis with the median marked, coloured
+/// by the framework's predicate bands when the measure is the index.
+fn ranked_bars(
+    title: String,
+    subtitle: String,
+    bars: Vec<Bar>,
+    framework: &Framework,
+    measure: Measure<'_>,
+    lang: Lang,
+) -> BarChart {
+    let mut values: Vec<f64> = bars.iter().filter_map(|b| b.value).collect();
+    BarChart {
+        title,
         subtitle,
         source: source_line(lang).to_string(),
         bars,
@@ -531,7 +550,7 @@ pub fn bars_chart(
             Measure::Dimension(_) => Vec::new(),
         },
         lang,
-    })
+    }
 }
 
 /// Which regions ranked bars compare.
@@ -623,13 +642,7 @@ pub fn regency_bars_chart(
             ),
         }));
     }
-    members.sort_by(|a, b| {
-        let (va, vb) = (measure.of(a), measure.of(b));
-        vb.is_some()
-            .cmp(&va.is_some())
-            .then(vb.unwrap_or(0.0).total_cmp(&va.unwrap_or(0.0)))
-            .then(a.region.cmp(&b.region))
-    });
+    sort_by_measure(&mut members, measure);
     let focus = region.at_level(Level::Regency);
     let bars: Vec<Bar> = members
         .iter()
@@ -639,7 +652,6 @@ pub fn regency_bars_chart(
             highlight: Some(&rs.region) == focus.as_ref(),
         })
         .collect();
-    let mut values: Vec<f64> = bars.iter().filter_map(|b| b.value).collect();
     let n = members.len();
     let mut subtitle = match lang {
         Lang::Id => format!("{n} kabupaten/kota {group_label}"),
@@ -664,25 +676,12 @@ pub fn regency_bars_chart(
         "skor 0–100, min–maks antar kabupaten/kota seprovinsi",
         "scores 0–100, min–max across the province's regencies/cities",
     ));
-    Ok(BarChart {
-        title: format!(
-            "{} — {} {period}",
-            lang.pick("Peringkat kabupaten/kota", "Regencies and cities ranked"),
-            measure.name(lang)
-        ),
-        subtitle,
-        source: source_line(lang).to_string(),
-        bars,
-        max: 100.0,
-        axis_label: score_axis(lang),
-        reference: median(&mut values).map(|m| (lang.pick("Median", "Median").to_string(), m)),
-        numbered: true,
-        bands: match measure {
-            Measure::Index => bands_of(framework, lang),
-            Measure::Dimension(_) => Vec::new(),
-        },
-        lang,
-    })
+    let title = format!(
+        "{} — {} {period}",
+        lang.pick("Peringkat kabupaten/kota", "Regencies and cities ranked"),
+        measure.name(lang)
+    );
+    Ok(ranked_bars(title, subtitle, bars, framework, measure, lang))
 }
 
 /// A kab/kota's name for a label: "Kabupaten Pacitan" → "Pacitan"; "Kota Malang" stays, to
