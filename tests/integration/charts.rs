@@ -13,6 +13,13 @@ const KINDS: [&str; 8] = [
     "sensitivity",
 ];
 
+/// Pixels in the highlight colour (#0072B2).
+fn highlighted(px: &[[u8; 3]]) -> usize {
+    px.iter()
+        .filter(|p| p[0] < 8 && p[1].abs_diff(0x72) < 8 && p[2].abs_diff(0xB2) < 8)
+        .count()
+}
+
 #[tokio::test]
 async fn every_chart_kind_renders_as_png_and_svg() {
     let app = spawn_app().await;
@@ -47,10 +54,7 @@ async fn bars_highlight_the_selected_kecamatan_and_accept_a_dimension() {
     assert_eq!(resp.status(), 200);
     let (w, h, px) = decode_png(&resp.bytes().await.unwrap());
     assert_eq!((w, h), (1600, 1000));
-    let highlight = px
-        .iter()
-        .filter(|p| p[0] < 8 && p[1].abs_diff(0x72) < 8 && p[2].abs_diff(0xB2) < 8)
-        .count();
+    let highlight = highlighted(&px);
     assert!(highlight > 500, "highlighted bar missing ({highlight} px)");
 
     let svg = app
@@ -73,10 +77,7 @@ async fn bars_rank_the_kab_kota_of_a_province_or_of_the_smart_city_cohort() {
     assert_eq!(resp.status(), 200);
     let (w, h, px) = decode_png(&resp.bytes().await.unwrap());
     assert_eq!((w, h), (800, 500));
-    let highlight = px
-        .iter()
-        .filter(|p| p[0] < 8 && p[1].abs_diff(0x72) < 8 && p[2].abs_diff(0xB2) < 8)
-        .count();
+    let highlight = highlighted(&px);
     assert!(highlight > 100, "highlighted bar missing ({highlight} px)");
     let svg = app
         .get("/charts/bars.svg?region=35.09&among=provinsi")
