@@ -730,40 +730,30 @@ fn ingest_cmd(config: &Config, args: IngestArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Read a file, with a progress bar when it is large enough to wait for.
+/// A file to ingest, with a progress bar of its reading when it is large enough to wait for.
 fn read_with_progress(
     path: &std::path::Path,
     sheet: Option<&str>,
 ) -> anyhow::Result<crate::ingest::Input> {
-    use std::io::Read;
+    let mut input = crate::ingest::Input::from_path(path, sheet)?;
     let size = std::fs::metadata(path)
         .with_context(|| format!("cannot read {}", path.display()))?
         .len();
-    if size < 16 * 1024 * 1024 {
-        return Ok(crate::ingest::Input::from_path(path, sheet)?);
+    if size >= 16 * 1024 * 1024 {
+        let bar = indicatif::ProgressBar::new(size).with_style(
+            indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {eta}")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        bar.set_message(path.display().to_string());
+        input.progress = Some(std::sync::Arc::new(move |n| {
+            bar.inc(n);
+            if bar.position() >= bar.length().unwrap_or(0) {
+                bar.finish_and_clear();
+            }
+        }));
     }
-    let bar = indicatif::ProgressBar::new(size).with_style(
-        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {eta}")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
-    bar.set_message(path.display().to_string());
-    let mut file =
-        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut bytes = Vec::with_capacity(size as usize);
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file
-            .read(&mut buf)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        bytes.extend_from_slice(&buf[..n]);
-        bar.inc(n as u64);
-    }
-    bar.finish_and_clear();
-    Ok(crate::ingest::Input::named(path, bytes, sheet))
+    Ok(input)
 }
 
 fn generate_log(config: &Config, args: GenerateArgs) -> anyhow::Result<ExitCode> {

@@ -8,9 +8,10 @@
 //! A rejected row is reported with source, row (as a spreadsheet numbers it), column, value and
 //! reason in Indonesian and English, and written to a quarantine file; nothing is dropped
 //! silently. A file that cannot be read at all is reported whole; the others still go in.
-//! Files are read and checked in batches (large CSV files are cut at record boundaries), and
-//! accepted records go into the coming store generation batch by batch; the generation is made
-//! live in one atomic step at the end (see [`Store`]). Remote sources are fetched by [`remote`]
+//! Files are read and checked in batches (large CSV files are cut at record boundaries; a UTF-8
+//! CSV file on disk is read batch by batch, after one streamed pass for its checksum, so it is
+//! never in memory whole), and accepted records go into the coming store generation batch by
+//! batch; the generation is made live in one atomic step at the end (see [`Store`]). Remote sources are fetched by [`remote`]
 //! and then go the same way.
 
 mod format;
@@ -22,6 +23,7 @@ mod schema;
 mod validate;
 
 use std::collections::HashSet;
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -106,52 +108,177 @@ pub enum IngestError {
 }
 
 /// One file (or fetched resource) to ingest.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Input {
     /// Source name: the file name, or the remote source's configured name. Records are keyed
     /// on (source, activity_id).
     pub name: String,
-    /// The bytes.
-    pub bytes: Vec<u8>,
+    /// The bytes, or the file holding them.
+    pub data: InputData,
     /// The format; detected from the name or content when `None`.
     pub format: Option<InputFormat>,
     /// Excel sheet to read (the first when `None`).
     pub sheet: Option<String>,
     /// HTTP validators of a remote pull, kept in the manifest for the next conditional pull.
     pub validators: Option<remote::Validators>,
+    /// Told the number of bytes of every read of a file (a progress bar).
+    pub progress: Option<Progress>,
+}
+
+/// A callback hearing how many more bytes of an input were read.
+pub type Progress = std::sync::Arc<dyn Fn(u64) + Send + Sync>;
+
+impl fmt::Debug for Input {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Input")
+            .field("name", &self.name)
+            .field("data", &self.data)
+            .field("format", &self.format)
+            .field("sheet", &self.sheet)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where an input's bytes are.
+#[derive(Clone)]
+pub enum InputData {
+    /// In memory: an upload, a fetched resource.
+    Bytes(Vec<u8>),
+    /// A file on disk, read as it is ingested: a large UTF-8 CSV file is read batch by batch
+    /// and never held whole (other formats are read whole).
+    File(PathBuf),
+}
+
+impl fmt::Debug for InputData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InputData::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
+            InputData::File(p) => write!(f, "File({})", p.display()),
+        }
+    }
+}
+
+/// What one pass over an input's bytes found.
+struct Scan {
+    /// SHA-256, hex.
+    checksum: String,
+    /// The first 64 KiB, for recognising the format.
+    head: Vec<u8>,
+    /// Whether the bytes are UTF-8 throughout (a BOM allowed).
+    utf8: bool,
+    /// Number of bytes.
+    len: u64,
 }
 
 impl Input {
-    /// Read a file; its name (without folders) becomes the source name.
+    /// A file, read when it is ingested; its name (without folders) becomes the source name.
+    /// Fails at once when the path is not a readable file.
     pub fn from_path(path: &Path, sheet: Option<&str>) -> Result<Input, IngestError> {
-        let bytes = std::fs::read(path).map_err(|source| IngestError::Io {
+        let io = |source| IngestError::Io {
             path: path.to_path_buf(),
             source,
-        })?;
-        Ok(Input::named(path, bytes, sheet))
+        };
+        std::fs::File::open(path).map_err(io)?;
+        Ok(Input::new(
+            source_name(path),
+            InputData::File(path.to_path_buf()),
+            sheet,
+        ))
     }
 
     /// Bytes already read from `path`.
     pub fn named(path: &Path, bytes: Vec<u8>, sheet: Option<&str>) -> Input {
+        Input::new(source_name(path), InputData::Bytes(bytes), sheet)
+    }
+
+    fn new(name: String, data: InputData, sheet: Option<&str>) -> Input {
         Input {
-            name: path.file_name().map_or_else(
-                || path.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            ),
-            bytes,
+            name,
+            data,
             format: None,
             sheet: sheet.map(str::to_string),
             validators: None,
+            progress: None,
         }
     }
 
     /// SHA-256 of the bytes, hex: the identity of what was read, recorded in the manifest.
-    pub fn checksum(&self) -> String {
-        Sha256::digest(&self.bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+    pub fn checksum(&self) -> Result<String, IngestError> {
+        Ok(self.scan()?.checksum)
     }
+
+    /// Checksum, head, UTF-8 validity and length in one pass (a file is streamed, not held).
+    fn scan(&self) -> Result<Scan, IngestError> {
+        const HEAD: usize = 64 * 1024;
+        let hex = |digest: &[u8]| digest.iter().map(|b| format!("{b:02x}")).collect();
+        match &self.data {
+            InputData::Bytes(bytes) => Ok(Scan {
+                checksum: hex(&Sha256::digest(bytes)),
+                head: bytes[..bytes.len().min(HEAD)].to_vec(),
+                // In memory, decoding happens on the whole text; the flag is not used.
+                utf8: false,
+                len: bytes.len() as u64,
+            }),
+            InputData::File(path) => {
+                use std::io::Read;
+                let io = |source| IngestError::Io {
+                    path: path.clone(),
+                    source,
+                };
+                let mut file = std::fs::File::open(path).map_err(io)?;
+                let mut sha = Sha256::new();
+                let mut head = Vec::new();
+                let mut buf = vec![0u8; 1 << 20];
+                // Bytes of a character cut by the end of the previous read.
+                let mut carry: Vec<u8> = Vec::new();
+                let (mut utf8, mut len, mut first) = (true, 0u64, true);
+                loop {
+                    let n = file.read(&mut buf).map_err(io)?;
+                    if n == 0 {
+                        break;
+                    }
+                    let block = &buf[..n];
+                    sha.update(block);
+                    len += n as u64;
+                    if head.len() < HEAD {
+                        head.extend_from_slice(&block[..block.len().min(HEAD - head.len())]);
+                    }
+                    if utf8 {
+                        let mut text = std::mem::take(&mut carry);
+                        let block = if first {
+                            block.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(block)
+                        } else {
+                            block
+                        };
+                        text.extend_from_slice(block);
+                        match std::str::from_utf8(&text) {
+                            Ok(_) => {}
+                            // Cut inside a character at the end: finish it with the next read.
+                            Err(e) if e.error_len().is_none() => {
+                                carry = text[e.valid_up_to()..].to_vec();
+                            }
+                            Err(_) => utf8 = false,
+                        }
+                    }
+                    first = false;
+                }
+                Ok(Scan {
+                    checksum: hex(&sha.finalize()),
+                    head,
+                    utf8: utf8 && carry.is_empty(),
+                    len,
+                })
+            }
+        }
+    }
+}
+
+/// A path's file name, the source name of its records.
+fn source_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// What ingest validates against.
@@ -224,12 +351,23 @@ pub fn ingest(
     let mut records = Vec::new();
     let mut names: HashSet<&str> = HashSet::new();
     for input in inputs {
+        let t = std::time::Instant::now();
+        let scan = match input.scan() {
+            Ok(scan) => scan,
+            Err(e) => {
+                report.files.push(FileReport {
+                    source: input.name.clone(),
+                    error: Some(e.to_string()),
+                    ..FileReport::default()
+                });
+                continue;
+            }
+        };
+        tracing::debug!(source = %input.name, ms = t.elapsed().as_millis(), "checksum");
         let format = input
             .format
-            .unwrap_or_else(|| InputFormat::detect(&input.name, &input.bytes));
-        let t = std::time::Instant::now();
-        let checksum = input.checksum();
-        tracing::debug!(source = %input.name, ms = t.elapsed().as_millis(), "checksum");
+            .unwrap_or_else(|| InputFormat::detect(&input.name, &scan.head));
+        let checksum = scan.checksum.clone();
         let mut file = FileReport {
             source: input.name.clone(),
             format: format.to_string(),
@@ -257,7 +395,7 @@ pub fn ingest(
             tx = Some(store.begin()?);
         }
         let started = std::time::Instant::now();
-        match ingest_one(input, format, &lookups, tx.as_mut(), &mut file) {
+        match ingest_one(input, &scan, format, &lookups, tx.as_mut(), &mut file) {
             Ok(rejections) => {
                 tracing::debug!(
                     source = %input.name,
@@ -347,6 +485,7 @@ pub fn ingest(
 /// lets every later batch be checked as it is read.
 fn ingest_one(
     input: &Input,
+    scan: &Scan,
     format: InputFormat,
     lookups: &validate::Lookups<'_>,
     tx: Option<&mut Transaction<'_>>,
@@ -356,11 +495,22 @@ fn ingest_one(
         path: input.name.clone().into(),
         source,
     };
-    let mut batches = read::batches(&input.name, &input.bytes, format, input.sheet.as_deref())?;
+    let sheet = input.sheet.as_deref();
+    let mut batches = match &input.data {
+        InputData::Bytes(bytes) => read::batches(&input.name, bytes, format, sheet)?,
+        InputData::File(path) => read::file_batches(
+            &input.name,
+            path,
+            format,
+            sheet,
+            scan.utf8,
+            input.progress.as_deref(),
+        )?,
+    };
     // Sized up front for the rows the file can hold (a record takes at least 64 bytes in any
     // real activity file), so the set never doubles while ten million ids are in it.
     let mut seen: PlHashSet<u128> = PlHashSet::default();
-    seen.reserve(input.bytes.len() / 64);
+    seen.reserve(usize::try_from(scan.len / 64).unwrap_or(0));
     let mut style = None;
     let mut rejections = Vec::new();
     std::thread::scope(|scope| {
@@ -468,11 +618,9 @@ pub async fn pull(
         }
         Ok(remote::FetchOutcome::Fetched(fetched)) => {
             let input = Input {
-                name: fetched.name,
-                bytes: fetched.bytes,
                 format: Some(fetched.format),
-                sheet: None,
                 validators: Some(fetched.validators),
+                ..Input::new(fetched.name, InputData::Bytes(fetched.bytes), None)
             };
             // Validation and the commit are CPU and disk work: keep them off the async runtime.
             tokio::task::block_in_place(|| ingest(&[input], reference, store, options))

@@ -55,6 +55,38 @@ fn invalid(name: &str, message: impl Into<String>) -> IngestError {
 /// UTF-8 (BOM stripped) as is; anything else is taken as Windows-1252, what Excel on Windows
 /// writes. Binary content is refused.
 fn decode<'a>(name: &str, bytes: &'a [u8]) -> Result<std::borrow::Cow<'a, str>, IngestError> {
+    sniff_text(name, bytes)?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        // UTF-8 is used in place; only Windows-1252 text is copied while it is converted.
+        Ok(s) => Ok(std::borrow::Cow::Borrowed(s)),
+        Err(_) => Ok(std::borrow::Cow::Owned(
+            bytes.iter().map(|&b| windows_1252(b)).collect(),
+        )),
+    }
+}
+
+/// As [`decode`], for bytes the reader owns (a file read whole): UTF-8 is kept without a copy.
+fn decode_owned(name: &str, bytes: Vec<u8>) -> Result<std::borrow::Cow<'static, str>, IngestError> {
+    match decode(name, &bytes)? {
+        std::borrow::Cow::Owned(text) => Ok(std::borrow::Cow::Owned(text)),
+        std::borrow::Cow::Borrowed(_) => {
+            let start = if bytes.starts_with(b"\xEF\xBB\xBF") {
+                3
+            } else {
+                0
+            };
+            let mut bytes = bytes;
+            bytes.drain(..start);
+            Ok(std::borrow::Cow::Owned(
+                String::from_utf8(bytes).expect("checked by decode"),
+            ))
+        }
+    }
+}
+
+/// Refuse what is not text at all, judged on the first 64 KiB: a PDF, a zip archive, binary.
+fn sniff_text(name: &str, bytes: &[u8]) -> Result<(), IngestError> {
     if bytes.starts_with(b"%PDF") {
         return Err(invalid(name, "is a PDF document, not a CSV file"));
     }
@@ -75,14 +107,7 @@ fn decode<'a>(name: &str, bytes: &'a [u8]) -> Result<std::borrow::Cow<'a, str>, 
             "contains binary data (control characters), not text",
         ));
     }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        // UTF-8 is used in place; only Windows-1252 text is copied while it is converted.
-        Ok(s) => Ok(std::borrow::Cow::Borrowed(s)),
-        Err(_) => Ok(std::borrow::Cow::Owned(
-            bytes.iter().map(|&b| windows_1252(b)).collect(),
-        )),
-    }
+    Ok(())
 }
 
 /// Windows-1252 → char. Only 0x80–0x9F differ from Latin-1.
@@ -171,8 +196,49 @@ pub fn batches<'a>(
         return Err(IngestError::Empty { path: name.into() });
     }
     match format {
-        InputFormat::Csv => Ok(Batches::Csv(CsvBatches::new(name, bytes)?)),
+        InputFormat::Csv => Ok(Batches::Csv(CsvBatches::new(
+            name,
+            CsvSource::text(decode(name, bytes)?),
+        )?)),
         _ => Ok(Batches::Whole(Some(read(name, bytes, format, sheet)?))),
+    }
+}
+
+/// Read the file at `path` (named `name`) in `format` batch by batch. A UTF-8 CSV file
+/// (`utf8`: the caller has checked the whole file) is read from disk as the batches go, so it
+/// is never in memory whole; other files are read whole first. `progress` hears the bytes read.
+pub fn file_batches<'a>(
+    name: &'a str,
+    path: &std::path::Path,
+    format: InputFormat,
+    sheet: Option<&str>,
+    utf8: bool,
+    progress: Option<&'a (dyn Fn(u64) + Send + Sync)>,
+) -> Result<Batches<'a>, IngestError> {
+    let io = |source| IngestError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if format == InputFormat::Csv && utf8 {
+        let file = std::fs::File::open(path).map_err(io)?;
+        return Ok(Batches::Csv(CsvBatches::new(
+            name,
+            CsvSource::file(name, file, progress)?,
+        )?));
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    if let Some(report) = progress {
+        report(bytes.len() as u64);
+    }
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(IngestError::Empty { path: name.into() });
+    }
+    match format {
+        InputFormat::Csv => Ok(Batches::Csv(CsvBatches::new(
+            name,
+            CsvSource::text(decode_owned(name, bytes)?),
+        )?)),
+        _ => Ok(Batches::Whole(Some(read(name, &bytes, format, sheet)?))),
     }
 }
 
@@ -196,82 +262,216 @@ fn csv_batch_bytes() -> usize {
     CSV_BATCH_BYTES
 }
 
+/// Where a CSV file's text comes from.
+pub enum CsvSource<'a> {
+    /// All of it in memory; `pos` is where the next batch starts.
+    Text {
+        /// The decoded text.
+        text: std::borrow::Cow<'a, str>,
+        /// Start of the next batch.
+        pos: usize,
+    },
+    /// A UTF-8 file read as the batches go; `buf` holds what was read beyond the last batch,
+    /// starting at a record boundary.
+    File {
+        /// The open file.
+        file: std::fs::File,
+        /// Read, not yet handed out.
+        buf: Vec<u8>,
+        /// Whether the file is read to its end.
+        eof: bool,
+        /// Told the number of bytes of each read.
+        progress: Option<&'a (dyn Fn(u64) + Send + Sync)>,
+    },
+}
+
+impl<'a> CsvSource<'a> {
+    fn text(text: std::borrow::Cow<'a, str>) -> CsvSource<'a> {
+        CsvSource::Text { text, pos: 0 }
+    }
+
+    /// A file source with its first block read (BOM removed, checked for being text).
+    fn file(
+        name: &str,
+        file: std::fs::File,
+        progress: Option<&'a (dyn Fn(u64) + Send + Sync)>,
+    ) -> Result<CsvSource<'a>, IngestError> {
+        let mut source = CsvSource::File {
+            file,
+            buf: Vec::new(),
+            eof: false,
+            progress,
+        };
+        source.fill(name, csv_batch_bytes().max(64 * 1024))?;
+        if let CsvSource::File { buf, .. } = &mut source {
+            if buf.starts_with(b"\xEF\xBB\xBF") {
+                buf.drain(..3);
+            }
+            sniff_text(name, buf)?;
+            if buf.iter().all(|b| b.is_ascii_whitespace()) {
+                return Err(IngestError::Empty { path: name.into() });
+            }
+        }
+        Ok(source)
+    }
+
+    /// Read until `buf` holds at least `want` bytes or the file ends.
+    fn fill(&mut self, name: &str, want: usize) -> Result<(), IngestError> {
+        use std::io::Read;
+        let CsvSource::File {
+            file,
+            buf,
+            eof,
+            progress,
+        } = self
+        else {
+            return Ok(());
+        };
+        while !*eof && buf.len() < want {
+            let old = buf.len();
+            buf.resize(want.max(old + (1 << 16)), 0);
+            let n = file
+                .read(&mut buf[old..])
+                .map_err(|e| invalid(name, format!("could not be read to its end: {e}")))?;
+            buf.truncate(old + n);
+            *eof = n == 0;
+            if let Some(report) = progress {
+                report(n as u64);
+            }
+        }
+        Ok(())
+    }
+
+    /// The text read so far from the start of the file (enough for the header and the
+    /// delimiter), as far as it is whole UTF-8.
+    fn head(&self) -> &str {
+        match self {
+            CsvSource::Text { text, .. } => text,
+            CsvSource::File { buf, .. } => match std::str::from_utf8(buf) {
+                Ok(s) => s,
+                // A block can end inside a character: everything before it.
+                Err(e) => std::str::from_utf8(&buf[..e.valid_up_to()]).unwrap_or_default(),
+            },
+        }
+    }
+
+    /// The next records, at least `batch_bytes` of them unless the file ends sooner (the rest
+    /// comes in one batch unless it is well over the batch size), starting at a record
+    /// boundary; `None` when nothing is left.
+    fn next_records(
+        &mut self,
+        name: &str,
+        batch_bytes: usize,
+    ) -> Result<Option<std::borrow::Cow<'_, [u8]>>, IngestError> {
+        let cut = |bytes: &[u8]| {
+            if bytes.len() > batch_bytes + batch_bytes / 2 {
+                record_end_from(bytes, 0, batch_bytes)
+            } else {
+                bytes.len()
+            }
+        };
+        match self {
+            CsvSource::Text { text, pos } => {
+                let rest = &text.as_bytes()[*pos..];
+                if rest.is_empty() {
+                    return Ok(None);
+                }
+                let end = cut(rest);
+                let start = *pos;
+                *pos += end;
+                Ok(Some(std::borrow::Cow::Borrowed(
+                    &text.as_bytes()[start..start + end],
+                )))
+            }
+            CsvSource::File { .. } => {
+                let mut want = batch_bytes + batch_bytes / 2 + 1;
+                loop {
+                    self.fill(name, want)?;
+                    let CsvSource::File { buf, eof, .. } = self else {
+                        unreachable!("a file source stays one")
+                    };
+                    if buf.is_empty() {
+                        return Ok(None);
+                    }
+                    let end = cut(buf);
+                    // A record longer than the buffer (or no newline yet): read more.
+                    if end == buf.len() && !*eof {
+                        want = buf.len() * 2;
+                        continue;
+                    }
+                    let rest = buf.split_off(end);
+                    return Ok(Some(std::borrow::Cow::Owned(std::mem::replace(buf, rest))));
+                }
+            }
+        }
+    }
+}
+
 /// A CSV file cut into batches at record boundaries. Every batch is read by the same CSV
 /// reader with the file's header line in front, so a batch is read exactly as the whole file
 /// would be; row numbers continue across batches.
 pub struct CsvBatches<'a> {
     name: &'a str,
-    text: std::borrow::Cow<'a, str>,
+    source: CsvSource<'a>,
     sep: u8,
-    /// End of the header record (start of the first data record).
-    header_end: usize,
-    /// Start of the next batch.
-    pos: usize,
+    /// The header record, ending in a newline.
+    header: Vec<u8>,
+    /// Whether the first batch (which may hold no records) was handed out.
+    started: bool,
     /// Spreadsheet row number of the next batch's first record.
     next_row: i64,
     batch_bytes: usize,
 }
 
 impl<'a> CsvBatches<'a> {
-    fn new(name: &'a str, bytes: &'a [u8]) -> Result<CsvBatches<'a>, IngestError> {
-        let text = decode(name, bytes)?;
-        let sep = detect_delimiter(&text);
+    fn new(name: &'a str, mut source: CsvSource<'a>) -> Result<CsvBatches<'a>, IngestError> {
+        let head = source.head();
+        let sep = detect_delimiter(head);
         // Check the header ourselves first: the CSV reader would silently rename a repeated
         // header.
-        let header: Vec<String> = csv::ReaderBuilder::new()
+        let names: Vec<String> = csv::ReaderBuilder::new()
             .delimiter(sep)
-            .from_reader(text.as_bytes())
+            .from_reader(head.as_bytes())
             .headers()
             .map_err(|e| invalid(name, format!("has no readable header row: {e}")))?
             .iter()
             .map(str::to_string)
             .collect();
-        schema::check_duplicates(&header, name)?;
-        let header_end = record_end_from(text.as_bytes(), 0, 0);
+        schema::check_duplicates(&names, name)?;
+        let header_end = record_end_from(head.as_bytes(), 0, 0);
+        let mut header = head.as_bytes()[..header_end].to_vec();
+        if !header.ends_with(b"\n") {
+            header.push(b'\n');
+        }
+        match &mut source {
+            CsvSource::Text { pos, .. } => *pos = header_end,
+            CsvSource::File { buf, .. } => {
+                buf.drain(..header_end);
+            }
+        }
         Ok(CsvBatches {
             name,
-            text,
+            source,
             sep,
-            header_end,
-            pos: 0,
+            header,
+            started: false,
             next_row: 2,
             batch_bytes: csv_batch_bytes(),
         })
     }
 
     fn next_batch(&mut self) -> Result<Option<RawTable>, IngestError> {
-        let bytes = self.text.as_bytes();
         let (name, sep) = (self.name, self.sep);
-        if self.pos >= bytes.len() && self.pos > 0 {
+        let records = self.source.next_records(name, self.batch_bytes)?;
+        if records.is_none() && self.started {
             return Ok(None);
         }
-        let start = self.pos;
-        // The rest goes in one batch unless it is well over the batch size.
-        let end = if bytes.len() - start > self.batch_bytes + self.batch_bytes / 2 {
-            let boundary = start.max(self.header_end);
-            record_end_from(
-                bytes,
-                boundary,
-                (boundary + self.batch_bytes).min(bytes.len()),
-            )
-        } else {
-            bytes.len()
-        };
-        // The first batch starts with the header; later ones get a copy of it in front.
-        let owned;
-        let chunk: &[u8] = if start == 0 {
-            &bytes[..end]
-        } else {
-            let mut with_header = Vec::with_capacity(self.header_end + end - start + 1);
-            with_header.extend_from_slice(&bytes[..self.header_end]);
-            if !with_header.ends_with(b"\n") {
-                with_header.push(b'\n');
-            }
-            with_header.extend_from_slice(&bytes[start..end]);
-            owned = with_header;
-            &owned
-        };
-        self.pos = end.max(1);
+        self.started = true;
+        // Every batch is read with the header in front.
+        let records = records.as_deref().unwrap_or_default();
+        let mut chunk = Vec::with_capacity(self.header.len() + records.len());
+        chunk.extend_from_slice(&self.header);
+        chunk.extend_from_slice(records);
         let mut df = CsvReadOptions::default()
             .with_has_header(true)
             // Every column as text: types are decided by validation, cell by cell, so one bad
@@ -317,7 +517,7 @@ fn record_end_from(bytes: &[u8], boundary: usize, from: usize) -> usize {
 
 /// Read a whole CSV file as one table (the first batch of a reader with no size limit).
 fn read_csv(name: &str, bytes: &[u8]) -> Result<RawTable, IngestError> {
-    let mut batches = CsvBatches::new(name, bytes)?;
+    let mut batches = CsvBatches::new(name, CsvSource::text(decode(name, bytes)?))?;
     batches.batch_bytes = usize::MAX / 4;
     Ok(batches
         .next_batch()?
@@ -643,7 +843,8 @@ mod tests {
             .frame;
         assert_eq!(whole.height(), 40);
         for batch_bytes in [1, 7, 64, 200] {
-            let mut batches = CsvBatches::new("a.csv", text.as_bytes()).unwrap();
+            let mut batches =
+                CsvBatches::new("a.csv", CsvSource::text(text.as_str().into())).unwrap();
             batches.batch_bytes = batch_bytes;
             let mut frames = Vec::new();
             while let Some(table) = batches.next_batch().unwrap() {
@@ -659,6 +860,83 @@ mod tests {
                 "batch size {batch_bytes}:\n{stacked}\nwhole:\n{whole}"
             );
         }
+    }
+
+    /// Every batch of `batches`, stacked.
+    fn stack(mut batches: Batches<'_>, batch_bytes: usize) -> DataFrame {
+        if let Batches::Csv(csv) = &mut batches {
+            csv.batch_bytes = batch_bytes;
+        }
+        let mut frames = Vec::new();
+        while let Some(table) = batches.next_batch().unwrap() {
+            frames.push(table.frame);
+        }
+        let mut stacked = frames.remove(0);
+        for f in &frames {
+            stacked.vstack_mut(f).unwrap();
+        }
+        stacked
+    }
+
+    #[test]
+    fn a_file_read_from_disk_batch_by_batch_reads_as_the_bytes_do() {
+        // A BOM, multi-byte characters, quoted newlines and CRLF, in batches of a few records.
+        let text = format!("\u{feff}{}", awkward_csv().replace("biasa", "Désa Ağu"));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        std::fs::write(&path, &text).unwrap();
+        let whole = read("a.csv", text.as_bytes(), InputFormat::Csv, None)
+            .unwrap()
+            .frame;
+        assert_eq!(whole.height(), 40);
+        let read_bytes = std::sync::atomic::AtomicU64::new(0);
+        let progress = |n: u64| {
+            read_bytes.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        };
+        for batch_bytes in [1, 7, 64, 200, 1 << 20] {
+            read_bytes.store(0, std::sync::atomic::Ordering::Relaxed);
+            let batches = file_batches(
+                "a.csv",
+                &path,
+                InputFormat::Csv,
+                None,
+                true,
+                Some(&progress),
+            )
+            .unwrap();
+            assert!(matches!(
+                &batches,
+                Batches::Csv(CsvBatches {
+                    source: CsvSource::File { .. },
+                    ..
+                })
+            ));
+            let stacked = stack(batches, batch_bytes);
+            assert!(
+                stacked.equals_missing(&whole),
+                "batch size {batch_bytes}:\n{stacked}\nwhole:\n{whole}"
+            );
+            assert_eq!(
+                read_bytes.load(std::sync::atomic::Ordering::Relaxed),
+                text.len() as u64
+            );
+        }
+        // Not UTF-8 throughout: read whole and decoded as Windows-1252, as the bytes are.
+        let latin: Vec<u8> = awkward_csv()
+            .replace("biasa", "D\u{e9}sa")
+            .chars()
+            .map(|c| c as u8)
+            .collect();
+        std::fs::write(&path, &latin).unwrap();
+        let from_file = stack(
+            file_batches("a.csv", &path, InputFormat::Csv, None, false, None).unwrap(),
+            64,
+        );
+        let from_bytes = stack(
+            batches("a.csv", &latin, InputFormat::Csv, None).unwrap(),
+            64,
+        );
+        assert!(from_file.equals_missing(&from_bytes));
     }
 
     #[test]

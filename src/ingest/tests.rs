@@ -325,7 +325,9 @@ fn the_same_name_twice_in_one_run_is_refused_the_second_time() {
     let inputs = vec![
         Input::from_path(&first, None).unwrap(),
         Input {
-            bytes: format!("{HEADER}K2,2024-05-01,35.09.01,wifi_publik,,,4,,,\n").into_bytes(),
+            data: InputData::Bytes(
+                format!("{HEADER}K2,2024-05-01,35.09.01,wifi_publik,,,4,,,\n").into_bytes(),
+            ),
             ..Input::from_path(&first, None).unwrap()
         },
     ];

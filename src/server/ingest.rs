@@ -113,10 +113,7 @@ pub(super) async fn run_ingest(
         .into_iter()
         .map(|(name, bytes)| Input {
             format: InputFormat::from_name(&name),
-            name,
-            bytes,
-            sheet: sheet.clone(),
-            validators: None,
+            ..Input::named(std::path::Path::new(&name), bytes, sheet.as_deref())
         })
         .collect();
     let options = Options {
