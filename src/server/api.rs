@@ -958,8 +958,16 @@ pub struct IngestRuns {
         (status = 400, description = "Malformed parameter", body = ErrorBody)))]
 pub async fn ingest_runs(
     State(state): State<AppState>,
+    principal: crate::auth::Principal,
     Query(q): Query<RunsQuery>,
 ) -> Result<Json<IngestRuns>, ApiError> {
+    if principal.scope() != &crate::auth::Scope::All {
+        return Err(ApiError::Forbidden(
+            "ingest runs cover every region's uploads: they are for users who may see every \
+             region"
+                .into(),
+        ));
+    }
     let page = Page::new(q.limit, q.offset, DEFAULT_LIMIT)?;
     let dir = state.config.store.clone();
     // Read from disk, not the snapshot: an upload whose rows were all rejected is recorded
