@@ -300,3 +300,16 @@ async fn the_upload_form_asks_a_visitor_to_sign_in() {
     assert!(html.contains("petugas data (steward) atau admin"));
     assert!(html.contains("/login?lang=id&amp;next=") && html.contains("disabled"));
 }
+
+#[tokio::test]
+async fn report_links_show_only_to_callers_who_may_download_them() {
+    let app = spawn_app().await;
+    let path = "/?region=35.09.20&period=2025";
+    let (_, anonymous) = page(&app, path).await;
+    assert!(
+        !anonymous.contains("/reports/"),
+        "public visitors get 401 there"
+    );
+    let (_, evaluator) = page(&app.as_user("kominfo"), path).await;
+    assert!(evaluator.contains("/reports/35.09.20/2025.pdf"));
+}

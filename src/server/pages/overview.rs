@@ -118,10 +118,16 @@ fn render(
                     a href=(radar) { "PNG" } " · "
                     a href=(chart_href("radar", "svg", &sel.region, &period, lang)) { "SVG" } " · "
                     a href=(href("/api/v1/scores", &[("region", &region_str), ("period", &period)])) { "JSON" }
-                    br;
-                    (lang.pick("Laporan", "Report")) ": "
-                    a href=(format!("/reports/{region_str}/{period}.pdf")) { "PDF" } " · "
-                    a href=(format!("/reports/{region_str}/{period}.xlsx")) { "Excel" }
+                    // Report links only for callers the report route will serve.
+                    @if principal
+                        .require_region_report(&sel.region, state.access.settings().own_region_reports)
+                        .is_ok()
+                    {
+                        br;
+                        (lang.pick("Laporan", "Report")) ": "
+                        a href=(format!("/reports/{region_str}/{period}.pdf")) { "PDF" } " · "
+                        a href=(format!("/reports/{region_str}/{period}.xlsx")) { "Excel" }
+                    }
                 }
             }
             div {
