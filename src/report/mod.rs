@@ -762,17 +762,6 @@ impl IntervalMemo {
         *slot = Some(done.clone());
         Ok(done)
     }
-
-    /// Whether the intervals of `level` in `period` are already computed.
-    pub fn has(&self, level: Level, period: &str) -> bool {
-        let slot = self
-            .slots
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&(level, period.to_string()))
-            .cloned();
-        slot.is_some_and(|s| s.lock().unwrap_or_else(|e| e.into_inner()).is_some())
-    }
 }
 
 /// Compute what every report of the latest period shares (the kab/kota and kecamatan rank
@@ -1623,6 +1612,32 @@ mod tests {
             let e = Cohort::parse(p, r).unwrap_err().to_string();
             assert!(e.contains(needle), "{p:?} {r:?}: {e}");
         }
+    }
+
+    #[test]
+    fn rank_intervals_are_computed_once_per_level_and_period_and_failures_not_kept() {
+        let memo = IntervalMemo::default();
+        let calls = std::cell::Cell::new(0);
+        let compute = || -> Result<Intervals, String> {
+            calls.set(calls.get() + 1);
+            Ok(Intervals::new())
+        };
+        memo.get_or_compute(Level::Regency, "2025", compute)
+            .unwrap();
+        memo.get_or_compute(Level::Regency, "2025", compute)
+            .unwrap();
+        assert_eq!(calls.get(), 1);
+        memo.get_or_compute(Level::District, "2025", compute)
+            .unwrap();
+        memo.get_or_compute(Level::Regency, "2024", compute)
+            .unwrap();
+        assert_eq!(calls.get(), 3);
+        let failed: Result<_, String> =
+            memo.get_or_compute(Level::Regency, "2023", || Err("no".to_string()));
+        assert!(failed.is_err());
+        memo.get_or_compute(Level::Regency, "2023", compute)
+            .unwrap();
+        assert_eq!(calls.get(), 4, "a failure is tried again");
     }
 
     #[test]
