@@ -192,16 +192,7 @@ pub fn batches<'a>(
     format: InputFormat,
     sheet: Option<&str>,
 ) -> Result<Batches<'a>, IngestError> {
-    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(IngestError::Empty { path: name.into() });
-    }
-    match format {
-        InputFormat::Csv => Ok(Batches::Csv(CsvBatches::new(
-            name,
-            CsvSource::text(decode(name, bytes)?),
-        )?)),
-        _ => Ok(Batches::Whole(Some(read(name, bytes, format, sheet)?))),
-    }
+    in_memory(name, std::borrow::Cow::Borrowed(bytes), format, sheet)
 }
 
 /// Read the file at `path` (named `name`) in `format` batch by batch. A UTF-8 CSV file
@@ -230,15 +221,29 @@ pub fn file_batches<'a>(
     if let Some(report) = progress {
         report(bytes.len() as u64);
     }
+    in_memory(name, std::borrow::Cow::Owned(bytes), format, sheet)
+}
+
+/// Batches of bytes held in memory, borrowed (an upload) or owned (a file read whole).
+fn in_memory<'a>(
+    name: &'a str,
+    bytes: std::borrow::Cow<'a, [u8]>,
+    format: InputFormat,
+    sheet: Option<&str>,
+) -> Result<Batches<'a>, IngestError> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(IngestError::Empty { path: name.into() });
     }
-    match format {
-        InputFormat::Csv => Ok(Batches::Csv(CsvBatches::new(
+    match (format, bytes) {
+        (InputFormat::Csv, std::borrow::Cow::Borrowed(b)) => Ok(Batches::Csv(CsvBatches::new(
             name,
-            CsvSource::text(decode_owned(name, bytes)?),
+            CsvSource::text(decode(name, b)?),
         )?)),
-        _ => Ok(Batches::Whole(Some(read(name, &bytes, format, sheet)?))),
+        (InputFormat::Csv, std::borrow::Cow::Owned(b)) => Ok(Batches::Csv(CsvBatches::new(
+            name,
+            CsvSource::text(decode_owned(name, b)?),
+        )?)),
+        (_, b) => Ok(Batches::Whole(Some(read(name, &b, format, sheet)?))),
     }
 }
 
