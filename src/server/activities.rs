@@ -107,11 +107,22 @@ pub struct ActivityPage {
     pub activities: Vec<ActivityJson>,
 }
 
-/// Filter, order and page the activity table: (total matches, the page's rows).
+/// The order of [`select`]'s rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// By date, region, source and id: stable pages for the API.
+    OldestFirst,
+    /// Newest date first, then source and row: the dashboard's table.
+    NewestFirst,
+}
+
+/// Filter, order and page the activity table: (total matches, the page's rows). Shared by the
+/// API and the dashboard's dimension page, which differ only in `order`.
 pub fn select(
     activities: &Activities,
     granularity: Granularity,
     filter: &Filter,
+    order: Order,
     offset: usize,
     limit: Option<usize>,
 ) -> PolarsResult<(usize, Vec<ActivityJson>)> {
@@ -133,15 +144,21 @@ pub fn select(
     if let Some(p) = &filter.period {
         lf = lf.filter(granularity.period_expr(col(cols::DATE)).eq(lit(p.as_str())));
     }
-    let sorted = lf.sort(
-        [
-            cols::DATE,
-            cols::REGION_CODE,
-            cols::SOURCE,
-            cols::ACTIVITY_ID,
-        ],
-        SortMultipleOptions::default(),
-    );
+    let sorted = match order {
+        Order::OldestFirst => lf.sort(
+            [
+                cols::DATE,
+                cols::REGION_CODE,
+                cols::SOURCE,
+                cols::ACTIVITY_ID,
+            ],
+            SortMultipleOptions::default(),
+        ),
+        Order::NewestFirst => lf.sort(
+            [cols::DATE, cols::SOURCE, cols::SOURCE_ROW],
+            SortMultipleOptions::default().with_order_descending_multi([true, false, false]),
+        ),
+    };
     let df = sorted.collect()?;
     let total = df.height();
     let offset_i = i64::try_from(offset).unwrap_or(i64::MAX);
@@ -283,7 +300,14 @@ pub async fn handler(
     };
     let granularity = state.config.period;
     let (total, rows) = tokio::task::spawn_blocking(move || {
-        select(&snapshot.activities, granularity, &filter, offset, limit)
+        select(
+            &snapshot.activities,
+            granularity,
+            &filter,
+            Order::OldestFirst,
+            offset,
+            limit,
+        )
     })
     .await
     .map_err(|e| ApiError::Internal(e.into()))?

@@ -23,9 +23,10 @@ use crate::framework::{Denominator, Dimension, Framework, Indicator};
 use crate::i18n::{Lang, format_date, format_number, format_score};
 use crate::region::{Level, RegionCode, Regions};
 use crate::score::{Granularity, cols as score_cols};
+use crate::server::activities::{ActivityJson, Filter, Order, select};
 use crate::server::params::{RawSelection, Selection};
 use crate::server::{ApiError, AppState};
-use crate::store::{Activities, cols};
+use crate::store::Activities;
 use crate::view;
 
 /// Rows per page of the activity table.
@@ -58,44 +59,17 @@ pub struct ActivityFilter {
     pub kecamatan: Option<RegionCode>,
 }
 
-/// One activity record as the table shows it.
-#[derive(Debug, Clone)]
-pub struct ActivityRow {
-    /// Id within its source.
-    pub activity_id: String,
-    /// `YYYY-MM-DD`.
-    pub date: String,
-    /// Kemendagri code.
-    pub region_code: String,
-    /// Programme code.
-    pub programme: String,
-    /// Who was reached.
-    pub target_group: Option<String>,
-    /// Units reached.
-    pub quantity: f64,
-    /// People reached.
-    pub participants: Option<i64>,
-    /// Rupiah spent.
-    pub budget_idr: Option<f64>,
-    /// Who ran it.
-    pub organiser: Option<String>,
-    /// Source file or name.
-    pub source: String,
-    /// Row in the source.
-    pub source_row: i64,
-}
-
 /// A page of filtered activity records, newest first, and how many the filter selects.
 #[derive(Debug, Clone)]
 pub struct ActivityPage {
     /// Records the filter selects, over all pages.
     pub total: usize,
     /// The records of the page.
-    pub rows: Vec<ActivityRow>,
+    pub rows: Vec<ActivityJson>,
 }
 
 /// The records of `activities` that `filter` selects, newest first (ties by source and row),
-/// `limit` of them from `offset`.
+/// `limit` of them from `offset`: the API's [`select`] in the table's order.
 pub fn activity_page(
     activities: &Activities,
     granularity: Granularity,
@@ -103,65 +77,35 @@ pub fn activity_page(
     offset: usize,
     limit: usize,
 ) -> PolarsResult<ActivityPage> {
-    let within = |code: &RegionCode| {
-        let c = col(cols::REGION_CODE);
-        c.clone()
-            .eq(lit(code.as_str()))
-            .or(c.str().starts_with(lit(format!("{code}."))))
+    // Records within both the region and the kecamatan: within the narrower of the two, or
+    // none when they do not overlap (a kecamatan's page filtered to another kecamatan).
+    let inside =
+        |a: &RegionCode, b: &RegionCode| a == b || a.as_str().starts_with(&format!("{b}."));
+    let region = match &filter.kecamatan {
+        None => filter.region.clone(),
+        Some(k) if inside(k, &filter.region) => k.clone(),
+        Some(k) if inside(&filter.region, k) => filter.region.clone(),
+        Some(_) => {
+            return Ok(ActivityPage {
+                total: 0,
+                rows: Vec::new(),
+            });
+        }
     };
-    let mut pred = within(&filter.region)
-        .and(col(cols::DIMENSION).eq(lit(filter.dimension.as_str())))
-        .and(
-            granularity
-                .period_expr(col(cols::DATE))
-                .eq(lit(filter.period.as_str())),
-        );
-    if let Some(p) = &filter.programme {
-        pred = pred.and(col(cols::PROGRAMME).eq(lit(p.as_str())));
-    }
-    if let Some(k) = &filter.kecamatan {
-        pred = pred.and(within(k));
-    }
-    let df = activities
-        .lazy()
-        .filter(pred)
-        .with_column(col(cols::DATE).dt().to_string("%Y-%m-%d").alias(cols::DATE))
-        .sort_by_exprs(
-            [col(cols::DATE), col(cols::SOURCE), col(cols::SOURCE_ROW)],
-            SortMultipleOptions::default().with_order_descending_multi([true, false, false]),
-        )
-        .collect()?;
-    let total = df.height();
-    let page = df.slice(offset.min(total) as i64, limit);
-    let s = |c: &str| -> PolarsResult<StringChunked> { Ok(page.column(c)?.str()?.clone()) };
-    let (ids, dates, codes, programmes, groups, organisers, sources) = (
-        s(cols::ACTIVITY_ID)?,
-        s(cols::DATE)?,
-        s(cols::REGION_CODE)?,
-        s(cols::PROGRAMME)?,
-        s(cols::TARGET_GROUP)?,
-        s(cols::ORGANISER)?,
-        s(cols::SOURCE)?,
-    );
-    let quantity = page.column(cols::QUANTITY)?.f64()?.clone();
-    let budget = page.column(cols::BUDGET_IDR)?.f64()?.clone();
-    let participants = page.column(cols::PARTICIPANTS)?.i64()?.clone();
-    let source_row = page.column(cols::SOURCE_ROW)?.i64()?.clone();
-    let rows = (0..page.height())
-        .map(|i| ActivityRow {
-            activity_id: ids.get(i).unwrap_or_default().to_string(),
-            date: dates.get(i).unwrap_or_default().to_string(),
-            region_code: codes.get(i).unwrap_or_default().to_string(),
-            programme: programmes.get(i).unwrap_or_default().to_string(),
-            target_group: groups.get(i).map(str::to_string),
-            quantity: quantity.get(i).unwrap_or_default(),
-            participants: participants.get(i),
-            budget_idr: budget.get(i),
-            organiser: organisers.get(i).map(str::to_string),
-            source: sources.get(i).unwrap_or_default().to_string(),
-            source_row: source_row.get(i).unwrap_or_default(),
-        })
-        .collect();
+    let api_filter = Filter {
+        region: Some(region),
+        programme: filter.programme.clone(),
+        dimension: Some(filter.dimension.clone()),
+        period: Some(filter.period.clone()),
+    };
+    let (total, rows) = select(
+        activities,
+        granularity,
+        &api_filter,
+        Order::NewestFirst,
+        offset,
+        Some(limit),
+    )?;
     Ok(ActivityPage { total, rows })
 }
 
@@ -336,7 +280,7 @@ pub(super) async fn csv(
 }
 
 /// The canonical activity columns plus the kecamatan's name, numbers written plainly.
-fn csv_bytes(rows: &[ActivityRow], regions: &Regions) -> anyhow::Result<Vec<u8>> {
+fn csv_bytes(rows: &[ActivityJson], regions: &Regions) -> anyhow::Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "activity_id",
