@@ -432,35 +432,24 @@ fn profile_model(d: &ReportData, p: &Profile, children: &[Value]) -> Value {
             .and_then(|id| p.indicators.iter().find(|i| &i.id == id))
             .map(|i| format!("{} ({})", i.name, format_score(i.score, l)))
     };
+    let (index, when) = (format_score(p.index, l), period_words(&d.period, l));
+    let rank = view::rank_phrase(p.rank, p.peers, p.level, l);
+    let change = p
+        .change
+        .zip(previous.as_ref())
+        .map_or(String::new(), |(c, pp)| {
+            format!(
+                " {} {pp}: {}.",
+                t("Perubahan sejak", "Change since"),
+                signed(c, l)
+            )
+        });
+    let (name, peers) = (&p.name, &p.peer_group);
     let lead = match l {
         Lang::Id => format!(
-            "{} memperoleh indeks {} pada {}, {} di antara {}.{}",
-            p.name,
-            format_score(p.index, l),
-            period_words(&d.period, l),
-            view::rank_phrase(p.rank, p.peers, p.level, l),
-            p.peer_group,
-            p.change
-                .zip(previous.as_ref())
-                .map_or(String::new(), |(c, pp)| format!(
-                    " Perubahan sejak {pp}: {}.",
-                    signed(c, l)
-                ))
+            "{name} memperoleh indeks {index} pada {when}, {rank} di antara {peers}.{change}"
         ),
-        Lang::En => format!(
-            "{} scores {} in {}, {} among the {}.{}",
-            p.name,
-            format_score(p.index, l),
-            period_words(&d.period, l),
-            view::rank_phrase(p.rank, p.peers, p.level, l),
-            p.peer_group,
-            p.change
-                .zip(previous.as_ref())
-                .map_or(String::new(), |(c, pp)| format!(
-                    " Change since {pp}: {}.",
-                    signed(c, l)
-                ))
-        ),
+        Lang::En => format!("{name} scores {index} in {when}, {rank} among the {peers}.{change}"),
     };
     let dimension_rows: Vec<Value> = p
         .dimensions
