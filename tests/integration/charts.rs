@@ -113,6 +113,17 @@ async fn bars_rank_the_kab_kota_of_a_province_or_of_the_smart_city_cohort() {
         assert!(svg.contains(member), "{member} missing");
     }
     assert!(!svg.contains("Surabaya"), "not a listed member");
+    // Bappeda Jember's viewer (scope 35.09) may not see East Java's or the cohort's other
+    // kab/kota, though Jember is among them.
+    let jember = app.as_user("bappeda-jember");
+    for among in ["provinsi", "smartcity"] {
+        let (status, body) = jember
+            .get_json(&format!("/charts/bars.png?region=35.09&among={among}"))
+            .await;
+        assert_eq!(status, 403, "among={among}: {body}");
+    }
+    let own = jember.get("/charts/bars.png?region=35.09").await;
+    assert_eq!(own.status(), 200, "its own kecamatan bars");
     let (status, body) = app.get_json("/charts/bars.png?among=kota").await;
     assert_eq!(status, 400);
     assert!(

@@ -376,10 +376,4 @@ async fn the_smart_city_cohort_ranks_its_scored_members() {
         "{codes:?}"
     );
     assert_eq!(codes[0], "35.09", "Jember leads: only it has activities");
-    // A steward (scoped to Jember, without the reports capability) is refused.
-    let steward = spawn_app().await.as_user("diskominfo-jember");
-    let (status, _) = steward
-        .get_json("/reports/cohort/2025.csv?regions=smartcity")
-        .await;
-    assert_eq!(status, 403);
 }
