@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod bench;
+pub mod cells;
 pub mod chart;
 pub mod cli;
 pub mod config;

@@ -10,7 +10,7 @@ pub fn render(table: &Table) -> Result<Vec<u8>, ReportError> {
     w.write_record(&table.headers)?;
     for row in &table.rows {
         w.write_record(row.iter().map(|c| match c {
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) => crate::cells::neutralise(s).into_owned(),
             Cell::Number(v, _) => v.to_string(),
             Cell::Empty => String::new(),
         }))?;

@@ -46,7 +46,7 @@ pub fn render(tables: &[Table]) -> Result<Vec<u8>, ReportError> {
             for (c, cell) in row.iter().enumerate() {
                 let width = match cell {
                     Cell::Text(s) => {
-                        sheet.write_string(r, c as u16, s)?;
+                        sheet.write_string(r, c as u16, crate::cells::neutralise(s))?;
                         s.chars().count()
                     }
                     Cell::Number(v, decimals) => {
