@@ -92,6 +92,14 @@ impl RegionCode {
             .map(|(head, _)| RegionCode(head.to_string()))
     }
 
+    /// Whether the code `code` names this region or one inside it (`35.09.20` is within `35.09`).
+    pub fn contains_code(&self, code: &str) -> bool {
+        code == self.0
+            || code
+                .strip_prefix(self.0.as_str())
+                .is_some_and(|rest| rest.starts_with('.'))
+    }
+
     /// This code or its ancestor at `level`, `None` if this code is above that level.
     pub fn at_level(&self, level: Level) -> Option<RegionCode> {
         let depth = level as usize + 1;

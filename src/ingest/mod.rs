@@ -392,7 +392,7 @@ pub fn ingest(
             continue;
         }
         if !options.dry_run && tx.is_none() {
-            tx = Some(store.begin()?);
+            tx = Some(store.begin()?.within(reference.scope.cloned()));
         }
         let started = std::time::Instant::now();
         match ingest_one(input, &scan, format, &lookups, tx.as_mut(), &mut file) {
@@ -532,10 +532,11 @@ fn ingest_one(
         let writer = tx.map(|tx| {
             scope.spawn(move || {
                 let started = std::time::Instant::now();
+                let mut refused = Vec::new();
                 for batch in checked_in {
-                    tx.append(&batch)?;
+                    refused.extend(tx.append(&batch)?);
                 }
-                Ok::<_, StoreError>(started.elapsed().as_millis())
+                Ok::<_, StoreError>((started.elapsed().as_millis(), refused))
             })
         });
         let started = std::time::Instant::now();
@@ -569,9 +570,13 @@ fn ingest_one(
         })();
         let check_ms = started.elapsed().as_millis();
         drop(checked_out);
-        let store_ms = writer
+        let (store_ms, refused) = writer
             .map(|w| w.join().expect("store writer panicked"))
-            .transpose()?;
+            .transpose()?
+            .map_or((None, Vec::new()), |(ms, refused)| (Some(ms), refused));
+        // Rows that would have replaced another region's records are rejections like any other.
+        file.accepted = file.accepted.saturating_sub(refused.len());
+        rejections.extend(refused.into_iter().map(Rejection::taken_over));
         let read_ms = reader.join().expect("reader panicked");
         checked?;
         // Wall time of each stage's thread; they overlap.

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::IngestError;
 use super::parse::NumberStyle;
+use crate::cells::neutralise;
 use crate::i18n::{Lang, format_number};
 use crate::store::Store;
 
@@ -25,6 +26,25 @@ pub struct Rejection {
     pub reason_id: String,
     /// Reason in English.
     pub reason_en: String,
+}
+
+impl Rejection {
+    /// A row refused because it would replace a stored record of a region outside the
+    /// uploader's scope (same source and `activity_id`).
+    pub fn taken_over(r: crate::store::Refused) -> Rejection {
+        Rejection {
+            source: r.source,
+            row: r.source_row,
+            column: "activity_id".into(),
+            value: Some(r.activity_id),
+            reason_id: "menimpa catatan wilayah di luar wilayah unggahan Anda (activity_id yang \
+                        sama sudah tersimpan untuk wilayah lain)"
+                .into(),
+            reason_en: "would replace a record of a region outside the region you may upload \
+                        for (the same activity_id is stored for another region)"
+                .into(),
+        }
+    }
 }
 
 /// What happened to one source.
@@ -228,23 +248,39 @@ pub(super) fn write_quarantine(
             }
         })
         .collect();
-    let name = format!("{}_{safe}.csv", at.format("%Y%m%dT%H%M%S"));
-    let path = store.quarantine_dir().join(&name);
+    // Two uploads of the same name in the same second each keep their file: the name is taken
+    // with create_new, and a taken one gets a counter.
+    let dir = store.quarantine_dir();
+    let stamp = at.format("%Y%m%dT%H%M%S");
+    let (name, path, file) = (1..)
+        .map(|n| match n {
+            1 => format!("{stamp}_{safe}.csv"),
+            n => format!("{stamp}_{safe}_{n}.csv"),
+        })
+        .find_map(|name| {
+            let path = dir.join(&name);
+            match std::fs::File::create_new(&path) {
+                Ok(file) => Some(Ok((name, path, file))),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => None,
+                Err(source) => Some(Err(IngestError::Io { path, source })),
+            }
+        })
+        .expect("an unbounded counter finds a free name")?;
     let err = |e: csv::Error| IngestError::Io {
         path: path.clone(),
         source: std::io::Error::other(e),
     };
-    let mut w = csv::Writer::from_path(&path).map_err(err)?;
+    let mut w = csv::Writer::from_writer(file);
     w.write_record(["source", "row", "column", "value", "alasan", "reason"])
         .map_err(err)?;
     for r in rejections {
         w.write_record([
-            r.source.as_str(),
+            neutralise(&r.source).as_ref(),
             &r.row.to_string(),
-            &r.column,
-            r.value.as_deref().unwrap_or(""),
-            &r.reason_id,
-            &r.reason_en,
+            &neutralise(&r.column),
+            &neutralise(r.value.as_deref().unwrap_or("")),
+            &neutralise(&r.reason_id),
+            &neutralise(&r.reason_en),
         ])
         .map_err(err)?;
     }

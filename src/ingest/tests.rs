@@ -404,3 +404,25 @@ fn a_file_cut_into_many_batches_ingests_exactly_as_one_batch() {
     };
     assert!(sorted(&one.activities).equals_missing(&sorted(&many.activities)));
 }
+
+#[test]
+fn quarantine_files_of_one_name_in_one_second_do_not_overwrite_each_other() {
+    let f = Fixture::new();
+    std::fs::create_dir_all(f.store.quarantine_dir()).unwrap();
+    let at = chrono::Utc::now();
+    let rejection = |value: &str| Rejection {
+        source: "kegiatan.csv".into(),
+        row: 2,
+        column: "quantity".into(),
+        value: Some(value.into()),
+        reason_id: "x".into(),
+        reason_en: "x".into(),
+    };
+    let first = report::write_quarantine(&f.store, "kegiatan.csv", &at, &[rejection("1")]).unwrap();
+    let second =
+        report::write_quarantine(&f.store, "kegiatan.csv", &at, &[rejection("2")]).unwrap();
+    assert_ne!(first, second);
+    let read = |name: &str| std::fs::read_to_string(f.store.dir().join(name)).unwrap();
+    assert!(read(&first).contains(",1,"), "{}", read(&first));
+    assert!(read(&second).contains(",2,"), "{}", read(&second));
+}

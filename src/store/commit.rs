@@ -26,11 +26,51 @@ pub(crate) fn key_hash(id: &str) -> u128 {
     xxhash_rust::xxh3::xxh3_128(id.as_bytes())
 }
 
+/// A stored record as a transaction sees it.
+#[derive(Clone, Copy)]
+struct Stored {
+    /// Index of the live part holding it.
+    part: usize,
+    /// Content hash.
+    hash: u64,
+    /// Whether its region lies outside the transaction's scope (never, without a scope).
+    outside: bool,
+}
+
+/// A row of a batch that would replace a stored record the writer may not touch: the
+/// record's region is outside the writer's scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    /// Source of the row.
+    pub source: String,
+    /// Row in that source, as ingest numbers it.
+    pub source_row: i64,
+    /// The record's id.
+    pub activity_id: String,
+}
+
+/// The rows at `at` of `frame` (one source's batch) as refusals.
+fn refused_rows(frame: &DataFrame, source: &str, at: &[usize]) -> PolarsResult<Vec<Refused>> {
+    if at.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = frame.column(cols::ACTIVITY_ID)?.str()?;
+    let rows = frame.column(cols::SOURCE_ROW)?.i64()?;
+    Ok(at
+        .iter()
+        .map(|&i| Refused {
+            source: source.to_string(),
+            source_row: rows.get(i).unwrap_or_default(),
+            activity_id: ids.get(i).unwrap_or_default().to_string(),
+        })
+        .collect())
+}
+
 /// What a transaction knows about one source.
 #[derive(Default)]
 struct Session {
-    /// Stored records of the source: key hash → (index of the live part, content hash).
-    stored: PlHashMap<u128, (usize, u64)>,
+    /// Stored records of the source, by key hash.
+    stored: PlHashMap<u128, Stored>,
     /// Keys of stored records replaced in this transaction, per live part.
     replaced: HashMap<usize, PlHashSet<u128>>,
     /// Part files written for this source in this transaction (indices into `new_parts`).
@@ -41,6 +81,8 @@ struct Session {
 /// A commit in progress; see the module docs. Holds the store's lock until committed or dropped.
 pub struct Transaction<'a> {
     store: &'a Store,
+    /// Only records within this region may be replaced (a steward's upload).
+    scope: Option<crate::region::RegionCode>,
     lock: Option<File>,
     live: Manifest,
     live_dir: Option<PathBuf>,
@@ -66,6 +108,7 @@ impl<'a> Transaction<'a> {
         fs::create_dir_all(&tmp).map_err(io(&tmp))?;
         Ok(Transaction {
             store,
+            scope: None,
             lock: Some(lock),
             live,
             live_dir: live_name.map(|g| store.dir.join(g)),
@@ -77,6 +120,14 @@ impl<'a> Transaction<'a> {
         })
     }
 
+    /// Let this transaction replace only stored records within `scope` (and their new versions
+    /// must be within it too, which ingest checks row by row): a steward may not take over
+    /// another region's records. A refused row is returned by [`Transaction::append`].
+    pub fn within(mut self, scope: Option<crate::region::RegionCode>) -> Transaction<'a> {
+        self.scope = scope;
+        self
+    }
+
     /// The live manifest this transaction builds on.
     pub fn live_manifest(&self) -> &Manifest {
         &self.live
@@ -85,10 +136,12 @@ impl<'a> Transaction<'a> {
     /// Merge a batch (contract columns; one record per (source, activity_id), also across the
     /// batches of one transaction) into the coming generation. New and corrected records are
     /// written to a new part file at once; records stored unchanged are counted and dropped.
-    pub fn append(&mut self, batch: &Activities) -> Result<(), StoreError> {
+    /// Rows that would replace a record outside the transaction's scope are left out and
+    /// returned.
+    pub fn append(&mut self, batch: &Activities) -> Result<Vec<Refused>, StoreError> {
         let frame = batch.frame();
         if frame.height() == 0 {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let sources = frame.column(cols::SOURCE).map_err(pl(&self.tmp))?;
         if let Column::Scalar(one) = sources {
@@ -113,15 +166,20 @@ impl<'a> Transaction<'a> {
             .into_iter()
             .collect();
         names.sort();
+        let mut refused = Vec::new();
         for name in names {
             let mask = sources.equal(name.as_str());
             let part = frame.filter(&mask).map_err(pl(&self.tmp))?;
-            self.append_source(&name, part)?;
+            refused.extend(self.append_source(&name, part)?);
         }
-        Ok(())
+        Ok(refused)
     }
 
-    fn append_source(&mut self, source: &str, mut frame: DataFrame) -> Result<(), StoreError> {
+    fn append_source(
+        &mut self,
+        source: &str,
+        mut frame: DataFrame,
+    ) -> Result<Vec<Refused>, StoreError> {
         if !self.sessions.contains_key(source) {
             let session = self.load_session(source)?;
             self.sessions.insert(source.to_string(), session);
@@ -131,29 +189,35 @@ impl<'a> Transaction<'a> {
         let ids = frame.column(cols::ACTIVITY_ID).map_err(pl(&self.tmp))?;
         let ids = ids.str().map_err(pl(&self.tmp))?;
         let mut keep = Vec::with_capacity(frame.height());
-        for (id, hash) in ids.iter().zip(hashes.iter()) {
+        let mut refused_at = Vec::new();
+        for (i, (id, hash)) in ids.iter().zip(hashes.iter()).enumerate() {
             let (key, hash) = (key_hash(id.unwrap_or_default()), hash.unwrap_or_default());
             match session.stored.get(&key) {
                 None => {
                     session.counts.added += 1;
                     keep.push(true);
                 }
-                Some(&(_, stored)) if stored == hash => {
+                Some(stored) if stored.hash == hash => {
                     session.counts.unchanged += 1;
                     keep.push(false);
                 }
-                Some(&(part, _)) => {
+                Some(stored) if stored.outside => {
+                    refused_at.push(i);
+                    keep.push(false);
+                }
+                Some(stored) => {
                     session.counts.replaced += 1;
-                    session.replaced.entry(part).or_default().insert(key);
+                    session.replaced.entry(stored.part).or_default().insert(key);
                     keep.push(true);
                 }
             }
         }
+        let refused = refused_rows(&frame, source, &refused_at).map_err(pl(&self.tmp))?;
         frame
             .with_column(hashes.into_column())
             .map_err(pl(&self.tmp))?;
         if keep.iter().all(|k| !k) {
-            return Ok(());
+            return Ok(refused);
         }
         if !keep.iter().all(|k| *k) {
             let mask = BooleanChunked::from_slice("keep".into(), &keep);
@@ -176,15 +240,24 @@ impl<'a> Transaction<'a> {
             .expect("session exists")
             .written
             .push(index);
-        Ok(())
+        Ok(refused)
     }
 
-    /// Index the stored records of `source`: key and content hash, from the parts listing it.
+    /// Index the stored records of `source`: key, content hash and (with a scope) whether the
+    /// record lies outside it, from the parts listing the source.
     fn load_session(&self, source: &str) -> Result<Session, StoreError> {
         let mut session = Session::default();
         let Some(live_dir) = &self.live_dir else {
             return Ok(session);
         };
+        let mut columns = vec![
+            cols::SOURCE.to_string(),
+            cols::ACTIVITY_ID.to_string(),
+            ROW_HASH.to_string(),
+        ];
+        if self.scope.is_some() {
+            columns.push(cols::REGION_CODE.to_string());
+        }
         for (i, part) in self.live.parts.iter().enumerate() {
             if !part.sources.iter().any(|s| s == source) {
                 continue;
@@ -192,11 +265,7 @@ impl<'a> Transaction<'a> {
             let path = live_dir.join(&part.file);
             let file = File::open(&path).map_err(io(&path))?;
             let keys = ParquetReader::new(file)
-                .with_columns(Some(vec![
-                    cols::SOURCE.to_string(),
-                    cols::ACTIVITY_ID.to_string(),
-                    ROW_HASH.to_string(),
-                ]))
+                .with_columns(Some(columns.clone()))
                 .finish()
                 .map_err(pl(&path))?;
             let sources = keys.column(cols::SOURCE).and_then(|c| c.str().cloned());
@@ -209,11 +278,31 @@ impl<'a> Transaction<'a> {
                 ids.map_err(pl(&path))?,
                 hashes.map_err(pl(&path))?,
             );
-            for ((s, id), h) in sources.iter().zip(ids.iter()).zip(hashes.iter()) {
-                if let (Some(s), Some(id), Some(h)) = (s, id, h)
+            let outside: Vec<bool> = match &self.scope {
+                None => vec![false; keys.height()],
+                Some(root) => keys
+                    .column(cols::REGION_CODE)
+                    .and_then(|c| c.str().cloned())
+                    .map_err(pl(&path))?
+                    .iter()
+                    .map(|r| !r.is_some_and(|r| root.contains_code(r)))
+                    .collect(),
+            };
+            for (((s, id), h), outside) in sources
+                .iter()
+                .zip(ids.iter())
+                .zip(hashes.iter())
+                .zip(outside)
+            {
+                if let (Some(s), Some(id), Some(hash)) = (s, id, h)
                     && s == source
                 {
-                    session.stored.insert(key_hash(id), (i, h));
+                    let stored = Stored {
+                        part: i,
+                        hash,
+                        outside,
+                    };
+                    session.stored.insert(key_hash(id), stored);
                 }
             }
         }

@@ -38,8 +38,8 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-pub use commit::Transaction;
 pub(crate) use commit::key_hash;
+pub use commit::{Refused, Transaction};
 pub use contract::{ACTIVITY_COLUMNS, Activities, ContractError, cols};
 
 /// Column with each record's content hash, kept in the Parquet file beside the contract's.
