@@ -465,6 +465,7 @@ pub fn reports(
                 charts_written: 0,
                 finished_at: chrono::Local::now(),
                 rank_intervals: Default::default(),
+                source_regions: Default::default(),
             }
         }
     };
@@ -487,7 +488,8 @@ pub fn reports(
                 runs: usize|
      -> anyhow::Result<Measurement> {
         let (mut m, bytes) = measure(&name, runs, || -> anyhow::Result<Vec<u8>> {
-            let data = report::gather(&inputs, &subject, &period, Lang::Id)?;
+            let data =
+                report::gather(&inputs, &subject, &period, Lang::Id, report::Audience::Wide)?;
             Ok(report::render(&inputs, &data, format, None)?)
         });
         let bytes = bytes?;

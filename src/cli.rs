@@ -488,7 +488,7 @@ fn report_cmd(config: &Config, args: ReportArgs) -> anyhow::Result<ExitCode> {
         regions_dir: config.regions_dir(),
     };
     let period = inputs.resolve_period(&subject, Some(&args.period))?;
-    let data = report::gather(&inputs, &subject, &period, lang)?;
+    let data = report::gather(&inputs, &subject, &period, lang, report::Audience::Wide)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("failed to create {}", args.out.display()))?;
     let stem = subject.file_stem(&period);

@@ -115,6 +115,8 @@ pub struct Snapshot {
     pub finished_at: DateTime<Local>,
     /// The reports' rank intervals, computed at most once per level and period of this run.
     pub rank_intervals: crate::report::IntervalMemo,
+    /// Which kab/kota each stored source has records in, for the reports' source lists.
+    pub source_regions: crate::report::SourceRegions,
 }
 
 /// Scores at kab/kota level: every kab/kota of a province with activities, ranked among the
@@ -264,6 +266,7 @@ pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<S
         charts_written,
         finished_at: Local::now(),
         rank_intervals: Default::default(),
+        source_regions: Default::default(),
     })
 }
 

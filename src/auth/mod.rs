@@ -381,6 +381,28 @@ impl Principal {
         }
     }
 
+    /// Ok when the caller may see every region (a national list, every source's uploads);
+    /// otherwise why not.
+    pub fn require_all_regions(&self) -> Result<(), Denied> {
+        if self.role.is_some() && self.scope == Scope::All {
+            return Ok(());
+        }
+        match &self.user {
+            None if self.role.is_none() => Err(Denied::Unauthenticated(
+                "this needs a login: sign in at /login or send 'Authorization: Bearer <token>'"
+                    .into(),
+            )),
+            None => Err(Denied::Unauthenticated(format!(
+                "this covers every region, beyond public access (scope {}); sign in to see more",
+                self.scope
+            ))),
+            Some(name) => Err(Denied::Forbidden(format!(
+                "this covers every region; user {name:?} may see {}",
+                describe_scope(&self.scope)
+            ))),
+        }
+    }
+
     /// The region a page opens on when none is asked for: `preferred` when the caller may see
     /// it, else the root of the caller's scope.
     pub fn default_region(&self, preferred: &RegionCode) -> RegionCode {

@@ -27,6 +27,8 @@ pub struct ReportKey {
     pub format: ReportFormat,
     /// The CSV table (`None` for the default table and other formats).
     pub table: Option<String>,
+    /// Who it is for: the same subject may show more to a wider audience.
+    pub audience: super::Audience,
 }
 
 #[derive(Default)]
@@ -106,6 +108,7 @@ mod tests {
             lang: Lang::Id,
             format: ReportFormat::Pdf,
             table: None,
+            audience: super::super::Audience::Wide,
         }
     }
 

@@ -17,6 +17,7 @@
 pub mod cache;
 pub mod csv;
 pub mod pdf;
+mod sources;
 pub mod xlsx;
 
 use std::collections::{BTreeMap, HashMap};
@@ -37,6 +38,19 @@ use crate::score::{Granularity, ScoreBook, Scores, explain};
 use crate::store::cols as act;
 
 pub use cache::{ReportCache, ReportKey};
+pub use sources::SourceRegions;
+
+/// Who a report is made for: what it may show beyond its subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Audience {
+    /// A reader who may see the subject's province: a kab/kota without kecamatan scores is
+    /// shown on its province's map.
+    #[default]
+    Wide,
+    /// A reader who may see only the subject's own regions (a region's own report): no map of
+    /// the regions around it.
+    Subject,
+}
 
 /// Monte Carlo replications behind a report's rank intervals (as for the dashboard's chart).
 pub const SENSITIVITY_REPLICATIONS: usize = crate::view::SENSITIVITY_REPLICATIONS;
@@ -452,8 +466,11 @@ pub struct ReportData {
     pub ranking: Vec<RankedRegion>,
     /// Title of a cohort ("Kab/kota di Jawa Timur").
     pub cohort_name: Option<String>,
-    /// Data sources with their checksums.
+    /// The data sources with records in the subject, with their checksums.
     pub sources: Vec<SourceRow>,
+    /// Who the report is for.
+    #[serde(skip)]
+    pub audience: Audience,
     /// The scoring run this report comes from.
     pub run: String,
     /// When the scores were computed.
@@ -520,6 +537,7 @@ pub fn gather(
     subject: &Subject,
     period: &str,
     lang: Lang,
+    audience: Audience,
 ) -> Result<ReportData, ReportError> {
     let (scores, book, level) = inputs.scores_for(subject);
     let period = inputs.resolve_period(subject, Some(period))?;
@@ -528,6 +546,7 @@ pub fn gather(
         .top_dimensions()
         .map(|d| (d.id.clone(), d.name(lang).to_string()))
         .collect();
+    let mut members = Vec::new();
     let (profile, ranking, cohort_name) = match subject {
         Subject::Region(region) => (
             Some(profile(inputs, scores, book, level, region, &period, lang)?),
@@ -535,7 +554,7 @@ pub fn gather(
             None,
         ),
         Subject::Cohort(cohort) => {
-            let members = cohort_members(inputs.regions, book, cohort, &period)?;
+            members = cohort_members(inputs.regions, book, cohort, &period)?;
             let intervals = rank_intervals(inputs, level, &period)?;
             let ranking = rank(inputs, book, &members, &period, &intervals, lang);
             (
@@ -564,19 +583,14 @@ pub fn gather(
             }
         })
         .collect();
-    let sources = inputs
-        .snapshot
-        .manifest
-        .sources
-        .iter()
-        .map(|s| SourceRow {
-            name: s.name.clone(),
-            checksum: s.checksum.clone(),
-            ingested_at: s.ingested_at.clone(),
-            accepted: s.accepted,
-            rejected: s.rejected,
-        })
-        .collect();
+    let snapshot = inputs.snapshot;
+    let sources = sources::rows(
+        &snapshot.manifest,
+        &snapshot.activities,
+        &snapshot.source_regions,
+        subject,
+        &members,
+    );
     Ok(ReportData {
         lang,
         previous_period: book.previous_period(&period).map(str::to_string),
@@ -593,6 +607,7 @@ pub fn gather(
         ranking,
         cohort_name,
         sources,
+        audience,
         run: inputs.snapshot.id(),
         scored_at: inputs.snapshot.finished_at,
         generated_at: Local::now(),

@@ -110,6 +110,8 @@ fn charts(
             .filter(|c| c.areas.iter().any(|a| a.value.is_some()));
         let map = match kecamatan {
             Some(c) => Some(c),
+            // Only for a reader who may see the province: its other kab/kota are not theirs.
+            None if data.audience == super::Audience::Subject => None,
             None => {
                 let province = p
                     .code

@@ -8,24 +8,26 @@
 //! The filtering itself is [`select`], a polars query on the blocking pool; it reads the
 //! snapshot's table and never the store.
 
-use axum::extract::{Query, State};
+use axum::Json;
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::access::{Caller, Input, Reach, RegionRequest, Scoped};
 use super::api::{DEFAULT_LIMIT, MAX_LIMIT, Page};
 use super::error::ErrorBody;
+use super::routes::{Reads, Route, get};
 use super::{ApiError, AppState};
+use crate::cells::neutralise;
 use crate::region::RegionCode;
 use crate::score::Granularity;
 use crate::store::{Activities, cols};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/activities", get(handler))
+pub(super) fn routes() -> Vec<Route> {
+    vec![get("/api/v1/activities", Reads::Regions, list_activities)]
 }
 
 /// `?region=&programme=&dimension=&period=&limit=&offset=&format=`
@@ -202,26 +204,40 @@ pub fn select(
     Ok((total, rows))
 }
 
-/// The rows as CSV with a header line, columns as in the JSON.
+/// The rows as CSV with a header line, columns as in the JSON; text cells that a spreadsheet
+/// would read as a formula are made inert ([`neutralise`]).
 pub fn to_csv(rows: &[ActivityJson]) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        cols::ACTIVITY_ID,
+        cols::DATE,
+        cols::REGION_CODE,
+        cols::PROGRAMME,
+        cols::DIMENSION,
+        cols::TARGET_GROUP,
+        cols::QUANTITY,
+        cols::PARTICIPANTS,
+        cols::BUDGET_IDR,
+        cols::ORGANISER,
+        cols::SOURCE,
+        cols::SOURCE_ROW,
+    ])?;
+    let text = |v: Option<&str>| neutralise(v.unwrap_or("")).into_owned();
+    let number = |v: Option<String>| v.unwrap_or_default();
     for r in rows {
-        w.serialize(r)?;
-    }
-    if rows.is_empty() {
         w.write_record([
-            cols::ACTIVITY_ID,
-            cols::DATE,
-            cols::REGION_CODE,
-            cols::PROGRAMME,
-            cols::DIMENSION,
-            cols::TARGET_GROUP,
-            cols::QUANTITY,
-            cols::PARTICIPANTS,
-            cols::BUDGET_IDR,
-            cols::ORGANISER,
-            cols::SOURCE,
-            cols::SOURCE_ROW,
+            text(Some(&r.activity_id)),
+            r.date.clone(),
+            r.region_code.clone(),
+            text(Some(&r.programme)),
+            text(Some(&r.dimension)),
+            text(r.target_group.as_deref()),
+            r.quantity.to_string(),
+            number(r.participants.map(|v| v.to_string())),
+            number(r.budget_idr.map(|v| v.to_string())),
+            text(r.organiser.as_deref()),
+            text(Some(&r.source)),
+            r.source_row.to_string(),
         ])?;
     }
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
@@ -231,39 +247,63 @@ fn present(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
+/// A parsed `GET /api/v1/activities`. Without `region`, a caller with a region scope reads
+/// its scope's region, a caller who sees everything reads every record.
+#[derive(Debug)]
+pub struct ActivitiesRequest {
+    csv: bool,
+    region: Option<RegionCode>,
+    query: ActivitiesQuery,
+}
+
+impl RegionRequest for ActivitiesRequest {
+    fn parse(input: &Input<'_>, caller: &Caller<'_>) -> Result<Self, ApiError> {
+        let query: ActivitiesQuery = input.query()?;
+        let csv = match present(query.format.clone()).as_deref() {
+            None | Some("json") => false,
+            Some("csv") => true,
+            Some(other) => {
+                return Err(ApiError::BadRequest(format!(
+                    "format {other:?}: expected json or csv"
+                )));
+            }
+        };
+        Ok(ActivitiesRequest {
+            csv,
+            region: caller.region_or_scope("region", query.region.as_deref())?,
+            query,
+        })
+    }
+
+    fn reach(&self, _: &AppState) -> Reach {
+        self.region.as_ref().map_or(Reach::Everything, Reach::one)
+    }
+}
+
 /// `GET /api/v1/activities?region=35.09.20&dimension=economy&period=2025&limit=20`
 #[utoipa::path(get, path = "/api/v1/activities", tag = "activities", params(ActivitiesQuery),
     responses(
         (status = 200, description = "A page of activity records (or CSV with format=csv)", body = ActivityPage,
             content_type = "application/json"),
         (status = 400, description = "Malformed parameter", body = ErrorBody),
+        (status = 403, description = "Region outside the caller's scope", body = ErrorBody),
         (status = 404, description = "Unknown region, programme, dimension or period", body = ErrorBody)))]
-pub async fn handler(
+pub async fn list_activities(
     State(state): State<AppState>,
-    Query(q): Query<ActivitiesQuery>,
+    Scoped { request: req, .. }: Scoped<ActivitiesRequest>,
 ) -> Result<Response, ApiError> {
-    let csv = match present(q.format).as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(other) => {
-            return Err(ApiError::BadRequest(format!(
-                "format {other:?}: expected json or csv"
-            )));
-        }
-    };
+    let ActivitiesRequest {
+        csv,
+        region,
+        query: q,
+    } = req;
+    if let Some(code) = &region
+        && !state.reference.regions.contains(code)
+    {
+        return Err(ApiError::NotFound(format!("unknown region {code}")));
+    }
     let framework = &state.reference.framework;
     let snapshot = state.snapshot();
-    let region = match present(q.region) {
-        Some(r) => {
-            let code =
-                RegionCode::parse(&r).map_err(|e| ApiError::BadRequest(format!("region: {e}")))?;
-            if !state.reference.regions.contains(&code) {
-                return Err(ApiError::NotFound(format!("unknown region {code}")));
-            }
-            Some(code)
-        }
-        None => None,
-    };
     let programme = present(q.programme);
     if let Some(p) = &programme
         && !framework.programmes.contains_key(p)

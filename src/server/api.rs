@@ -7,18 +7,19 @@
 //! ([`super::activities`]); the per-region explanation is `/api/v1/explain`. Every type here is
 //! documented in the OpenAPI document, and a test checks the real answers against it.
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::access::{Caller, Input, Reach, RegionRequest, Scoped, parse_region, present};
 use super::cache;
 use super::error::ErrorBody;
-use super::params::RawSelection;
+use super::routes::{Reads, Route, get};
 use super::{ApiError, AppState};
+use crate::auth::{Capability, Principal};
 use crate::framework::Framework;
 use crate::region::{Level, Region, RegionCode};
 use crate::score::explain::{ExplainError, IndicatorExplained, explain};
@@ -30,18 +31,19 @@ pub const DEFAULT_LIMIT: usize = 100;
 /// The largest `limit` accepted by paged routes.
 pub const MAX_LIMIT: usize = 1000;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/regions", get(regions))
-        .route("/api/v1/regions/{code}", get(region))
-        .route("/api/v1/periods", get(periods))
-        .route("/api/v1/frameworks", get(frameworks))
-        .route("/api/v1/frameworks/{id}", get(framework))
-        .route("/api/v1/scores", get(scores))
-        .route("/api/v1/scores/peers", get(peer_scores))
-        .route("/api/v1/indicators", get(indicators))
-        .route("/api/v1/indicators/{id}", get(indicator))
-        .route("/api/v1/ingest/runs", get(ingest_runs))
+pub(super) fn routes() -> Vec<Route> {
+    vec![
+        get("/api/v1/regions", Reads::Regions, regions),
+        get("/api/v1/regions/{code}", Reads::Regions, region),
+        get("/api/v1/periods", Reads::NoRegion, periods),
+        get("/api/v1/frameworks", Reads::NoRegion, frameworks),
+        get("/api/v1/frameworks/{id}", Reads::NoRegion, framework),
+        get("/api/v1/scores", Reads::Regions, scores),
+        get("/api/v1/scores/peers", Reads::Regions, peer_scores),
+        get("/api/v1/indicators", Reads::NoRegion, indicators),
+        get("/api/v1/indicators/{id}", Reads::Regions, indicator),
+        get("/api/v1/ingest/runs", Reads::Regions, ingest_runs),
+    ]
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -108,10 +110,6 @@ impl Page {
             .take(self.limit)
             .collect()
     }
-}
-
-fn parse_region(name: &str, value: &str) -> Result<RegionCode, ApiError> {
-    RegionCode::parse(value).map_err(|e| ApiError::BadRequest(format!("{name}: {e}")))
 }
 
 fn known_region<'a>(state: &'a AppState, code: &RegionCode) -> Result<&'a Region, ApiError> {
@@ -241,47 +239,77 @@ fn region_info(state: &AppState, r: &Region) -> RegionInfo {
     }
 }
 
-/// `GET /api/v1/regions?parent=35.09&level=district`
+/// A parsed `GET /api/v1/regions`: regions within `within` (the caller's scope unless it sees
+/// everything), optionally only the children of `parent` and only one level.
+#[derive(Debug)]
+pub struct RegionsRequest {
+    within: Option<RegionCode>,
+    parent: Option<RegionCode>,
+    level: Option<Level>,
+    scored: bool,
+    page: Page,
+}
+
+impl RegionRequest for RegionsRequest {
+    fn parse(input: &Input<'_>, caller: &Caller<'_>) -> Result<Self, ApiError> {
+        let q: RegionsQuery = input.query()?;
+        Ok(RegionsRequest {
+            within: caller.principal.scope().root().cloned(),
+            parent: present(q.parent.as_deref())
+                .map(|p| parse_region("parent", p))
+                .transpose()?,
+            level: q.level.as_deref().map(parse_level).transpose()?,
+            scored: q.scored.unwrap_or(false),
+            page: Page::new(q.limit, q.offset, DEFAULT_LIMIT)?,
+        })
+    }
+
+    fn reach(&self, _: &AppState) -> Reach {
+        match (&self.parent, &self.within) {
+            (Some(p), _) => Reach::one(p),
+            (None, Some(w)) => Reach::one(w),
+            (None, None) => Reach::Everything,
+        }
+    }
+}
+
+/// `GET /api/v1/regions?parent=35.09&level=district`: the regions the caller may see (all of
+/// them for a caller without a region scope).
 #[utoipa::path(get, path = "/api/v1/regions", tag = "regions", params(RegionsQuery),
     responses(
         (status = 200, description = "A page of regions", body = RegionList),
         (status = 400, description = "Malformed parameter", body = ErrorBody),
+        (status = 403, description = "The parent is outside the caller's scope", body = ErrorBody),
         (status = 404, description = "Unknown parent", body = ErrorBody)))]
 pub async fn regions(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<RegionsQuery>,
+    Scoped { request: req, .. }: Scoped<RegionsRequest>,
 ) -> Result<Response, ApiError> {
-    let parent = match q.parent.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-        Some(p) => {
-            let code = parse_region("parent", p)?;
-            known_region(&state, &code)?;
-            Some(code)
-        }
-        None => None,
-    };
-    let level = q.level.as_deref().map(parse_level).transpose()?;
-    let page = Page::new(q.limit, q.offset, DEFAULT_LIMIT)?;
-    let scored = q.scored.unwrap_or(false);
-    let key = format!(
-        "regions?parent={parent:?}&level={level:?}&scored={scored}&limit={}&offset={}",
-        page.limit, page.offset
-    );
+    if let Some(parent) = &req.parent {
+        known_region(&state, parent)?;
+    }
+    let key = format!("regions{req:?}");
     let s = state.clone();
     cache::respond_json(&state, &headers, &key, "regions", move || {
         let regions = &s.reference.regions;
         let book = &s.snapshot().book;
-        let mut codes: Vec<&RegionCode> = match &parent {
+        let mut codes: Vec<&RegionCode> = match &req.parent {
             Some(p) => regions.children(p).iter().collect(),
             None => regions.codes().collect(),
         };
-        codes.retain(|c| level.is_none_or(|l| c.level() == l));
-        if scored {
+        if let Some(within) = &req.within {
+            let scope = crate::auth::Scope::Region(within.clone());
+            codes.retain(|c| scope.contains(c));
+        }
+        codes.retain(|c| req.level.is_none_or(|l| c.level() == l));
+        if req.scored {
             codes.retain(|c| book.has_region(c));
         }
         codes.sort();
         let total = codes.len();
-        let rows = page
+        let rows = req
+            .page
             .slice(codes)
             .into_iter()
             .filter_map(|c| regions.get(c))
@@ -289,12 +317,30 @@ pub async fn regions(
             .collect();
         Ok(RegionList {
             total,
-            limit: page.limit,
-            offset: page.offset,
+            limit: req.page.limit,
+            offset: req.page.offset,
             regions: rows,
         })
     })
     .await
+}
+
+/// A parsed `GET /api/v1/regions/{code}`.
+#[derive(Debug)]
+pub struct RegionPath {
+    code: RegionCode,
+}
+
+impl RegionRequest for RegionPath {
+    fn parse(input: &Input<'_>, _: &Caller<'_>) -> Result<Self, ApiError> {
+        Ok(RegionPath {
+            code: parse_region("code", input.path("code")?)?,
+        })
+    }
+
+    fn reach(&self, _: &AppState) -> Reach {
+        Reach::one(&self.code)
+    }
 }
 
 /// `GET /api/v1/regions/35.09`
@@ -303,12 +349,15 @@ pub async fn regions(
     responses(
         (status = 200, description = "The region", body = RegionDetail),
         (status = 400, description = "Malformed code", body = ErrorBody),
+        (status = 403, description = "Outside the caller's scope", body = ErrorBody),
         (status = 404, description = "Unknown region", body = ErrorBody)))]
 pub async fn region(
     State(state): State<AppState>,
-    Path(code): Path<String>,
+    Scoped {
+        request: RegionPath { code },
+        ..
+    }: Scoped<RegionPath>,
 ) -> Result<Json<RegionDetail>, ApiError> {
-    let code = parse_region("code", &code)?;
     let r = known_region(&state, &code)?;
     let book = &state.snapshot().book;
     Ok(Json(RegionDetail {
@@ -340,13 +389,17 @@ pub struct Periods {
 /// `GET /api/v1/periods`
 #[utoipa::path(get, path = "/api/v1/periods", tag = "scores",
     responses((status = 200, description = "Scored periods", body = Periods)))]
-pub async fn periods(State(state): State<AppState>) -> Json<Periods> {
+pub async fn periods(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<Json<Periods>, ApiError> {
+    principal.require(Capability::View)?;
     let book = &state.snapshot().book;
-    Json(Periods {
+    Ok(Json(Periods {
         granularity: state.config.period.to_string(),
         periods: book.periods().to_vec(),
         latest: book.latest_period().map(str::to_string),
-    })
+    }))
 }
 
 /// A dimension of a framework.
@@ -455,7 +508,9 @@ fn framework_info(f: &Framework) -> Result<FrameworkInfo, ApiError> {
     responses((status = 200, description = "The frameworks in use", body = Vec<FrameworkInfo>)))]
 pub async fn frameworks(
     State(state): State<AppState>,
+    principal: Principal,
 ) -> Result<Json<Vec<FrameworkInfo>>, ApiError> {
+    principal.require(Capability::View)?;
     Ok(Json(vec![framework_info(&state.reference.framework)?]))
 }
 
@@ -467,8 +522,10 @@ pub async fn frameworks(
         (status = 404, description = "Not the framework in use", body = ErrorBody)))]
 pub async fn framework(
     State(state): State<AppState>,
+    principal: Principal,
     Path(id): Path<String>,
 ) -> Result<Json<FrameworkInfo>, ApiError> {
+    principal.require(Capability::View)?;
     let f = &state.reference.framework;
     if f.id != id {
         return Err(ApiError::NotFound(format!(
@@ -495,6 +552,29 @@ pub struct ScoresQuery {
     /// Only these dimensions (comma-separated ids); default all.
     #[param(example = "economy,governance")]
     dimension: Option<String>,
+}
+
+/// A parsed `GET /api/v1/scores`.
+#[derive(Debug)]
+pub struct ScoresRequest {
+    region: RegionCode,
+    period: Option<String>,
+    only: Vec<String>,
+}
+
+impl RegionRequest for ScoresRequest {
+    fn parse(input: &Input<'_>, caller: &Caller<'_>) -> Result<Self, ApiError> {
+        let q: ScoresQuery = input.query()?;
+        Ok(ScoresRequest {
+            region: caller.region_or_default("region", q.region.as_deref())?.0,
+            period: present(q.period.as_deref()).map(str::to_string),
+            only: parse_dimensions(&caller.state.reference.framework, q.dimension.as_deref())?,
+        })
+    }
+
+    fn reach(&self, _: &AppState) -> Reach {
+        Reach::one(&self.region)
+    }
 }
 
 /// A dimension's score.
@@ -554,27 +634,20 @@ pub struct ScoresResponse {
 pub async fn scores(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<ScoresQuery>,
+    Scoped { request: req, .. }: Scoped<ScoresRequest>,
 ) -> Result<Response, ApiError> {
-    let sel = RawSelection {
-        region: q.region,
-        period: q.period,
-        lang: None,
-    }
-    .parse(&state)?;
-    let only = parse_dimensions(&state.reference.framework, q.dimension.as_deref())?;
-    let key = format!(
-        "scores?region={}&period={:?}&dimension={}",
-        sel.region,
-        sel.period,
-        only.join(",")
-    );
+    let key = format!("scores{req:?}");
     let s = state.clone();
     cache::respond_json(&state, &headers, &key, "scores", move || {
+        let ScoresRequest {
+            region,
+            period,
+            only,
+        } = req;
         let snapshot = s.snapshot();
         let regions = &s.reference.regions;
         let framework = &s.reference.framework;
-        let view = view::region_view(&snapshot.book, regions, &sel.region, sel.period.as_deref())?;
+        let view = view::region_view(&snapshot.book, regions, &region, period.as_deref())?;
         let cur = view.current;
         let dimensions = framework
             .dimensions
@@ -630,8 +703,8 @@ pub async fn scores(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PeersQuery {
-    /// A kabupaten's code (its kecamatan are ranked together) or `all` (the kab/kota);
-    /// default the configured kabupaten.
+    /// A kabupaten's code (its kecamatan are ranked together; a kecamatan's code means its
+    /// kabupaten's) or `all` (the kab/kota); default the caller's own region.
     #[param(example = "35.09")]
     peer_group: Option<String>,
     /// Period label; default the latest.
@@ -640,6 +713,59 @@ pub struct PeersQuery {
     /// Rank by this dimension instead of the index.
     #[param(example = "economy")]
     dimension: Option<String>,
+}
+
+/// A peer group: a kabupaten's kecamatan, or every kab/kota.
+#[derive(Debug)]
+pub enum PeerGroup {
+    /// The kab/kota, ranked nationally.
+    All,
+    /// The kecamatan of this kabupaten.
+    Within(RegionCode),
+}
+
+/// A parsed `GET /api/v1/scores/peers`.
+#[derive(Debug)]
+pub struct PeersRequest {
+    peer: PeerGroup,
+    period: Option<String>,
+    dimension: Option<String>,
+}
+
+impl RegionRequest for PeersRequest {
+    fn parse(input: &Input<'_>, caller: &Caller<'_>) -> Result<Self, ApiError> {
+        let q: PeersQuery = input.query()?;
+        let peer = match present(q.peer_group.as_deref()) {
+            Some("all") => PeerGroup::All,
+            other => {
+                let code = caller.region_or_default("peer_group", other)?.0;
+                // A kecamatan's peer group is its kabupaten's kecamatan.
+                let group = match code.level() {
+                    Level::District | Level::Village => code.at_level(Level::Regency),
+                    _ => None,
+                };
+                PeerGroup::Within(group.unwrap_or(code))
+            }
+        };
+        let mut dims = parse_dimensions(&caller.state.reference.framework, q.dimension.as_deref())?;
+        if dims.len() > 1 {
+            return Err(ApiError::BadRequest(
+                "dimension: rank by one dimension at a time".into(),
+            ));
+        }
+        Ok(PeersRequest {
+            peer,
+            period: present(q.period.as_deref()).map(str::to_string),
+            dimension: dims.pop(),
+        })
+    }
+
+    fn reach(&self, _: &AppState) -> Reach {
+        match &self.peer {
+            PeerGroup::All => Reach::Everything,
+            PeerGroup::Within(code) => Reach::one(code),
+        }
+    }
 }
 
 /// One member of a peer group.
@@ -674,32 +800,20 @@ pub struct PeerScores {
 pub async fn peer_scores(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<PeersQuery>,
+    Scoped { request: req, .. }: Scoped<PeersRequest>,
 ) -> Result<Response, ApiError> {
-    let peer = match q
-        .peer_group
-        .as_deref()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-    {
-        None => state.config.region.to_string(),
-        Some("all") => "all".to_string(),
-        Some(p) => parse_region("peer_group", p)?.to_string(),
-    };
-    let mut dims = parse_dimensions(&state.reference.framework, q.dimension.as_deref())?;
-    if dims.len() > 1 {
-        return Err(ApiError::BadRequest(
-            "dimension: rank by one dimension at a time".into(),
-        ));
-    }
-    let dimension = dims.pop();
-    let period = q
-        .period
-        .map(|p| p.trim().to_string())
-        .filter(|p| !p.is_empty());
-    let key = format!("peers?peer={peer}&period={period:?}&dimension={dimension:?}");
+    let key = format!("peers{req:?}");
     let s = state.clone();
     cache::respond_json(&state, &headers, &key, "peers", move || {
+        let PeersRequest {
+            peer,
+            period,
+            dimension,
+        } = req;
+        let peer = match peer {
+            PeerGroup::All => "all".to_string(),
+            PeerGroup::Within(code) => code.to_string(),
+        };
         let snapshot = s.snapshot();
         let book = &snapshot.book;
         let period = match period {
@@ -789,8 +903,10 @@ pub struct IndicatorsQuery {
         (status = 404, description = "Unknown dimension", body = ErrorBody)))]
 pub async fn indicators(
     State(state): State<AppState>,
+    principal: Principal,
     Query(q): Query<IndicatorsQuery>,
 ) -> Result<Json<Vec<IndicatorInfo>>, ApiError> {
+    principal.require(Capability::View)?;
     let framework = &state.reference.framework;
     let only = parse_dimensions(framework, q.dimension.as_deref())?;
     Ok(Json(
@@ -814,6 +930,29 @@ pub struct IndicatorQuery {
     /// Period label; default the latest.
     #[param(example = "2025")]
     period: Option<String>,
+}
+
+/// A parsed `GET /api/v1/indicators/{id}`.
+#[derive(Debug)]
+pub struct IndicatorRequest {
+    id: String,
+    region: RegionCode,
+    period: Option<String>,
+}
+
+impl RegionRequest for IndicatorRequest {
+    fn parse(input: &Input<'_>, caller: &Caller<'_>) -> Result<Self, ApiError> {
+        let q: IndicatorQuery = input.query()?;
+        Ok(IndicatorRequest {
+            id: input.path("id")?.to_string(),
+            region: caller.region_or_default("region", q.region.as_deref())?.0,
+            period: present(q.period.as_deref()).map(str::to_string),
+        })
+    }
+
+    fn reach(&self, _: &AppState) -> Reach {
+        Reach::one(&self.region)
+    }
 }
 
 /// An indicator and, for a kecamatan, how its value became a score.
@@ -842,20 +981,14 @@ pub struct IndicatorDetail {
         (status = 404, description = "Unknown indicator, or region or period without scores", body = ErrorBody)))]
 pub async fn indicator(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    Query(q): Query<IndicatorQuery>,
+    Scoped { request: sel, .. }: Scoped<IndicatorRequest>,
 ) -> Result<Json<IndicatorDetail>, ApiError> {
     let framework = &state.reference.framework;
+    let id = sel.id;
     let info = framework
         .indicator(&id)
         .map(indicator_info)
         .ok_or_else(|| ApiError::NotFound(format!("unknown indicator {id:?}")))?;
-    let sel = RawSelection {
-        region: q.region,
-        period: q.period,
-        lang: None,
-    }
-    .parse(&state)?;
     let snapshot = state.snapshot();
     let period = match sel.period {
         Some(p) => p,
@@ -905,6 +1038,28 @@ pub struct RunsQuery {
     limit: Option<usize>,
     /// Rows to skip.
     offset: Option<usize>,
+}
+
+/// A parsed `GET /api/v1/ingest/runs`: every region's uploads, so only for callers who may see
+/// every region.
+#[derive(Debug)]
+pub struct RunsRequest {
+    source: Option<String>,
+    page: Page,
+}
+
+impl RegionRequest for RunsRequest {
+    fn parse(input: &Input<'_>, _: &Caller<'_>) -> Result<Self, ApiError> {
+        let q: RunsQuery = input.query()?;
+        Ok(RunsRequest {
+            source: present(q.source.as_deref()).map(str::to_string),
+            page: Page::new(q.limit, q.offset, DEFAULT_LIMIT)?,
+        })
+    }
+
+    fn reach(&self, _: &AppState) -> Reach {
+        Reach::Everything
+    }
 }
 
 /// One ingest of one source, from the store's manifest.
@@ -958,17 +1113,9 @@ pub struct IngestRuns {
         (status = 400, description = "Malformed parameter", body = ErrorBody)))]
 pub async fn ingest_runs(
     State(state): State<AppState>,
-    principal: crate::auth::Principal,
-    Query(q): Query<RunsQuery>,
+    Scoped { request: q, .. }: Scoped<RunsRequest>,
 ) -> Result<Json<IngestRuns>, ApiError> {
-    if principal.scope() != &crate::auth::Scope::All {
-        return Err(ApiError::Forbidden(
-            "ingest runs cover every region's uploads: they are for users who may see every \
-             region"
-                .into(),
-        ));
-    }
-    let page = Page::new(q.limit, q.offset, DEFAULT_LIMIT)?;
+    let page = q.page;
     let dir = state.config.store.clone();
     // Read from disk, not the snapshot: an upload whose rows were all rejected is recorded
     // in the manifest without a re-score.
@@ -976,7 +1123,7 @@ pub async fn ingest_runs(
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
         .map_err(|e| ApiError::Internal(e.into()))?;
-    let source = q.source.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let source = q.source.as_deref();
     let runs: Vec<IngestRun> = manifest
         .sources
         .iter()

@@ -1,5 +1,6 @@
 //! Access control over HTTP: who is asking ([`Principal`] as an extractor), browser login and
-//! logout, `GET /api/v1/me`, and the table of what every route needs ([`ROUTES`]).
+//! logout and `GET /api/v1/me`. Which regions a request may read is decided in
+//! [`super::access`].
 //!
 //! A request is authenticated by an `Authorization: Bearer kc_…` API token or by the
 //! `kotacerdas_session` cookie that `POST /login` sets; without either it is anonymous, which
@@ -7,11 +8,9 @@
 //! otherwise. A bad bearer token is a 401 even in public mode (a client that sends credentials
 //! wants them checked); a stale session cookie simply counts as no cookie.
 //!
-//! Handlers ask in one line each: `principal.require(Capability::Reports)?` (401 for anonymous
-//! callers, 403 for users without the capability) and `principal.require_region(&code)?` (403
-//! for regions outside the user's scope, checked before anything is looked up, so a refusal says
-//! nothing about whether the region has data). Region codes are public reference data, so a 403
-//! hides nothing a 404 would.
+//! Handlers that need a capability ask in one line: `principal.require(Capability::Admin)?`
+//! (401 for anonymous callers, 403 for users without it). Routes that read regions take their
+//! parameters through [`super::access::Scoped`], which checks the scope.
 //!
 //! Cross-site request forgery: the session cookie is `SameSite=Lax`, so browsers do not send it
 //! with cross-site POSTs; in addition every state-changing request authenticated by the cookie
@@ -19,92 +18,21 @@
 //! this host when the browser sends one. Bearer tokens are never sent by a browser on its own,
 //! so token requests need no such check.
 
+use axum::Json;
 use axum::extract::{Form, FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde::{Deserialize, Serialize};
 
+use super::routes::{Reads, Route, get, post};
 use super::{ApiError, AppState};
 use crate::auth::{Capability, Denied, Principal, Role, SecureCookies, Via, describe_scope};
 use crate::i18n::Lang;
-use crate::region::RegionCode;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "kotacerdas_session";
-
-/// What a route needs: a capability (none for open routes) and whether a `region` it names
-/// must lie in the caller's scope.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct RouteAccess {
-    /// HTTP method.
-    pub method: &'static str,
-    /// Route path as registered.
-    pub path: &'static str,
-    /// Capability required; `None`: open to everyone.
-    pub needs: Option<Capability>,
-    /// Whether the region asked for must be in the caller's scope.
-    pub scoped: bool,
-}
-
-const fn route(
-    method: &'static str,
-    path: &'static str,
-    needs: Option<Capability>,
-    scoped: bool,
-) -> RouteAccess {
-    RouteAccess {
-        method,
-        path,
-        needs,
-        scoped,
-    }
-}
-
-/// Every route and what it needs. The access test matrix checks that each has a row.
-pub const ROUTES: &[RouteAccess] = &[
-    route("GET", "/", Some(Capability::View), true),
-    route("GET", "/dimensi/{dimension}", Some(Capability::View), true),
-    route(
-        "GET",
-        "/dimensi/{dimension}/kegiatan.csv",
-        Some(Capability::View),
-        true,
-    ),
-    route("GET", "/bandingkan", Some(Capability::View), true),
-    route("GET", "/metode", Some(Capability::View), true),
-    route("GET", "/unggah", Some(Capability::View), false),
-    route("POST", "/unggah", Some(Capability::Ingest), true),
-    route("GET", "/healthz", None, false),
-    route("GET", "/login", None, false),
-    route("POST", "/login", None, false),
-    route("POST", "/logout", None, false),
-    route("GET", "/api/v1/me", None, false),
-    route("GET", "/api/v1/scores", Some(Capability::View), true),
-    route("GET", "/api/v1/explain", Some(Capability::View), true),
-    route("GET", "/api/v1/sensitivity", Some(Capability::View), true),
-    route("GET", "/charts/{file}", Some(Capability::View), true),
-    route("POST", "/api/v1/ingest", Some(Capability::Ingest), true),
-    route("GET", "/api/v1/activities", Some(Capability::View), true),
-    route("GET", "/api/v1/scores/peers", Some(Capability::View), true),
-    route("GET", "/api/v1/ingest/runs", Some(Capability::View), false),
-    route("POST", "/api/v1/jobs/run", Some(Capability::Admin), false),
-    route(
-        "GET",
-        "/reports/{region}/{file}",
-        Some(Capability::Reports),
-        true,
-    ),
-    route(
-        "GET",
-        "/reports/cohort/{file}",
-        Some(Capability::Reports),
-        true,
-    ),
-];
 
 impl From<Denied> for ApiError {
     fn from(d: Denied) -> ApiError {
@@ -216,11 +144,13 @@ fn cookie(value: &str, max_age_secs: u64, secure: bool) -> HeaderValue {
 }
 
 /// The login, logout and who-am-I routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/login", get(login_page).post(login))
-        .route("/logout", post(logout))
-        .route("/api/v1/me", get(me))
+pub(super) fn routes() -> Vec<Route> {
+    vec![
+        get("/login", Reads::NoRegion, login_page),
+        post("/login", Reads::NoRegion, login),
+        post("/logout", Reads::NoRegion, logout),
+        get("/api/v1/me", Reads::NoRegion, me),
+    ]
 }
 
 /// `GET /api/v1/me`: who the server takes the caller to be.
@@ -271,10 +201,19 @@ fn lang_of(s: Option<&str>) -> Lang {
 }
 
 /// Only a path on this site: never `//host` or `https://…`, so the login cannot be used to
-/// send someone elsewhere.
+/// send someone elsewhere. Browsers drop tabs and line breaks from a URL and read `\\` as `/`,
+/// so `/\t/evil.example` would leave the site: only visible ASCII is kept as is, anything else
+/// (and any backslash) sends the user to the overview. A line break could not go into the
+/// `Location` header either.
 fn local_next(next: Option<&str>) -> String {
     match next.map(str::trim) {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.into(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            n.into()
+        }
         _ => "/".into(),
     }
 }
@@ -429,47 +368,4 @@ pub fn nav(principal: &Principal, lang: Lang, here: &str) -> Markup {
             }
         }
     }
-}
-
-/// Access for the JSON API's data routes, in one place: the caller needs the view capability,
-/// and every region named in the query (`region`, `parent`, `peer_group`, comma lists allowed)
-/// must lie in its scope. A caller with a region scope who names no `region` gets its scope's
-/// region filled in, so a default never reaches outside the scope. What a route needs beyond
-/// that (the ingest runs: every region) its handler checks.
-pub async fn api_guard(
-    principal: Principal,
-    mut request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Result<Response, ApiError> {
-    principal.require(Capability::View)?;
-    let mut pairs: Vec<(String, String)> = request
-        .uri()
-        .query()
-        .and_then(|q| serde_urlencoded::from_str(q).ok())
-        .unwrap_or_default();
-    for (key, value) in &pairs {
-        if !matches!(key.as_str(), "region" | "parent" | "peer_group") {
-            continue;
-        }
-        for code in value.split(',').map(str::trim).filter(|v| !v.is_empty()) {
-            // A malformed code is the handler's to refuse with 400.
-            if let Ok(code) = RegionCode::parse(code) {
-                principal.require_region(&code)?;
-            }
-        }
-    }
-    if let Some(root) = principal.scope().root()
-        && !pairs
-            .iter()
-            .any(|(k, v)| k == "region" && !v.trim().is_empty())
-    {
-        pairs.retain(|(k, _)| k != "region");
-        pairs.push(("region".into(), root.to_string()));
-        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-        let uri = format!("{}?{query}", request.uri().path());
-        if let Ok(uri) = uri.parse() {
-            *request.uri_mut() = uri;
-        }
-    }
-    Ok(next.run(request).await)
 }

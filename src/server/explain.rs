@@ -2,24 +2,24 @@
 //! [`crate::score::explain`]). The period defaults to the latest; the region to the configured
 //! one.
 
-use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
+use axum::extract::State;
 
-use super::params::RawSelection;
+use super::access::Scoped;
+use super::params::Selection;
+use super::routes::{Reads, Route, get};
 use super::{ApiError, AppState};
-use crate::auth::{Capability, Principal};
 use crate::score::explain::{ExplainError, Explanation, explain};
 
 /// The explain route.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/explain", get(handler))
+pub(super) fn routes() -> Vec<Route> {
+    vec![get("/api/v1/explain", Reads::Regions, explain_score)]
 }
 
 /// `?region=&period=`
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)] // documents the parameters; the handler reads them as a RawSelection
+#[allow(dead_code)] // documents the parameters; the handler reads them as a Selection
 pub struct ExplainQuery {
     /// Kemendagri code; default the configured kabupaten.
     #[param(example = "35.09.20")]
@@ -34,14 +34,12 @@ pub struct ExplainQuery {
     responses(
         (status = 200, description = "How the score was made", body = Explanation),
         (status = 400, description = "Malformed parameter", body = super::error::ErrorBody),
+        (status = 403, description = "Region outside the caller's scope", body = super::error::ErrorBody),
         (status = 404, description = "Region or period without scores", body = super::error::ErrorBody)))]
-pub async fn handler(
+pub async fn explain_score(
     State(state): State<AppState>,
-    principal: Principal,
-    Query(raw): Query<RawSelection>,
+    Scoped { request: sel, .. }: Scoped<Selection>,
 ) -> Result<Json<Explanation>, ApiError> {
-    principal.require(Capability::View)?;
-    let sel = raw.parse_for(&state, &principal)?;
     let snapshot = state.snapshot();
     let period = match sel.period {
         Some(p) => p,

@@ -9,24 +9,22 @@
 //! Validation and the store commit run on the blocking pool; after a commit that changed the
 //! store the scores are recomputed and swapped in.
 
-use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
+use axum::Json;
+use axum::extract::{Multipart, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::post;
-use axum::{Json, Router};
 use serde::Deserialize;
 
+use super::routes::{Reads, Route, post};
 use super::{ApiError, AppState};
 use crate::auth::{Capability, Principal};
 use crate::ingest::{self, IngestReport, Input, InputFormat, Options};
 use crate::region::RegionCode;
 use crate::store::Store;
 
-/// The route, with the body limit from the configuration.
-pub fn router(max_bytes: usize) -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/ingest", post(upload))
-        .layer(DefaultBodyLimit::max(max_bytes))
+/// The upload route, taking upload-sized bodies.
+pub(super) fn routes() -> Vec<Route> {
+    vec![post("/api/v1/ingest", Reads::NoRegion, upload).uploads()]
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -95,6 +93,17 @@ pub(super) async fn read_parts(mut multipart: Multipart) -> Result<Parts, ApiErr
     Ok(parts)
 }
 
+/// The source name of an uploaded file: a steward's uploads live under its scope's code
+/// (`35.09/kegiatan.csv`), so that records are keyed within the region that sent them and one
+/// region's file name can never address another's records; an admin's keep the bare file name,
+/// as files from the activity folder and the command line do.
+pub(super) fn source_name(scope: Option<&RegionCode>, file_name: &str) -> String {
+    match scope {
+        Some(root) => format!("{root}/{file_name}"),
+        None => file_name.to_string(),
+    }
+}
+
 /// Validate `files` into the store (nothing written when `dry_run`), re-score when the store
 /// changed, and answer the report with 200, or 422 when every file was refused.
 pub(super) async fn run_ingest(
@@ -111,9 +120,13 @@ pub(super) async fn run_ingest(
     }
     let inputs: Vec<Input> = files
         .into_iter()
-        .map(|(name, bytes)| Input {
-            format: InputFormat::from_name(&name),
-            ..Input::named(std::path::Path::new(&name), bytes, sheet.as_deref())
+        .map(|(name, bytes)| {
+            let input = Input::named(std::path::Path::new(&name), bytes, sheet.as_deref());
+            Input {
+                format: InputFormat::from_name(&name),
+                name: source_name(scope.as_ref(), &input.name),
+                ..input
+            }
         })
         .collect();
     let options = Options {

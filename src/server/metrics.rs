@@ -20,7 +20,8 @@ use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::AppState;
+use super::{ApiError, AppState};
+use crate::auth::{Capability, Principal};
 
 /// Upper bounds (seconds) of request latency buckets.
 const REQUEST_BUCKETS: [f64; 12] = [
@@ -320,7 +321,7 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     let started = Instant::now();
     let resp = next.run(req).await;
     state.metrics.observe_request(
-        method.as_str(),
+        method_label(&method),
         &route,
         resp.status().as_u16(),
         started.elapsed(),
@@ -328,8 +329,33 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     resp
 }
 
-/// `GET /metrics`
-pub async fn handler(State(state): State<AppState>) -> impl IntoResponse {
+/// The method as a label: the standard methods by name, anything else `OTHER`, so that
+/// made-up methods cannot grow the series without bound.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method as M;
+    match *method {
+        M::GET => "GET",
+        M::HEAD => "HEAD",
+        M::POST => "POST",
+        M::PUT => "PUT",
+        M::DELETE => "DELETE",
+        M::PATCH => "PATCH",
+        M::OPTIONS => "OPTIONS",
+        M::CONNECT => "CONNECT",
+        M::TRACE => "TRACE",
+        _ => "OTHER",
+    }
+}
+
+/// `GET /metrics`: open in public mode (the figures say nothing about any region); otherwise
+/// for admins, e.g. a Prometheus scraper with an admin's API token.
+pub async fn handler(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> Result<impl IntoResponse, ApiError> {
+    if state.access.settings().public.is_none() {
+        principal.require(Capability::Admin)?;
+    }
     let (cache_entries, cache_bytes) = state.cache.usage();
     let age = chrono::Local::now() - state.snapshot().finished_at;
     let gauges = Gauges {
@@ -338,13 +364,13 @@ pub async fn handler(State(state): State<AppState>) -> impl IntoResponse {
         cache_entries,
         cache_bytes,
     };
-    (
+    Ok((
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
         state.metrics.render(gauges),
-    )
+    ))
 }
 
 #[cfg(test)]
@@ -373,6 +399,13 @@ mod tests {
         assert!(line(&format!("{b}le=\"0.05\"}}")).ends_with(" 2"));
         assert!(line(&format!("{b}le=\"5\"}}")).ends_with(" 2"));
         assert!(line(&format!("{b}le=\"+Inf\"}}")).ends_with(" 3"));
+    }
+
+    #[test]
+    fn made_up_methods_share_one_label() {
+        let odd = axum::http::Method::from_bytes(b"XYZZY").unwrap();
+        assert_eq!(method_label(&odd), "OTHER");
+        assert_eq!(method_label(&axum::http::Method::GET), "GET");
     }
 
     #[test]

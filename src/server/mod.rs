@@ -8,6 +8,7 @@
 //! before any cached answer is looked up. Every error, including unknown routes, wrong
 //! methods, oversized bodies and timeouts, answers with the [`ApiError`] JSON shape.
 
+pub mod access;
 mod activities;
 mod api;
 pub mod auth;
@@ -15,6 +16,7 @@ pub mod cache;
 mod charts;
 mod error;
 mod explain;
+mod headers;
 mod ingest;
 pub mod metrics;
 mod openapi;
@@ -22,6 +24,7 @@ mod ops;
 mod pages;
 mod params;
 mod reports;
+pub mod routes;
 mod schedule;
 pub(crate) mod sensitivity;
 
@@ -33,7 +36,6 @@ use axum::extract::MatchedPath;
 use axum::http::Request;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -155,21 +157,7 @@ pub fn router(state: AppState) -> Router {
             .saturating_mul(1024 * 1024),
     )
     .unwrap_or(usize::MAX);
-    Router::new()
-        .merge(ops::router())
-        .merge(auth::router())
-        .merge(api::router().merge(activities::router()).route_layer(
-            axum::middleware::from_fn_with_state(state.clone(), auth::api_guard),
-        ))
-        .merge(charts::router())
-        .merge(explain::router())
-        .merge(sensitivity::router())
-        .merge(openapi::router())
-        .merge(reports::router())
-        // Uploads have their own, larger limit (below); everything else takes small bodies.
-        .layer(RequestBodyLimitLayer::new(max_body))
-        .merge(ingest::router(max_upload))
-        .merge(pages::router(max_upload))
+    routes::router(max_body, max_upload)
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         // Layers run outermost last: compression wraps everything; the metrics see the
@@ -192,6 +180,7 @@ pub fn router(state: AppState) -> Router {
                 tracing::info_span!("request", method = %req.method(), route, uri = %req.uri())
             }),
         )
+        .layer(axum::middleware::from_fn(headers::add_security_headers))
         // gzip and brotli for HTML, JSON, CSV and SVG; PNG and tiny bodies are left alone
         // (tower-http's default predicate skips raster images and bodies under 32 bytes).
         .layer(CompressionLayer::new().gzip(true).br(true))

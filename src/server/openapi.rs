@@ -8,14 +8,12 @@
 
 use std::sync::OnceLock;
 
-use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::get;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use super::AppState;
+use super::routes::{Reads, Route, get};
 use super::{activities, api, charts, explain, ingest, ops, sensitivity};
 
 /// The API document.
@@ -36,9 +34,9 @@ use super::{activities, api, charts, explain, ingest, ops, sensitivity};
         api::indicators,
         api::indicator,
         api::ingest_runs,
-        activities::handler,
-        explain::handler,
-        sensitivity::handler,
+        activities::list_activities,
+        explain::explain_score,
+        sensitivity::sensitivity_ranks,
         charts::chart,
         ingest::upload,
         ops::healthz,
@@ -74,8 +72,8 @@ impl utoipa::Modify for BearerAuth {
 }
 
 /// The route.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/openapi.json", get(document))
+pub(super) fn routes() -> Vec<Route> {
+    vec![get("/api/openapi.json", Reads::NoRegion, document)]
 }
 
 /// The document as JSON, built once.

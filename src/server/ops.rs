@@ -4,26 +4,27 @@
 //!
 //! Job runs are for admins only (a session or an API token).
 
+use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::error::error_response;
+use super::routes::{Reads, Route, get, post};
 use super::schedule::{JobKind, JobOutcome, run_job};
 use super::{ApiError, AppState, metrics};
 use crate::auth::{Capability, Principal};
 use crate::store::Store;
 
 /// The operations routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics::handler))
-        .route("/api/v1/jobs/run", post(jobs_run))
+pub(super) fn routes() -> Vec<Route> {
+    vec![
+        get("/healthz", Reads::NoRegion, healthz),
+        get("/readyz", Reads::NoRegion, readyz),
+        get("/metrics", Reads::NoRegion, metrics::handler),
+        post("/api/v1/jobs/run", Reads::NoRegion, jobs_run),
+    ]
 }
 
 /// `GET /healthz`: the process is up and answering.

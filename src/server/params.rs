@@ -2,8 +2,8 @@
 
 use serde::Deserialize;
 
+use super::access::{Caller, Input, Reach, RegionRequest, present};
 use super::{ApiError, AppState};
-use crate::auth::Principal;
 use crate::i18n::Lang;
 use crate::region::RegionCode;
 
@@ -18,8 +18,8 @@ pub struct RawSelection {
     pub lang: Option<String>,
 }
 
-/// The parsed selection.
-#[derive(Debug, Clone)]
+/// The parsed selection: one region, a period and a language.
+#[derive(Debug, Clone, Hash, PartialEq, Eq)]
 pub struct Selection {
     /// Region asked for.
     pub region: RegionCode,
@@ -32,31 +32,11 @@ pub struct Selection {
 }
 
 impl RawSelection {
-    /// Parse for `principal`: the region defaults to the configured one if the caller may see
-    /// it, else to the root of the caller's scope, and must lie in the caller's scope (403
-    /// otherwise, before anything is looked up).
-    pub fn parse_for(self, state: &AppState, principal: &Principal) -> Result<Selection, ApiError> {
-        let mut sel = self.parse(state)?;
-        if sel.defaulted {
-            sel.region = principal.default_region(&sel.region);
-        }
-        principal.require_region(&sel.region)?;
-        Ok(sel)
-    }
-
-    /// Parse, with defaults from the configuration. Empty values count as absent. No scope
-    /// check: handlers serving a caller use [`RawSelection::parse_for`].
-    pub fn parse(self, state: &AppState) -> Result<Selection, ApiError> {
-        let present = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-        let region_given = present(self.region);
-        let defaulted = region_given.is_none();
-        let region = match region_given {
-            Some(r) => {
-                RegionCode::parse(&r).map_err(|e| ApiError::BadRequest(format!("region: {e}")))?
-            }
-            None => state.config.region.clone(),
-        };
-        let lang = match present(self.lang) {
+    /// Parse for `caller`: the region defaults to the configured one if the caller may see it,
+    /// else to the root of the caller's scope. Empty values count as absent.
+    pub fn parse(self, caller: &Caller<'_>) -> Result<Selection, ApiError> {
+        let (region, defaulted) = caller.region_or_default("region", self.region.as_deref())?;
+        let lang = match present(self.lang.as_deref()) {
             Some(l) => l
                 .parse::<Lang>()
                 .map_err(|e| ApiError::BadRequest(format!("lang: {e}")))?,
@@ -64,9 +44,19 @@ impl RawSelection {
         };
         Ok(Selection {
             region,
-            period: present(self.period).map(|p| p.trim().to_string()),
+            period: present(self.period.as_deref()).map(str::to_string),
             lang,
             defaulted,
         })
+    }
+}
+
+impl RegionRequest for Selection {
+    fn parse(input: &Input<'_>, caller: &Caller<'_>) -> Result<Self, ApiError> {
+        input.query::<RawSelection>()?.parse(caller)
+    }
+
+    fn reach(&self, _: &AppState) -> Reach {
+        Reach::one(&self.region)
     }
 }

@@ -14,24 +14,24 @@
 
 use std::sync::Arc;
 
-use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde::Deserialize;
 
-use crate::auth::{Capability, Principal};
-
+use super::access::{Caller, Input, Reach, RegionRequest, Scoped, check_reach, parse_region};
+use super::routes::{Reads, Route, get};
 use super::{ApiError, AppState};
+use crate::auth::{Capability, Principal};
 use crate::i18n::Lang;
-use crate::region::RegionCode;
-use crate::report::{self, Cohort, ReportError, ReportFormat, ReportKey, Subject};
+use crate::region::Level;
+use crate::report::{self, Audience, Cohort, ReportError, ReportFormat, ReportKey, Subject};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/reports/cohort/{file}", get(cohort_report))
-        .route("/reports/{region}/{file}", get(region_report))
+pub(super) fn routes() -> Vec<Route> {
+    vec![
+        get("/reports/cohort/{file}", Reads::Regions, cohort_report),
+        get("/reports/{region}/{file}", Reads::Regions, region_report),
+    ]
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -55,6 +55,8 @@ pub struct ReportRequest {
     pub lang: Lang,
     /// CSV table id.
     pub table: Option<String>,
+    /// What the report may show beyond its subject: decided for the caller when parsed.
+    pub audience: Audience,
 }
 
 impl From<ReportError> for ApiError {
@@ -67,7 +69,12 @@ impl From<ReportError> for ApiError {
     }
 }
 
-fn parse(subject: Subject, file: &str, q: ReportQuery) -> Result<ReportRequest, ApiError> {
+fn parse(
+    subject: Subject,
+    file: &str,
+    q: ReportQuery,
+    audience: Audience,
+) -> Result<ReportRequest, ApiError> {
     let (period, ext) = file.rsplit_once('.').ok_or_else(|| {
         ApiError::NotFound(format!(
             "no report {file:?}: expected PERIOD.pdf, PERIOD.xlsx or PERIOD.csv, e.g. 2025.pdf"
@@ -106,60 +113,109 @@ fn parse(subject: Subject, file: &str, q: ReportQuery) -> Result<ReportRequest, 
         format,
         lang,
         table,
+        audience,
     })
+}
+
+/// A parsed `GET /reports/{region}/{file}`.
+#[derive(Debug)]
+pub struct RegionReport(ReportRequest);
+
+impl RegionReport {
+    fn region(&self) -> &crate::region::RegionCode {
+        match &self.0.subject {
+            Subject::Region(r) => r,
+            Subject::Cohort(_) => unreachable!("a region report's subject is a region"),
+        }
+    }
+}
+
+impl RegionRequest for RegionReport {
+    /// Checked in [`RegionReport::authorize`]: the reports capability, or a region's own
+    /// report with `own_region_reports`.
+    const NEEDS: Capability = Capability::View;
+
+    fn parse(input: &Input<'_>, caller: &Caller<'_>) -> Result<Self, ApiError> {
+        let region = parse_region("region", input.path("region")?)?;
+        let q: ReportQuery = input.query()?;
+        if q.province.is_some() || q.regions.is_some() {
+            return Err(ApiError::BadRequest(
+                "province= and regions= belong to the cohort report (/reports/cohort/PERIOD.pdf)"
+                    .into(),
+            ));
+        }
+        // A kab/kota's profile falls back to a map of its province when it has no kecamatan
+        // scores: only for a reader who may see the province.
+        let audience = match region.at_level(Level::Province) {
+            Some(p) if !caller.principal.can_see(&p) => Audience::Subject,
+            _ => Audience::Wide,
+        };
+        let request = parse(Subject::Region(region), input.path("file")?, q, audience)?;
+        Ok(RegionReport(request))
+    }
+
+    fn reach(&self, _: &AppState) -> Reach {
+        Reach::one(self.region())
+    }
+
+    fn authorize(&self, principal: &Principal, state: &AppState) -> Result<(), ApiError> {
+        let own = state.access.settings().own_region_reports;
+        Ok(principal.require_region_report(self.region(), own)?)
+    }
+}
+
+/// A parsed `GET /reports/cohort/{file}`: every member must be in the caller's scope (members
+/// outside it are refused, not silently left out).
+#[derive(Debug)]
+pub struct CohortReport(ReportRequest);
+
+impl RegionRequest for CohortReport {
+    const NEEDS: Capability = Capability::Reports;
+
+    fn parse(input: &Input<'_>, _: &Caller<'_>) -> Result<Self, ApiError> {
+        let q: ReportQuery = input.query()?;
+        let cohort = Cohort::parse(q.province.as_deref(), q.regions.as_deref())?;
+        let request = parse(
+            Subject::Cohort(cohort),
+            input.path("file")?,
+            q,
+            Audience::Wide,
+        )?;
+        Ok(CohortReport(request))
+    }
+
+    fn reach(&self, state: &AppState) -> Reach {
+        match &self.0.subject {
+            Subject::Cohort(Cohort::Province(p)) => Reach::one(p),
+            Subject::Cohort(Cohort::List(list)) => Reach::Regions(list.clone()),
+            Subject::Cohort(Cohort::All) => Reach::Everything,
+            Subject::Cohort(Cohort::SmartCity) => {
+                Reach::Regions(state.reference.regions.smart_city().to_vec())
+            }
+            Subject::Region(r) => Reach::one(r),
+        }
+    }
+
+    fn authorize(&self, principal: &Principal, state: &AppState) -> Result<(), ApiError> {
+        principal.require(Self::NEEDS)?;
+        check_reach(principal, &self.reach(state))
+    }
 }
 
 /// `GET /reports/35.09.20/2025.pdf?lang=en`
 async fn region_report(
     State(state): State<AppState>,
-    principal: Principal,
-    Path((region, file)): Path<(String, String)>,
-    Query(q): Query<ReportQuery>,
+    Scoped { request, .. }: Scoped<RegionReport>,
 ) -> Result<Response, ApiError> {
-    let region =
-        RegionCode::parse(&region).map_err(|e| ApiError::BadRequest(format!("region: {e}")))?;
-    principal.require_region_report(&region, state.access.settings().own_region_reports)?;
-    if q.province.is_some() || q.regions.is_some() {
-        return Err(ApiError::BadRequest(
-            "province= and regions= belong to the cohort report (/reports/cohort/PERIOD.pdf)"
-                .into(),
-        ));
-    }
-    let request = parse(Subject::Region(region), &file, q)?;
-    serve(state, request).await
+    serve(state, request.0).await
 }
 
 /// `GET /reports/cohort/2025.xlsx?province=35`
 async fn cohort_report(
     State(state): State<AppState>,
-    principal: Principal,
-    Path(file): Path<String>,
-    Query(q): Query<ReportQuery>,
+    Scoped { request, .. }: Scoped<CohortReport>,
 ) -> Result<Response, ApiError> {
-    principal.require(Capability::Reports)?;
-    let cohort = Cohort::parse(q.province.as_deref(), q.regions.as_deref())?;
-    match &cohort {
-        Cohort::Province(p) => principal.require_region(p)?,
-        Cohort::List(list) => {
-            for r in list {
-                principal.require_region(r)?;
-            }
-        }
-        Cohort::All if principal.scope() != &crate::auth::Scope::All => {
-            return Err(ApiError::Forbidden(
-                "regions=all needs a user who may see every region".into(),
-            ));
-        }
-        Cohort::All => {}
-        // Members outside the caller's scope are refused, not silently left out.
-        Cohort::SmartCity => {
-            for member in state.reference.regions.smart_city() {
-                principal.require_region(member)?;
-            }
-        }
-    }
-    let request = parse(Subject::Cohort(cohort), &file, q)?;
-    serve(state, request).await
+    serve(state, request.0).await
 }
 
 /// Answer from the cache, or render on the blocking pool and keep the result.
@@ -174,6 +230,7 @@ async fn serve(state: AppState, request: ReportRequest) -> Result<Response, ApiE
         lang: request.lang,
         format: request.format,
         table: request.table.clone(),
+        audience: request.audience,
     };
     let bytes = match state.reports.get(&key) {
         Some(bytes) => bytes,
@@ -182,7 +239,7 @@ async fn serve(state: AppState, request: ReportRequest) -> Result<Response, ApiE
             let period2 = period.clone();
             let bytes = tokio::task::spawn_blocking(move || {
                 let inputs = report_inputs(&state2, &snapshot2);
-                let data = report::gather(&inputs, &req.subject, &period2, req.lang)?;
+                let data = report::gather(&inputs, &req.subject, &period2, req.lang, req.audience)?;
                 report::render(&inputs, &data, req.format, req.table.as_deref())
             })
             .await

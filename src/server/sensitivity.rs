@@ -8,14 +8,14 @@
 
 use std::ops::RangeInclusive;
 
-use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 
-use super::params::RawSelection;
+use super::access::{Caller, Input, Reach, RegionRequest, Scoped};
+use super::params::{RawSelection, Selection};
+use super::routes::{Reads, Route, get};
 use super::{ApiError, AppState};
-use crate::auth::{Capability, Principal};
 use crate::framework::Framework;
 use crate::region::{RegionCode, Regions};
 use crate::score::engine::{Aggregate, Normalise};
@@ -33,8 +33,12 @@ pub const DEFAULT_SEED: u64 = 2025;
 pub const DEFAULT_SHARE: f64 = 0.25;
 
 /// The sensitivity route.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/sensitivity", get(handler))
+pub(super) fn routes() -> Vec<Route> {
+    vec![get(
+        "/api/v1/sensitivity",
+        Reads::Regions,
+        sensitivity_ranks,
+    )]
 }
 
 /// What the caller may choose; [`Settings::new`] checks the bounds.
@@ -322,6 +326,44 @@ fn number<T: std::str::FromStr>(
     }
 }
 
+/// A parsed `GET /api/v1/sensitivity`: a region and period, and the Monte Carlo settings.
+#[derive(Debug)]
+pub struct SensitivityRequest {
+    sel: Selection,
+    settings: Settings,
+}
+
+impl RegionRequest for SensitivityRequest {
+    fn parse(input: &Input<'_>, caller: &Caller<'_>) -> Result<Self, ApiError> {
+        let raw: RawQuery = input.query()?;
+        let replications = number(
+            "replications",
+            raw.replications,
+            DEFAULT_REPLICATIONS,
+            "a whole number (10–5000)",
+        )?;
+        let seed = number("seed", raw.seed, DEFAULT_SEED, "a whole number ≥ 0")?;
+        let share = number(
+            "share",
+            raw.share,
+            DEFAULT_SHARE,
+            "a number between 0 and 1",
+        )?;
+        let settings = Settings::new(replications, seed, share).map_err(ApiError::BadRequest)?;
+        let sel = RawSelection {
+            region: raw.region,
+            period: raw.period,
+            lang: raw.lang,
+        }
+        .parse(caller)?;
+        Ok(SensitivityRequest { sel, settings })
+    }
+
+    fn reach(&self, _: &AppState) -> Reach {
+        Reach::one(&self.sel.region)
+    }
+}
+
 /// The parameters, for the API document (the handler parses them itself from [`RawQuery`]).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -349,32 +391,13 @@ pub struct SensitivityParams {
         (status = 200, description = "Rank intervals of the peer group", body = SensitivityReport),
         (status = 400, description = "Malformed or out-of-range parameter", body = super::error::ErrorBody),
         (status = 404, description = "Region or period without scores", body = super::error::ErrorBody)))]
-pub async fn handler(
+pub async fn sensitivity_ranks(
     State(state): State<AppState>,
-    principal: Principal,
-    Query(raw): Query<RawQuery>,
+    Scoped {
+        request: SensitivityRequest { sel, settings },
+        ..
+    }: Scoped<SensitivityRequest>,
 ) -> Result<Json<SensitivityReport>, ApiError> {
-    principal.require(Capability::View)?;
-    let replications = number(
-        "replications",
-        raw.replications,
-        DEFAULT_REPLICATIONS,
-        "a whole number (10–5000)",
-    )?;
-    let seed = number("seed", raw.seed, DEFAULT_SEED, "a whole number ≥ 0")?;
-    let share = number(
-        "share",
-        raw.share,
-        DEFAULT_SHARE,
-        "a number between 0 and 1",
-    )?;
-    let settings = Settings::new(replications, seed, share).map_err(ApiError::BadRequest)?;
-    let sel = RawSelection {
-        region: raw.region,
-        period: raw.period,
-        lang: raw.lang,
-    }
-    .parse_for(&state, &principal)?;
     let snapshot = state.snapshot();
     let reference = state.reference.clone();
     let granularity = state.config.period;

@@ -112,12 +112,14 @@ pub const CHEAP_HASH: HashParams = HashParams {
 pub const PASSWORD: &str = "kata-sandi-uji-123";
 
 /// Test users: (name, role, scope). Each gets [`PASSWORD`] and one API token.
-pub const USERS: [(&str, Role, Option<&str>); 5] = [
+pub const USERS: [(&str, Role, Option<&str>); 7] = [
     ("bappeda-jember", Role::Viewer, Some("35.09")),
     ("kominfo", Role::Evaluator, None),
     ("diskominfo-jember", Role::Steward, Some("35.09")),
     ("admin", Role::Admin, None),
     ("bappeda-jatim", Role::Viewer, Some("35")),
+    ("bappeda-banyuwangi", Role::Viewer, Some("35.10")),
+    ("diskominfo-banyuwangi", Role::Steward, Some("35.10")),
 ];
 
 /// The test users, written to a users file once and read back, with each one's API token.
@@ -178,6 +180,31 @@ async fn serve(state: AppState) -> TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),
+    }
+}
+
+/// A server with its own store and configuration (uploads change the store).
+pub struct OwnApp {
+    pub app: TestApp,
+    _dir: tempfile::TempDir,
+}
+
+/// Run the job on the sample data into a store of its own, configured by `configure` on top
+/// of the test configuration, and serve it.
+pub async fn spawn_own(configure: impl FnOnce(&mut Config) + Send + 'static) -> OwnApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(dir.path());
+    configure(&mut config);
+    let state = tokio::task::spawn_blocking(move || {
+        let reference = ReferenceData::load(&config).unwrap();
+        let snapshot = job::run(&config, &reference, false).unwrap();
+        AppState::new(config, reference, snapshot)
+    })
+    .await
+    .unwrap();
+    OwnApp {
+        app: serve(state).await,
+        _dir: dir,
     }
 }
 

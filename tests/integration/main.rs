@@ -8,6 +8,7 @@ mod browser;
 mod charts;
 mod cli;
 mod explain;
+mod hardening;
 mod helpers;
 mod ingest;
 mod openapi;

@@ -25,7 +25,7 @@ const DIMENSIONS_ID: [&str; 7] = [
 ];
 
 /// The text of a PDF, as `pdftotext` extracts it (poppler-utils; `.ci/run` installs it).
-fn pdf_text(bytes: &[u8]) -> String {
+pub fn pdf_text(bytes: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("report.pdf");
     std::fs::write(&file, bytes).unwrap();

@@ -6,55 +6,77 @@
 //! and the best-ranked kecamatan of its kabupaten, so the link in the navigation is useful as is.
 
 use crate::auth::Principal;
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::Uri;
 use axum::response::Response;
 use maud::{Markup, html};
 
 use super::layout::{self, Ctx, Nav};
-use super::{href, predicate, regency_of, respond};
+use super::{PageLang, href, predicate, regency_of, respond};
 use crate::i18n::format_score;
 use crate::region::{Level, RegionCode};
-use crate::server::params::RawSelection;
+use crate::server::access::{Caller, Input, Reach, RegionRequest, Scoped, parse_region};
+use crate::server::params::{RawSelection, Selection};
 use crate::server::{ApiError, AppState};
 use crate::view::{self, RegionView};
 
 /// At most as many regions as the radar has distinct colours.
 pub const MAX_REGIONS: usize = 6;
 
+/// A parsed `GET /bandingkan`: the selection (the region the visitor came from, the period,
+/// the language) and the regions listed, each of which the caller must be able to see.
+#[derive(Debug)]
+pub(super) struct CompareRequest {
+    sel: Selection,
+    listed: Vec<RegionCode>,
+}
+
+impl RegionRequest for CompareRequest {
+    fn parse(input: &Input<'_>, caller: &Caller<'_>) -> Result<Self, ApiError> {
+        let pairs: Vec<(String, String)> = input.query()?;
+        // The last of a repeated key wins, as a form with a changed value sends it.
+        let one = |key: &str| {
+            pairs
+                .iter()
+                .rev()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+        };
+        let sel = RawSelection {
+            region: one("region"),
+            period: one("period"),
+            lang: one("lang"),
+        }
+        .parse(caller)?;
+        let mut listed: Vec<RegionCode> = Vec::new();
+        for (_, value) in pairs.iter().filter(|(k, _)| k == "regions") {
+            for raw in value.split(',').filter(|v| !v.trim().is_empty()) {
+                let code = parse_region("regions", raw)?;
+                if !listed.contains(&code) {
+                    listed.push(code);
+                }
+            }
+        }
+        Ok(CompareRequest { sel, listed })
+    }
+
+    fn reach(&self, _: &AppState) -> Reach {
+        let mut codes = vec![self.sel.region.clone()];
+        codes.extend(self.listed.iter().cloned());
+        Reach::Regions(codes)
+    }
+}
+
 /// `GET /bandingkan?regions=35.09.20&regions=35.09.01&period=2025&lang=en`
 pub(super) async fn page(
     State(state): State<AppState>,
     principal: Principal,
     uri: Uri,
-    RawQuery(query): RawQuery,
+    PageLang(lang): PageLang,
+    request: Result<Scoped<CompareRequest>, ApiError>,
 ) -> Response {
-    let pairs: Vec<(String, String)> = query
-        .as_deref()
-        .and_then(|q| serde_urlencoded::from_str(q).ok())
-        .unwrap_or_default();
-    let one = |key: &str| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-    };
-    let raw = RawSelection {
-        region: one("region"),
-        period: one("period"),
-        lang: one("lang"),
-    };
-    let lang = super::lang_of(raw.lang.as_deref());
-    let listed: Vec<String> = pairs
-        .iter()
-        .filter(|(k, _)| k == "regions")
-        .flat_map(|(_, v)| v.split(','))
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_string)
-        .collect();
-    let result = render(&state, &principal, &uri, raw, &listed);
+    let result =
+        request.and_then(|Scoped { request, .. }| render(&state, &principal, &uri, request));
     respond(&state, &principal, &uri, lang, result)
 }
 
@@ -62,10 +84,8 @@ fn render(
     state: &AppState,
     principal: &Principal,
     uri: &Uri,
-    raw: RawSelection,
-    listed: &[String],
+    CompareRequest { sel, listed }: CompareRequest,
 ) -> Result<Markup, ApiError> {
-    let sel = raw.parse_for(state, principal)?;
     let lang = sel.lang;
     let snapshot = state.snapshot();
     let (book, regions, framework) = (
@@ -76,15 +96,7 @@ fn render(
     // The period first, so the default regions can be chosen by rank in it.
     let anchor = view::region_view(book, regions, &sel.region, sel.period.as_deref())?;
     let period = anchor.current.period.clone();
-    let mut codes: Vec<RegionCode> = Vec::new();
-    for r in listed {
-        let code =
-            RegionCode::parse(r).map_err(|e| ApiError::BadRequest(format!("regions: {e}")))?;
-        principal.require_region(&code)?;
-        if !codes.contains(&code) {
-            codes.push(code);
-        }
-    }
+    let mut codes: Vec<RegionCode> = listed.clone();
     if listed.is_empty() {
         codes.push(sel.region.clone());
         let ranking = book.ranking(regency_of(&sel.region).as_str(), &period);

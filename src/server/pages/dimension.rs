@@ -7,10 +7,11 @@
 //! and its scores the population-weighted mean of theirs, the same rule as its dimension scores.
 
 use crate::auth::Principal;
+use crate::cells::neutralise;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{Uri, header};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
@@ -18,13 +19,14 @@ use polars::prelude::*;
 use serde::Deserialize;
 
 use super::layout::{self, Ctx, Nav};
-use super::{href, regency_of, respond, selector};
+use super::{PageLang, PageRequest, href, regency_of, respond, selector};
 use crate::framework::{Denominator, Dimension, Framework, Indicator};
 use crate::i18n::{Lang, format_date, format_number, format_score};
 use crate::region::{Level, RegionCode, Regions};
 use crate::score::{Granularity, cols as score_cols};
+use crate::server::access::Scoped;
 use crate::server::activities::{ActivityJson, Filter, Order, select};
-use crate::server::params::{RawSelection, Selection};
+use crate::server::params::Selection;
 use crate::server::{ApiError, AppState};
 use crate::store::Activities;
 use crate::view;
@@ -34,8 +36,6 @@ pub const PAGE_SIZE: usize = 25;
 
 #[derive(Debug, Deserialize)]
 pub(super) struct DimensionQuery {
-    #[serde(flatten)]
-    selection: RawSelection,
     /// Programme code to keep.
     programme: Option<String>,
     /// Kecamatan code to keep (a kabupaten's page).
@@ -121,9 +121,8 @@ struct Checked<'a> {
 
 fn check<'a>(
     state: &'a AppState,
-    principal: &Principal,
     dim: &str,
-    q: DimensionQuery,
+    PageRequest { sel, query: q }: PageRequest<DimensionQuery>,
 ) -> Result<Checked<'a>, ApiError> {
     let framework = &state.reference.framework;
     let dimension = framework.dimension(dim).ok_or_else(|| {
@@ -136,7 +135,6 @@ fn check<'a>(
                 .join(", ")
         ))
     })?;
-    let sel = q.selection.parse_for(state, principal)?;
     let snapshot = state.snapshot();
     let view = view::region_view(
         &snapshot.book,
@@ -220,14 +218,19 @@ pub(super) async fn page(
     principal: Principal,
     uri: Uri,
     Path(dim): Path<String>,
-    Query(q): Query<DimensionQuery>,
+    PageLang(lang): PageLang,
+    request: Result<Scoped<PageRequest<DimensionQuery>>, ApiError>,
 ) -> Response {
-    let lang = super::lang_of(q.selection.lang.as_deref());
     let st = state.clone();
     let (u, p) = (uri.clone(), principal.clone());
-    let result = tokio::task::spawn_blocking(move || render(&st, &p, &u, &dim, q))
-        .await
-        .unwrap_or_else(|e| Err(ApiError::Internal(e.into())));
+    let result = match request {
+        Ok(Scoped { request, .. }) => {
+            tokio::task::spawn_blocking(move || render(&st, &p, &u, &dim, request))
+                .await
+                .unwrap_or_else(|e| Err(ApiError::Internal(e.into())))
+        }
+        Err(e) => Err(e),
+    };
     respond(&state, &principal, &uri, lang, result)
 }
 
@@ -237,32 +240,36 @@ pub(super) async fn csv(
     principal: Principal,
     uri: Uri,
     Path(dim): Path<String>,
-    Query(q): Query<DimensionQuery>,
+    PageLang(lang): PageLang,
+    request: Result<Scoped<PageRequest<DimensionQuery>>, ApiError>,
 ) -> Response {
-    let lang = super::lang_of(q.selection.lang.as_deref());
-    let (st, p) = (state.clone(), principal.clone());
-    let result = tokio::task::spawn_blocking(move || -> Result<(String, Vec<u8>), ApiError> {
-        let c = check(&st, &p, &dim, q)?;
-        let snapshot = st.snapshot();
-        let all = activity_page(
-            &snapshot.activities,
-            st.config.period,
-            &c.filter,
-            0,
-            usize::MAX,
-        )
-        .map_err(|e| ApiError::Internal(e.into()))?;
-        let name = format!(
-            "kegiatan_{}_{}_{}.csv",
-            c.filter.region, c.dimension.id, c.period
-        );
-        Ok((
-            name,
-            csv_bytes(&all.rows, &st.reference.regions).map_err(ApiError::Internal)?,
-        ))
-    })
-    .await
-    .unwrap_or_else(|e| Err(ApiError::Internal(e.into())));
+    let st = state.clone();
+    let result = async move {
+        let Scoped { request, .. } = request?;
+        tokio::task::spawn_blocking(move || -> Result<(String, Vec<u8>), ApiError> {
+            let c = check(&st, &dim, request)?;
+            let snapshot = st.snapshot();
+            let all = activity_page(
+                &snapshot.activities,
+                st.config.period,
+                &c.filter,
+                0,
+                usize::MAX,
+            )
+            .map_err(|e| ApiError::Internal(e.into()))?;
+            let name = format!(
+                "kegiatan_{}_{}_{}.csv",
+                c.filter.region, c.dimension.id, c.period
+            );
+            Ok((
+                name,
+                csv_bytes(&all.rows, &st.reference.regions).map_err(ApiError::Internal)?,
+            ))
+        })
+        .await
+        .unwrap_or_else(|e| Err(ApiError::Internal(e.into())))
+    }
+    .await;
     match result {
         Ok((name, bytes)) => (
             [
@@ -302,17 +309,17 @@ fn csv_bytes(rows: &[ActivityJson], regions: &Regions) -> anyhow::Result<Vec<u8>
             .and_then(|c| regions.get(&c).map(|x| x.name.clone()))
             .unwrap_or_default();
         w.write_record([
-            r.activity_id.as_str(),
+            neutralise(&r.activity_id).as_ref(),
             &r.date,
             &r.region_code,
-            &name,
-            &r.programme,
-            r.target_group.as_deref().unwrap_or(""),
+            &neutralise(&name),
+            &neutralise(&r.programme),
+            &neutralise(r.target_group.as_deref().unwrap_or("")),
             &r.quantity.to_string(),
             &r.participants.map(|v| v.to_string()).unwrap_or_default(),
             &r.budget_idr.map(|v| v.to_string()).unwrap_or_default(),
-            r.organiser.as_deref().unwrap_or(""),
-            &r.source,
+            &neutralise(r.organiser.as_deref().unwrap_or("")),
+            &neutralise(&r.source),
             &r.source_row.to_string(),
         ])?;
     }
@@ -489,9 +496,9 @@ fn render(
     principal: &Principal,
     uri: &Uri,
     dim: &str,
-    q: DimensionQuery,
+    request: PageRequest<DimensionQuery>,
 ) -> Result<Markup, ApiError> {
-    let c = check(state, principal, dim, q)?;
+    let c = check(state, dim, request)?;
     let lang = c.sel.lang;
     let snapshot = state.snapshot();
     let framework = &state.reference.framework;

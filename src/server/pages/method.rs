@@ -2,16 +2,16 @@
 //! indicators with weights and denominators, the methods the engine used, the predicate bands,
 //! and the data: each stored source with its checksum, rows and ingest time.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::Uri;
 use axum::response::Response;
 use maud::{Markup, html};
 
 use super::layout::{self, Ctx, Nav};
-use super::respond;
+use super::{PageLang, PageRequest, respond};
 use crate::auth::{Principal, Scope};
 use crate::i18n::{format_date, format_number};
-use crate::server::params::RawSelection;
+use crate::server::access::Scoped;
 use crate::server::{ApiError, AppState};
 
 /// `GET /metode?lang=en`
@@ -19,12 +19,10 @@ pub(super) async fn page(
     State(state): State<AppState>,
     principal: Principal,
     uri: Uri,
-    Query(raw): Query<RawSelection>,
+    PageLang(lang): PageLang,
+    request: Result<Scoped<PageRequest>, ApiError>,
 ) -> Response {
-    let lang = super::lang_of(raw.lang.as_deref());
-    let result = raw
-        .parse_for(&state, &principal)
-        .and_then(|_| render(&state, &principal, &uri, lang));
+    let result = request.and_then(|_| render(&state, &principal, &uri, lang));
     respond(&state, &principal, &uri, lang, result)
 }
 

@@ -6,7 +6,8 @@
 //! of regions (`/bandingkan`), the method and data sources (`/metode`) and the upload form for
 //! data stewards (`/unggah`). Every page shares one layout ([`layout`]). Pages read the latest
 //! [`Snapshot`](crate::job::Snapshot) directly; they add no JSON routes and decide no access:
-//! who may see which region is for the access layer in front of them.
+//! a page that shows a region takes its parameters through
+//! [`Scoped`](super::access::Scoped) ([`PageRequest`]), and renders a refusal as an error page.
 
 mod compare;
 mod dimension;
@@ -15,13 +16,19 @@ mod layout;
 mod method;
 mod overview;
 
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use std::convert::Infallible;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use maud::{Markup, html};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
+use super::access::{Caller, Input, Reach, RegionRequest};
+use super::params::{RawSelection, Selection};
+use super::routes::{Reads, Route, get, post};
 use super::{ApiError, AppState};
 use crate::auth::Principal;
 use crate::i18n::Lang;
@@ -30,26 +37,70 @@ use crate::region::{Level, RegionCode};
 pub use dimension::{ActivityFilter, ActivityPage, activity_page};
 pub use layout::Nav;
 
-/// The page routes; uploads through `/unggah` are limited to `max_upload_bytes` like the API's.
-pub fn router(max_upload_bytes: usize) -> Router<AppState> {
-    Router::new()
-        .route("/", get(overview::page))
-        .route("/dimensi/{dimension}", get(dimension::page))
-        .route("/dimensi/{dimension}/kegiatan.csv", get(dimension::csv))
-        .route("/bandingkan", get(compare::page))
-        .route("/metode", get(method::page))
-        .route(
-            "/unggah",
-            get(ingest::form)
-                .post(ingest::upload)
-                .layer(DefaultBodyLimit::max(max_upload_bytes)),
-        )
+/// The page routes; uploads through `/unggah` take upload-sized bodies like the API's.
+pub(super) fn routes() -> Vec<Route> {
+    vec![
+        get("/", Reads::Regions, overview::page),
+        get("/dimensi/{dimension}", Reads::Regions, dimension::page),
+        get(
+            "/dimensi/{dimension}/kegiatan.csv",
+            Reads::Regions,
+            dimension::csv,
+        ),
+        get("/bandingkan", Reads::Regions, compare::page),
+        get("/metode", Reads::Regions, method::page),
+        get("/unggah", Reads::NoRegion, ingest::form),
+        post("/unggah", Reads::NoRegion, ingest::upload).uploads(),
+    ]
 }
 
 /// The language a request asked for, leniently: a page that fails on a bad `lang` still answers
 /// in Indonesian, naming the bad value.
 fn lang_of(raw: Option<&str>) -> Lang {
     raw.and_then(|l| l.parse::<Lang>().ok()).unwrap_or_default()
+}
+
+/// The language a page answers in, read leniently from the query: also an error page needs it.
+pub(super) struct PageLang(pub Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for PageLang {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        let lang = parts
+            .uri
+            .query()
+            .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+            .and_then(|pairs| pairs.into_iter().rev().find(|(k, _)| k == "lang"))
+            .map(|(_, v)| v);
+        Ok(PageLang(lang_of(lang.as_deref())))
+    }
+}
+
+/// A page without parameters of its own.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct NoParams {}
+
+/// A page's parameters: the region, period and language it shows, and its own query.
+#[derive(Debug)]
+pub(super) struct PageRequest<Q = NoParams> {
+    /// Region, period and language.
+    pub sel: Selection,
+    /// The page's own parameters.
+    pub query: Q,
+}
+
+impl<Q: DeserializeOwned + Send> RegionRequest for PageRequest<Q> {
+    fn parse(input: &Input<'_>, caller: &Caller<'_>) -> Result<Self, ApiError> {
+        Ok(PageRequest {
+            sel: input.query::<RawSelection>()?.parse(caller)?,
+            query: input.query()?,
+        })
+    }
+
+    fn reach(&self, _: &AppState) -> Reach {
+        Reach::one(&self.sel.region)
+    }
 }
 
 /// A handler error as an HTML page with the status of the error.

@@ -3,19 +3,20 @@
 //! kecamatan, and what the stored data rests on. For a province it lists the province's kab/kota
 //! that have scores and says plainly which have none.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::Uri;
 use axum::response::Response;
 use maud::{Markup, html};
 
 use super::layout::{self, Ctx, Nav};
-use super::{change, href, predicate, regency_of, respond, selector};
+use super::{PageLang, PageRequest, change, href, predicate, regency_of, respond, selector};
 use crate::auth::{Principal, Scope};
 use crate::i18n::{Lang, format_date, format_number, format_score};
 use crate::job::Snapshot;
 use crate::region::{Level, RegionCode};
 use crate::score::Granularity;
-use crate::server::params::{RawSelection, Selection};
+use crate::server::access::Scoped;
+use crate::server::params::Selection;
 use crate::server::{ApiError, AppState};
 use crate::view::{self, MapScope, RegionView};
 
@@ -24,10 +25,11 @@ pub(super) async fn page(
     State(state): State<AppState>,
     principal: Principal,
     uri: Uri,
-    Query(raw): Query<RawSelection>,
+    PageLang(lang): PageLang,
+    request: Result<Scoped<PageRequest>, ApiError>,
 ) -> Response {
-    let lang = super::lang_of(raw.lang.as_deref());
-    let result = raw.parse_for(&state, &principal).and_then(|sel| {
+    let result = request.and_then(|Scoped { request, .. }| {
+        let sel = request.sel;
         if sel.region.level() == Level::Province {
             province(&state, &principal, &uri, &sel)
         } else {
