@@ -244,8 +244,8 @@ pub fn scoring(
     runs: usize,
     replications: usize,
 ) -> anyhow::Result<Vec<Measurement>> {
+    use crate::engine::{Aggregate, Normalise, sensitivity::Spec};
     use crate::region::Level;
-    use crate::score::engine::{Aggregate, Normalise, sensitivity::Spec};
 
     let reference = ReferenceData::load(config)?;
     let (activities, load_ms) = load_national(file)?;

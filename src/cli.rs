@@ -93,13 +93,13 @@ enum Command {
         #[arg(id = "label", value_name = "PERIOD")]
         period: String,
         /// Monte Carlo replications (10–5000)
-        #[arg(long, default_value_t = crate::server::sensitivity::DEFAULT_REPLICATIONS)]
+        #[arg(long, default_value_t = crate::analysis::sensitivity::DEFAULT_REPLICATIONS)]
         replications: usize,
         /// Random seed; the same seed gives the same intervals
-        #[arg(long, default_value_t = crate::server::sensitivity::DEFAULT_SEED)]
+        #[arg(long, default_value_t = crate::analysis::sensitivity::DEFAULT_SEED)]
         seed: u64,
         /// Weights vary by ± this share (0–1)
-        #[arg(long, default_value_t = crate::server::sensitivity::DEFAULT_SHARE)]
+        #[arg(long, default_value_t = crate::analysis::sensitivity::DEFAULT_SHARE)]
         share: f64,
         /// Print JSON instead of a table
         #[arg(long)]
@@ -553,21 +553,19 @@ fn sensitivity_cmd(
     share: f64,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    use crate::server::sensitivity::{Settings, analyse};
+    use crate::analysis::sensitivity::{Inputs, Settings, analyse};
     let region = RegionCode::parse(region).context("bad region code")?;
     let settings = Settings::new(replications, seed, share).map_err(anyhow::Error::msg)?;
     let reference = ReferenceData::load(config)?;
     let snapshot = job::run(config, &reference, false)?;
-    let report = analyse(
-        &snapshot.activities,
-        &snapshot.book,
-        &reference.regions,
-        &reference.framework,
-        config.period,
-        &region,
-        Some(period),
-        settings,
-    )?;
+    let inputs = Inputs {
+        activities: &snapshot.activities,
+        book: &snapshot.book,
+        regions: &reference.regions,
+        framework: &reference.framework,
+        granularity: config.period,
+    };
+    let report = analyse(inputs, &region, Some(period), settings)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

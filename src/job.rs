@@ -114,9 +114,9 @@ pub struct Snapshot {
     /// When the run finished.
     pub finished_at: DateTime<Local>,
     /// The reports' rank intervals, computed at most once per level and period of this run.
-    pub rank_intervals: crate::report::IntervalMemo,
+    pub rank_intervals: crate::analysis::intervals::IntervalMemo,
     /// Which kab/kota each stored source has records in, for the reports' source lists.
-    pub source_regions: crate::report::SourceRegions,
+    pub source_regions: crate::analysis::sources::SourceRegions,
 }
 
 /// Scores at kab/kota level: every kab/kota of a province with activities, ranked among the

@@ -6,12 +6,14 @@
 //! ranks; [`chart`] draws them; [`report`] turns them into PDF, Excel and CSV documents; [`job`] runs those stages in order; [`server`] serves the
 //! dashboard, the API and the charts. [`cli`] and [`config`] sit at the edge.
 
+pub mod analysis;
 pub mod auth;
 pub mod bench;
 pub mod cells;
 pub mod chart;
 pub mod cli;
 pub mod config;
+pub mod engine;
 pub mod framework;
 pub mod generate;
 pub mod i18n;

@@ -8,6 +8,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::analysis::sensitivity::{self, SensitivityError, Settings};
 use crate::chart::{
     Bar, BarBand, BarChart, GeoLayer, HeatmapChart, MapArea, MapChart, RadarChart, RadarSeries,
     StackSeries, StackedChart, TrendChart, TrendSeries,
@@ -1286,121 +1287,29 @@ pub fn contributions_chart(
     })
 }
 
-/// A sensitivity analysis could not be run.
-#[derive(Debug, thiserror::Error)]
-pub enum SensitivityError {
-    /// Unknown or unscored region or period.
-    #[error(transparent)]
-    NotFound(#[from] ViewError),
-    /// The scoring engine failed (a bug or an impossible framework).
-    #[error("sensitivity analysis failed")]
-    Failed(#[source] crate::score::ScoreError),
-}
-
-/// The rank intervals of one peer group (a kabupaten's kecamatan) in one period.
-#[derive(Debug, Clone)]
-pub struct PeerSensitivity {
-    /// The kabupaten whose kecamatan are compared.
-    pub group: RegionCode,
-    /// The period analysed.
-    pub period: String,
-    /// One interval per kecamatan of the group, in the engine's order.
-    pub intervals: Vec<crate::score::engine::sensitivity::RankInterval>,
-}
-
-/// Run the Monte Carlo sensitivity analysis for `region`'s peer group (the kabupaten itself,
-/// or a kecamatan's kabupaten) in `period` (the latest when `None`), drawing weights within
-/// ± `weight_share` and the methods of [`sensitivity_normalisations`] and
-/// [`sensitivity_aggregations`]. Shared by the rank-interval chart, the API and the CLI so
-/// that all three report the same analysis.
-#[allow(clippy::too_many_arguments)]
-pub fn peer_sensitivity(
-    activities: &Activities,
-    book: &ScoreBook,
-    regions: &Regions,
-    framework: &Framework,
-    granularity: crate::score::Granularity,
-    region: &RegionCode,
-    period: Option<&str>,
-    replications: usize,
-    seed: u64,
-    weight_share: f64,
-) -> Result<PeerSensitivity, SensitivityError> {
-    use crate::score::engine::sensitivity::Spec;
-    let group = group_of(regions, region)?;
-    let period = period_or_latest(book, period)?;
-    if book.ranking(group.as_str(), period).is_empty() {
-        return Err(ViewError::NotScored(group).into());
-    }
-    let spec = Spec {
-        replications,
-        seed,
-        weight_share,
-        normalisations: sensitivity_normalisations(),
-        aggregations: sensitivity_aggregations(),
-        target: framework.id.clone(),
-        rank_within: Some(crate::framework::PEER_GROUP.to_string()),
-    };
-    let prefix = format!("{group}.");
-    let intervals: Vec<_> = crate::score::sensitivity(
-        activities,
-        framework,
-        regions,
-        granularity,
-        Level::District,
-        period,
-        &spec,
-    )
-    .map_err(SensitivityError::Failed)?
-    .into_iter()
-    .filter(|r| r.unit.starts_with(&prefix))
-    .collect();
-    if intervals.is_empty() {
-        return Err(ViewError::NotScored(group).into());
-    }
-    Ok(PeerSensitivity {
-        group,
-        period: period.to_string(),
-        intervals,
-    })
-}
-
-/// Replications of the sensitivity analysis behind the rank-interval chart: enough for stable
-/// 5 % and 95 % percentiles of 31 ranks, few enough to answer a request in well under a second.
-pub const SENSITIVITY_REPLICATIONS: usize = 200;
-
-/// How sure each kecamatan's index rank is: median rank and 5–95 % interval over a seeded Monte
-/// Carlo of the methods (weights ± 25 %, min–max or z-score, arithmetic or geometric means),
-/// with the nominal rank; `region` highlighted when it is a kecamatan.
-#[allow(clippy::too_many_arguments)]
+/// How sure each kecamatan's index rank is: median rank and 5–95 % interval over the seeded
+/// Monte Carlo of the methods that the reports share ([`Settings::SHARED`]: weights ± 25 %,
+/// min–max or z-score, arithmetic or geometric means), with the nominal rank; `region`
+/// highlighted when it is a kecamatan.
 pub fn sensitivity_chart(
-    activities: &Activities,
-    book: &ScoreBook,
-    regions: &Regions,
-    framework: &Framework,
-    granularity: crate::score::Granularity,
+    inputs: sensitivity::Inputs<'_>,
     region: &RegionCode,
     period: Option<&str>,
     lang: Lang,
 ) -> Result<crate::chart::RankChart, ViewError> {
-    let run = peer_sensitivity(
-        activities,
-        book,
-        regions,
-        framework,
-        granularity,
-        region,
-        period,
-        SENSITIVITY_REPLICATIONS,
-        7,
-        0.25,
-    )
-    .map_err(|e| match e {
-        SensitivityError::NotFound(e) => e,
-        SensitivityError::Failed(e) => {
-            ViewError::NoData(format!("sensitivity analysis failed: {e}"))
-        }
-    })?;
+    let regions = inputs.regions;
+    let settings = Settings::SHARED;
+    let run =
+        sensitivity::peer_sensitivity(inputs, region, period, settings).map_err(|e| match e {
+            SensitivityError::UnknownRegion(r) => ViewError::UnknownRegion(r),
+            SensitivityError::NotScored(r) => ViewError::NotScored(r),
+            SensitivityError::UnknownPeriod { period, available } => {
+                ViewError::UnknownPeriod { period, available }
+            }
+            SensitivityError::Failed(e) => {
+                ViewError::NoData(format!("sensitivity analysis failed: {e}"))
+            }
+        })?;
     let (group, period, mut rows) = (run.group, run.period.as_str(), run.intervals);
     rows.sort_by(|a, b| {
         a.median
@@ -1419,8 +1328,9 @@ pub fn sensitivity_chart(
             )
         ),
         subtitle: format!(
-            "{} {SENSITIVITY_REPLICATIONS} {}",
+            "{} {} {}",
             lang.pick("Analisis sensitivitas,", "Sensitivity analysis,"),
+            settings.replications,
             lang.pick(
                 "replikasi: bobot ±25 %, min–maks atau skor-z, rata-rata aritmetika atau geometrik",
                 "replications: weights ±25%, min–max or z-score, arithmetic or geometric mean"
@@ -1453,28 +1363,4 @@ pub fn sensitivity_chart(
         ],
         lang,
     })
-}
-
-/// The normalisations a sensitivity analysis draws from. Both keep every value positive, so a
-/// geometric mean stays defined and does not collapse to 0 (and many regions into one tied
-/// rank) wherever a region scored the minimum on one indicator: min-max to 1–100, as COINr
-/// recommends before geometric aggregation, and z-scores centred on 10.
-pub fn sensitivity_normalisations() -> Vec<crate::score::engine::Normalise> {
-    use crate::score::engine::Normalise;
-    vec![
-        Normalise::MinMax {
-            low: 1.0,
-            high: 100.0,
-        },
-        Normalise::ZScore {
-            mean: 10.0,
-            sd: 1.0,
-        },
-    ]
-}
-
-/// The aggregations a sensitivity analysis draws from.
-pub fn sensitivity_aggregations() -> Vec<crate::score::engine::Aggregate> {
-    use crate::score::engine::Aggregate;
-    vec![Aggregate::Arithmetic, Aggregate::Geometric]
 }

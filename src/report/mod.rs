@@ -17,10 +17,9 @@
 pub mod cache;
 pub mod csv;
 pub mod pdf;
-mod sources;
 pub mod xlsx;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -29,16 +28,17 @@ use chrono::{DateTime, Local};
 use polars::prelude::*;
 use serde::Serialize;
 
+use crate::analysis::intervals::Intervals;
+use crate::analysis::sources::{self, Within};
+use crate::engine::sensitivity::RankInterval;
 use crate::framework::Framework;
 use crate::i18n::Lang;
 use crate::job::Snapshot;
 use crate::region::{Level, RegionCode, Regions};
-use crate::score::engine::sensitivity::{RankInterval, Spec};
 use crate::score::{Granularity, ScoreBook, Scores, explain};
 use crate::store::cols as act;
 
 pub use cache::{ReportCache, ReportKey};
-pub use sources::SourceRegions;
 
 /// Who a report is made for: what it may show beyond its subject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -52,12 +52,10 @@ pub enum Audience {
     Subject,
 }
 
-/// Monte Carlo replications behind a report's rank intervals (as for the dashboard's chart).
-pub const SENSITIVITY_REPLICATIONS: usize = crate::view::SENSITIVITY_REPLICATIONS;
-/// Seed of the rank intervals: the same run gives the same report.
-pub const SENSITIVITY_SEED: u64 = 2025;
-/// Weights vary by ± this share in the rank intervals.
-pub const SENSITIVITY_SHARE: f64 = 0.25;
+/// The settings of a report's rank intervals: the scoring run's shared analysis, as the
+/// dashboard's rank-interval chart shows it.
+pub const SENSITIVITY: crate::analysis::sensitivity::Settings =
+    crate::analysis::sensitivity::Settings::SHARED;
 
 /// A report cannot be made.
 #[derive(Debug, thiserror::Error)]
@@ -584,13 +582,30 @@ pub fn gather(
         })
         .collect();
     let snapshot = inputs.snapshot;
-    let sources = sources::rows(
+    let roots: Vec<RegionCode> = match subject {
+        Subject::Region(r) => vec![r.clone()],
+        Subject::Cohort(Cohort::Province(p)) => vec![p.clone()],
+        Subject::Cohort(_) => members.clone(),
+    };
+    let within = match subject {
+        Subject::Cohort(Cohort::All) => Within::Everything,
+        _ => Within::Regions(&roots),
+    };
+    let sources = sources::feeding(
         &snapshot.manifest,
         &snapshot.activities,
         &snapshot.source_regions,
-        subject,
-        &members,
-    );
+        within,
+    )
+    .into_iter()
+    .map(|s| SourceRow {
+        name: s.name.clone(),
+        checksum: s.checksum.clone(),
+        ingested_at: s.ingested_at.clone(),
+        accepted: s.accepted,
+        rejected: s.rejected,
+    })
+    .collect();
     Ok(ReportData {
         lang,
         previous_period: book.previous_period(&period).map(str::to_string),
@@ -730,55 +745,6 @@ fn cohort_members(
     Ok(members)
 }
 
-/// Rank intervals by unit code, as a report shows them.
-pub type Intervals = BTreeMap<String, RankInterval>;
-
-/// The rank intervals of one scoring run, computed once per level and period and shared by every
-/// report of that run: the Monte Carlo re-aggregates every activity, which on national data costs
-/// far more than typesetting, and its result does not depend on the region a report is about.
-///
-/// Lives in the [`Snapshot`], so a new scoring run starts with an empty memo. Two requests for the
-/// same level and period wait for one computation; a failed computation is not kept.
-#[derive(Default)]
-pub struct IntervalMemo {
-    slots: std::sync::Mutex<HashMap<(Level, String), Arc<IntervalSlot>>>,
-}
-
-/// One level and period: empty until computed; locked while computing.
-type IntervalSlot = std::sync::Mutex<Option<Arc<Intervals>>>;
-
-impl fmt::Debug for IntervalMemo {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.slots.lock().map_or(0, |s| s.len());
-        f.debug_struct("IntervalMemo").field("slots", &n).finish()
-    }
-}
-
-impl IntervalMemo {
-    /// The intervals of `level` in `period`, computing them with `compute` on the first call.
-    pub fn get_or_compute<E>(
-        &self,
-        level: Level,
-        period: &str,
-        compute: impl FnOnce() -> Result<Intervals, E>,
-    ) -> Result<Arc<Intervals>, E> {
-        let slot = self
-            .slots
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry((level, period.to_string()))
-            .or_default()
-            .clone();
-        let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(done) = slot.as_ref() {
-            return Ok(done.clone());
-        }
-        let done = Arc::new(compute()?);
-        *slot = Some(done.clone());
-        Ok(done)
-    }
-}
-
 /// Compute what every report of the latest period shares (the kab/kota and kecamatan rank
 /// intervals), so the first download after a scoring run does not pay for it. Returns the
 /// milliseconds spent.
@@ -796,45 +762,21 @@ pub fn prepare(inputs: &Inputs<'_>) -> Result<f64, ReportError> {
     Ok(t.elapsed().as_secs_f64() * 1e3)
 }
 
-/// The rank intervals of every unit of the level in `period` (peers as in the scores), by code;
-/// computed once per scoring run ([`IntervalMemo`]).
+/// The rank intervals of every unit of the level in `period`, by code: the scoring run's
+/// shared analysis ([`crate::analysis::intervals`]).
 pub fn rank_intervals(
     inputs: &Inputs<'_>,
     level: Level,
     period: &str,
 ) -> Result<Arc<Intervals>, ReportError> {
-    inputs
-        .snapshot
-        .rank_intervals
-        .get_or_compute(level, period, || {
-            compute_rank_intervals(inputs, level, period)
-        })
-}
-
-fn compute_rank_intervals(
-    inputs: &Inputs<'_>,
-    level: Level,
-    period: &str,
-) -> Result<Intervals, ReportError> {
-    let spec = Spec {
-        replications: SENSITIVITY_REPLICATIONS,
-        seed: SENSITIVITY_SEED,
-        weight_share: SENSITIVITY_SHARE,
-        normalisations: crate::view::sensitivity_normalisations(),
-        aggregations: crate::view::sensitivity_aggregations(),
-        target: inputs.framework.id.clone(),
-        rank_within: Some(crate::framework::PEER_GROUP.to_string()),
+    let snapshot = inputs.snapshot;
+    let run = crate::analysis::intervals::Run {
+        activities: &snapshot.activities,
+        regions: inputs.regions,
+        framework: inputs.framework,
+        granularity: inputs.granularity,
     };
-    let intervals = crate::score::sensitivity(
-        &inputs.snapshot.activities,
-        inputs.framework,
-        inputs.regions,
-        inputs.granularity,
-        level,
-        period,
-        &spec,
-    )?;
-    Ok(intervals.into_iter().map(|r| (r.unit.clone(), r)).collect())
+    Ok(snapshot.rank_intervals.get(run, level, period)?)
 }
 
 /// One sentence about a region: index, change, strongest and weakest dimension.
@@ -1627,32 +1569,6 @@ mod tests {
             let e = Cohort::parse(p, r).unwrap_err().to_string();
             assert!(e.contains(needle), "{p:?} {r:?}: {e}");
         }
-    }
-
-    #[test]
-    fn rank_intervals_are_computed_once_per_level_and_period_and_failures_not_kept() {
-        let memo = IntervalMemo::default();
-        let calls = std::cell::Cell::new(0);
-        let compute = || -> Result<Intervals, String> {
-            calls.set(calls.get() + 1);
-            Ok(Intervals::new())
-        };
-        memo.get_or_compute(Level::Regency, "2025", compute)
-            .unwrap();
-        memo.get_or_compute(Level::Regency, "2025", compute)
-            .unwrap();
-        assert_eq!(calls.get(), 1);
-        memo.get_or_compute(Level::District, "2025", compute)
-            .unwrap();
-        memo.get_or_compute(Level::Regency, "2024", compute)
-            .unwrap();
-        assert_eq!(calls.get(), 3);
-        let failed: Result<_, String> =
-            memo.get_or_compute(Level::Regency, "2023", || Err("no".to_string()));
-        assert!(failed.is_err());
-        memo.get_or_compute(Level::Regency, "2023", compute)
-            .unwrap();
-        assert_eq!(calls.get(), 4, "a failure is tried again");
     }
 
     #[test]

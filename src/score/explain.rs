@@ -10,7 +10,8 @@
 use polars::prelude::*;
 use serde::Serialize;
 
-use super::{ScoreBook, Scores, cols, engine};
+use super::{ScoreBook, Scores, cols};
+use crate::engine;
 use crate::framework::Framework;
 use crate::region::RegionCode;
 

@@ -25,16 +25,16 @@
 //! ([`ScoreBook`]) for the server. Sensitivity analysis is in [`engine::sensitivity`].
 
 mod book;
-pub mod engine;
 pub mod explain;
 mod period;
-pub mod targets;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 use polars::prelude::*;
 
+use crate::engine;
+use crate::framework::targets;
 use crate::framework::{Aggregation, Denominator, DistinctOf, Framework, Measure};
 use crate::region::{Level, RegionCode, Regions};
 use crate::store::{Activities, cols as act};

@@ -5,14 +5,13 @@
 //! kecamatan and desa), `programme`, `dimension`, `period`. Rows are ordered by date, region and
 //! id, so pages are stable for a given snapshot; `total` counts the matches before paging.
 //! `format=csv` answers the same rows as a CSV file (all matches unless `limit` is given).
-//! The filtering itself is [`select`], a polars query on the blocking pool; it reads the
-//! snapshot's table and never the store.
+//! The filtering itself is [`select`] ([`crate::analysis::activities`]), run on the blocking
+//! pool.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -21,10 +20,10 @@ use super::api::{DEFAULT_LIMIT, MAX_LIMIT, Page};
 use super::error::ErrorBody;
 use super::routes::{Reads, Route, get};
 use super::{ApiError, AppState};
+use crate::analysis::activities::{ActivityJson, Filter, Order, select};
 use crate::cells::neutralise;
 use crate::region::RegionCode;
-use crate::score::Granularity;
-use crate::store::{Activities, cols};
+use crate::store::cols;
 
 pub(super) fn routes() -> Vec<Route> {
     vec![get("/api/v1/activities", Reads::Regions, list_activities)]
@@ -54,51 +53,9 @@ pub struct ActivitiesQuery {
     format: Option<String>,
 }
 
-/// What [`select`] filters on; `None` means no filter.
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    /// The region and its descendants.
-    pub region: Option<RegionCode>,
-    /// Programme code.
-    pub programme: Option<String>,
-    /// Dimension id.
-    pub dimension: Option<String>,
-    /// Period label.
-    pub period: Option<String>,
-}
-
-/// One activity record.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ActivityJson {
-    /// Id within its source.
-    pub activity_id: String,
-    /// Date, `YYYY-MM-DD`.
-    pub date: String,
-    /// Kemendagri code where it took place.
-    pub region_code: String,
-    /// Programme code.
-    pub programme: String,
-    /// Dimension id.
-    pub dimension: String,
-    /// Who was reached.
-    pub target_group: Option<String>,
-    /// Units reached, in the programme's unit.
-    pub quantity: f64,
-    /// People reached.
-    pub participants: Option<i64>,
-    /// Rupiah spent.
-    pub budget_idr: Option<f64>,
-    /// Who ran it.
-    pub organiser: Option<String>,
-    /// File or source name it came from.
-    pub source: String,
-    /// Row in that file (header = row 1).
-    pub source_row: i64,
-}
-
 /// A page of activities.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ActivityPage {
+pub struct ActivityList {
     /// Records matching the filters, before paging.
     pub total: usize,
     /// Rows per page.
@@ -107,101 +64,6 @@ pub struct ActivityPage {
     pub offset: usize,
     /// The page.
     pub activities: Vec<ActivityJson>,
-}
-
-/// The order of [`select`]'s rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Order {
-    /// By date, region, source and id: stable pages for the API.
-    OldestFirst,
-    /// Newest date first, then source and row: the dashboard's table.
-    NewestFirst,
-}
-
-/// Filter, order and page the activity table: (total matches, the page's rows). Shared by the
-/// API and the dashboard's dimension page, which differ only in `order`.
-pub fn select(
-    activities: &Activities,
-    granularity: Granularity,
-    filter: &Filter,
-    order: Order,
-    offset: usize,
-    limit: Option<usize>,
-) -> PolarsResult<(usize, Vec<ActivityJson>)> {
-    let mut lf = activities.lazy();
-    if let Some(r) = &filter.region {
-        let code = col(cols::REGION_CODE);
-        lf = lf.filter(
-            code.clone()
-                .eq(lit(r.as_str()))
-                .or(code.str().starts_with(lit(format!("{r}.")))),
-        );
-    }
-    if let Some(p) = &filter.programme {
-        lf = lf.filter(col(cols::PROGRAMME).eq(lit(p.as_str())));
-    }
-    if let Some(d) = &filter.dimension {
-        lf = lf.filter(col(cols::DIMENSION).eq(lit(d.as_str())));
-    }
-    if let Some(p) = &filter.period {
-        lf = lf.filter(granularity.period_expr(col(cols::DATE)).eq(lit(p.as_str())));
-    }
-    let sorted = match order {
-        Order::OldestFirst => lf.sort(
-            [
-                cols::DATE,
-                cols::REGION_CODE,
-                cols::SOURCE,
-                cols::ACTIVITY_ID,
-            ],
-            SortMultipleOptions::default(),
-        ),
-        Order::NewestFirst => lf.sort(
-            [cols::DATE, cols::SOURCE, cols::SOURCE_ROW],
-            SortMultipleOptions::default().with_order_descending_multi([true, false, false]),
-        ),
-    };
-    let df = sorted.collect()?;
-    let total = df.height();
-    let offset_i = i64::try_from(offset).unwrap_or(i64::MAX);
-    let page = df.slice(offset_i, limit.unwrap_or(total));
-    let page = page
-        .lazy()
-        .with_column(col(cols::DATE).dt().to_string("%Y-%m-%d"))
-        .collect()?;
-    let s = |name: &str| -> PolarsResult<StringChunked> { Ok(page.column(name)?.str()?.clone()) };
-    let (id, date, region, programme, dimension, target, organiser, source) = (
-        s(cols::ACTIVITY_ID)?,
-        s(cols::DATE)?,
-        s(cols::REGION_CODE)?,
-        s(cols::PROGRAMME)?,
-        s(cols::DIMENSION)?,
-        s(cols::TARGET_GROUP)?,
-        s(cols::ORGANISER)?,
-        s(cols::SOURCE)?,
-    );
-    let quantity = page.column(cols::QUANTITY)?.f64()?;
-    let budget = page.column(cols::BUDGET_IDR)?.f64()?;
-    let participants = page.column(cols::PARTICIPANTS)?.i64()?;
-    let row = page.column(cols::SOURCE_ROW)?.i64()?;
-    let text = |c: &StringChunked, i| c.get(i).unwrap_or_default().to_string();
-    let rows = (0..page.height())
-        .map(|i| ActivityJson {
-            activity_id: text(&id, i),
-            date: text(&date, i),
-            region_code: text(&region, i),
-            programme: text(&programme, i),
-            dimension: text(&dimension, i),
-            target_group: target.get(i).map(str::to_string),
-            quantity: quantity.get(i).unwrap_or_default(),
-            participants: participants.get(i),
-            budget_idr: budget.get(i),
-            organiser: organiser.get(i).map(str::to_string),
-            source: text(&source, i),
-            source_row: row.get(i).unwrap_or_default(),
-        })
-        .collect();
-    Ok((total, rows))
 }
 
 /// The rows as CSV with a header line, columns as in the JSON; text cells that a spreadsheet
@@ -283,7 +145,7 @@ impl RegionRequest for ActivitiesRequest {
 /// `GET /api/v1/activities?region=35.09.20&dimension=economy&period=2025&limit=20`
 #[utoipa::path(get, path = "/api/v1/activities", tag = "activities", params(ActivitiesQuery),
     responses(
-        (status = 200, description = "A page of activity records (or CSV with format=csv)", body = ActivityPage,
+        (status = 200, description = "A page of activity records (or CSV with format=csv)", body = ActivityList,
             content_type = "application/json"),
         (status = 400, description = "Malformed parameter", body = ErrorBody),
         (status = 403, description = "Region outside the caller's scope", body = ErrorBody),
@@ -366,7 +228,7 @@ pub async fn list_activities(
         )
             .into_response());
     }
-    Ok(Json(ActivityPage {
+    Ok(Json(ActivityList {
         total,
         limit: limit.unwrap_or(MAX_LIMIT),
         offset,

@@ -365,16 +365,14 @@ fn render(state: &AppState, req: &ChartRequest) -> Result<Vec<u8>, ApiError> {
             chart::render_stacked(&c, format, width, height).map_err(internal)
         }
         ChartKind::Sensitivity => {
-            let c = view::sensitivity_chart(
-                &snapshot.activities,
+            let inputs = crate::analysis::sensitivity::Inputs {
+                activities: &snapshot.activities,
                 book,
                 regions,
                 framework,
-                state.config.period,
-                region,
-                period,
-                lang,
-            )?;
+                granularity: state.config.period,
+            };
+            let c = view::sensitivity_chart(inputs, region, period, lang)?;
             chart::render_ranks(&c, format, width, height).map_err(internal)
         }
         ChartKind::Map => {

@@ -48,7 +48,7 @@ pub use cache::ResponseCache;
 pub use error::ApiError;
 pub use metrics::Metrics;
 pub use openapi::ApiDoc;
-pub use pages::{ActivityFilter, ActivityPage, Nav, activity_page};
+pub use pages::Nav;
 pub use reports::prepare as prepare_reports;
 pub use schedule::{JobKind, JobOutcome, run_job, spawn_schedule, spawn_source_pulls};
 

@@ -20,15 +20,14 @@ use serde::Deserialize;
 
 use super::layout::{self, Ctx, Nav};
 use super::{PageLang, PageRequest, href, regency_of, respond, selector};
+use crate::analysis::activities::{ActivityFilter, ActivityJson, activity_page};
+use crate::analysis::indicators::{IndicatorPoint, indicator_points};
 use crate::framework::{Denominator, Dimension, Framework, Indicator};
 use crate::i18n::{Lang, format_date, format_number, format_score};
 use crate::region::{Level, RegionCode, Regions};
-use crate::score::{Granularity, cols as score_cols};
 use crate::server::access::Scoped;
-use crate::server::activities::{ActivityJson, Filter, Order, select};
 use crate::server::params::Selection;
 use crate::server::{ApiError, AppState};
-use crate::store::Activities;
 use crate::view;
 
 /// Rows per page of the activity table.
@@ -42,71 +41,6 @@ pub(super) struct DimensionQuery {
     kecamatan: Option<String>,
     /// 1-based page of the activity table.
     page: Option<String>,
-}
-
-/// Which activity records a dimension page lists.
-#[derive(Debug, Clone)]
-pub struct ActivityFilter {
-    /// A kecamatan (with its desa) or a kabupaten (with everything under it).
-    pub region: RegionCode,
-    /// Dimension id.
-    pub dimension: String,
-    /// Period label; records whose date falls in it.
-    pub period: String,
-    /// Only this programme.
-    pub programme: Option<String>,
-    /// Only this kecamatan (within `region`).
-    pub kecamatan: Option<RegionCode>,
-}
-
-/// A page of filtered activity records, newest first, and how many the filter selects.
-#[derive(Debug, Clone)]
-pub struct ActivityPage {
-    /// Records the filter selects, over all pages.
-    pub total: usize,
-    /// The records of the page.
-    pub rows: Vec<ActivityJson>,
-}
-
-/// The records of `activities` that `filter` selects, newest first (ties by source and row),
-/// `limit` of them from `offset`: the API's [`select`] in the table's order.
-pub fn activity_page(
-    activities: &Activities,
-    granularity: Granularity,
-    filter: &ActivityFilter,
-    offset: usize,
-    limit: usize,
-) -> PolarsResult<ActivityPage> {
-    // Records within both the region and the kecamatan: within the narrower of the two, or
-    // none when they do not overlap (a kecamatan's page filtered to another kecamatan).
-    let inside =
-        |a: &RegionCode, b: &RegionCode| a == b || a.as_str().starts_with(&format!("{b}."));
-    let region = match &filter.kecamatan {
-        None => filter.region.clone(),
-        Some(k) if inside(k, &filter.region) => k.clone(),
-        Some(k) if inside(&filter.region, k) => filter.region.clone(),
-        Some(_) => {
-            return Ok(ActivityPage {
-                total: 0,
-                rows: Vec::new(),
-            });
-        }
-    };
-    let api_filter = Filter {
-        region: Some(region),
-        programme: filter.programme.clone(),
-        dimension: Some(filter.dimension.clone()),
-        period: Some(filter.period.clone()),
-    };
-    let (total, rows) = select(
-        activities,
-        granularity,
-        &api_filter,
-        Order::NewestFirst,
-        offset,
-        Some(limit),
-    )?;
-    Ok(ActivityPage { total, rows })
 }
 
 /// The dimension, selection and filter a request names, checked against the framework, the
@@ -326,114 +260,6 @@ fn csv_bytes(rows: &[ActivityJson], regions: &Regions) -> anyhow::Result<Vec<u8>
     Ok(w.into_inner()?)
 }
 
-/// One indicator of the region in one period.
-#[derive(Debug, Clone, Copy, Default)]
-struct IndicatorPoint {
-    raw: Option<f64>,
-    denominator: Option<f64>,
-    value: Option<f64>,
-    score: Option<f64>,
-}
-
-/// Per indicator of `dimension`, its point in every period for `region` (a kecamatan's own
-/// rows, or a kabupaten's totals over its kecamatan).
-fn indicator_points(
-    state: &AppState,
-    region: &RegionCode,
-    dimension: &str,
-) -> PolarsResult<BTreeMap<String, BTreeMap<String, IndicatorPoint>>> {
-    let snapshot = state.snapshot();
-    let regency = region.level() == Level::Regency;
-    let region_pred = if regency {
-        col(score_cols::PEER).eq(lit(region.as_str()))
-    } else {
-        col(score_cols::REGION).eq(lit(region.as_str()))
-    };
-    let rows = snapshot
-        .scores
-        .explain
-        .clone()
-        .lazy()
-        .filter(region_pred.and(col(score_cols::DIMENSION).eq(lit(dimension))))
-        .collect()?;
-    let s = |c: &str| -> PolarsResult<StringChunked> { Ok(rows.column(c)?.str()?.clone()) };
-    let f = |c: &str| -> PolarsResult<Float64Chunked> { Ok(rows.column(c)?.f64()?.clone()) };
-    let (regions_col, periods, indicators) = (
-        s(score_cols::REGION)?,
-        s(score_cols::PERIOD)?,
-        s(score_cols::INDICATOR)?,
-    );
-    let (raw, den, value, score) = (
-        f(score_cols::RAW)?,
-        f(score_cols::DENOMINATOR)?,
-        f(score_cols::VALUE)?,
-        f(score_cols::SCORE)?,
-    );
-    let mut out: BTreeMap<String, BTreeMap<String, IndicatorPoint>> = BTreeMap::new();
-    if !regency {
-        for i in 0..rows.height() {
-            let (Some(ind), Some(p)) = (indicators.get(i), periods.get(i)) else {
-                continue;
-            };
-            out.entry(ind.to_string()).or_default().insert(
-                p.to_string(),
-                IndicatorPoint {
-                    raw: raw.get(i),
-                    denominator: den.get(i),
-                    value: value.get(i),
-                    score: score.get(i),
-                },
-            );
-        }
-        return Ok(out);
-    }
-    let mut sums: BTreeMap<(String, String), Totals> = BTreeMap::new();
-    let regions = &state.reference.regions;
-    for i in 0..rows.height() {
-        let (Some(ind), Some(p), Some(code)) =
-            (indicators.get(i), periods.get(i), regions_col.get(i))
-        else {
-            continue;
-        };
-        let pop = RegionCode::parse(code)
-            .ok()
-            .and_then(|c| regions.get(&c).and_then(|r| r.population))
-            .unwrap_or(0) as f64;
-        let e = sums.entry((ind.to_string(), p.to_string())).or_default();
-        e.0 += raw.get(i).unwrap_or(0.0);
-        if let Some(d) = den.get(i) {
-            e.1 = Some(e.1.unwrap_or(0.0) + d);
-        }
-        if let Some(sc) = score.get(i).filter(|v| v.is_finite()) {
-            e.2 += pop * sc;
-            e.3 += pop;
-        }
-    }
-    let framework = &state.reference.framework;
-    for ((ind, p), (raw, den, weighted, pop)) in sums {
-        let scale = framework.indicator(&ind).map_or(1.0, |i| i.scale);
-        let value = match den {
-            Some(d) if d > 0.0 => Some(raw / d * scale),
-            Some(_) => None,
-            None => Some(raw),
-        };
-        out.entry(ind).or_default().insert(
-            p,
-            IndicatorPoint {
-                raw: Some(raw),
-                denominator: den,
-                value,
-                score: (pop > 0.0).then(|| weighted / pop),
-            },
-        );
-    }
-    Ok(out)
-}
-
-/// A kabupaten's indicator in one period, summed over its kecamatan:
-/// (Σ raw, Σ denominator, Σ population × score, Σ population of the scored kecamatan).
-type Totals = (f64, Option<f64>, f64, f64);
-
 /// "per 10.000 penduduk", "per km²", …: what an indicator's value is counted per.
 fn per_phrase(ind: &Indicator, lang: Lang) -> String {
     let scale = if ind.scale == 1.0 {
@@ -505,7 +331,14 @@ fn render(
     let regions = &state.reference.regions;
     let view = view::region_view(&snapshot.book, regions, &c.sel.region, Some(&c.period))?;
     let internal = |e: PolarsError| ApiError::Internal(e.into());
-    let points = indicator_points(state, &c.sel.region, &c.dimension.id).map_err(internal)?;
+    let points = indicator_points(
+        &snapshot.scores,
+        regions,
+        framework,
+        &c.sel.region,
+        &c.dimension.id,
+    )
+    .map_err(internal)?;
     let listing = activity_page(
         &snapshot.activities,
         state.config.period,

@@ -34,7 +34,6 @@ use crate::auth::Principal;
 use crate::i18n::Lang;
 use crate::region::{Level, RegionCode};
 
-pub use dimension::{ActivityFilter, ActivityPage, activity_page};
 pub use layout::Nav;
 
 /// The page routes; uploads through `/unggah` take upload-sized bodies like the API's.

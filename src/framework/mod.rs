@@ -7,14 +7,14 @@
 //! defines each indicator as an aggregation (sum, count, distinct count, mean) of activity records
 //! of one or more programmes, optionally filtered by target group and organiser, optionally
 //! divided by population, area, number of desa or another indicator, times a scale. A
-//! `[methods]` table selects the engine's methods ([`crate::score::engine::Methods`]). The
+//! `[methods]` table selects the engine's methods ([`crate::engine::Methods`]). The
 //! programme catalogue (`programmes.csv`, named by the framework) says which dimension each
 //! programme belongs to and in what unit it is counted. Loading checks the whole file (duplicate
 //! ids, unknown parents, cycles, negative weights, indicators without a data source) and rejects
 //! it with the file and entry named; nothing here touches activity data.
 //!
 //! An optional top-level `targets = "targets.csv"` (relative to the framework file) loads
-//! regional targets ([`crate::score::targets`]: a masterplan's target per region, indicator and
+//! regional targets ([`crate::framework::targets`]: a masterplan's target per region, indicator and
 //! period) and normalises a unit that has a target for an indicator as its distance to that
 //! target, `min(value / target, 1) × 100` (see [`engine::Methods::to_target`]); units without a
 //! target keep the framework's normalisation. Every indicator uses its targets unless the
@@ -26,9 +26,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::{self, Denominate, Hierarchy, Methods, Node};
 use crate::i18n::Lang;
-use crate::score::engine::{self, Denominate, Hierarchy, Methods, Node};
-use crate::score::targets::{Targets, TargetsError};
+pub mod targets;
+
+use targets::{Targets, TargetsError};
 
 /// What a framework file failed on.
 #[derive(Debug, thiserror::Error)]

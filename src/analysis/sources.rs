@@ -1,22 +1,21 @@
-//! The data sources behind a report: the stored sources with records in the report's regions.
+//! The data sources behind a set of regions: the stored sources with records in them.
 //!
 //! A report's metadata table cites the sources its numbers come from, with their checksums, so
-//! an evaluator can trace them. It lists only the sources with records inside the report's
-//! subject: a kab/kota's profile does not name another region's uploads. Which kab/kota each
+//! an evaluator can trace them; it lists only the sources with records inside the report's
+//! regions, so a kab/kota's profile does not name another region's uploads. Which kab/kota each
 //! source has records in is worked out once per scoring run ([`SourceRegions`], kept in the
-//! snapshot) with one pass over the activity table.
+//! job's snapshot) with one pass over the activity table.
 //!
 //! This module reads the activity table and the store manifest; it decides nothing about who
-//! may read a report.
+//! may read what.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 use polars::prelude::*;
 
-use super::{Cohort, SourceRow, Subject};
 use crate::region::RegionCode;
-use crate::store::{Activities, Manifest, cols};
+use crate::store::{Activities, Manifest, SourceRecord, cols};
 
 /// Per source, the kab/kota (`35.09`) it has records in; computed on first use.
 #[derive(Default)]
@@ -74,45 +73,41 @@ fn index(activities: &Activities) -> PolarsResult<HashMap<String, BTreeSet<Strin
     Ok(out)
 }
 
-/// Whether a source with records in the kab/kota `regencies` feeds `subject`.
-fn feeds(subject: &Subject, members: &[RegionCode], regencies: &BTreeSet<String>) -> bool {
-    let within = |root: &str| {
-        regencies
-            .iter()
-            .any(|r| r == root || r.starts_with(&format!("{root}.")) || root.starts_with(r))
-    };
-    match subject {
-        Subject::Region(r) => within(regency_prefix(r.as_str())),
-        Subject::Cohort(Cohort::All) => true,
-        Subject::Cohort(Cohort::Province(p)) => within(p.as_str()),
-        Subject::Cohort(_) => members.iter().any(|m| within(m.as_str())),
-    }
+/// The regions whose sources are asked for.
+#[derive(Debug, Clone, Copy)]
+pub enum Within<'a> {
+    /// Every region: every source.
+    Everything,
+    /// These regions (a province, kab/kota or kecamatan each) and what lies inside them.
+    Regions(&'a [RegionCode]),
 }
 
-/// The sources of `manifest` with records in `subject` (`members`: a cohort's kab/kota), as
-/// the report's metadata rows, in manifest order.
-pub fn rows(
-    manifest: &Manifest,
+/// Whether a source with records in the kab/kota (or provinces) `regencies` has records within
+/// `root`: a kecamatan counts as its kab/kota, a province holds its kab/kota, and a record kept
+/// for a whole province counts for each of its kab/kota.
+fn feeds(root: &RegionCode, regencies: &BTreeSet<String>) -> bool {
+    let root = regency_prefix(root.as_str());
+    regencies.iter().any(|r| {
+        r == root || r.starts_with(&format!("{root}.")) || root.starts_with(&format!("{r}."))
+    })
+}
+
+/// The sources of `manifest` with records `within` the regions, in manifest order.
+pub fn feeding<'m>(
+    manifest: &'m Manifest,
     activities: &Activities,
     memo: &SourceRegions,
-    subject: &Subject,
-    members: &[RegionCode],
-) -> Vec<SourceRow> {
+    within: Within<'_>,
+) -> Vec<&'m SourceRecord> {
     let index = memo.get(activities);
     manifest
         .sources
         .iter()
-        .filter(|s| {
-            index
+        .filter(|s| match within {
+            Within::Everything => true,
+            Within::Regions(roots) => index
                 .get(&s.name)
-                .is_some_and(|r| feeds(subject, members, r))
-        })
-        .map(|s| SourceRow {
-            name: s.name.clone(),
-            checksum: s.checksum.clone(),
-            ingested_at: s.ingested_at.clone(),
-            accepted: s.accepted,
-            rejected: s.rejected,
+                .is_some_and(|r| roots.iter().any(|root| feeds(root, r))),
         })
         .collect()
 }
@@ -130,22 +125,17 @@ mod tests {
     }
 
     #[test]
-    fn a_regions_report_cites_only_sources_with_records_in_its_kab_kota() {
+    fn a_source_feeds_the_regions_it_has_records_in() {
         let jember = set(&["35.09"]);
         let banyuwangi = set(&["35.10"]);
-        let kecamatan = Subject::Region(code("35.09.20"));
-        let regency = Subject::Region(code("35.09"));
-        assert!(feeds(&kecamatan, &[], &jember));
-        assert!(feeds(&regency, &[], &jember));
-        assert!(!feeds(&regency, &[], &banyuwangi));
-        let province = Subject::Cohort(Cohort::Province(code("35")));
-        assert!(feeds(&province, &[], &banyuwangi));
-        assert!(!feeds(&province, &[], &set(&["36.01"])));
-        let list = Subject::Cohort(Cohort::List(vec![code("35.10")]));
-        assert!(feeds(&list, &[code("35.10")], &banyuwangi));
-        assert!(!feeds(&list, &[code("35.10")], &jember));
+        assert!(feeds(&code("35.09.20"), &jember));
+        assert!(feeds(&code("35.09"), &jember));
+        assert!(!feeds(&code("35.09"), &banyuwangi));
+        assert!(feeds(&code("35"), &banyuwangi));
+        assert!(!feeds(&code("35"), &set(&["36.01"])));
         // A source recorded for a whole province counts for its kab/kota.
-        assert!(feeds(&regency, &[], &set(&["35"])));
+        assert!(feeds(&code("35.09"), &set(&["35"])));
+        assert!(!feeds(&code("36.01"), &set(&["35"])));
     }
 
     #[test]

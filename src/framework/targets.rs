@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::engine::TargetSource;
+use crate::engine::TargetSource;
 use crate::region::{RegionCode, Regions};
 
 /// What a targets file failed on.
