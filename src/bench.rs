@@ -345,7 +345,7 @@ pub fn charts(config: &Config, runs: usize) -> anyhow::Result<Vec<Measurement>> 
     let heatmap = view::heatmap_chart(book, regions, framework, &region, None, lang)?;
     let scope = view::MapScope::Kecamatan;
     let t = Instant::now();
-    let layer = view::map_layer(&config.regions_dir(), &region, scope)?;
+    let layer = view::map_layer(&reference.boundaries, &region, scope)?;
     let parse_ms = t.elapsed().as_secs_f64() * 1e3;
     let map = view::map_chart(book, regions, layer, scope, &region, None, index, lang)?;
 
@@ -474,7 +474,7 @@ pub fn reports(
         regions: &reference.regions,
         framework: &reference.framework,
         granularity: config.period,
-        regions_dir: config.regions_dir(),
+        boundaries: &reference.boundaries,
     };
     let period = snapshot
         .regency

@@ -485,7 +485,7 @@ fn report_cmd(config: &Config, args: ReportArgs) -> anyhow::Result<ExitCode> {
         regions: &reference.regions,
         framework: &reference.framework,
         granularity: config.period,
-        regions_dir: config.regions_dir(),
+        boundaries: &reference.boundaries,
     };
     let period = inputs.resolve_period(&subject, Some(&args.period))?;
     let data = report::gather(&inputs, &subject, &period, lang, report::Audience::Wide)?;

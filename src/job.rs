@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::framework::{Framework, FrameworkError};
 use crate::i18n::Lang;
 use crate::ingest::{self, IngestError, IngestReport, Input, Reference};
+use crate::region::boundaries::{Boundaries, BoundaryError};
 use crate::region::{RegionError, Regions};
 use crate::score::{self, ScoreBook, ScoreError, Scores};
 use crate::store::{Activities, Manifest, Store, StoreError};
@@ -26,6 +27,9 @@ pub enum JobError {
     /// Reference region data could not be loaded.
     #[error(transparent)]
     Regions(Box<RegionError>),
+    /// The boundary catalogue could not be read.
+    #[error(transparent)]
+    Boundaries(Box<BoundaryError>),
     /// The framework could not be loaded.
     #[error(transparent)]
     Framework(Box<FrameworkError>),
@@ -63,6 +67,7 @@ macro_rules! boxed_from {
 }
 boxed_from!(
     Regions(RegionError),
+    Boundaries(BoundaryError),
     Framework(FrameworkError),
     Ingest(IngestError),
     Store(StoreError),
@@ -75,6 +80,8 @@ boxed_from!(
 pub struct ReferenceData {
     /// Region reference data.
     pub regions: Regions,
+    /// Boundary layers for maps, read on first use.
+    pub boundaries: Boundaries,
     /// The scoring framework.
     pub framework: Framework,
 }
@@ -160,6 +167,7 @@ impl ReferenceData {
     pub fn load(config: &Config) -> Result<ReferenceData, JobError> {
         let t = Instant::now();
         let regions = Regions::load(&config.regions_dir())?;
+        let boundaries = Boundaries::load(&config.regions_dir())?;
         let framework = Framework::load(&config.framework)?;
         info!(
             regions = regions.len(),
@@ -170,7 +178,11 @@ impl ReferenceData {
             ms = format_args!("{:.1}", ms(t.elapsed())),
             "loaded reference data"
         );
-        Ok(ReferenceData { regions, framework })
+        Ok(ReferenceData {
+            regions,
+            boundaries,
+            framework,
+        })
     }
 }
 
@@ -375,7 +387,7 @@ fn render_standard_set(
     let mut jobs: Vec<(&'static str, crate::region::RegionCode, Format)> = Vec::new();
     for r in &regions {
         let mut kinds = vec!["radar", "bars", "trend"];
-        if view::map_layer(&config.regions_dir(), r, view::MapScope::Kecamatan).is_ok() {
+        if view::map_layer(&reference.boundaries, r, view::MapScope::Kecamatan).is_ok() {
             kinds.push("map");
         }
         if r.level() == crate::region::Level::Regency {
@@ -387,7 +399,6 @@ fn render_standard_set(
             }
         }
     }
-    let regions_dir = config.regions_dir();
     let results = parallel_map(&jobs, |(kind, region, format)| {
         let t = Instant::now();
         let file = format!("{kind}_{region}_{period}.{}", format.extension());
@@ -396,8 +407,7 @@ fn render_standard_set(
             path: path.clone(),
             message,
         };
-        let bytes = render_one(kind, region, period, *format, reference, book, &regions_dir)
-            .map_err(fail)?;
+        let bytes = render_one(kind, region, period, *format, reference, book).map_err(fail)?;
         std::fs::write(&path, &bytes).map_err(|e| fail(e.to_string()))?;
         Ok(RenderedChart {
             kind,
@@ -437,7 +447,6 @@ fn render_one(
     format: Format,
     reference: &ReferenceData,
     book: &ScoreBook,
-    regions_dir: &Path,
 ) -> Result<Vec<u8>, String> {
     let (regions, framework) = (&reference.regions, &reference.framework);
     let (w, h, lang) = (chart::DEFAULT_WIDTH, chart::DEFAULT_HEIGHT, Lang::Id);
@@ -465,7 +474,7 @@ fn render_one(
         }
         _ => {
             let scope = view::MapScope::Kecamatan;
-            let layer = view::map_layer(regions_dir, region, scope).map_err(|e| s(&e))?;
+            let layer = view::map_layer(&reference.boundaries, region, scope).map_err(|e| s(&e))?;
             let c = view::map_chart(
                 book,
                 regions,

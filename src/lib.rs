@@ -16,6 +16,7 @@ pub mod config;
 pub mod engine;
 pub mod framework;
 pub mod generate;
+pub mod geo;
 pub mod i18n;
 pub mod ingest;
 pub mod job;

@@ -5,16 +5,14 @@
 //! Shared by the job (pre-rendered charts), the dashboard and the API so that all three say the
 //! same thing. Knows about scores and regions; draws and formats nothing itself beyond titles.
 
-use std::path::Path;
-use std::sync::Arc;
-
 use crate::analysis::sensitivity::{self, SensitivityError, Settings};
 use crate::chart::{
-    Bar, BarBand, BarChart, GeoLayer, HeatmapChart, MapArea, MapChart, RadarChart, RadarSeries,
-    StackSeries, StackedChart, TrendChart, TrendSeries,
+    Bar, BarBand, BarChart, HeatmapChart, MapArea, MapChart, RadarChart, RadarSeries, StackSeries,
+    StackedChart, TrendChart, TrendSeries,
 };
 use crate::framework::{Dimension, Framework};
 use crate::i18n::{Lang, format_number};
+use crate::region::boundaries::{Boundaries, Layer};
 use crate::region::{Level, RegionCode, Regions};
 use crate::score::{RegionScore, ScoreBook, Scores};
 use crate::store::Activities;
@@ -872,10 +870,10 @@ pub fn heatmap_chart(
 /// Which boundaries a choropleth shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum MapScope {
-    /// The kecamatan of the region's kabupaten (Jember only has boundaries).
+    /// The kecamatan of the region's kabupaten (where the boundary catalogue has them).
     #[default]
     Kecamatan,
-    /// The kab/kota of the region's province (East Java only).
+    /// The kab/kota of the region's province.
     Province,
     /// Every kab/kota of Indonesia.
     Indonesia,
@@ -896,37 +894,21 @@ impl std::str::FromStr for MapScope {
     }
 }
 
-/// The boundary layer of `scope` for `region`, read from `regions_dir` once per process.
+/// The boundary layer `scope` needs around `region`: its kabupaten's kecamatan, or the kab/kota
+/// of its province or of Indonesia, from the reference data's catalogue.
 pub fn map_layer(
-    regions_dir: &Path,
+    boundaries: &Boundaries,
     region: &RegionCode,
     scope: MapScope,
-) -> Result<Arc<GeoLayer>, ViewError> {
-    let no_map = |why: &str| ViewError::NoMap(region.clone(), why.to_string());
-    let file = match scope {
-        MapScope::Kecamatan => {
-            if region
-                .at_level(Level::Regency)
-                .is_none_or(|k| k.as_str() != "35.09")
-            {
-                return Err(no_map(
-                    "kecamatan boundaries exist for Kabupaten Jember (35.09) only",
-                ));
-            }
-            "jember_kecamatan.geojson"
-        }
-        MapScope::Province => {
-            if region
-                .at_level(Level::Province)
-                .is_none_or(|p| p.as_str() != "35")
-            {
-                return Err(no_map("kab/kota boundaries exist for Jawa Timur (35) only"));
-            }
-            "jatim_kabkota.geojson"
-        }
-        MapScope::Indonesia => "indonesia_kabkota.geojson",
+) -> Result<Layer, ViewError> {
+    let (level, around) = match scope {
+        MapScope::Kecamatan => (Level::District, Some(region)),
+        MapScope::Province => (Level::Regency, Some(region)),
+        MapScope::Indonesia => (Level::Regency, None),
     };
-    GeoLayer::load(&regions_dir.join(file), "kode_kemendagri").map_err(|e| no_map(&e.to_string()))
+    boundaries
+        .layer(level, around)
+        .map_err(|e| ViewError::NoMap(region.clone(), e.to_string()))
 }
 
 /// A choropleth of `measure` in `period`: the kecamatan of `region`'s kabupaten, or the kab/kota
@@ -935,7 +917,7 @@ pub fn map_layer(
 pub fn map_chart(
     book: &ScoreBook,
     regions: &Regions,
-    layer: Arc<GeoLayer>,
+    layer: Layer,
     scope: MapScope,
     region: &RegionCode,
     period: Option<&str>,
@@ -953,6 +935,7 @@ pub fn map_chart(
             .unwrap_or_else(|| region.clone()),
     };
     let areas: Vec<MapArea> = layer
+        .geo
         .features
         .iter()
         .filter_map(|f| {
@@ -1016,11 +999,12 @@ pub fn map_chart(
             }
         ),
         source: format!(
-            "{}; {}",
+            "{}; {} {}",
             source_line(lang),
-            lang.pick("batas wilayah BPS/HDX 2020", "boundaries BPS/HDX 2020")
+            lang.pick("batas wilayah", "boundaries"),
+            layer.source
         ),
-        layer,
+        layer: layer.geo,
         areas,
         show_unlisted: false,
         range: (0.0, 100.0),

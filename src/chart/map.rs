@@ -2,15 +2,14 @@
 //! colour-blind-safe scale (viridis), with a colour bar, a "no data" swatch and the names of
 //! the areas where they fit.
 //!
-//! Boundaries come from a [`GeoLayer`], parsed once per file and cached for the life of the
-//! process ([`GeoLayer::load`]). The projection is equirectangular with the x axis scaled by
+//! Boundaries come in the chart as a [`GeoLayer`] (see [`crate::geo`]); where they are read from
+//! is not this module's concern. The projection is equirectangular with the x axis scaled by
 //! the cosine of the layer's middle latitude, which at Indonesia's latitudes (11° S to 6° N)
 //! distorts shapes by under 2 %. Holes in polygons are ignored (the reference layers have
 //! none that matter at chart scale).
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use plotters::style::{RGBColor, WHITE};
 
@@ -18,133 +17,8 @@ use super::canvas::{Align, Canvas, Font, Pt, Rect};
 use super::frame::{self, Drawable, Frame, HIGHLIGHT, NO_DATA, sequential, solid, text_on};
 use super::text::{ASCENT, CAP_HEIGHT, text_width};
 use super::{ChartError, Format};
+pub use crate::geo::{GeoFeature, GeoLayer};
 use crate::i18n::{Lang, format_number};
-
-/// One area of a layer: its code, name and outer rings in (longitude, latitude).
-#[derive(Debug, Clone)]
-pub struct GeoFeature {
-    /// Region code from the layer's code property (e.g. `35.09.02`).
-    pub code: String,
-    /// Name from the layer, if it has one.
-    pub name: Option<String>,
-    /// Outer rings of the feature's polygons.
-    pub rings: Vec<Vec<[f64; 2]>>,
-}
-
-/// The features of one GeoJSON file.
-#[derive(Debug, Clone, Default)]
-pub struct GeoLayer {
-    /// Features in file order.
-    pub features: Vec<GeoFeature>,
-}
-
-/// Why a GeoJSON layer could not be read.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("reading boundaries {path}: {message}")]
-pub struct GeoError {
-    /// The file.
-    pub path: PathBuf,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl GeoLayer {
-    /// Parses a GeoJSON FeatureCollection; `code_property` names the property holding the
-    /// region code. Features flagged `non_admin_area` (lakes and the like in the national file)
-    /// and features without a code are left out.
-    pub fn parse(json: &str, code_property: &str) -> Result<GeoLayer, String> {
-        let v: serde_json::Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
-        let features = v
-            .get("features")
-            .and_then(|f| f.as_array())
-            .ok_or("not a GeoJSON FeatureCollection (no \"features\" array)")?;
-        let mut out = Vec::with_capacity(features.len());
-        for f in features {
-            let props = f.get("properties");
-            let prop = |k: &str| props.and_then(|p| p.get(k));
-            if prop("non_admin_area").and_then(|v| v.as_bool()) == Some(true) {
-                continue;
-            }
-            let Some(code) = prop(code_property).and_then(|c| c.as_str()) else {
-                continue;
-            };
-            let name = ["nama_kemendagri", "district", "regency", "name"]
-                .iter()
-                .find_map(|k| prop(k).and_then(|v| v.as_str()))
-                .map(str::to_string);
-            let geometry = f.get("geometry");
-            let kind = geometry
-                .and_then(|g| g.get("type"))
-                .and_then(|t| t.as_str());
-            let coords = geometry.and_then(|g| g.get("coordinates"));
-            let polygons: Vec<&serde_json::Value> = match (kind, coords) {
-                (Some("Polygon"), Some(c)) => vec![c],
-                (Some("MultiPolygon"), Some(serde_json::Value::Array(ps))) => ps.iter().collect(),
-                _ => continue,
-            };
-            let rings = polygons
-                .into_iter()
-                .filter_map(|p| p.get(0))
-                .filter_map(|ring| ring.as_array())
-                .map(|ring| {
-                    ring.iter()
-                        .filter_map(|pt| Some([pt.get(0)?.as_f64()?, pt.get(1)?.as_f64()?]))
-                        .collect::<Vec<_>>()
-                })
-                .filter(|r| r.len() >= 3)
-                .collect();
-            out.push(GeoFeature {
-                code: code.to_string(),
-                name,
-                rings,
-            });
-        }
-        Ok(GeoLayer { features: out })
-    }
-
-    /// Reads and parses `path` the first time it is asked for, then answers from memory.
-    pub fn load(path: &Path, code_property: &str) -> Result<Arc<GeoLayer>, GeoError> {
-        type Cache = Mutex<HashMap<(PathBuf, String), Arc<GeoLayer>>>;
-        static CACHE: OnceLock<Cache> = OnceLock::new();
-        let key = (path.to_path_buf(), code_property.to_string());
-        let cache = CACHE.get_or_init(Cache::default);
-        if let Some(layer) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-            return Ok(layer.clone());
-        }
-        let err = |message: String| GeoError {
-            path: path.to_path_buf(),
-            message,
-        };
-        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-        let layer = Arc::new(GeoLayer::parse(&text, code_property).map_err(err)?);
-        cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, layer.clone());
-        Ok(layer)
-    }
-
-    /// (min lon, min lat, max lon, max lat) of the features whose code passes `keep`.
-    fn bounds(&self, keep: impl Fn(&str) -> bool) -> Option<[f64; 4]> {
-        let mut b = [
-            f64::INFINITY,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::NEG_INFINITY,
-        ];
-        for f in self.features.iter().filter(|f| keep(&f.code)) {
-            for p in f.rings.iter().flatten() {
-                b = [
-                    b[0].min(p[0]),
-                    b[1].min(p[1]),
-                    b[2].max(p[0]),
-                    b[3].max(p[1]),
-                ];
-            }
-        }
-        b[0].is_finite().then_some(b)
-    }
-}
 
 /// One coloured area.
 #[derive(Debug, Clone, PartialEq)]

@@ -53,7 +53,7 @@ mod trend;
 pub use bars::{Bar, BarBand, BarChart, render_bars};
 pub use frame::{BAR, HIGHLIGHT, NO_DATA};
 pub use heatmap::{HeatmapChart, render_heatmap};
-pub use map::{GeoError, GeoFeature, GeoLayer, MapArea, MapChart, render_map};
+pub use map::{GeoFeature, GeoLayer, MapArea, MapChart, render_map};
 pub use ranks::{RankChart, RankRow, render_ranks};
 pub use stacked::{StackSeries, StackedChart, render_stacked};
 pub use text::embedded_fonts;

@@ -487,8 +487,8 @@ pub struct Inputs<'a> {
     pub framework: &'a Framework,
     /// Period granularity of the run.
     pub granularity: Granularity,
-    /// Folder with the boundary files (`regions/`), for maps.
-    pub regions_dir: std::path::PathBuf,
+    /// Boundary layers, for maps.
+    pub boundaries: &'a crate::region::boundaries::Boundaries,
 }
 
 impl Inputs<'_> {

@@ -89,7 +89,7 @@ fn charts(
         // The kecamatan map: on the kecamatan-level scores (the region outlined, or for a
         // kab/kota its kecamatan); where there are no kecamatan boundaries, the province's
         // kab/kota on the kab/kota-level scores.
-        let kecamatan = view::map_layer(&inputs.regions_dir, &p.code, MapScope::Kecamatan)
+        let kecamatan = view::map_layer(inputs.boundaries, &p.code, MapScope::Kecamatan)
             .ok()
             .filter(|_| {
                 inputs.snapshot.book.get(&p.code, period).is_some() || p.level == Level::Regency
@@ -117,7 +117,7 @@ fn charts(
                     .code
                     .at_level(Level::Regency)
                     .unwrap_or_else(|| p.code.clone());
-                view::map_layer(&inputs.regions_dir, &province, MapScope::Province)
+                view::map_layer(inputs.boundaries, &province, MapScope::Province)
                     .ok()
                     .and_then(|layer| {
                         view::map_chart(
@@ -148,13 +148,13 @@ fn charts(
             .iter()
             .all(|r| r.code.at_level(Level::Province) == province);
         let scope = if one_province
-            && view::map_layer(&inputs.regions_dir, &first.code, MapScope::Province).is_ok()
+            && view::map_layer(inputs.boundaries, &first.code, MapScope::Province).is_ok()
         {
             MapScope::Province
         } else {
             MapScope::Indonesia
         };
-        let layer = view::map_layer(&inputs.regions_dir, &first.code, scope)
+        let layer = view::map_layer(inputs.boundaries, &first.code, scope)
             .map_err(|e| chart_err("map")(&e))?;
         let mut c = view::map_chart(
             book,

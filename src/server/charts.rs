@@ -376,7 +376,7 @@ fn render(state: &AppState, req: &ChartRequest) -> Result<Vec<u8>, ApiError> {
             chart::render_ranks(&c, format, width, height).map_err(internal)
         }
         ChartKind::Map => {
-            let layer = view::map_layer(&state.config.regions_dir(), region, req.map)?;
+            let layer = view::map_layer(&reference.boundaries, region, req.map)?;
             let c = view::map_chart(book, regions, layer, req.map, region, period, measure, lang)?;
             chart::render_map(&c, format, width, height).map_err(internal)
         }

@@ -292,6 +292,6 @@ fn report_inputs<'a>(
         regions: &state.reference.regions,
         framework: &state.reference.framework,
         granularity: state.config.period,
-        regions_dir: state.config.regions_dir(),
+        boundaries: &state.reference.boundaries,
     }
 }

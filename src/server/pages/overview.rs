@@ -79,7 +79,7 @@ fn render(
     let ranking = snapshot.book.ranking(kabupaten.as_str(), &period);
     let title = format!("{} — {} {}", view.name, view::index_label(lang), period);
     let has_map = view::map_layer(
-        &state.config.regions_dir(),
+        &state.reference.boundaries,
         &sel.region,
         MapScope::Kecamatan,
     )
@@ -295,7 +295,7 @@ fn province(
             .total_cmp(&a.index.unwrap_or(f64::MIN))
     });
     let has_map =
-        view::map_layer(&state.config.regions_dir(), &sel.region, MapScope::Province).is_ok();
+        view::map_layer(&state.reference.boundaries, &sel.region, MapScope::Province).is_ok();
     let title = format!(
         "{} — {} {}",
         info.display_name(),

@@ -6,6 +6,8 @@
 //! "what is this code, what is its parent, who are its children, how many people live there";
 //! it does not score or draw anything.
 
+pub mod boundaries;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
