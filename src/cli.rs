@@ -17,7 +17,7 @@ use crate::config::{Config, ConfigError, LogFormat, Overrides};
 use crate::generate::{GenerateOptions, generate};
 use crate::job::{self, ReferenceData};
 use crate::region::RegionCode;
-use crate::server::{AppState, Application};
+use crate::server::Application;
 
 /// kotacerdas: smart-city indicators for Indonesian regions.
 ///
@@ -580,38 +580,12 @@ fn serve(config: Config, started: Instant) -> anyhow::Result<ExitCode> {
         .build()
         .context("failed to start the async runtime")?;
     runtime.block_on(async move {
-        let job_config = config.clone();
-        let (reference, snapshot) = tokio::task::spawn_blocking(move || {
-            let reference = ReferenceData::load(&job_config)?;
-            // Charts are rendered after the server is up: the dashboard renders what it shows
-            // on demand, so nobody waits for the standard set.
-            let snapshot = job::run(&job_config, &reference, false)?;
-            anyhow::Ok((reference, snapshot))
-        })
-        .await
-        .context("the start-up job panicked")?
-        .context("the start-up job failed")?;
-        let bind = config.bind;
-        let state = AppState::new(config, reference, snapshot);
-        crate::server::spawn_source_pulls(&state);
-        crate::server::spawn_schedule(&state);
-        let state_for_render = state.clone();
-        let app = Application::build(state)
-            .await
-            .with_context(|| format!("failed to listen on {bind}"))?;
+        let app = Application::build(config).await?;
         info!(
             ready_ms = format_args!("{:.0}", started.elapsed().as_secs_f64() * 1e3),
             "serving the dashboard on http://{}/",
             app.local_addr()
         );
-        let render_state = state_for_render;
-        tokio::task::spawn_blocking(move || {
-            let book = &render_state.snapshot().book;
-            if let Err(e) = job::render(&render_state.config, &render_state.reference, book) {
-                tracing::warn!("rendering the standard charts failed: {e}");
-            }
-            crate::server::prepare_reports(&render_state);
-        });
         app.run_until_stopped().await.context("server failed")?;
         Ok(ExitCode::SUCCESS)
     })

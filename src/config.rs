@@ -122,13 +122,26 @@ pub enum LogFormat {
 }
 
 /// `[schedule]` section: background runs of the job. 0 means never.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ScheduleSettings {
     /// Re-run the job (ingest new files in the activity folder, re-score) every N minutes.
     pub rescore_minutes: u64,
     /// Re-render the standard chart files every N minutes.
     pub render_minutes: u64,
+    /// Render the standard chart files once the server listens (the dashboard renders what it
+    /// shows on demand, so nobody waits for them).
+    pub render_on_start: bool,
+}
+
+impl Default for ScheduleSettings {
+    fn default() -> Self {
+        ScheduleSettings {
+            rescore_minutes: 0,
+            render_minutes: 0,
+            render_on_start: true,
+        }
+    }
 }
 
 /// `[ingest]` section.

@@ -11,6 +11,7 @@
 pub mod access;
 mod activities;
 mod api;
+mod app;
 pub mod auth;
 pub mod cache;
 mod charts;
@@ -28,13 +29,11 @@ pub mod routes;
 mod schedule;
 pub(crate) mod sensitivity;
 
-use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::extract::MatchedPath;
 use axum::http::Request;
-use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -44,6 +43,7 @@ use crate::config::Config;
 use crate::job::{ReferenceData, Snapshot};
 use crate::report::ReportCache;
 
+pub use app::{Application, StartError};
 pub use cache::ResponseCache;
 pub use error::ApiError;
 pub use metrics::Metrics;
@@ -86,23 +86,6 @@ impl AppState {
             reference: Arc::new(reference),
             snapshot: Arc::new(RwLock::new(Arc::new(snapshot))),
             reports: ReportCache::new(),
-        }
-    }
-
-    /// The same snapshot, reference data, cache and metrics under other access settings (a
-    /// public and a closed server side by side, say). Sessions and verified tokens start empty.
-    pub fn with_access(&self, settings: crate::auth::AccessSettings) -> AppState {
-        let mut config = (*self.config).clone();
-        config.access = settings;
-        AppState {
-            access: Arc::new(Access::new(config.access.clone())),
-            config: Arc::new(config),
-            reference: self.reference.clone(),
-            snapshot: self.snapshot.clone(),
-            cache: self.cache.clone(),
-            metrics: self.metrics.clone(),
-            job_lock: self.job_lock.clone(),
-            reports: self.reports.clone(),
         }
     }
 
@@ -185,57 +168,4 @@ pub fn router(state: AppState) -> Router {
         // (tower-http's default predicate skips raster images and bodies under 32 bytes).
         .layer(CompressionLayer::new().gzip(true).br(true))
         .with_state(state)
-}
-
-/// A bound, ready-to-run server.
-pub struct Application {
-    listener: TcpListener,
-    router: Router,
-}
-
-impl Application {
-    /// Bind `state.config.bind` (port 0 picks a free port).
-    pub async fn build(state: AppState) -> std::io::Result<Application> {
-        let listener = TcpListener::bind(state.config.bind).await?;
-        Ok(Application {
-            listener,
-            router: router(state),
-        })
-    }
-
-    /// The address actually bound.
-    pub fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .expect("a bound listener has an address")
-    }
-
-    /// Serve until Ctrl-C or SIGTERM, then finish in-flight requests.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-    }
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down");
 }

@@ -91,7 +91,7 @@ async fn a_cached_response_is_always_the_response_the_request_would_get_uncached
     let mut failures = Vec::new();
     for path in paths.iter().chain(paths.iter().rev()) {
         let (status, got) = body(&cached, path).await;
-        let (status_uncached, want) = body(&uncached.app, path).await;
+        let (status_uncached, want) = body(&uncached, path).await;
         assert_eq!(status, 200, "{path}: {}", String::from_utf8_lossy(&got));
         assert_eq!(status, status_uncached, "{path}");
         if got != want {
@@ -169,7 +169,7 @@ async fn records(app: &TestApp, region: &str) -> Vec<(String, String, String)> {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_steward_cannot_move_another_regions_records_by_reusing_its_file_name_and_ids() {
     let own = spawn_own(|_| {}).await;
-    let app = &own.app;
+    let app = &own;
     upload(
         app,
         "diskominfo-banyuwangi",
@@ -361,7 +361,7 @@ async fn a_regions_own_report_shows_no_neighbours_and_cites_only_its_own_sources
 #[tokio::test(flavor = "multi_thread")]
 async fn exports_neutralise_cells_a_spreadsheet_would_read_as_formulas() {
     let own = spawn_own(|_| {}).await;
-    let app = &own.app;
+    let app = &own;
     let formula = "=HYPERLINK(\"http://evil.example\",\"klik\")";
     upload(
         app,

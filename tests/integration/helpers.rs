@@ -1,5 +1,5 @@
-//! Shared set-up: the job is run once on the shipped sample data; each test gets its own server
-//! on a free port answering from that result.
+//! Shared set-up: every test server is started by `Application::build` from a configuration,
+//! as the binary is, on the shipped sample data with a store of its own in a temporary folder.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -7,50 +7,39 @@ use std::sync::{Arc, OnceLock};
 
 use kotacerdas::auth::{AccessSettings, HashParams, Role, Scope, Users};
 use kotacerdas::config::{Config, Overrides};
-use kotacerdas::job::{self, ReferenceData};
 use kotacerdas::server::{AppState, Application};
 
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Where the shared job wrote its charts.
-pub fn chart_dir() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| tempfile::tempdir().unwrap()).path()
-}
-
-pub fn test_config(chart_dir: &Path) -> Config {
+/// The test configuration with its charts and store under `dir`: the shipped `config.toml`
+/// (public read-only mode) with the test users, listening on a free port, charts not
+/// rendered at start.
+pub fn test_config(dir: &Path) -> Config {
     let overrides = Overrides {
         bind: Some("127.0.0.1:0".into()),
         data_dir: Some(repo().join("data")),
-        chart_dir: Some(chart_dir.to_path_buf()),
-        store: Some(chart_dir.join("store")),
+        chart_dir: Some(dir.to_path_buf()),
+        store: Some(dir.join("store")),
         framework: Some(repo().join("data/frameworks/seven_dimensions.toml")),
         ..Overrides::default()
     };
     let mut config = Config::load(Some(&repo().join("config.toml")), &overrides).unwrap();
-    // The shipped configuration: public read-only mode; the test users on top.
     config.access = access_settings(Some("all"));
+    config.schedule.render_on_start = false;
     config
 }
 
-fn state() -> AppState {
-    static STATE: OnceLock<AppState> = OnceLock::new();
-    STATE
-        .get_or_init(|| {
-            let config = test_config(chart_dir());
-            let reference = ReferenceData::load(&config).unwrap();
-            let snapshot = job::run(&config, &reference, true).unwrap();
-            AppState::new(config, reference, snapshot)
-        })
-        .clone()
-}
-
+/// A running test server and a client for it.
 #[derive(Clone)]
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
+    /// The state it answers from.
+    pub state: AppState,
+    /// The folder of its store and charts, removed with the last clone.
+    pub dir: Arc<tempfile::TempDir>,
 }
 
 impl TestApp {
@@ -62,12 +51,12 @@ impl TestApp {
             format!("Bearer {}", token(name)).parse().unwrap(),
         );
         TestApp {
-            address: self.address.clone(),
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .default_headers(headers)
                 .build()
                 .unwrap(),
+            ..self.clone()
         }
     }
 
@@ -97,8 +86,32 @@ impl TestApp {
 
 /// A server with the shipped access settings (public read-only mode) and the test users.
 pub async fn spawn_app() -> TestApp {
-    let state = tokio::task::spawn_blocking(state).await.unwrap();
-    serve(state).await
+    spawn_own(|_| {}).await
+}
+
+/// A server under other access settings.
+pub async fn spawn_app_with(settings: AccessSettings) -> TestApp {
+    spawn_own(move |c| c.access = settings).await
+}
+
+/// A server whose test configuration `configure` adjusts, started as the binary starts.
+pub async fn spawn_own(configure: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(dir.path());
+    configure(&mut config);
+    let app = Application::build(config).await.unwrap();
+    let address = format!("http://{}", app.local_addr());
+    let state = app.state().clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        state,
+        dir: Arc::new(dir),
+    }
 }
 
 /// argon2 parameters for test users: cheap, since the tests check behaviour, not cost.
@@ -161,50 +174,6 @@ pub fn access_settings(public: Option<&str>) -> AccessSettings {
         hash_params: CHEAP_HASH,
         users: test_users().0.clone(),
         ..AccessSettings::default()
-    }
-}
-
-/// A server on the shared job's result under other access settings.
-pub async fn spawn_app_with(settings: AccessSettings) -> TestApp {
-    let state = tokio::task::spawn_blocking(state).await.unwrap();
-    serve(state.with_access(settings)).await
-}
-
-async fn serve(state: AppState) -> TestApp {
-    let app = Application::build(state).await.unwrap();
-    let address = format!("http://{}", app.local_addr());
-    tokio::spawn(app.run_until_stopped());
-    TestApp {
-        address,
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-    }
-}
-
-/// A server with its own store and configuration (uploads change the store).
-pub struct OwnApp {
-    pub app: TestApp,
-    _dir: tempfile::TempDir,
-}
-
-/// Run the job on the sample data into a store of its own, configured by `configure` on top
-/// of the test configuration, and serve it.
-pub async fn spawn_own(configure: impl FnOnce(&mut Config) + Send + 'static) -> OwnApp {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = test_config(dir.path());
-    configure(&mut config);
-    let state = tokio::task::spawn_blocking(move || {
-        let reference = ReferenceData::load(&config).unwrap();
-        let snapshot = job::run(&config, &reference, false).unwrap();
-        AppState::new(config, reference, snapshot)
-    })
-    .await
-    .unwrap();
-    OwnApp {
-        app: serve(state).await,
-        _dir: dir,
     }
 }
 

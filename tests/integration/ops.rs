@@ -2,44 +2,23 @@
 //! `/readyz`, compression, the body limit, and on-demand job runs.
 
 use kotacerdas::config::Config;
-use kotacerdas::job::{self, ReferenceData};
-use kotacerdas::server::{AppState, Application};
 use serde_json::Value;
 
-use crate::helpers::{spawn_app, test_config, token};
+use crate::helpers::{spawn_app, token};
 
 /// A server of its own on a fresh store (tests here change the store or the state).
-struct Own {
-    address: String,
-    client: reqwest::Client,
-    state: AppState,
-    dir: tempfile::TempDir,
+type Own = crate::helpers::TestApp;
+
+async fn spawn_own(adjust: impl FnOnce(&mut Config)) -> Own {
+    crate::helpers::spawn_own(adjust).await
 }
 
-async fn spawn_own(adjust: impl FnOnce(&mut Config) + Send + 'static) -> Own {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = test_config(dir.path());
-    adjust(&mut config);
-    let state = tokio::task::spawn_blocking(move || {
-        let reference = ReferenceData::load(&config).unwrap();
-        let snapshot = job::run(&config, &reference, false).unwrap();
-        AppState::new(config, reference, snapshot)
-    })
-    .await
-    .unwrap();
-    let app = Application::build(state.clone()).await.unwrap();
-    let address = format!("http://{}", app.local_addr());
-    tokio::spawn(app.run_until_stopped());
-    Own {
-        address,
-        client: reqwest::Client::new(),
-        state,
-        dir,
-    }
+trait Revalidate {
+    async fn get_if(&self, path: &str, if_none_match: Option<&str>) -> reqwest::Response;
 }
 
-impl Own {
-    async fn get(&self, path: &str, if_none_match: Option<&str>) -> reqwest::Response {
+impl Revalidate for Own {
+    async fn get_if(&self, path: &str, if_none_match: Option<&str>) -> reqwest::Response {
         let mut req = self.client.get(format!("{}{path}", self.address));
         if let Some(tag) = if_none_match {
             req = req.header("if-none-match", tag);
@@ -121,9 +100,9 @@ async fn an_upload_that_changes_the_scores_empties_the_cache_and_changes_the_eta
     let own = spawn_own(|_| {}).await;
     let chart = "/charts/radar.svg?region=35.09.20&period=2025";
     let scores = "/api/v1/scores?region=35.09.20&period=2025";
-    let chart_before = etag(&own.get(chart, None).await);
-    let scores_before = etag(&own.get(scores, None).await);
-    assert_eq!(own.get(scores, Some(&scores_before)).await.status(), 304);
+    let chart_before = etag(&own.get_if(chart, None).await);
+    let scores_before = etag(&own.get_if(scores, None).await);
+    assert_eq!(own.get_if(scores, Some(&scores_before)).await.status(), 304);
     let generation = own.state.cache.generation();
 
     let form = reqwest::multipart::Form::new().part(
@@ -142,14 +121,14 @@ async fn an_upload_that_changes_the_scores_empties_the_cache_and_changes_the_eta
     assert_eq!(own.state.cache.generation(), generation + 1);
 
     // The old ETag no longer matches: the scores changed and the answer is rendered anew.
-    let after = own.get(scores, Some(&scores_before)).await;
+    let after = own.get_if(scores, Some(&scores_before)).await;
     assert_eq!(after.status(), 200);
     assert_ne!(etag(&after), scores_before);
-    let chart_after = own.get(chart, None).await;
+    let chart_after = own.get_if(chart, None).await;
     assert_eq!(chart_after.status(), 200);
     assert_ne!(etag(&chart_after), chart_before);
 
-    let metrics = own.get("/metrics", None).await.text().await.unwrap();
+    let metrics = own.get_if("/metrics", None).await.text().await.unwrap();
     assert!(sample(&metrics, "kotacerdas_ingest_rows_accepted_total").unwrap() >= 2.0);
     assert!(sample(&metrics, "kotacerdas_ingest_rows_rejected_total").unwrap() >= 1.0);
     assert_eq!(
@@ -163,16 +142,16 @@ async fn metrics_count_requests_per_route_and_status_and_cache_hits() {
     let own = spawn_own(|_| {}).await;
     let path = "/charts/radar.png?region=35.09.11";
     for _ in 0..3 {
-        assert_eq!(own.get(path, None).await.status(), 200);
+        assert_eq!(own.get_if(path, None).await.status(), 200);
     }
     assert_eq!(
-        own.get("/charts/radar.png?region=99.99", None)
+        own.get_if("/charts/radar.png?region=99.99", None)
             .await
             .status(),
         404
     );
-    assert_eq!(own.get("/no/such/route", None).await.status(), 404);
-    let resp = own.get("/metrics", None).await;
+    assert_eq!(own.get_if("/no/such/route", None).await.status(), 404);
+    let resp = own.get_if("/metrics", None).await;
     assert!(
         resp.headers()["content-type"]
             .to_str()
@@ -218,16 +197,19 @@ async fn metrics_count_requests_per_route_and_status_and_cache_hits() {
 #[tokio::test]
 async fn readyz_is_200_with_scores_and_a_readable_store_and_503_with_a_reason_without() {
     let own = spawn_own(|_| {}).await;
-    let resp = own.get("/readyz", None).await;
+    let resp = own.get_if("/readyz", None).await;
     assert_eq!(resp.status(), 200);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["status"], "ready");
     assert_eq!(body["latest_period"], "2025");
     assert!(body["store_generation"].as_u64().unwrap() >= 1);
-    assert_eq!(own.get("/healthz", None).await.text().await.unwrap(), "ok");
+    assert_eq!(
+        own.get_if("/healthz", None).await.text().await.unwrap(),
+        "ok"
+    );
 
     std::fs::remove_dir_all(own.dir.path().join("store")).unwrap();
-    let resp = own.get("/readyz", None).await;
+    let resp = own.get_if("/readyz", None).await;
     assert_eq!(resp.status(), 503);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["status"], "not ready");
@@ -239,7 +221,7 @@ async fn readyz_is_200_with_scores_and_a_readable_store_and_503_with_a_reason_wi
         "{body}"
     );
     // Liveness does not depend on the store.
-    assert_eq!(own.get("/healthz", None).await.status(), 200);
+    assert_eq!(own.get_if("/healthz", None).await.status(), 200);
 }
 
 #[tokio::test]
@@ -318,6 +300,6 @@ async fn a_job_run_needs_the_token_and_reports_what_it_did() {
     assert_eq!(body["rescored"], true);
     assert_eq!(body["generation"], generation + 1);
 
-    let metrics = own.get("/metrics", None).await.text().await.unwrap();
+    let metrics = own.get_if("/metrics", None).await.text().await.unwrap();
     assert_eq!(sample(&metrics, "kotacerdas_job_runs_total"), Some(1.0));
 }

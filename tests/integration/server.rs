@@ -1,6 +1,17 @@
 //! The server on a real port: page, JSON, charts, errors.
 
-use crate::helpers::{chart_dir, decode_png, files_in, spawn_app};
+use std::path::Path;
+
+use kotacerdas::job::{self, ReferenceData};
+
+use crate::helpers::{decode_png, files_in, spawn_app, test_config};
+
+/// Run the job on the sample data into `dir`, rendering the standard charts.
+fn run_job(dir: &Path) {
+    let config = test_config(dir);
+    let reference = ReferenceData::load(&config).unwrap();
+    job::run(&config, &reference, true).unwrap();
+}
 
 #[tokio::test]
 async fn dashboard_shows_jember_index_radar_and_all_31_kecamatan() {
@@ -211,7 +222,14 @@ async fn healthz_answers_ok() {
 
 #[tokio::test]
 async fn the_job_renders_a_radar_per_region_for_the_latest_period() {
-    let _app = spawn_app().await; // runs the shared job
+    let dir = tempfile::tempdir().unwrap();
+    let chart_dir = || dir.path();
+    tokio::task::spawn_blocking({
+        let dir = dir.path().to_path_buf();
+        move || run_job(&dir)
+    })
+    .await
+    .unwrap();
     let pngs = files_in(chart_dir(), "png");
     let svgs = files_in(chart_dir(), "svg");
     let count = |files: &[std::path::PathBuf], kind: &str| {
@@ -250,8 +268,8 @@ async fn the_job_renders_a_radar_per_region_for_the_latest_period() {
 #[tokio::test]
 async fn the_job_stores_the_scores_with_the_framework_that_made_them() {
     use polars::prelude::SerReader;
-    let _app = spawn_app().await; // runs the shared job
-    let results = chart_dir().join("store/results");
+    let app = spawn_app().await;
+    let results = app.dir.path().join("store/results");
     for name in ["indicators", "dimensions", "index", "explain"] {
         let path = results.join(format!("{name}.parquet"));
         let df = polars::prelude::ParquetReader::new(std::fs::File::open(&path).unwrap())

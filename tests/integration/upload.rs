@@ -1,37 +1,22 @@
 //! `POST /api/v1/ingest` on the real server: steward and admin tokens, size limit, report,
 //! re-scoring.
 
-use kotacerdas::config::Config;
-use kotacerdas::job::{self, ReferenceData};
-use kotacerdas::server::{AppState, Application};
+use crate::helpers::{TestApp, repo, spawn_own, token};
 
-use crate::helpers::{repo, test_config, token};
-
+/// A server with its own store (uploads change it), the test users and an upload limit.
 pub struct Upload {
     pub address: String,
     pub client: reqwest::Client,
-    _dir: tempfile::TempDir,
+    _app: TestApp,
 }
 
-/// A server with its own store (uploads change it) and the test users.
+/// A server with its own store and an upload limit of `max_upload_mb`.
 pub async fn spawn_with_limit(max_upload_mb: u64) -> Upload {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config: Config = test_config(dir.path());
-    config.ingest.max_upload_mb = max_upload_mb;
-    let state = tokio::task::spawn_blocking(move || {
-        let reference = ReferenceData::load(&config).unwrap();
-        let snapshot = job::run(&config, &reference, false).unwrap();
-        AppState::new(config, reference, snapshot)
-    })
-    .await
-    .unwrap();
-    let app = Application::build(state).await.unwrap();
-    let address = format!("http://{}", app.local_addr());
-    tokio::spawn(app.run_until_stopped());
+    let app = spawn_own(move |c| c.ingest.max_upload_mb = max_upload_mb).await;
     Upload {
-        address,
+        address: app.address.clone(),
         client: reqwest::Client::new(),
-        _dir: dir,
+        _app: app,
     }
 }
 

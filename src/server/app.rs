@@ -1,0 +1,120 @@
+//! One start-up for the binary and the tests: [`Application::build`] goes from a configuration
+//! to a listening server — reference data, the start-up job (ingest the activity folder, score),
+//! the shared state, the scheduled jobs and source pulls, the listener — and
+//! [`Application::run_until_stopped`] serves until Ctrl-C or SIGTERM. `kotacerdas serve` and
+//! the integration tests' `spawn_app` both go through it, so a test cannot pass on wiring the
+//! binary does not use.
+//!
+//! The listener is bound here, so a test can ask for port 0 and read back the real one. The
+//! standard chart files are rendered, and the reports' rank intervals computed, after the
+//! server listens: the dashboard renders what it shows on demand, nobody waits for them.
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use tokio::net::TcpListener;
+
+use super::{AppState, reports, router, spawn_schedule, spawn_source_pulls};
+use crate::config::Config;
+use crate::job::{self, JobError, ReferenceData};
+
+/// The server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Loading the reference data or the start-up job failed.
+    #[error("the start-up job failed")]
+    Job(#[from] JobError),
+    /// The start-up job panicked.
+    #[error("the start-up job panicked: {0}")]
+    Panicked(String),
+    /// The address could not be bound.
+    #[error("failed to listen on {addr}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Everything from `config` to a bound listener (`config.bind`; port 0 picks a free port):
+    /// reference data and the start-up job on the blocking pool, the state, the scheduled jobs.
+    pub async fn build(config: Config) -> Result<Application, StartError> {
+        let job_config = config.clone();
+        let (reference, snapshot) = tokio::task::spawn_blocking(move || {
+            let reference = ReferenceData::load(&job_config)?;
+            let snapshot = job::run(&job_config, &reference, false)?;
+            Ok::<_, JobError>((reference, snapshot))
+        })
+        .await
+        .map_err(|e| StartError::Panicked(e.to_string()))??;
+        let addr = config.bind;
+        let state = AppState::new(config, reference, snapshot);
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartError::Bind { addr, source })?;
+        spawn_source_pulls(&state);
+        spawn_schedule(&state);
+        let after = state.clone();
+        tokio::task::spawn_blocking(move || {
+            if after.config.schedule.render_on_start {
+                let book = &after.snapshot().book;
+                if let Err(e) = job::render(&after.config, &after.reference, book) {
+                    tracing::warn!("rendering the standard charts failed: {e}");
+                }
+            }
+            reports::prepare(&after);
+        });
+        Ok(Application { listener, state })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// The state the server answers from (its snapshot, cache, metrics).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serve until Ctrl-C or SIGTERM, then finish in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let app: Router = router(self.state);
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
