@@ -3,6 +3,7 @@
 
 mod access;
 mod api;
+mod architecture;
 mod atomic;
 mod browser;
 mod charts;
