@@ -366,9 +366,9 @@ fn a_file_cut_into_many_batches_ingests_exactly_as_one_batch() {
     let whole = Fixture::new();
     let one = whole.ingest(&[whole.file("banyak.csv", &text)]);
     let batched = Fixture::new();
-    super::read::TEST_BATCH_BYTES.with(|b| b.set(Some(4_096)));
+    super::delimited::TEST_BATCH_BYTES.with(|b| b.set(Some(4_096)));
     let many = batched.ingest(&[batched.file("banyak.csv", &text)]);
-    super::read::TEST_BATCH_BYTES.with(|b| b.set(None));
+    super::delimited::TEST_BATCH_BYTES.with(|b| b.set(None));
 
     let parts = batched.contents().manifest.parts.len();
     assert!(parts > 20, "expected many parts, got {parts}");
