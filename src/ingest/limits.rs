@@ -262,6 +262,11 @@ impl<'a> Gate<'a> {
             what,
         }
     }
+
+    /// `n` in words with thousands separators, for the `what` of a refusal.
+    pub fn n(n: u64) -> String {
+        format_number(n as f64, 0, Lang::En)
+    }
 }
 
 #[cfg(test)]

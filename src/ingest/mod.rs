@@ -21,6 +21,7 @@
 
 mod delimited;
 mod format;
+mod json;
 mod limits;
 mod parse;
 mod read;

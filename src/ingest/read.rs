@@ -3,9 +3,9 @@
 //! Every reader produces the same shape, a [`RawTable`]: canonical column names (see
 //! [`super::schema`]), every cell as text or null, and the row number as the person who made the
 //! file sees it. This module picks the reader by format and hands out the table in batches: CSV
-//! is read by [`super::delimited`] batch by batch, workbooks and JSON here, whole, a workbook
-//! only when it is within [`Limits::file_bytes`]. Header rows below titles and merged header
-//! cells are handled here; judging cell values is not.
+//! is read by [`super::delimited`] batch by batch, JSON by [`super::json`] and workbooks here,
+//! whole, a workbook only when it is within [`Limits::file_bytes`]. Header rows below titles
+//! and merged header cells are handled here; judging cell values is not.
 
 use std::io::Cursor;
 
@@ -16,7 +16,7 @@ use super::delimited::{CsvBatches, CsvSource, decode, decode_owned, read_csv};
 use super::format::InputFormat;
 use super::limits::{Bound, Gate, Limits};
 use super::parse::NumberStyle;
-use super::{IngestError, schema};
+use super::{IngestError, json, schema};
 use crate::store::cols;
 
 /// A table read from a file, before validation.
@@ -50,7 +50,7 @@ pub fn read(
             })?;
             read_workbook(name, bytes, format, sheet)
         }
-        InputFormat::Json | InputFormat::Ndjson => read_json(name, bytes, format),
+        InputFormat::Json | InputFormat::Ndjson => json::read(name, bytes, format, limits),
     }
 }
 
@@ -328,96 +328,5 @@ fn read_workbook(
         frame: df,
         fallback_style: NumberStyle::DecimalComma,
         notes,
-    })
-}
-
-fn json_text(v: &serde_json::Value) -> Option<String> {
-    match v {
-        serde_json::Value::Null => None,
-        serde_json::Value::String(s) => {
-            let t = s.trim();
-            (!t.is_empty()).then(|| t.to_string())
-        }
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        serde_json::Value::Bool(b) => Some(b.to_string()),
-        other => Some(other.to_string()),
-    }
-}
-
-fn read_json(name: &str, bytes: &[u8], format: InputFormat) -> Result<RawTable, IngestError> {
-    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
-        .map_err(|_| invalid(name, "is not UTF-8 text, as JSON must be"))?;
-    let records: Vec<(i64, serde_json::Map<String, serde_json::Value>)> = match format {
-        InputFormat::Json => {
-            let value: serde_json::Value = serde_json::from_str(text)
-                .map_err(|e| invalid(name, format!("is not valid JSON: {e}")))?;
-            match value {
-                serde_json::Value::Array(items) => items
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, v)| match v {
-                        serde_json::Value::Object(m) => Ok((i as i64 + 1, m)),
-                        other => Err(invalid(
-                            name,
-                            format!("record {} is not an object but {other}", i + 1),
-                        )),
-                    })
-                    .collect::<Result<_, _>>()?,
-                serde_json::Value::Object(_) => {
-                    return Err(invalid(
-                        name,
-                        "is a single JSON object; expected an array of activity records ([{…}, {…}]) or one object per line",
-                    ));
-                }
-                other => {
-                    return Err(invalid(
-                        name,
-                        format!("is JSON {other} ; expected an array of activity records"),
-                    ));
-                }
-            }
-        }
-        _ => text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-            .map(|(i, l)| match serde_json::from_str::<serde_json::Value>(l) {
-                Ok(serde_json::Value::Object(m)) => Ok((i as i64 + 1, m)),
-                Ok(_) => Err(invalid(name, format!("line {} is not a JSON object", i + 1))),
-                Err(e) => Err(invalid(
-                    name,
-                    format!("line {} is not valid JSON ({e}); expected one object per line, or a JSON array", i + 1),
-                )),
-            })
-            .collect::<Result<_, _>>()?,
-    };
-    let mut keys: Vec<String> = Vec::new();
-    for (_, m) in &records {
-        for k in m.keys() {
-            if !keys.contains(k) {
-                keys.push(k.clone());
-            }
-        }
-    }
-    let height = records.len();
-    let columns: Vec<Column> = keys
-        .iter()
-        .map(|k| {
-            let values: Vec<Option<String>> = records
-                .iter()
-                .map(|(_, m)| m.get(k).and_then(json_text))
-                .collect();
-            Column::new(k.as_str().into(), values)
-        })
-        .collect();
-    let mut df = DataFrame::new(height, columns).map_err(|e| polars_err(name, e))?;
-    schema::canonicalise_header(&mut df, name)?;
-    let rows: Vec<i64> = records.iter().map(|(i, _)| *i).collect();
-    df.with_column(Column::new(cols::SOURCE_ROW.into(), rows))
-        .map_err(|e| polars_err(name, e))?;
-    Ok(RawTable {
-        frame: df,
-        fallback_style: NumberStyle::DecimalPoint,
-        notes: Vec::new(),
     })
 }
