@@ -130,7 +130,7 @@ pub struct Limits {
     pub zip_entries: u64,
     /// See [`Bound::UnpackedBytes`].
     pub unpacked_bytes: u64,
-    /// See [`Bound::CompressionRatio`]; applies to entries of more than 1 MiB.
+    /// See [`Bound::CompressionRatio`]; applies to entries of more than [`RATIO_FLOOR`] bytes.
     pub compression_ratio: u64,
     /// See [`Bound::PartBytes`].
     pub part_bytes: u64,
@@ -161,6 +161,11 @@ pub struct Limits {
     /// See [`Bound::JsonDepth`].
     pub json_depth: u64,
 }
+
+/// Zip entries up to this size are not held to the compression ratio: small parts of real
+/// workbooks (styles, repeated empty rows) compress far better than data does, and inflating
+/// them costs nothing.
+pub const RATIO_FLOOR: u64 = 1 << 20;
 
 impl Limits {
     /// The bounds every path of ingest uses (upload, form, CLI, dry run, remote source). The

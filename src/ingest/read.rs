@@ -3,21 +3,17 @@
 //! Every reader produces the same shape, a [`RawTable`]: canonical column names (see
 //! [`super::schema`]), every cell as text or null, and the row number as the person who made the
 //! file sees it. This module picks the reader by format and hands out the table in batches: CSV
-//! is read by [`super::delimited`] batch by batch, JSON by [`super::json`] and workbooks here,
-//! whole, a workbook only when it is within [`Limits::file_bytes`]. Header rows below titles
-//! and merged header cells are handled here; judging cell values is not.
+//! is read by [`super::delimited`] batch by batch, workbooks by [`super::workbook`] and JSON by
+//! [`super::json`] whole, a file read whole only when it is within [`Limits::file_bytes`]. Every
+//! reader holds the file to the bounds of [`Limits`]. Judging cell values is not done here.
 
-use std::io::Cursor;
-
-use calamine::{Data, Reader};
 use polars::prelude::*;
 
 use super::delimited::{CsvBatches, CsvSource, decode, decode_owned, read_csv};
 use super::format::InputFormat;
 use super::limits::{Bound, Gate, Limits};
 use super::parse::NumberStyle;
-use super::{IngestError, json, schema};
-use crate::store::cols;
+use super::{IngestError, json, schema, workbook};
 
 /// A table read from a file, before validation.
 #[derive(Debug)]
@@ -48,7 +44,7 @@ pub fn read(
             Gate::new(name, limits).check(Bound::FileBytes, bytes.len() as u64, || {
                 format!("it is {}", Bound::FileBytes.amount(bytes.len() as u64))
             })?;
-            read_workbook(name, bytes, format, sheet)
+            workbook::read(name, bytes, format, sheet, limits)
         }
         InputFormat::Json | InputFormat::Ndjson => json::read(name, bytes, format, limits),
     }
@@ -157,13 +153,6 @@ fn in_memory<'a>(
     }
 }
 
-fn invalid(name: &str, message: impl Into<String>) -> IngestError {
-    IngestError::Unreadable {
-        path: name.into(),
-        message: message.into(),
-    }
-}
-
 /// The refusal of a file because polars failed on it (a bug, not bad data).
 pub(super) fn polars_err(name: &str, source: PolarsError) -> IngestError {
     IngestError::Polars {
@@ -190,143 +179,4 @@ pub(super) fn dedupe_names(columns: &mut [Column]) {
         }
         c.rename(name.into());
     }
-}
-
-/// Text of a spreadsheet cell: numbers without a spurious `.0`, dates as ISO.
-fn cell_text(cell: &Data) -> Option<String> {
-    match cell {
-        Data::Empty => None,
-        Data::String(s) => {
-            let t = s.trim();
-            (!t.is_empty()).then(|| t.to_string())
-        }
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some(format!("{}", *f as i64)),
-        Data::Float(f) => Some(f.to_string()),
-        Data::Int(i) => Some(i.to_string()),
-        Data::Bool(b) => Some(b.to_string()),
-        Data::DateTime(dt) => dt
-            .as_datetime()
-            .map(|d| d.date().format("%Y-%m-%d").to_string())
-            .or_else(|| Some(dt.as_f64().to_string())),
-        Data::DateTimeIso(s) => Some(s.split('T').next().unwrap_or(s).to_string()),
-        Data::DurationIso(s) => Some(s.clone()),
-        Data::Error(e) => Some(format!("#{e:?}")),
-    }
-}
-
-const TOTAL_WORDS: [&str; 4] = ["total", "jumlah", "grand total", "sub total"];
-
-fn read_workbook(
-    name: &str,
-    bytes: &[u8],
-    format: InputFormat,
-    sheet: Option<&str>,
-) -> Result<RawTable, IngestError> {
-    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
-        .map_err(|e| invalid(name, format!("is not a readable {format} workbook: {e}")))?;
-    let names = workbook.sheet_names();
-    let sheet_name = match sheet {
-        Some(s) => names
-            .iter()
-            .find(|n| n.eq_ignore_ascii_case(s))
-            .cloned()
-            .ok_or_else(|| {
-                invalid(
-                    name,
-                    format!("has no sheet {s:?}; its sheets are: {}", names.join(", ")),
-                )
-            })?,
-        None => names
-            .first()
-            .cloned()
-            .ok_or_else(|| invalid(name, "has no sheets"))?,
-    };
-    let range = workbook
-        .worksheet_range(&sheet_name)
-        .map_err(|e| invalid(name, format!("sheet {sheet_name:?} cannot be read: {e}")))?;
-    let (row0, _) = range.start().unwrap_or((0, 0));
-    let rows: Vec<Vec<Option<String>>> = range
-        .rows()
-        .map(|r| r.iter().map(cell_text).collect())
-        .collect();
-
-    let known = |row: &[Option<String>]| {
-        row.iter()
-            .flatten()
-            .filter(|c| schema::canonical_column(c).is_some())
-            .count()
-    };
-    // The header is the row (of the first 30) naming the most known columns, at least three;
-    // titles above the table are common, and in a two-level header the lower row wins a tie.
-    let header_idx = rows
-        .iter()
-        .take(30)
-        .enumerate()
-        .map(|(i, r)| (known(r), i))
-        .filter(|(n, _)| *n >= 3)
-        .max()
-        .map(|(_, i)| i)
-        .ok_or_else(|| {
-            invalid(
-                name,
-                format!(
-                    "sheet {sheet_name:?} has no header row naming the activity columns ({}) in its first 30 rows",
-                    schema::REQUIRED_COLUMNS.join(", ")
-                ),
-            )
-        })?;
-    // Merged header cells keep their value in the top-left cell only: a blank header cell takes
-    // the nearest known column name above it, within the rows above the header.
-    let width = rows[header_idx].len();
-    let mut header: Vec<String> = Vec::with_capacity(width);
-    for c in 0..width {
-        let mut h = rows[header_idx][c].clone();
-        if h.is_none() {
-            h = (0..header_idx)
-                .rev()
-                .filter_map(|r| rows[r].get(c).cloned().flatten())
-                .find(|t| schema::canonical_column(t).is_some());
-        }
-        header.push(h.unwrap_or_else(|| format!("column_{}", c + 1)));
-    }
-
-    let mut columns: Vec<Vec<Option<String>>> = vec![Vec::new(); width];
-    let mut source_rows = Vec::new();
-    let mut notes = Vec::new();
-    for (i, row) in rows.iter().enumerate().skip(header_idx + 1) {
-        if row.iter().all(Option::is_none) {
-            continue;
-        }
-        let excel_row = (row0 as usize + i + 1) as i64;
-        let first = row.iter().flatten().next().map(|s| s.to_lowercase());
-        if first
-            .as_deref()
-            .is_some_and(|f| TOTAL_WORDS.iter().any(|w| f.starts_with(w)))
-        {
-            notes.push(format!(
-                "row {excel_row} looks like a totals row and was skipped"
-            ));
-            continue;
-        }
-        for (c, col) in columns.iter_mut().enumerate() {
-            col.push(row.get(c).cloned().flatten());
-        }
-        source_rows.push(excel_row);
-    }
-    let height = source_rows.len();
-    let mut frame_cols: Vec<Column> = header
-        .iter()
-        .zip(columns)
-        .map(|(h, values)| Column::new(h.as_str().into(), values))
-        .collect();
-    dedupe_names(&mut frame_cols);
-    let mut df = DataFrame::new(height, frame_cols).map_err(|e| polars_err(name, e))?;
-    schema::canonicalise_header(&mut df, name)?;
-    df.with_column(Column::new(cols::SOURCE_ROW.into(), source_rows))
-        .map_err(|e| polars_err(name, e))?;
-    Ok(RawTable {
-        frame: df,
-        fallback_style: NumberStyle::DecimalComma,
-        notes,
-    })
 }
