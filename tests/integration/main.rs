@@ -9,6 +9,7 @@ mod charts;
 mod cli;
 mod explain;
 mod helpers;
+mod hostile;
 mod ingest;
 mod openapi;
 mod ops;
