@@ -13,14 +13,23 @@
 //! never in memory whole), and accepted records go into the coming store generation batch by
 //! batch; the generation is made live in one atomic step at the end (see [`Store`]). Remote sources are fetched by [`remote`]
 //! and then go the same way.
+//! Every file is read within the bounds of [`Limits::STANDARD`] (sizes, declared counts, rows,
+//! columns, cell and record lengths, nesting), each checked before the allocation it
+//! prevents; a file over a bound is refused whole with [`IngestError::TooLarge`] naming the
+//! bound, and the other files still go in. Upload, form, command line, dry run and remote
+//! source all read through [`ingest`], so all are held to the same bounds.
 
+mod delimited;
 mod format;
+mod json;
+mod limits;
 mod parse;
 mod read;
 pub mod remote;
 mod report;
 mod schema;
 mod validate;
+mod workbook;
 
 use std::collections::HashSet;
 use std::fmt;
@@ -37,6 +46,7 @@ use crate::store::{
 };
 
 pub use format::{InputFormat, UnknownFormat};
+pub use limits::{Bound, Limits};
 pub use parse::NumberStyle;
 pub use report::{FileReport, IngestReport, Rejection};
 pub use schema::{REQUIRED_COLUMNS, canonical_column};
@@ -78,6 +88,20 @@ pub enum IngestError {
         path: PathBuf,
         /// What it is instead / what is wrong, phrased to follow the file name.
         message: String,
+    },
+    /// The file goes over a bound on what ingest reads from one file (see [`Limits`]).
+    #[error("{path} is refused: {what}, more than the limit of {} ({})", bound.amount(*limit), bound.name())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The bound it went over.
+        bound: Bound,
+        /// The bound's limit.
+        limit: u64,
+        /// What was found, in the bound's unit.
+        found: u64,
+        /// What was found, in words (where in the file, how much).
+        what: String,
     },
     /// Two header cells mean the same column.
     #[error("{path} has column {column:?} twice (headers {first:?} and {second:?})")]
@@ -496,8 +520,9 @@ fn ingest_one(
         source,
     };
     let sheet = input.sheet.as_deref();
+    let limits = &Limits::STANDARD;
     let mut batches = match &input.data {
-        InputData::Bytes(bytes) => read::batches(&input.name, bytes, format, sheet)?,
+        InputData::Bytes(bytes) => read::batches(&input.name, bytes, format, sheet, limits)?,
         InputData::File(path) => read::file_batches(
             &input.name,
             path,
@@ -505,6 +530,7 @@ fn ingest_one(
             sheet,
             scan.utf8,
             input.progress.as_deref(),
+            limits,
         )?,
     };
     // Sized up front for the rows the file can hold (a record takes at least 64 bytes in any

@@ -366,9 +366,9 @@ fn a_file_cut_into_many_batches_ingests_exactly_as_one_batch() {
     let whole = Fixture::new();
     let one = whole.ingest(&[whole.file("banyak.csv", &text)]);
     let batched = Fixture::new();
-    super::read::TEST_BATCH_BYTES.with(|b| b.set(Some(4_096)));
+    super::delimited::TEST_BATCH_BYTES.with(|b| b.set(Some(4_096)));
     let many = batched.ingest(&[batched.file("banyak.csv", &text)]);
-    super::read::TEST_BATCH_BYTES.with(|b| b.set(None));
+    super::delimited::TEST_BATCH_BYTES.with(|b| b.set(None));
 
     let parts = batched.contents().manifest.parts.len();
     assert!(parts > 20, "expected many parts, got {parts}");
@@ -425,4 +425,51 @@ fn quarantine_files_of_one_name_in_one_second_do_not_overwrite_each_other() {
     let read = |name: &str| std::fs::read_to_string(f.store.dir().join(name)).unwrap();
     assert!(read(&first).contains(",1,"), "{}", read(&first));
     assert!(read(&second).contains(",2,"), "{}", read(&second));
+
+fn every_file_of_the_hostile_corpus_is_refused_by_its_reader_naming_the_bound() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/hostile");
+    // The bound each file goes over; `None`: malformed, refused as unreadable.
+    for (name, bound) in [
+        ("shared_strings_bomb.xlsx", Some(Bound::SharedStrings)),
+        ("far_cell.xlsx", Some(Bound::Columns)),
+        ("lying_dimension.xlsx", Some(Bound::Rows)),
+        ("zip_bomb.xlsx", Some(Bound::CompressionRatio)),
+        ("huge_declared.xlsx", Some(Bound::UnpackedBytes)),
+        ("whitespace_padded.xlsx", Some(Bound::CompressionRatio)),
+        ("many_sheets.xlsx", Some(Bound::Sheets)),
+        ("sst_count.xls", Some(Bound::SharedStrings)),
+        ("far_cell.xls", Some(Bound::Columns)),
+        ("cfb_loop.xls", None),
+        ("repeats.ods", Some(Bound::Columns)),
+        ("spaces.ods", Some(Bound::CellText)),
+        ("unclosed_annotation.ods", None),
+        ("deep.json", Some(Bound::JsonDepth)),
+        ("wide.json", Some(Bound::Columns)),
+        ("long_line.ndjson", Some(Bound::RecordBytes)),
+        ("long_line.csv", Some(Bound::RecordBytes)),
+        ("long_field.csv", Some(Bound::CellText)),
+    ] {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        let format = InputFormat::detect(name, &bytes);
+        let started = std::time::Instant::now();
+        let read_all = || -> Result<(), IngestError> {
+            let mut batches = read::batches(name, &bytes, format, None, &Limits::STANDARD)?;
+            while batches.next_batch()?.is_some() {}
+            Ok(())
+        };
+        let result = read_all();
+        let elapsed = started.elapsed();
+        match (result, bound) {
+            (Err(IngestError::TooLarge { bound: found, .. }), Some(bound)) => {
+                assert_eq!(found, bound, "{name}");
+            }
+            (Err(IngestError::Unreadable { .. }), None) => {}
+            (other, _) => panic!("{name}: {other:?}"),
+        }
+        // Shown with --nocapture, for BENCHMARKS.md; not asserted.
+        println!(
+            "{name}: refused by its reader in {} µs",
+            elapsed.as_micros()
+        );
+    }
 }

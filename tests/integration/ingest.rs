@@ -133,21 +133,30 @@ fn duplicate_headers_are_refused_naming_both() {
 }
 
 #[test]
-fn a_ten_megabyte_field_is_quarantined_not_stored() {
+fn a_long_field_is_quarantined_and_a_ten_megabyte_one_refuses_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("panjang.csv");
-    let big = "x".repeat(10 * 1024 * 1024);
-    std::fs::write(
-        &path,
-        format!("activity_id,date,region_code,programme,quantity,organiser\nBIG-1,2024-01-01,35.09.01,wifi_publik,1,{big}\nOK-1,2024-01-01,35.09.01,wifi_publik,1,Diskominfo\n"),
-    )
-    .unwrap();
-    let run = ingest_file(&path, None);
+    let file = |name: &str, organiser: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(
+            &path,
+            format!("activity_id,date,region_code,programme,quantity,organiser\nBIG-1,2024-01-01,35.09.01,wifi_publik,1,{organiser}\nOK-1,2024-01-01,35.09.01,wifi_publik,1,Diskominfo\n"),
+        )
+        .unwrap();
+        path
+    };
+    // Over 1,000 characters: the row is rejected, the rest of the file goes in.
+    let run = ingest_file(&file("panjang.csv", &"x".repeat(100 * 1024)), None);
     assert_eq!((run.file().accepted, run.file().rejected), (1, 1));
     let r = &run.report.rejections[0];
     assert_eq!((r.row, r.column.as_str()), (2, "organiser"));
     assert!(r.reason_en.contains("too long"));
     assert_eq!(run.stored, 1);
+    // Over the field bound (128 KiB): the parser would hold it whole, so the file is refused
+    // before it is parsed, naming the row and the bound.
+    let run = ingest_file(&file("sangat_panjang.csv", &"x".repeat(10 << 20)), None);
+    let e = run.error();
+    assert!(e.contains("row 2") && e.contains("(cell_text)"), "{e}");
+    assert_eq!(run.stored, 0);
 }
 
 #[test]

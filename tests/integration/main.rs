@@ -11,6 +11,7 @@ mod cli;
 mod explain;
 mod hardening;
 mod helpers;
+mod hostile;
 mod ingest;
 mod openapi;
 mod ops;
