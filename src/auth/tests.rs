@@ -203,3 +203,42 @@ fn sessions_end_at_logout_and_expire() {
     access.end_session(id.as_str());
     assert_eq!(access.session(id.as_str()), None);
 }
+
+#[test]
+fn the_users_file_refuses_argon2i_and_argon2d_hashes_naming_user_and_line() {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let params = argon2::Params::new(64, 1, 1, None).unwrap();
+    let salt = SaltString::encode_b64(b"garam-garam-16by").unwrap();
+    for algorithm in [argon2::Algorithm::Argon2i, argon2::Algorithm::Argon2d] {
+        let hash = argon2::Argon2::new(algorithm, argon2::Version::V0x13, params.clone())
+            .hash_password(b"kata-sandi", &salt)
+            .unwrap()
+            .to_string();
+        let text = format!(
+            "[[user]]\nname = \"admin\"\nrole = \"admin\"\npassword = \"{hash}\"\n\n\
+             [[user]]\nname = \"mesin\"\nrole = \"viewer\"\n\n[[user.token]]\n\
+             id = \"0123456789ab\"\nhash = \"{hash}\"\ncreated = \"2026-11-28T10:00:00Z\"\n"
+        );
+        let err = Users::parse(&text, Path::new("users.toml"))
+            .unwrap_err()
+            .to_string();
+        let variant = algorithm.as_str();
+        assert!(
+            err.contains("users.toml, line 4")
+                && err.contains("\"admin\"")
+                && err.contains(&format!("hashed with {variant}"))
+                && err.contains("argon2id"),
+            "{err}"
+        );
+        // A token hashed the same way is refused just as well.
+        let tokens_only = text.replace(&format!("password = \"{hash}\"\n"), "");
+        let err = Users::parse(&tokens_only, Path::new("users.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 11") && err.contains("\"mesin\"") && err.contains(variant),
+            "{err}"
+        );
+        assert!(!users::verify_secret("kata-sandi", &hash));
+    }
+}
