@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::region::{Level, RegionCode};
 
-pub use access::{Access, AccessSettings, SecureCookies, SessionId};
+pub use access::{Access, AccessError, AccessSettings, Counted, SecureCookies, SessionId};
 pub use gate::{Gate, GateError, GateSettings, GateStats, Verifier};
 pub use limit::{FailureLimit, LoginLimits};
 pub use users::{HashParams, UserRecord, Users, UsersError};

@@ -13,13 +13,23 @@
 //! nothing about whether the region has data). Region codes are public reference data, so a 403
 //! hides nothing a 404 would.
 //!
+//! Checking a secret is bounded (see `auth::Gate` and `auth::limit`): a token's first use and
+//! every login wait for one of a few verification slots, and are answered 503 with
+//! `Retry-After` when none comes free within a second; a name or client address with too many
+//! recent failures is answered 429 with `Retry-After` without any verification. The client
+//! address is the connection's peer, or, when the peer is one of `[access] trusted_proxies`,
+//! the last address in `X-Forwarded-For` that is not a trusted proxy.
+//!
 //! Cross-site request forgery: the session cookie is `SameSite=Lax`, so browsers do not send it
 //! with cross-site POSTs; in addition every state-changing request authenticated by the cookie
 //! (and every login or logout) must come with an `Origin` (or, lacking one, `Referer`) naming
 //! this host when the browser sends one. Bearer tokens are never sent by a browser on its own,
 //! so token requests need no such check.
 
-use axum::extract::{Form, FromRequestParts, Query, State};
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use axum::extract::{ConnectInfo, Form, FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -29,7 +39,10 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde::{Deserialize, Serialize};
 
 use super::{ApiError, AppState};
-use crate::auth::{Capability, Denied, Principal, Role, SecureCookies, Via, describe_scope};
+use crate::auth::{
+    AccessError, Capability, Counted, Denied, GateError, Principal, Role, SecureCookies, Via,
+    describe_scope,
+};
 use crate::i18n::Lang;
 use crate::region::RegionCode;
 
@@ -115,13 +128,163 @@ impl From<Denied> for ApiError {
     }
 }
 
-impl FromRequestParts<AppState> for Principal {
-    type Rejection = ApiError;
+/// Why a request's credentials were not taken: an [`ApiError`] (401, 403), or "try later"
+/// (429 after too many failures, 503 when the verification slots are full) with `Retry-After`
+/// and a message in the caller's language.
+#[derive(Debug)]
+pub enum AuthRejection {
+    /// Answered as any other API error.
+    Api(ApiError),
+    /// 429 or 503 with `Retry-After`.
+    TryLater {
+        /// 429 or 503.
+        status: StatusCode,
+        /// When to come back.
+        retry_after: Duration,
+        /// The message, in the caller's language.
+        message: String,
+    },
+}
+
+impl From<ApiError> for AuthRejection {
+    fn from(e: ApiError) -> AuthRejection {
+        AuthRejection::Api(e)
+    }
+}
+
+impl IntoResponse for AuthRejection {
+    fn into_response(self) -> Response {
+        match self {
+            AuthRejection::Api(e) => e.into_response(),
+            AuthRejection::TryLater {
+                status,
+                retry_after,
+                message,
+            } => with_retry_after(super::error::error_response(status, &message), retry_after),
+        }
+    }
+}
+
+/// Whole seconds, rounded up and at least 1: a client told 0 would come straight back.
+fn retry_secs(d: Duration) -> u64 {
+    (d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(1)
+}
+
+fn with_retry_after(mut response: Response, retry_after: Duration) -> Response {
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(retry_secs(retry_after)),
+    );
+    response
+}
+
+/// The status and the message for a refusal that a later attempt may get past; `None` for the
+/// others (wrong credentials, a failed check).
+fn try_later(e: &AccessError, lang: Lang) -> Option<(StatusCode, Duration, String)> {
+    match *e {
+        AccessError::TooManyFailures { by, retry_after } => {
+            let n = retry_secs(retry_after);
+            let message = match (lang, by) {
+                (Lang::Id, Counted::Name) => format!(
+                    "Terlalu banyak percobaan masuk yang gagal untuk nama pengguna ini. Coba lagi \
+                     dalam {n} detik."
+                ),
+                (Lang::Id, Counted::Address) => format!(
+                    "Terlalu banyak percobaan masuk yang gagal dari alamat ini. Coba lagi dalam \
+                     {n} detik."
+                ),
+                (Lang::En, Counted::Name) => format!(
+                    "Too many failed sign-ins for this user name. Try again in {n} seconds."
+                ),
+                (Lang::En, Counted::Address) => {
+                    format!("Too many failed sign-ins from this address. Try again in {n} seconds.")
+                }
+            };
+            Some((StatusCode::TOO_MANY_REQUESTS, retry_after, message))
+        }
+        AccessError::Gate(GateError::Busy { retry_after }) => {
+            let n = retry_secs(retry_after);
+            let message = match lang {
+                Lang::Id => format!(
+                    "Server sedang sibuk memeriksa kata sandi dan token. Coba lagi dalam {n} detik."
+                ),
+                Lang::En => format!(
+                    "The server is busy checking passwords and tokens. Try again in {n} seconds."
+                ),
+            };
+            Some((StatusCode::SERVICE_UNAVAILABLE, retry_after, message))
+        }
+        _ => None,
+    }
+}
+
+/// The client's address: the connection's peer, or, when the peer is a trusted proxy, the last
+/// `X-Forwarded-For` address that is not one (the first hop a trusted proxy saw). `None` when
+/// the server was not given peer addresses (a router called without a socket).
+fn client_address(parts: &Parts, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<IpAddr> = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    forwarded
+        .iter()
+        .rev()
+        .find(|a| !trusted.contains(a))
+        .or(forwarded.first())
+        .copied()
+        .or(Some(peer))
+}
+
+/// The client's address (see [`client_address`]), as an extractor for the login.
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
-    ) -> Result<Principal, ApiError> {
+    ) -> Result<ClientAddress, Self::Rejection> {
+        Ok(ClientAddress(client_address(
+            parts,
+            &state.access.settings().trusted_proxies,
+        )))
+    }
+}
+
+/// The `lang` of a request's query, Indonesian when absent.
+fn query_lang(parts: &Parts) -> Lang {
+    let pairs: Vec<(String, String)> = parts
+        .uri
+        .query()
+        .and_then(|q| serde_urlencoded::from_str(q).ok())
+        .unwrap_or_default();
+    lang_of(
+        pairs
+            .iter()
+            .find(|(k, _)| k == "lang")
+            .map(|(_, v)| v.as_str()),
+    )
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Principal, AuthRejection> {
         let access = &state.access;
         if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
             let token = value
@@ -135,24 +298,28 @@ impl FromRequestParts<AppState> for Principal {
                         "the Authorization header must read 'Bearer <token>'".into(),
                     )
                 })?;
-            let principal = match access.cached_token(token) {
-                Some(known) => known,
-                None => {
-                    let (access, token) = (access.clone(), token.to_string());
-                    tokio::task::spawn_blocking(move || access.verify_token(&token))
-                        .await
-                        .map_err(|e| ApiError::Internal(e.into()))?
-                }
+            let client = client_address(parts, &access.settings().trusted_proxies);
+            return match access.authenticate_token(token, client).await {
+                Ok(principal) => Ok(principal),
+                Err(e) => Err(match try_later(&e, query_lang(parts)) {
+                    Some((status, retry_after, message)) => AuthRejection::TryLater {
+                        status,
+                        retry_after,
+                        message,
+                    },
+                    None if e == AccessError::Gate(GateError::Failed) => {
+                        ApiError::Internal(anyhow::Error::new(e)).into()
+                    }
+                    None => ApiError::Unauthorized(e.to_string()).into(),
+                }),
             };
-            return principal.ok_or_else(|| {
-                ApiError::Unauthorized("the API token is not valid (or was revoked)".into())
-            });
         }
         if let Some(principal) = session_cookie(&parts.headers).and_then(|id| access.session(id)) {
             if !is_safe(&parts.method) && !same_origin(&parts.headers) {
                 return Err(ApiError::Forbidden(
                     "cross-site request refused: the Origin does not match this site".into(),
-                ));
+                )
+                .into());
             }
             return Ok(principal);
         }
@@ -285,9 +452,12 @@ async fn login_page(principal: Principal, Query(q): Query<LoginQuery>) -> Markup
     login_markup(&principal, lang, &local_next(q.next.as_deref()), None)
 }
 
-/// `POST /login` with `name`, `password`, `next`, `lang` (form-encoded).
+/// `POST /login` with `name`, `password`, `next`, `lang` (form-encoded). Wrong credentials
+/// are a 401, too many recent failures a 429 and full verification slots a 503, each with the
+/// login page and its message.
 async fn login(
     State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, ApiError> {
@@ -298,20 +468,37 @@ async fn login(
     }
     let lang = lang_of(Some(&form.lang));
     let next = local_next(Some(&form.next));
-    let access = state.access.clone();
-    let (name, password) = (form.name.trim().to_string(), form.password);
-    let verified = tokio::task::spawn_blocking(move || access.verify_password(&name, &password))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
-    let Some(principal) = verified else {
-        tracing::info!(user = form.name.trim(), "login failed");
-        let anonymous = state.access.anonymous();
-        let message = lang.pick(
-            "Nama pengguna atau kata sandi salah.",
-            "Wrong user name or password.",
-        );
-        let page = login_markup(&anonymous, lang, &next, Some(message));
-        return Ok((StatusCode::UNAUTHORIZED, page).into_response());
+    let name = form.name.trim();
+    let principal = match state.access.login(name, &form.password, client).await {
+        Ok(principal) => principal,
+        Err(AccessError::Gate(GateError::Failed)) => {
+            return Err(ApiError::Internal(anyhow::anyhow!(
+                "the password check of a login stopped unexpectedly"
+            )));
+        }
+        Err(e) => {
+            tracing::info!(user = name, client = ?client, reason = %e, "login refused");
+            let anonymous = state.access.anonymous();
+            let response = match try_later(&e, lang) {
+                Some((status, retry_after, message)) => with_retry_after(
+                    (
+                        status,
+                        login_markup(&anonymous, lang, &next, Some(&message)),
+                    )
+                        .into_response(),
+                    retry_after,
+                ),
+                None => {
+                    let message = lang.pick(
+                        "Nama pengguna atau kata sandi salah.",
+                        "Wrong user name or password.",
+                    );
+                    let page = login_markup(&anonymous, lang, &next, Some(message));
+                    (StatusCode::UNAUTHORIZED, page).into_response()
+                }
+            };
+            return Ok(response);
+        }
     };
     tracing::info!(user = principal.name(), role = ?principal.role(), "logged in");
     let id = state.access.start_session(principal);
