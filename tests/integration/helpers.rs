@@ -164,8 +164,15 @@ pub fn access_settings(public: Option<&str>) -> AccessSettings {
 
 /// A server on the shared job's result under other access settings.
 pub async fn spawn_app_with(settings: AccessSettings) -> TestApp {
+    spawn_app_with_state(settings).await.0
+}
+
+/// A server like [`spawn_app_with`], and its state, for tests that read the server's own
+/// counters (the verification gate's, say).
+pub async fn spawn_app_with_state(settings: AccessSettings) -> (TestApp, AppState) {
     let state = tokio::task::spawn_blocking(state).await.unwrap();
-    serve(state.with_access(settings)).await
+    let state = state.with_access(settings);
+    (serve(state.clone()).await, state)
 }
 
 async fn serve(state: AppState) -> TestApp {

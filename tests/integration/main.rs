@@ -8,6 +8,7 @@ mod browser;
 mod charts;
 mod cli;
 mod explain;
+mod flood;
 mod helpers;
 mod ingest;
 mod openapi;
