@@ -8,9 +8,10 @@
 #
 # Prints the login answers by status with p50/p99/max latency, the chart requests made during
 # the flood with theirs, and the server's resident memory before, at its peak and two seconds
-# after (from /proc: Linux only). The client is `kotacerdas bench --login-flood`; the server is
-# the same binary unless SERVER_BIN names another build (how the "before" figures of
-# BENCHMARKS.md were taken from an older commit). Other `KOTACERDAS_*` variables reach the
+# after (from /proc: Linux only). The client is `kotacerdas bench --login-flood` of this
+# checkout's release build (or of BIN, when set: then nothing is built); the server is the same
+# binary unless SERVER_BIN names another build (how the "before" figures of BENCHMARKS.md were
+# taken from an older commit). Other `KOTACERDAS_*` variables reach the
 # server, e.g. KOTACERDAS_ACCESS__LOGIN_FAILURES_PER_ADDRESS=0 to face the flood with the
 # verification gate alone. Needs `curl`.
 set -euo pipefail
@@ -21,8 +22,10 @@ PORT=${PORT:-18081}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BASE="http://127.0.0.1:$PORT"
 
-cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml"
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/kotacerdas"
+if [[ -z "${BIN:-}" ]]; then
+    cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml"
+    BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/kotacerdas"
+fi
 SERVER_BIN=${SERVER_BIN:-$BIN}
 
 WORK=$(mktemp -d)
