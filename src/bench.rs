@@ -118,6 +118,17 @@ pub fn run(config: &Config, runs: usize) -> anyhow::Result<Vec<Measurement>> {
     Ok(out)
 }
 
+/// The access-control flags of `kotacerdas bench`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AccessArgs {
+    /// Time access control instead: argon2id with the configured cost, per-request checks
+    #[arg(long, conflicts_with = "scoring")]
+    pub auth: bool,
+    /// `--login-flood` and its companions.
+    #[command(flatten)]
+    pub flood: login_flood::FloodArgs,
+}
+
 /// Time access control: argon2id hashing and verification with the configured parameters (what
 /// the first use of a token or a login costs), and the per-request checks that follow (a
 /// remembered token, a session), 10,000 at a time.

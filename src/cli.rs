@@ -124,25 +124,8 @@ enum Command {
         /// With --reports: a national activity CSV (one kab/kota's PDF, the cohort of all)
         #[arg(long, value_name = "FILE", requires = "reports")]
         national: Option<PathBuf>,
-        /// Time access control instead: argon2id with the configured cost, per-request checks
-        #[arg(long, conflicts_with = "scoring")]
-        auth: bool,
-        /// Flood the login of the server at URL instead, while USER asks for charts (its
-        /// password is read from standard input); see bench/login_flood.sh
-        #[arg(long, value_name = "URL", requires = "user", conflicts_with_all = ["scoring", "auth", "reports"])]
-        login_flood: Option<String>,
-        /// With --login-flood: the signed-in user whose chart requests are timed
-        #[arg(long, value_name = "USER")]
-        user: Option<String>,
-        /// With --login-flood: logins sent in all
-        #[arg(long, default_value_t = 800)]
-        logins: usize,
-        /// With --login-flood: logins in flight at once
-        #[arg(long, default_value_t = 400)]
-        concurrency: usize,
-        /// With --login-flood: the server's process id, to report its resident memory
-        #[arg(long, value_name = "PID")]
-        server_pid: Option<u32>,
+        #[command(flatten)]
+        access: crate::bench::AccessArgs,
     },
 }
 
@@ -340,43 +323,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => sensitivity_cmd(&config, &region, &period, replications, seed, share, json),
         Command::Report(args) => report_cmd(&config, args),
         Command::Bench {
-            login_flood: Some(base),
-            user,
-            logins,
-            concurrency,
-            server_pid,
-            ..
-        } => {
-            let options = crate::bench::login_flood::FloodOptions {
-                base: base.trim_end_matches('/').to_string(),
-                logins,
-                concurrency,
-                chart_clients: 4,
-                user: user.unwrap_or_default(),
-                password: read_password()?,
-                server_pid,
-            };
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .context("failed to start the async runtime")?;
-            print!(
-                "{}",
-                runtime.block_on(crate::bench::login_flood::run(options))?
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Bench {
             runs,
             scoring,
             replications,
-            auth,
             reports,
             national,
-            ..
+            access,
         } => {
             let measurements = match scoring {
-                _ if auth => crate::bench::auth(&config, runs)?,
+                _ if access.flood.is_set() => return crate::bench::login_flood::run(access.flood),
+                _ if access.auth => crate::bench::auth(&config, runs)?,
                 _ if reports => crate::bench::reports(&config, national.as_deref(), runs)?,
                 Some(file) => crate::bench::scoring(&config, &file, runs, replications)?,
                 None => {

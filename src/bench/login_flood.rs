@@ -16,6 +16,62 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
+/// The `--login-flood` flags of `kotacerdas bench`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FloodArgs {
+    /// Flood the login of the server at URL instead, while USER asks for charts (its password
+    /// is one line of standard input); see bench/login_flood.sh
+    #[arg(long, value_name = "URL", requires = "user", conflicts_with_all = ["scoring", "auth", "reports"])]
+    pub login_flood: Option<String>,
+    /// With --login-flood: the signed-in user whose chart requests are timed
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+    /// With --login-flood: logins sent in all
+    #[arg(long, default_value_t = 800)]
+    pub logins: usize,
+    /// With --login-flood: logins in flight at once
+    #[arg(long, default_value_t = 400)]
+    pub concurrency: usize,
+    /// With --login-flood: the server's process id, to report its resident memory
+    #[arg(long, value_name = "PID")]
+    pub server_pid: Option<u32>,
+}
+
+impl FloodArgs {
+    /// Whether `--login-flood` was given.
+    pub fn is_set(&self) -> bool {
+        self.login_flood.is_some()
+    }
+}
+
+/// `kotacerdas bench --login-flood URL …`: read the user's password from standard input, run
+/// the flood and print the report.
+pub fn run(args: FloodArgs) -> anyhow::Result<std::process::ExitCode> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .context("failed to read the password from standard input")?;
+    let options = FloodOptions {
+        base: args
+            .login_flood
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .to_string(),
+        logins: args.logins,
+        concurrency: args.concurrency,
+        chart_clients: 4,
+        user: args.user.unwrap_or_default(),
+        password: password.trim_end_matches(['\r', '\n']).to_string(),
+        server_pid: args.server_pid,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")?;
+    print!("{}", runtime.block_on(flood(options))?);
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
 /// What to send, and where.
 #[derive(Debug, Clone)]
 pub struct FloodOptions {
@@ -121,7 +177,7 @@ fn status_of(result: &reqwest::Result<reqwest::Response>) -> String {
 }
 
 /// Run the flood and return the report as Markdown.
-pub async fn run(o: FloodOptions) -> anyhow::Result<String> {
+pub async fn flood(o: FloodOptions) -> anyhow::Result<String> {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(120))
