@@ -1,8 +1,11 @@
 //! `kotacerdas bench`: time the job's stages and chart rendering on the configured data.
+//! With `--login-flood URL`, flood a running server's login instead ([`login_flood`]).
 //!
 //! Each measurement is repeated and reported as median and minimum wall-clock time, so figures
 //! in BENCHMARKS.md come from one command on the machine at hand. Nothing here asserts a time;
 //! it only measures and prints. Errors are `anyhow`: this is an edge tool like the CLI.
+
+pub mod login_flood;
 
 use std::time::Instant;
 
@@ -115,6 +118,17 @@ pub fn run(config: &Config, runs: usize) -> anyhow::Result<Vec<Measurement>> {
     Ok(out)
 }
 
+/// The access-control flags of `kotacerdas bench`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AccessArgs {
+    /// Time access control instead: argon2id with the configured cost, per-request checks
+    #[arg(long, conflicts_with = "scoring")]
+    pub auth: bool,
+    /// `--login-flood` and its companions.
+    #[command(flatten)]
+    pub flood: login_flood::FloodArgs,
+}
+
 /// Time access control: argon2id hashing and verification with the configured parameters (what
 /// the first use of a token or a login costs), and the per-request checks that follow (a
 /// remembered token, a session), 10,000 at a time.
@@ -149,13 +163,17 @@ pub fn auth(config: &Config, runs: usize) -> anyhow::Result<Vec<Measurement>> {
         users: std::sync::Arc::new(people),
         ..AccessSettings::default()
     });
-    let principal = access
-        .verify_token(&token)
-        .ok_or_else(|| anyhow::anyhow!("the benchmark's own token did not verify"))?;
+    // The first use goes through the verification gate, which runs on the blocking pool.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let principal = runtime
+        .block_on(access.authenticate_token(&token, None))
+        .map_err(|e| anyhow::anyhow!("the benchmark's own token did not verify: {e}"))?;
     const BATCH: usize = 10_000;
     let (mut m, _) = measure("10,000 remembered token checks", runs, || {
         (0..BATCH)
-            .filter(|_| access.cached_token(&token).is_some())
+            .filter(|_| access.remembered_token(&token).is_some())
             .count()
     });
     m.note = format!("{:.2} µs per request", m.median_ms * 1e3 / BATCH as f64);

@@ -124,9 +124,8 @@ enum Command {
         /// With --reports: a national activity CSV (one kab/kota's PDF, the cohort of all)
         #[arg(long, value_name = "FILE", requires = "reports")]
         national: Option<PathBuf>,
-        /// Time access control instead: argon2id with the configured cost, per-request checks
-        #[arg(long, conflicts_with = "scoring")]
-        auth: bool,
+        #[command(flatten)]
+        access: crate::bench::AccessArgs,
     },
 }
 
@@ -327,12 +326,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runs,
             scoring,
             replications,
-            auth,
             reports,
             national,
+            access,
         } => {
             let measurements = match scoring {
-                _ if auth => crate::bench::auth(&config, runs)?,
+                _ if access.flood.is_set() => return crate::bench::login_flood::run(access.flood),
+                _ if access.auth => crate::bench::auth(&config, runs)?,
                 _ if reports => crate::bench::reports(&config, national.as_deref(), runs)?,
                 Some(file) => crate::bench::scoring(&config, &file, runs, replications)?,
                 None => {

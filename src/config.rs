@@ -15,7 +15,10 @@ use figment::value::magic::RelativePathBuf;
 use figment::{Figment, Metadata};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{AccessSettings, HashParams, Scope, SecureCookies, Users, UsersError};
+use crate::auth::{
+    AccessSettings, FailureLimit, GateSettings, HashParams, LoginLimits, Scope, SecureCookies,
+    Users, UsersError,
+};
 use crate::ingest::remote::SourceConfig;
 use crate::region::RegionCode;
 use crate::score::Granularity;
@@ -197,11 +200,27 @@ pub struct AccessRaw {
     pub argon2_parallelism: u32,
     /// Signed-in users scoped to a region may download that region's reports.
     pub own_region_reports: bool,
+    /// Failed logins per user name within the window before 429; 0 = no limit.
+    pub login_failures_per_name: u32,
+    /// Failed logins and token checks per client address within the window; 0 = no limit.
+    pub login_failures_per_address: u32,
+    /// The failure window, in minutes.
+    pub login_window_minutes: u64,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<String>,
+    /// argon2 verifications at once; 0 = one per core.
+    pub verify_concurrency: usize,
+    /// Verifications waiting for a turn at most; more get 503 at once.
+    pub verify_queue: usize,
+    /// How long a verification waits for a turn before 503, in milliseconds.
+    pub verify_wait_ms: u64,
 }
 
 impl Default for AccessRaw {
     fn default() -> Self {
         let hash = HashParams::default();
+        let limits = LoginLimits::default();
+        let gate = GateSettings::default();
         AccessRaw {
             public: false,
             public_scope: "all".into(),
@@ -212,6 +231,13 @@ impl Default for AccessRaw {
             argon2_iterations: hash.iterations,
             argon2_parallelism: hash.parallelism,
             own_region_reports: false,
+            login_failures_per_name: limits.per_name.max,
+            login_failures_per_address: limits.per_address.max,
+            login_window_minutes: limits.per_name.window.as_secs() / 60,
+            trusted_proxies: Vec::new(),
+            verify_concurrency: gate.concurrency,
+            verify_queue: gate.queue,
+            verify_wait_ms: u64::try_from(gate.wait.as_millis()).unwrap_or(u64::MAX),
         }
     }
 }
@@ -487,6 +513,34 @@ impl Config {
         hash_params
             .hasher()
             .map_err(|e| invalid("access.argon2_memory_kib", e.to_string()))?;
+        if !(1..=24 * 60).contains(&a.login_window_minutes) {
+            return Err(invalid(
+                "access.login_window_minutes",
+                format!(
+                    "{} is not between 1 and 1440 minutes",
+                    a.login_window_minutes
+                ),
+            ));
+        }
+        let window = std::time::Duration::from_secs(a.login_window_minutes * 60);
+        let trusted_proxies = a
+            .trusted_proxies
+            .iter()
+            .map(|p| {
+                p.trim().parse::<std::net::IpAddr>().map_err(|_| {
+                    invalid(
+                        "access.trusted_proxies",
+                        format!("{p:?} is not an IP address (e.g. \"127.0.0.1\" or \"::1\")"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if !(1..=30_000).contains(&a.verify_wait_ms) {
+            return Err(invalid(
+                "access.verify_wait_ms",
+                format!("{} is not between 1 and 30000 ms", a.verify_wait_ms),
+            ));
+        }
         let users = Users::load(&a.users_file.relative())?;
         Ok(AccessSettings {
             public: a.public.then_some(public_scope),
@@ -495,6 +549,22 @@ impl Config {
             hash_params,
             users: std::sync::Arc::new(users),
             own_region_reports: a.own_region_reports,
+            login_limits: LoginLimits {
+                per_name: FailureLimit {
+                    max: a.login_failures_per_name,
+                    window,
+                },
+                per_address: FailureLimit {
+                    max: a.login_failures_per_address,
+                    window,
+                },
+            },
+            trusted_proxies,
+            gate: GateSettings {
+                concurrency: a.verify_concurrency,
+                queue: a.verify_queue,
+                wait: std::time::Duration::from_millis(a.verify_wait_ms),
+            },
         })
     }
 }
@@ -642,6 +712,31 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("log.format") && err.contains("xml"), "{err}");
+    }
+
+    #[test]
+    fn login_limits_and_trusted_proxies_are_read_and_checked() {
+        let cfg = Config::load(None, &Overrides::default()).unwrap();
+        assert_eq!(cfg.access.login_limits, LoginLimits::default());
+        assert!(cfg.access.trusted_proxies.is_empty());
+        let f = write_config(
+            "[access]\nlogin_failures_per_name = 3\nlogin_window_minutes = 5\n\
+             trusted_proxies = [\"127.0.0.1\", \"::1\"]\nverify_queue = 0\n",
+        );
+        let cfg = Config::load(Some(f.path()), &Overrides::default()).unwrap();
+        let a = &cfg.access;
+        assert_eq!(a.login_limits.per_name.max, 3);
+        assert_eq!(a.login_limits.per_address.window.as_secs(), 300);
+        assert_eq!(a.trusted_proxies.len(), 2);
+        assert_eq!(a.gate.queue, 0);
+        let f = write_config("[access]\ntrusted_proxies = [\"proxy.local\"]\n");
+        let err = Config::load(Some(f.path()), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("access.trusted_proxies") && err.contains("proxy.local"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,24 +1,37 @@
-//! The running server's access state: users, verified tokens and login sessions.
+//! The running server's access state: users, verified tokens, login sessions, and the limits on
+//! checking secrets.
 //!
-//! argon2 verification costs tens of milliseconds by design, far too much per request when
-//! charts are served at thousands per second. So a presented API token is verified once and
-//! the outcome (the principal, or "invalid") remembered under the SHA-256 of the token; the
-//! token itself is not kept. The memory is bounded: when it is full it is emptied, which costs
-//! one more verification per token in use. Browser logins get a random 256-bit session id
-//! that maps to the principal in memory, with an expiry; sessions do not survive a restart.
+//! argon2 verification costs tens of milliseconds and its memory cost (19 MiB by default) by
+//! design, far too much per request when charts are served at thousands per second. So a
+//! presented API token is verified once and, when valid, remembered under the SHA-256 of the
+//! token (the token itself is not kept); that table cannot grow past the number of tokens in
+//! the users file. Invalid tokens are remembered in a separate bounded table, so no number of
+//! them can push a valid one out. Every verification, of a login or a token's first use, goes
+//! through the [`Gate`] (a few at once, the rest refused as busy), and an unknown name or token
+//! id is verified against a decoy hash of the same cost, so the time to refuse tells nothing.
+//! Failed logins and failed token verifications count per client address, failed logins also
+//! per name ([`limit`](super::limit)). Browser logins get a random 256-bit session id that maps
+//! to the principal in memory, with an expiry; sessions do not survive a restart.
+//!
+//! This module knows nothing about HTTP: the caller passes the client's address, and the server
+//! turns [`AccessError`] into statuses.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::str::FromStr;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+use argon2::Params;
 use sha2::{Digest, Sha256};
 
-use super::users::{self, HashParams, Users};
+use super::gate::{Gate, GateError, GateSettings, GateStats};
+use super::limit::{self, Failures, LoginLimits};
+use super::users::{self, HashParams, StoredHash, Users};
 use super::{Principal, Scope, Via};
 
-/// Verified tokens remembered at most.
-const MAX_VERIFIED: usize = 10_000;
+/// Invalid tokens remembered at most (valid ones are bounded by the users file).
+const MAX_INVALID: u64 = 10_000;
 /// Live sessions kept at most; past this the one closest to expiry is dropped.
 const MAX_SESSIONS: usize = 10_000;
 
@@ -64,6 +77,12 @@ pub struct AccessSettings {
     /// report of a region within their scope, though their role lacks the reports capability.
     /// Cohort reports stay with evaluators and admins.
     pub own_region_reports: bool,
+    /// Failed logins allowed per name and per client address.
+    pub login_limits: LoginLimits,
+    /// Proxies whose `X-Forwarded-For` names the client; empty: the peer is the client.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// How many argon2 verifications run at once, and how long others wait.
+    pub gate: GateSettings,
 }
 
 impl Default for AccessSettings {
@@ -75,7 +94,53 @@ impl Default for AccessSettings {
             hash_params: HashParams::default(),
             users: Arc::new(Users::default()),
             own_region_reports: false,
+            login_limits: LoginLimits::default(),
+            trusted_proxies: Vec::new(),
+            gate: GateSettings::default(),
         }
+    }
+}
+
+/// Why a login or a token was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AccessError {
+    /// The name is unknown or the password wrong (which of the two is not said).
+    #[error("wrong user name or password")]
+    WrongPassword,
+    /// The token does not match any stored one.
+    #[error("the API token is not valid (or was revoked)")]
+    InvalidToken,
+    /// The token does not have the shape of one (no argon2 was spent on it).
+    #[error("the API token is malformed: a token reads kc_<12 hex digits>_<64 hex digits>")]
+    MalformedToken,
+    /// Too many failures for this name or address lately.
+    #[error("too many failed sign-ins for this {by}; try again in {} s", retry_after.as_secs())]
+    TooManyFailures {
+        /// Whether the name's or the address's count ran out.
+        by: Counted,
+        /// When the window ends.
+        retry_after: Duration,
+    },
+    /// The verification gate is full.
+    #[error(transparent)]
+    Gate(#[from] GateError),
+}
+
+/// What failures are counted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counted {
+    /// The user name typed.
+    Name,
+    /// The client's address.
+    Address,
+}
+
+impl std::fmt::Display for Counted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Counted::Name => "user name",
+            Counted::Address => "address",
+        })
     }
 }
 
@@ -98,9 +163,14 @@ struct Session {
 /// Users, verified tokens and sessions of a running server.
 pub struct Access {
     settings: AccessSettings,
-    verified: RwLock<HashMap<[u8; 32], Option<Principal>>>,
+    valid_tokens: RwLock<HashMap<[u8; 32], Principal>>,
+    invalid_tokens: moka::sync::Cache<[u8; 32], ()>,
     sessions: RwLock<HashMap<String, Session>>,
-    dummy_hash: OnceLock<String>,
+    gate: Arc<Gate>,
+    failed_names: Failures<String>,
+    failed_addresses: Failures<IpAddr>,
+    password_decoy: StoredHash,
+    token_decoy: StoredHash,
 }
 
 impl std::fmt::Debug for Access {
@@ -116,14 +186,45 @@ fn digest(secret: &str) -> [u8; 32] {
     Sha256::digest(secret.as_bytes()).into()
 }
 
+/// A decoy at the cost of the first stored hash that `hashes` yields (hashes made by one
+/// installation share a cost), else at the configured cost.
+fn decoy<'a>(mut hashes: impl Iterator<Item = &'a str>, configured: &HashParams) -> StoredHash {
+    let params = hashes
+        .find_map(|h| StoredHash::parse(h).ok())
+        .map(|h| h.params().clone())
+        .or_else(|| configured.hasher().ok().map(|a| a.params().clone()))
+        .unwrap_or_default();
+    // The stored hash's output length is part of its parameters; the decoy's output is the
+    // default length, and argon2 refuses a mismatch, so it is dropped here.
+    let params =
+        Params::new(params.m_cost(), params.t_cost(), params.p_cost(), None).unwrap_or_default();
+    StoredHash::decoy(params)
+}
+
 impl Access {
     /// Access state for `settings`, with no token verified and no session yet.
     pub fn new(settings: AccessSettings) -> Access {
+        let users = &settings.users;
+        let password_decoy = decoy(
+            users.iter().filter_map(|u| u.password.as_deref()),
+            &settings.hash_params,
+        );
+        let token_decoy = decoy(
+            users
+                .iter()
+                .flat_map(|u| u.tokens.iter().map(|t| t.hash.as_str())),
+            &settings.hash_params,
+        );
         Access {
-            settings,
-            verified: RwLock::new(HashMap::new()),
+            valid_tokens: RwLock::new(HashMap::new()),
+            invalid_tokens: moka::sync::Cache::new(MAX_INVALID),
             sessions: RwLock::new(HashMap::new()),
-            dummy_hash: OnceLock::new(),
+            gate: Arc::new(Gate::new(&settings.gate)),
+            failed_names: Failures::new(settings.login_limits.per_name),
+            failed_addresses: Failures::new(settings.login_limits.per_address),
+            password_decoy,
+            token_decoy,
+            settings,
         }
     }
 
@@ -142,63 +243,143 @@ impl Access {
         Principal::anonymous(self.settings.public.as_ref())
     }
 
-    /// The remembered outcome for `token`: `Some(Some(p))` valid, `Some(None)` known invalid,
-    /// `None` not verified yet. Cheap: one SHA-256 and a map lookup.
-    pub fn cached_token(&self, token: &str) -> Option<Option<Principal>> {
-        let key = digest(token);
-        self.verified
+    /// What the verification gate has done so far.
+    pub fn gate_stats(&self) -> GateStats {
+        self.gate.stats()
+    }
+
+    /// The principal of a token verified before. Cheap: one SHA-256 and a map lookup.
+    pub fn remembered_token(&self, token: &str) -> Option<Principal> {
+        self.valid_tokens
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
+            .get(&digest(token))
             .cloned()
     }
 
-    /// Verify `token` against the users file (slow: argon2) and remember the outcome.
-    pub fn verify_token(&self, token: &str) -> Option<Principal> {
-        let users = &self.settings.users;
-        let principal = users::token_id(token)
-            .and_then(|id| users.token(id))
-            .filter(|(_, record)| users::verify_secret(token, &record.hash))
-            .and_then(|(user, _)| {
-                Some(Principal::user(
-                    users.shared_name(&user.name)?,
-                    user.role,
-                    user.scope(),
-                    Via::Token,
-                ))
-            });
-        let mut verified = self.verified.write().unwrap_or_else(|e| e.into_inner());
-        if verified.len() >= MAX_VERIFIED {
-            verified.clear();
+    /// How long `client` is still refused for its failures, if it is.
+    fn address_refused(&self, client: Option<IpAddr>, now: Instant) -> Result<(), AccessError> {
+        let refused = client.and_then(|c| {
+            self.failed_addresses
+                .refused_for(&limit::address_key(c), now)
+        });
+        match refused {
+            Some(retry_after) => Err(AccessError::TooManyFailures {
+                by: Counted::Address,
+                retry_after,
+            }),
+            None => Ok(()),
         }
-        verified.insert(digest(token), principal.clone());
-        principal
     }
 
-    /// Check a login (slow: argon2). An unknown name costs the same as a wrong password, so
-    /// the answer time does not tell which names exist.
-    pub fn verify_password(&self, name: &str, password: &str) -> Option<Principal> {
+    fn address_failed(&self, client: Option<IpAddr>) {
+        if let Some(c) = client {
+            self.failed_addresses
+                .fail(limit::address_key(c), Instant::now());
+        }
+    }
+
+    /// Who `token` belongs to. A token seen before costs a hash and a lookup; a new one is
+    /// verified with argon2 through the gate (an unknown id against the decoy, at the same
+    /// cost), unless its shape is wrong or `client` has failed too often.
+    pub async fn authenticate_token(
+        &self,
+        token: &str,
+        client: Option<IpAddr>,
+    ) -> Result<Principal, AccessError> {
+        let id = users::token_id(token).ok_or(AccessError::MalformedToken)?;
+        if let Some(principal) = self.remembered_token(token) {
+            return Ok(principal);
+        }
+        let key = digest(token);
+        if self.invalid_tokens.contains_key(&key) {
+            return Err(AccessError::InvalidToken);
+        }
+        self.address_refused(client, Instant::now())?;
         let users = &self.settings.users;
-        match users.get(name) {
-            Some(user) if user.password.is_some() => {
-                let hash = user.password.as_deref().unwrap_or_default();
-                if !users::verify_secret(password, hash) {
-                    return None;
-                }
-                Some(Principal::user(
-                    users.shared_name(&user.name)?,
-                    user.role,
-                    user.scope(),
-                    Via::Session,
-                ))
+        let holder = users.token(id).and_then(|(user, record)| {
+            let principal = Principal::user(
+                users.shared_name(&user.name)?,
+                user.role,
+                user.scope(),
+                Via::Token,
+            );
+            Some((principal, StoredHash::parse(&record.hash).ok()?))
+        });
+        let (principal, hash) = match holder {
+            Some((p, h)) => (Some(p), h),
+            None => (None, self.token_decoy.clone()),
+        };
+        let secret = token.to_string();
+        let matches = self
+            .gate
+            .run(move |v| v.verify(secret.as_bytes(), &hash))
+            .await?;
+        match principal.filter(|_| matches) {
+            Some(principal) => {
+                self.valid_tokens
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(key, principal.clone());
+                Ok(principal)
             }
-            _ => {
-                let dummy = self.dummy_hash.get_or_init(|| {
-                    users::hash_secret("not a password", &self.settings.hash_params)
-                        .unwrap_or_default()
-                });
-                let _ = users::verify_secret(password, dummy);
-                None
+            None => {
+                self.invalid_tokens.insert(key, ());
+                self.address_failed(client);
+                Err(AccessError::InvalidToken)
+            }
+        }
+    }
+
+    /// Check a login: refused at once when the name or `client` has failed too often, else
+    /// verified with argon2 through the gate. An unknown name costs the same as a wrong
+    /// password, so the answer time does not tell which names exist.
+    pub async fn login(
+        &self,
+        name: &str,
+        password: &str,
+        client: Option<IpAddr>,
+    ) -> Result<Principal, AccessError> {
+        let now = Instant::now();
+        let name_key = limit::name_key(name);
+        if let Some(retry_after) = self.failed_names.refused_for(&name_key, now) {
+            return Err(AccessError::TooManyFailures {
+                by: Counted::Name,
+                retry_after,
+            });
+        }
+        self.address_refused(client, now)?;
+        let users = &self.settings.users;
+        let holder = users.get(name).and_then(|user| {
+            let principal = Principal::user(
+                users.shared_name(&user.name)?,
+                user.role,
+                user.scope(),
+                Via::Session,
+            );
+            Some((
+                principal,
+                StoredHash::parse(user.password.as_deref()?).ok()?,
+            ))
+        });
+        let (principal, hash) = match holder {
+            Some((p, h)) => (Some(p), h),
+            None => (None, self.password_decoy.clone()),
+        };
+        let secret = password.to_string();
+        let matches = self
+            .gate
+            .run(move |v| v.verify(secret.as_bytes(), &hash))
+            .await?;
+        match principal.filter(|_| matches) {
+            Some(principal) => {
+                self.failed_names.clear(&name_key);
+                Ok(principal)
+            }
+            None => {
+                self.failed_names.fail(name_key, Instant::now());
+                self.address_failed(client);
+                Err(AccessError::WrongPassword)
             }
         }
     }

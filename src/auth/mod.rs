@@ -7,12 +7,15 @@
 //! Users, password hashes and API token hashes live in a users file ([`users`]); secrets are
 //! stored only as argon2id PHC strings. [`Access`] is the running server's view of it: it
 //! verifies a presented token or password once and remembers the outcome, and keeps login
-//! sessions in memory.
+//! sessions in memory. Verifications pass a [`Gate`] that bounds how many run at once and the
+//! memory they hold; failed sign-ins are counted per name and per address ([`limit`]).
 //!
 //! This module knows nothing about HTTP: the server's extractor, login pages and cookies are in
 //! `server::auth`.
 
 mod access;
+mod gate;
+pub mod limit;
 pub mod users;
 
 use std::fmt;
@@ -23,7 +26,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::region::{Level, RegionCode};
 
-pub use access::{Access, AccessSettings, SecureCookies, SessionId};
+pub use access::{Access, AccessError, AccessSettings, Counted, SecureCookies, SessionId};
+pub use gate::{Gate, GateError, GateSettings, GateStats, Verifier};
+pub use limit::{FailureLimit, LoginLimits};
 pub use users::{HashParams, UserRecord, Users, UsersError};
 
 /// A role, from least to most trusted.

@@ -153,8 +153,7 @@ fn users_round_trip_through_the_file_with_hashes_only() {
     assert_eq!(users.token(id).unwrap().0.name, "bappeda-jember");
 }
 
-#[test]
-fn a_token_is_verified_once_and_then_remembered() {
+fn access_with_token(settings: AccessSettings) -> (Access, String) {
     let mut users = Users::default();
     users
         .add("kominfo", Role::Evaluator, None, None, &CHEAP)
@@ -162,23 +161,142 @@ fn a_token_is_verified_once_and_then_remembered() {
     let token = users.new_token("kominfo", &CHEAP).unwrap();
     let access = Access::new(AccessSettings {
         users: Arc::new(users),
-        ..AccessSettings::default()
+        hash_params: CHEAP,
+        ..settings
     });
-    assert_eq!(access.cached_token(&token), None);
-    let p = access.verify_token(&token).unwrap();
+    (access, token)
+}
+
+#[tokio::test]
+async fn a_token_is_verified_once_and_then_remembered() {
+    let (access, token) = access_with_token(AccessSettings::default());
+    assert_eq!(access.remembered_token(&token), None);
+    let p = access.authenticate_token(&token, None).await.unwrap();
     assert_eq!(
         (p.name(), p.role(), p.via()),
         (Some("kominfo"), Some(Role::Evaluator), Via::Token)
     );
-    assert_eq!(access.cached_token(&token), Some(Some(p)));
-    let forged = format!("{}x", &token[..token.len() - 1]);
-    assert_eq!(access.verify_token(&forged), None);
-    assert_eq!(access.cached_token(&forged), Some(None));
-    assert_eq!(access.verify_token("kc_000000000000_nothing"), None);
+    assert_eq!(access.remembered_token(&token), Some(p.clone()));
+    assert_eq!(access.gate_stats().verifications, 1);
+    assert_eq!(access.authenticate_token(&token, None).await, Ok(p));
+    assert_eq!(access.gate_stats().verifications, 1);
+
+    let forged = format!(
+        "{}{}",
+        &token[..token.len() - 1],
+        if token.ends_with('0') { '1' } else { '0' }
+    );
+    assert_eq!(
+        access.authenticate_token(&forged, None).await,
+        Err(AccessError::InvalidToken)
+    );
+    assert_eq!(access.gate_stats().verifications, 2);
+    // A known invalid token is refused from memory.
+    assert_eq!(
+        access.authenticate_token(&forged, None).await,
+        Err(AccessError::InvalidToken)
+    );
+    assert_eq!(access.gate_stats().verifications, 2);
 }
 
-#[test]
-fn sessions_end_at_logout_and_expire() {
+#[tokio::test]
+async fn an_unknown_token_id_costs_an_argon2_verification_and_a_malformed_token_none() {
+    let (access, _) = access_with_token(AccessSettings::default());
+    let unknown = format!("kc_{}_{}", "0".repeat(12), "ab".repeat(32));
+    assert_eq!(
+        access.authenticate_token(&unknown, None).await,
+        Err(AccessError::InvalidToken)
+    );
+    assert_eq!(access.gate_stats().verifications, 1);
+    for malformed in [
+        "kc_000000000000_nothing",
+        "kc_000000000000_0000",
+        "nonsense",
+        "kc_ABCDEF012345_0000000000000000000000000000000000000000000000000000000000000000",
+    ] {
+        assert_eq!(
+            access.authenticate_token(malformed, None).await,
+            Err(AccessError::MalformedToken),
+            "{malformed}"
+        );
+    }
+    assert_eq!(access.gate_stats().verifications, 1);
+}
+
+#[tokio::test]
+async fn many_invalid_tokens_do_not_push_out_a_valid_one() {
+    let (access, token) = access_with_token(AccessSettings::default());
+    access.authenticate_token(&token, None).await.unwrap();
+    for i in 0..2_000u32 {
+        let bad = format!("kc_{:012x}_{}", i, "cd".repeat(32));
+        let _ = access.authenticate_token(&bad, None).await;
+    }
+    let before = access.gate_stats().verifications;
+    assert!(access.authenticate_token(&token, None).await.is_ok());
+    assert_eq!(access.gate_stats().verifications, before);
+}
+
+#[tokio::test]
+async fn failed_logins_are_limited_per_name_and_per_address() {
+    let mut users = Users::default();
+    for name in ["admin", "budi"] {
+        users
+            .add(name, Role::Admin, None, Some("kata-sandi"), &CHEAP)
+            .unwrap();
+    }
+    let window = Duration::from_secs(600);
+    let access = Access::new(AccessSettings {
+        users: Arc::new(users),
+        login_limits: LoginLimits {
+            per_name: FailureLimit { max: 2, window },
+            per_address: FailureLimit { max: 4, window },
+        },
+        ..AccessSettings::default()
+    });
+    let here: std::net::IpAddr = "192.0.2.7".parse().unwrap();
+    let there: std::net::IpAddr = "198.51.100.9".parse().unwrap();
+    for _ in 0..2 {
+        assert_eq!(
+            access.login("admin", "salah", Some(here)).await,
+            Err(AccessError::WrongPassword)
+        );
+    }
+    // The name is refused now, even with the right password, and without a verification.
+    let spent = access.gate_stats().verifications;
+    match access.login("Admin", "kata-sandi", Some(there)).await {
+        Err(AccessError::TooManyFailures {
+            by: Counted::Name,
+            retry_after,
+        }) => assert!(retry_after <= window && retry_after > Duration::ZERO),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(access.gate_stats().verifications, spent);
+    // Another name from the same address still signs in, and a success clears its count.
+    assert!(access.login("budi", "kata-sandi", Some(here)).await.is_ok());
+    // Two more failures fill the address's count: then every name from it is refused.
+    for name in ["siapa", "budi"] {
+        assert_eq!(
+            access.login(name, "salah", Some(here)).await,
+            Err(AccessError::WrongPassword)
+        );
+    }
+    assert!(matches!(
+        access.login("budi", "kata-sandi", Some(here)).await,
+        Err(AccessError::TooManyFailures {
+            by: Counted::Address,
+            ..
+        })
+    ));
+    assert!(
+        access
+            .login("budi", "kata-sandi", Some(there))
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn sessions_end_at_logout_and_expire() {
     let mut users = Users::default();
     users
         .add("admin", Role::Admin, None, Some("pw"), &CHEAP)
@@ -188,9 +306,9 @@ fn sessions_end_at_logout_and_expire() {
         session_ttl: Duration::from_millis(0),
         ..AccessSettings::default()
     });
-    assert!(access.verify_password("admin", "wrong").is_none());
-    assert!(access.verify_password("nobody", "pw").is_none());
-    let p = access.verify_password("admin", "pw").unwrap();
+    assert!(access.login("admin", "wrong", None).await.is_err());
+    assert!(access.login("nobody", "pw", None).await.is_err());
+    let p = access.login("admin", "pw", None).await.unwrap();
     let expired = access.start_session(p.clone());
     assert_eq!(access.session(expired.as_str()), None);
 
@@ -202,4 +320,43 @@ fn sessions_end_at_logout_and_expire() {
     assert_eq!(access.session(id.as_str()), Some(p));
     access.end_session(id.as_str());
     assert_eq!(access.session(id.as_str()), None);
+}
+
+#[test]
+fn the_users_file_refuses_argon2i_and_argon2d_hashes_naming_user_and_line() {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let params = argon2::Params::new(64, 1, 1, None).unwrap();
+    let salt = SaltString::encode_b64(b"garam-garam-16by").unwrap();
+    for algorithm in [argon2::Algorithm::Argon2i, argon2::Algorithm::Argon2d] {
+        let hash = argon2::Argon2::new(algorithm, argon2::Version::V0x13, params.clone())
+            .hash_password(b"kata-sandi", &salt)
+            .unwrap()
+            .to_string();
+        let text = format!(
+            "[[user]]\nname = \"admin\"\nrole = \"admin\"\npassword = \"{hash}\"\n\n\
+             [[user]]\nname = \"mesin\"\nrole = \"viewer\"\n\n[[user.token]]\n\
+             id = \"0123456789ab\"\nhash = \"{hash}\"\ncreated = \"2026-11-28T10:00:00Z\"\n"
+        );
+        let err = Users::parse(&text, Path::new("users.toml"))
+            .unwrap_err()
+            .to_string();
+        let variant = algorithm.as_str();
+        assert!(
+            err.contains("users.toml, line 4")
+                && err.contains("\"admin\"")
+                && err.contains(&format!("hashed with {variant}"))
+                && err.contains("argon2id"),
+            "{err}"
+        );
+        // A token hashed the same way is refused just as well.
+        let tokens_only = text.replace(&format!("password = \"{hash}\"\n"), "");
+        let err = Users::parse(&tokens_only, Path::new("users.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 11") && err.contains("\"mesin\"") && err.contains(variant),
+            "{err}"
+        );
+        assert!(!users::verify_secret("kata-sandi", &hash));
+    }
 }

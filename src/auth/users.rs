@@ -14,17 +14,20 @@
 //! ```
 //!
 //! Secrets are never stored: passwords and tokens are hashed with argon2id into PHC strings,
-//! which carry their own parameters, so verifying never needs the configured ones. An API token
-//! reads `kc_<id>_<secret>`; the id finds its hash without trying every user's. The file is
-//! written by `kotacerdas user …`, atomically and readable by its owner only. This module does
-//! not know about requests or sessions.
+//! which carry their own parameters, so verifying never needs the configured ones. Only argon2id
+//! is accepted: a file holding an argon2i or argon2d hash (or anything else) is refused at load
+//! with the user and the line named, since those variants trade away resistance to either
+//! side-channel or GPU attacks. An API token reads `kc_<id>_<secret>` (12 and 64 hex digits);
+//! the id finds its hash without trying every user's. The file is written by
+//! `kotacerdas user …`, atomically and readable by its owner only. This module does not know
+//! about requests, sessions or how many verifications may run at once (see `gate`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, PasswordHash, PasswordHasher, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
@@ -89,10 +92,12 @@ pub enum UsersError {
         message: String,
     },
     /// An entry breaks a rule.
-    #[error("users file {path}: user {user:?}: {message}")]
+    #[error("users file {path}{}: user {user:?}: {message}", line.map(|n| format!(", line {n}")).unwrap_or_default())]
     Invalid {
         /// The file.
         path: PathBuf,
+        /// The line of the offending value, when the entry was read from a file's text.
+        line: Option<usize>,
         /// The user's name.
         user: String,
         /// What is wrong.
@@ -199,21 +204,36 @@ impl Users {
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;
-        Users::from_records(file.users, path)
+        Users::from_records(file.users, path, Some(text))
     }
 
-    fn from_records(records: Vec<UserRecord>, path: &Path) -> Result<Users, UsersError> {
+    /// Check `records`; `text`, the file they were read from, lets an error name its line.
+    fn from_records(
+        records: Vec<UserRecord>,
+        path: &Path,
+        text: Option<&str>,
+    ) -> Result<Users, UsersError> {
         let mut users = Users {
             path: path.to_path_buf(),
             ..Users::default()
         };
         let mut names = HashMap::new();
         for (i, u) in records.iter().enumerate() {
-            let invalid = |message: String| UsersError::Invalid {
+            // The line of the user's `name = …` (or of the offending value, when given).
+            let quoted = format!("{:?}", u.name);
+            let name_line = text.and_then(|t| {
+                t.lines()
+                    .position(|l| l.trim_start().starts_with("name") && l.contains(&quoted))
+                    .map(|i| i + 1)
+            });
+            let invalid_at = |line: Option<usize>, message: String| UsersError::Invalid {
                 path: path.to_path_buf(),
+                line: line.or(name_line),
                 user: u.name.clone(),
                 message,
             };
+            let invalid = |message: String| invalid_at(None, message);
+            let value_line = |value: &str| text.and_then(|t| line_of(t, value));
             check_name(&u.name).map_err(invalid)?;
             if users.by_name.insert(u.name.clone(), i).is_some() {
                 return Err(invalid("the name appears twice".into()));
@@ -221,15 +241,23 @@ impl Users {
             names.insert(u.name.clone(), Arc::from(u.name.as_str()));
             check_scope(u.role, u.region.as_deref()).map_err(invalid)?;
             if let Some(p) = &u.password {
-                check_phc(p).map_err(|e| invalid(format!("password: {e}")))?;
+                StoredHash::parse(p)
+                    .map_err(|e| invalid_at(value_line(p), format!("password: {e}")))?;
             }
             for (j, t) in u.tokens.iter().enumerate() {
                 if t.id.len() != 12 || !t.id.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return Err(invalid(format!("token id {:?} is not 12 hex digits", t.id)));
+                    return Err(invalid_at(
+                        value_line(&t.id),
+                        format!("token id {:?} is not 12 hex digits", t.id),
+                    ));
                 }
-                check_phc(&t.hash).map_err(|e| invalid(format!("token {}: {e}", t.id)))?;
+                StoredHash::parse(&t.hash)
+                    .map_err(|e| invalid_at(value_line(&t.hash), format!("token {}: {e}", t.id)))?;
                 if users.by_token.insert(t.id.clone(), (i, j)).is_some() {
-                    return Err(invalid(format!("token id {} is used twice", t.id)));
+                    return Err(invalid_at(
+                        value_line(&t.id),
+                        format!("token id {} is used twice", t.id),
+                    ));
                 }
             }
         }
@@ -289,6 +317,7 @@ impl Users {
         if self.get(name).is_some() {
             return Err(UsersError::Invalid {
                 path: self.path.clone(),
+                line: None,
                 user: name.into(),
                 message: "a user of that name exists already (remove it first)".into(),
             });
@@ -300,7 +329,7 @@ impl Users {
             password,
             tokens: Vec::new(),
         });
-        *self = Users::from_records(records, &self.path)?;
+        *self = Users::from_records(records, &self.path, None)?;
         Ok(())
     }
 
@@ -312,7 +341,7 @@ impl Users {
             .ok_or_else(|| UsersError::NoSuchUser(name.into()))?;
         let mut records = self.records.clone();
         records.remove(i);
-        *self = Users::from_records(records, &self.path)?;
+        *self = Users::from_records(records, &self.path, None)?;
         Ok(())
     }
 
@@ -336,7 +365,7 @@ impl Users {
             hash,
             created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         });
-        *self = Users::from_records(records, &self.path)?;
+        *self = Users::from_records(records, &self.path, None)?;
         Ok(token)
     }
 
@@ -407,15 +436,102 @@ pub fn check_scope(role: Role, region: Option<&str>) -> Result<(), String> {
     }
 }
 
-fn check_phc(phc: &str) -> Result<(), String> {
-    let hash = PasswordHash::new(phc).map_err(|e| format!("not a PHC hash string: {e}"))?;
-    if hash.algorithm.as_str().starts_with("argon2") {
-        Ok(())
-    } else {
-        Err(format!(
-            "hashed with {}, expected argon2id",
-            hash.algorithm.as_str()
-        ))
+/// The 1-based line of the first line of `text` holding `needle`, for error messages.
+fn line_of(text: &str, needle: &str) -> Option<usize> {
+    text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
+}
+
+/// A stored argon2id hash, parsed: what a verification needs, checked once.
+///
+/// Only argon2id (version 0x13 or 0x10) is accepted. argon2i and argon2d are refused rather
+/// than verified: the users file is written by `kotacerdas user`, which only makes argon2id, so
+/// another variant means a hash from elsewhere that gives up argon2id's combined resistance.
+#[derive(Debug, Clone)]
+pub struct StoredHash {
+    params: Params,
+    version: Version,
+    salt: Vec<u8>,
+    hash: Output,
+}
+
+impl StoredHash {
+    /// Parse a PHC string; an error says what is wrong in a sentence.
+    pub fn parse(phc: &str) -> Result<StoredHash, String> {
+        let parsed = PasswordHash::new(phc).map_err(|e| format!("not a PHC hash string: {e}"))?;
+        let algorithm = parsed.algorithm.as_str();
+        if algorithm != "argon2id" {
+            return Err(format!(
+                "hashed with {algorithm}, but only argon2id is accepted: set a new password or \
+                 make a new token with `kotacerdas user`"
+            ));
+        }
+        let version = match parsed.version {
+            None => Version::V0x13,
+            Some(v) => {
+                Version::try_from(v).map_err(|_| format!("argon2id version {v} is not 16 or 19"))?
+            }
+        };
+        let params = Params::try_from(&parsed).map_err(|e| format!("argon2id parameters: {e}"))?;
+        let salt = parsed.salt.ok_or("the hash has no salt")?;
+        let mut buf = [0u8; 64];
+        let salt = salt
+            .decode_b64(&mut buf)
+            .map_err(|e| format!("the salt is not valid: {e}"))?
+            .to_vec();
+        if salt.len() < argon2::MIN_SALT_LEN {
+            return Err(format!(
+                "the salt has {} bytes, at least {} are needed",
+                salt.len(),
+                argon2::MIN_SALT_LEN
+            ));
+        }
+        let hash = parsed.hash.ok_or("the hash has no output")?;
+        Ok(StoredHash {
+            params,
+            version,
+            salt,
+            hash,
+        })
+    }
+
+    /// A hash that nothing matches, at the cost of `params`: verifying against it costs what
+    /// verifying against a real hash of that cost does, so an unknown name or token id takes
+    /// as long to refuse as a wrong password.
+    pub fn decoy(params: Params) -> StoredHash {
+        StoredHash {
+            params,
+            version: Version::V0x13,
+            salt: vec![0x5a; argon2::RECOMMENDED_SALT_LEN],
+            // The all-zero output: argon2's output is a hash, so no secret produces it.
+            hash: Output::new(&[0u8; Params::DEFAULT_OUTPUT_LEN])
+                .expect("32 bytes is a valid argon2 output length"),
+        }
+    }
+
+    /// The cost parameters recorded in the hash.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// argon2 blocks (1 KiB each) a verification of this hash needs.
+    pub fn blocks(&self) -> usize {
+        self.params.block_count()
+    }
+
+    /// Whether `secret` matches, computed in `memory` (grown when it is too small, never
+    /// shrunk, so the caller can keep it for the next verification). Constant-time comparison.
+    pub fn verify_in(&self, secret: &[u8], memory: &mut Vec<Block>) -> bool {
+        let need = self.blocks();
+        if memory.len() < need {
+            memory.resize(need, Block::default());
+        }
+        let argon = Argon2::new(Algorithm::Argon2id, self.version, self.params.clone());
+        let mut out = [0u8; 64];
+        let out = &mut out[..self.hash.len()];
+        argon
+            .hash_password_into_with_memory(secret, &self.salt, out, &mut memory[..need])
+            .is_ok()
+            && Output::new(out).is_ok_and(|o| o == self.hash)
     }
 }
 
@@ -438,18 +554,22 @@ pub fn hash_secret(secret: &str, params: &HashParams) -> Result<String, UsersErr
         .map_err(|e| UsersError::Hash(format!("hashing failed: {e}")))
 }
 
-/// Whether `secret` matches the PHC string `phc` (with the parameters recorded in it).
-/// Slow on purpose: run it off the async runtime.
+/// Whether `secret` matches the PHC string `phc` (argon2id only, with the parameters recorded
+/// in it). Slow on purpose and allocates the hash's memory: the server verifies through the
+/// gate (`Access`) instead; this is for the command line and tests.
 pub fn verify_secret(secret: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|hash| {
-        Argon2::default()
-            .verify_password(secret.as_bytes(), &hash)
-            .is_ok()
-    })
+    StoredHash::parse(phc).is_ok_and(|hash| hash.verify_in(secret.as_bytes(), &mut Vec::new()))
 }
 
-/// The id of a token of the form `kc_<id>_<secret>`, `None` when it has another shape.
+/// The id of a token of the form `kc_<id>_<secret>` (12 and 64 lower-case hex digits, as
+/// `kotacerdas user token` makes them), `None` when it has another shape. The shape is public,
+/// so refusing a malformed token without hashing it tells nobody anything.
 pub fn token_id(token: &str) -> Option<&str> {
     let (id, secret) = token.strip_prefix(TOKEN_PREFIX)?.split_once('_')?;
-    (id.len() == 12 && !secret.is_empty()).then_some(id)
+    let hex = |s: &str, n: usize| {
+        s.len() == n
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    (hex(id, 12) && hex(secret, 64)).then_some(id)
 }

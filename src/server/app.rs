@@ -91,9 +91,13 @@ impl Application {
     /// Serve until Ctrl-C or SIGTERM, then finish in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let app: Router = router(self.state);
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+        // Peer addresses reach the handlers: failed logins are counted per client address.
+        axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
     }
 }
 

@@ -12,14 +12,24 @@
 //! (401 for anonymous callers, 403 for users without it). Routes that read regions take their
 //! parameters through [`super::access::Scoped`], which checks the scope.
 //!
+//! Checking a secret is bounded (see `auth::Gate` and `auth::limit`): a token's first use and
+//! every login wait for one of a few verification slots, and are answered 503 with
+//! `Retry-After` when none comes free within a second; a name or client address with too many
+//! recent failures is answered 429 with `Retry-After` without any verification. The client
+//! address is the connection's peer, or, when the peer is one of `[access] trusted_proxies`,
+//! the last address in `X-Forwarded-For` that is not a trusted proxy.
+//!
 //! Cross-site request forgery: the session cookie is `SameSite=Lax`, so browsers do not send it
 //! with cross-site POSTs; in addition every state-changing request authenticated by the cookie
 //! (and every login or logout) must come with an `Origin` (or, lacking one, `Referer`) naming
 //! this host when the browser sends one. Bearer tokens are never sent by a browser on its own,
 //! so token requests need no such check.
 
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
 use axum::Json;
-use axum::extract::{Form, FromRequestParts, Query, State};
+use axum::extract::{ConnectInfo, Form, FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -28,7 +38,10 @@ use serde::{Deserialize, Serialize};
 
 use super::routes::{Reads, Route, get, post};
 use super::{ApiError, AppState};
-use crate::auth::{Capability, Denied, Principal, Role, SecureCookies, Via, describe_scope};
+use crate::auth::{
+    AccessError, Capability, Counted, Denied, GateError, Principal, Role, SecureCookies, Via,
+    describe_scope,
+};
 use crate::i18n::Lang;
 
 /// Name of the session cookie.
@@ -41,6 +54,106 @@ impl From<Denied> for ApiError {
             Denied::Forbidden(m) => ApiError::Forbidden(m),
         }
     }
+}
+
+/// The status and the message for a refusal that a later attempt may get past; `None` for the
+/// others (wrong credentials, a failed check).
+fn try_later(e: &AccessError, lang: Lang) -> Option<(StatusCode, Duration, String)> {
+    match *e {
+        AccessError::TooManyFailures { by, retry_after } => {
+            let n = super::error::retry_secs(retry_after);
+            let message = match (lang, by) {
+                (Lang::Id, Counted::Name) => format!(
+                    "Terlalu banyak percobaan masuk yang gagal untuk nama pengguna ini. Coba lagi \
+                     dalam {n} detik."
+                ),
+                (Lang::Id, Counted::Address) => format!(
+                    "Terlalu banyak percobaan masuk yang gagal dari alamat ini. Coba lagi dalam \
+                     {n} detik."
+                ),
+                (Lang::En, Counted::Name) => format!(
+                    "Too many failed sign-ins for this user name. Try again in {n} seconds."
+                ),
+                (Lang::En, Counted::Address) => {
+                    format!("Too many failed sign-ins from this address. Try again in {n} seconds.")
+                }
+            };
+            Some((StatusCode::TOO_MANY_REQUESTS, retry_after, message))
+        }
+        AccessError::Gate(GateError::Busy { retry_after }) => {
+            let n = super::error::retry_secs(retry_after);
+            let message = match lang {
+                Lang::Id => format!(
+                    "Server sedang sibuk memeriksa kata sandi dan token. Coba lagi dalam {n} detik."
+                ),
+                Lang::En => format!(
+                    "The server is busy checking passwords and tokens. Try again in {n} seconds."
+                ),
+            };
+            Some((StatusCode::SERVICE_UNAVAILABLE, retry_after, message))
+        }
+        _ => None,
+    }
+}
+
+/// The client's address: the connection's peer, or, when the peer is a trusted proxy, the last
+/// `X-Forwarded-For` address that is not one (the first hop a trusted proxy saw). `None` when
+/// the server was not given peer addresses (a router called without a socket).
+fn client_address(parts: &Parts, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<IpAddr> = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    forwarded
+        .iter()
+        .rev()
+        .find(|a| !trusted.contains(a))
+        .or(forwarded.first())
+        .copied()
+        .or(Some(peer))
+}
+
+/// The client's address (see [`client_address`]), as an extractor for the login.
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<ClientAddress, Self::Rejection> {
+        Ok(ClientAddress(client_address(
+            parts,
+            &state.access.settings().trusted_proxies,
+        )))
+    }
+}
+
+/// The `lang` of a request's query, Indonesian when absent.
+fn query_lang(parts: &Parts) -> Lang {
+    let pairs: Vec<(String, String)> = parts
+        .uri
+        .query()
+        .and_then(|q| serde_urlencoded::from_str(q).ok())
+        .unwrap_or_default();
+    lang_of(
+        pairs
+            .iter()
+            .find(|(k, _)| k == "lang")
+            .map(|(_, v)| v.as_str()),
+    )
 }
 
 impl FromRequestParts<AppState> for Principal {
@@ -63,18 +176,21 @@ impl FromRequestParts<AppState> for Principal {
                         "the Authorization header must read 'Bearer <token>'".into(),
                     )
                 })?;
-            let principal = match access.cached_token(token) {
-                Some(known) => known,
-                None => {
-                    let (access, token) = (access.clone(), token.to_string());
-                    tokio::task::spawn_blocking(move || access.verify_token(&token))
-                        .await
-                        .map_err(|e| ApiError::Internal(e.into()))?
-                }
+            let client = client_address(parts, &access.settings().trusted_proxies);
+            return match access.authenticate_token(token, client).await {
+                Ok(principal) => Ok(principal),
+                Err(e) => Err(match try_later(&e, query_lang(parts)) {
+                    Some((status, retry_after, message)) => ApiError::TryLater {
+                        status,
+                        retry_after,
+                        message,
+                    },
+                    None if e == AccessError::Gate(GateError::Failed) => {
+                        ApiError::Internal(anyhow::Error::new(e))
+                    }
+                    None => ApiError::Unauthorized(e.to_string()),
+                }),
             };
-            return principal.ok_or_else(|| {
-                ApiError::Unauthorized("the API token is not valid (or was revoked)".into())
-            });
         }
         if let Some(principal) = session_cookie(&parts.headers).and_then(|id| access.session(id)) {
             if !is_safe(&parts.method) && !same_origin(&parts.headers) {
@@ -224,9 +340,12 @@ async fn login_page(principal: Principal, Query(q): Query<LoginQuery>) -> Markup
     login_markup(&principal, lang, &local_next(q.next.as_deref()), None)
 }
 
-/// `POST /login` with `name`, `password`, `next`, `lang` (form-encoded).
+/// `POST /login` with `name`, `password`, `next`, `lang` (form-encoded). Wrong credentials
+/// are a 401, too many recent failures a 429 and full verification slots a 503, each with the
+/// login page and its message.
 async fn login(
     State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, ApiError> {
@@ -237,20 +356,37 @@ async fn login(
     }
     let lang = lang_of(Some(&form.lang));
     let next = local_next(Some(&form.next));
-    let access = state.access.clone();
-    let (name, password) = (form.name.trim().to_string(), form.password);
-    let verified = tokio::task::spawn_blocking(move || access.verify_password(&name, &password))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
-    let Some(principal) = verified else {
-        tracing::info!(user = form.name.trim(), "login failed");
-        let anonymous = state.access.anonymous();
-        let message = lang.pick(
-            "Nama pengguna atau kata sandi salah.",
-            "Wrong user name or password.",
-        );
-        let page = login_markup(&anonymous, lang, &next, Some(message));
-        return Ok((StatusCode::UNAUTHORIZED, page).into_response());
+    let name = form.name.trim();
+    let principal = match state.access.login(name, &form.password, client).await {
+        Ok(principal) => principal,
+        Err(AccessError::Gate(GateError::Failed)) => {
+            return Err(ApiError::Internal(anyhow::anyhow!(
+                "the password check of a login stopped unexpectedly"
+            )));
+        }
+        Err(e) => {
+            tracing::info!(user = name, client = ?client, reason = %e, "login refused");
+            let anonymous = state.access.anonymous();
+            let response = match try_later(&e, lang) {
+                Some((status, retry_after, message)) => super::error::with_retry_after(
+                    (
+                        status,
+                        login_markup(&anonymous, lang, &next, Some(&message)),
+                    )
+                        .into_response(),
+                    retry_after,
+                ),
+                None => {
+                    let message = lang.pick(
+                        "Nama pengguna atau kata sandi salah.",
+                        "Wrong user name or password.",
+                    );
+                    let page = login_markup(&anonymous, lang, &next, Some(message));
+                    (StatusCode::UNAUTHORIZED, page).into_response()
+                }
+            };
+            return Ok(response);
+        }
     };
     tracing::info!(user = principal.name(), role = ?principal.role(), "logged in");
     let id = state.access.start_session(principal);

@@ -30,6 +30,16 @@ pub enum ApiError {
     /// The request body is over the configured limit.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// Not now: too many attempts (429) or no capacity (503); try again after `retry_after`.
+    #[error("{message}")]
+    TryLater {
+        /// 429 or 503.
+        status: StatusCode,
+        /// When to come back (sent as `Retry-After`).
+        retry_after: std::time::Duration,
+        /// What happened, in the caller's language.
+        message: String,
+    },
     /// Something failed on our side.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -44,6 +54,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TryLater { status, .. } => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -77,8 +88,25 @@ impl IntoResponse for ApiError {
                 axum::http::HeaderValue::from_static("Bearer realm=\"kotacerdas\""),
             );
         }
+        if let ApiError::TryLater { retry_after, .. } = self {
+            response = with_retry_after(response, retry_after);
+        }
         response
     }
+}
+
+/// Whole seconds, rounded up and at least 1: a client told 0 would come straight back.
+pub fn retry_secs(d: std::time::Duration) -> u64 {
+    (d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(1)
+}
+
+/// `response` with `Retry-After` set to `retry_after`.
+pub fn with_retry_after(mut response: Response, retry_after: std::time::Duration) -> Response {
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        axum::http::HeaderValue::from(retry_secs(retry_after)),
+    );
+    response
 }
 
 /// The error body every route answers with, as documented in the OpenAPI document.

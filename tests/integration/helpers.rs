@@ -177,6 +177,14 @@ pub fn access_settings(public: Option<&str>) -> AccessSettings {
     }
 }
 
+/// A server like [`spawn_app_with`], and its state, for tests that read the server's own
+/// counters (the verification gate's, say).
+pub async fn spawn_app_with_state(settings: AccessSettings) -> (TestApp, AppState) {
+    let app = spawn_app_with(settings).await;
+    let state = app.state.clone();
+    (app, state)
+}
+
 /// Decode a PNG: (width, height, RGB(A) pixels as RGB triples).
 pub fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<[u8; 3]>) {
     let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));

@@ -9,6 +9,7 @@ mod browser;
 mod charts;
 mod cli;
 mod explain;
+mod flood;
 mod hardening;
 mod helpers;
 mod hostile;
