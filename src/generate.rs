@@ -157,23 +157,43 @@ pub fn generate(
     if options.to_year < options.from_year {
         return Err(GenerateError::Years(options.from_year, options.to_year));
     }
-    let kecamatan: Vec<&RegionCode> = regions
-        .children(&options.region)
-        .iter()
-        .filter(|c| c.level() == Level::District)
-        .collect();
-    if kecamatan.is_empty() {
-        return Err(GenerateError::NoKecamatan(options.region.clone()));
-    }
-    let mut programmes: Vec<&Programme> = framework.programmes.values().collect();
-    programmes.sort_by(|a, b| a.programme.cmp(&b.programme));
-    let dimensions: Vec<&str> = framework.dimensions.iter().map(|d| d.id.as_str()).collect();
-
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
+    // The levels are the first draws; writing the real records draws nothing.
+    let sample = Sample::new(regions, framework, options, &mut rng)?;
     let mut w = csv::Writer::from_writer(out);
     w.write_record(HEADER)?;
-    let mut summary = GenerateSummary::default();
+    let mut summary = GenerateSummary {
+        real: write_real_records(&mut w, framework, &options.region)?,
+        ..GenerateSummary::default()
+    };
+    let years: Vec<i32> = (options.from_year..=options.to_year).collect();
+    let year_total: f64 = years.iter().map(|&y| sample.year_weight(y)).sum();
+    let mut seq = 0usize;
+    for &year in &years {
+        let rows_this_year =
+            (options.rows as f64 * sample.year_weight(year) / year_total).round() as usize;
+        for _ in 0..rows_this_year {
+            seq += 1;
+            let mut record = sample.record(year, seq, &mut rng);
+            if rng.random::<f64>() < options.flawed_share {
+                summary.flawed += 1;
+                flaw(&mut record, year, &options.region, &mut rng);
+            }
+            w.write_record(&record)?;
+            summary.synthetic += 1;
+        }
+    }
+    w.flush().map_err(csv::Error::from)?;
+    Ok(summary)
+}
 
+/// The records the news item reports, at the date of the report, for the whole kabupaten;
+/// returns how many.
+fn write_real_records(
+    w: &mut csv::Writer<impl Write>,
+    framework: &Framework,
+    region: &RegionCode,
+) -> Result<usize, GenerateError> {
     for (i, (programme, target, quantity)) in RELAWAN_TIK_JEMBER.iter().enumerate() {
         let dimension = framework
             .programmes
@@ -182,7 +202,7 @@ pub fn generate(
         w.write_record([
             format!("RTIK-JBR-2018-{:02}", i + 1),
             "2018-07-10".to_string(),
-            options.region.to_string(),
+            region.to_string(),
             programme.to_string(),
             dimension.to_string(),
             target.to_string(),
@@ -191,17 +211,160 @@ pub fn generate(
             String::new(),
             "Relawan TIK Jember".to_string(),
         ])?;
-        summary.real += 1;
+    }
+    Ok(RELAWAN_TIK_JEMBER.len())
+}
+
+/// What the synthetic records are drawn from: the kecamatan with their activity level per
+/// dimension, the programmes, and the year range.
+struct Sample<'a> {
+    regions: &'a Regions,
+    from_year: i32,
+    kecamatan: Vec<&'a RegionCode>,
+    programmes: Vec<&'a Programme>,
+    dimensions: Vec<&'a str>,
+    /// Per kecamatan and dimension, its activity level.
+    levels: Vec<Vec<f64>>,
+    /// Per kecamatan, the sum of its levels: how often it is picked.
+    kecamatan_weights: Vec<f64>,
+    total_weight: f64,
+}
+
+impl<'a> Sample<'a> {
+    /// The kecamatan of `options.region` and their levels, drawn from `rng`.
+    fn new(
+        regions: &'a Regions,
+        framework: &'a Framework,
+        options: &GenerateOptions,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Sample<'a>, GenerateError> {
+        let kecamatan: Vec<&RegionCode> = regions
+            .children(&options.region)
+            .iter()
+            .filter(|c| c.level() == Level::District)
+            .collect();
+        if kecamatan.is_empty() {
+            return Err(GenerateError::NoKecamatan(options.region.clone()));
+        }
+        let mut programmes: Vec<&Programme> = framework.programmes.values().collect();
+        programmes.sort_by(|a, b| a.programme.cmp(&b.programme));
+        let dimensions: Vec<&str> = framework.dimensions.iter().map(|d| d.id.as_str()).collect();
+        let levels = draw_levels(regions, &kecamatan, dimensions.len(), rng);
+        let kecamatan_weights: Vec<f64> = levels.iter().map(|l| l.iter().sum()).collect();
+        let total_weight: f64 = kecamatan_weights.iter().sum();
+        Ok(Sample {
+            regions,
+            from_year: options.from_year,
+            kecamatan,
+            programmes,
+            dimensions,
+            levels,
+            kecamatan_weights,
+            total_weight,
+        })
     }
 
-    // Each kecamatan's level per dimension: a base drawn once, lifted for populous kecamatan.
+    /// A year's share of the records: activity grows over the years, with a dip in 2020.
+    fn year_weight(&self, y: i32) -> f64 {
+        let growth = 1.0 + 0.12 * (y - self.from_year) as f64;
+        if y == 2020 { growth * 0.6 } else { growth }
+    }
+
+    /// One synthetic record of `year`, number `seq`.
+    fn record(&self, year: i32, seq: usize, rng: &mut ChaCha8Rng) -> [String; 10] {
+        let k = self.pick_kecamatan(rng);
+        let programme = self.pick_programme(k, rng);
+        let level = self.level(k, &programme.dimension);
+        let date = random_date(year, rng);
+        let quantity = (typical_quantity(&programme.programme)
+            * (0.6 * normal(rng)).exp()
+            * (0.5 + 0.5 * level))
+            .max(1.0)
+            .round();
+        let region = self.place(k, programme, rng);
+        let participants = participants(programme, quantity, rng);
+        let budget = budget(quantity, rng);
+        [
+            format!("JBR-{year}-{seq:05}"),
+            date.format("%Y-%m-%d").to_string(),
+            region,
+            programme.programme.clone(),
+            if rng.random::<f64>() < 0.7 {
+                programme.dimension.clone()
+            } else {
+                String::new()
+            },
+            target_group(&programme.programme, rng).to_string(),
+            format!("{quantity}"),
+            participants,
+            budget,
+            organiser(&programme.dimension, rng).to_string(),
+        ]
+    }
+
+    /// A kecamatan, in proportion to its overall level.
+    fn pick_kecamatan(&self, rng: &mut ChaCha8Rng) -> usize {
+        let mut pick = rng.random::<f64>() * self.total_weight;
+        let mut k = 0;
+        while k + 1 < self.kecamatan.len() && pick >= self.kecamatan_weights[k] {
+            pick -= self.kecamatan_weights[k];
+            k += 1;
+        }
+        k
+    }
+
+    /// A programme, in proportion to kecamatan `k`'s level in its dimension.
+    fn pick_programme(&self, k: usize, rng: &mut ChaCha8Rng) -> &'a Programme {
+        let weights: Vec<f64> = self
+            .programmes
+            .iter()
+            .map(|p| self.level(k, &p.dimension))
+            .collect();
+        let mut pick = rng.random::<f64>() * weights.iter().sum::<f64>();
+        let mut pi = 0;
+        while pi + 1 < self.programmes.len() && pick >= weights[pi] {
+            pick -= weights[pi];
+            pi += 1;
+        }
+        self.programmes[pi]
+    }
+
+    /// Kecamatan `k`'s level in a dimension (1 for a dimension the framework does not have).
+    fn level(&self, k: usize, dimension: &str) -> f64 {
+        self.dimensions
+            .iter()
+            .position(|d| *d == dimension)
+            .map_or(1.0, |d| self.levels[k][d])
+    }
+
+    /// Where the activity is recorded: the kecamatan, or one of its desa (always for Desa
+    /// Go-Online, otherwise sometimes).
+    fn place(&self, k: usize, programme: &Programme, rng: &mut ChaCha8Rng) -> String {
+        let mut region = self.kecamatan[k].to_string();
+        if programme.programme == "desa_go_online" || rng.random::<f64>() < 0.15 {
+            let desa = self.regions.children(self.kecamatan[k]);
+            if !desa.is_empty() {
+                region = desa[rng.random_range(0..desa.len())].to_string();
+            }
+        }
+        region
+    }
+}
+
+/// Each kecamatan's level per dimension: a base drawn once, lifted for populous kecamatan.
+fn draw_levels(
+    regions: &Regions,
+    kecamatan: &[&RegionCode],
+    dimensions: usize,
+    rng: &mut ChaCha8Rng,
+) -> Vec<Vec<f64>> {
     let mean_pop = kecamatan
         .iter()
         .filter_map(|k| regions.get(k).and_then(|r| r.population))
         .map(|p| p as f64)
         .sum::<f64>()
         / kecamatan.len() as f64;
-    let levels: Vec<Vec<f64>> = kecamatan
+    kecamatan
         .iter()
         .map(|k| {
             let pop = regions
@@ -209,124 +372,61 @@ pub fn generate(
                 .and_then(|r| r.population)
                 .map_or(mean_pop, |p| p as f64);
             let size = (pop / mean_pop.max(1.0)).powf(0.7);
-            dimensions
-                .iter()
+            (0..dimensions)
                 .map(|_| size * (0.3 + 2.2 * rng.random::<f64>()))
                 .collect()
         })
-        .collect();
-    let kecamatan_weights: Vec<f64> = levels.iter().map(|l| l.iter().sum()).collect();
-    let total_weight: f64 = kecamatan_weights.iter().sum();
-    let years: Vec<i32> = (options.from_year..=options.to_year).collect();
-    let year_weight = |y: i32| {
-        let growth = 1.0 + 0.12 * (y - options.from_year) as f64;
-        if y == 2020 { growth * 0.6 } else { growth }
-    };
-    let year_total: f64 = years.iter().map(|&y| year_weight(y)).sum();
+        .collect()
+}
 
-    let mut seq = 0usize;
-    for &year in &years {
-        let rows_this_year =
-            (options.rows as f64 * year_weight(year) / year_total).round() as usize;
-        for _ in 0..rows_this_year {
-            seq += 1;
-            // Pick a kecamatan in proportion to its overall level.
-            let mut pick = rng.random::<f64>() * total_weight;
-            let mut k = 0;
-            while k + 1 < kecamatan.len() && pick >= kecamatan_weights[k] {
-                pick -= kecamatan_weights[k];
-                k += 1;
-            }
-            // Then a programme, in proportion to the kecamatan's level in its dimension.
-            let weights: Vec<f64> = programmes
-                .iter()
-                .map(|p| {
-                    dimensions
-                        .iter()
-                        .position(|d| *d == p.dimension)
-                        .map_or(1.0, |d| levels[k][d])
-                })
-                .collect();
-            let mut pick = rng.random::<f64>() * weights.iter().sum::<f64>();
-            let mut pi = 0;
-            while pi + 1 < programmes.len() && pick >= weights[pi] {
-                pick -= weights[pi];
-                pi += 1;
-            }
-            let programme = programmes[pi];
-            let level = dimensions
-                .iter()
-                .position(|d| *d == programme.dimension)
-                .map_or(1.0, |d| levels[k][d]);
-            let day0 = NaiveDate::from_ymd_opt(year, 1, 1).expect("valid year");
-            let days = if NaiveDate::from_ymd_opt(year, 12, 31)
-                .expect("valid year")
-                .ordinal()
-                == 366
-            {
-                366
-            } else {
-                365
-            };
-            let date = day0 + chrono::Days::new(rng.random_range(0..days));
-            let quantity = (typical_quantity(&programme.programme)
-                * (0.6 * normal(&mut rng)).exp()
-                * (0.5 + 0.5 * level))
-                .max(1.0)
-                .round();
-            let mut region = kecamatan[k].to_string();
-            if programme.programme == "desa_go_online" || rng.random::<f64>() < 0.15 {
-                let desa = regions.children(kecamatan[k]);
-                if !desa.is_empty() {
-                    region = desa[rng.random_range(0..desa.len())].to_string();
-                }
-            }
-            let participants = match programme.unit_id.as_str() {
-                "peserta" | "ASN" => format!("{quantity}"),
-                _ if rng.random::<f64>() < 0.7 => {
-                    format!("{}", (quantity * rng.random_range(3.0..25.0)).round())
-                }
-                _ => String::new(),
-            };
-            let budget = if rng.random::<f64>() < 0.6 {
-                format!(
-                    "{}",
-                    (quantity * rng.random_range(2.0e5..3.0e6) / 1e3).round() * 1e3
-                )
-            } else {
-                String::new()
-            };
-            let mut record = [
-                format!("JBR-{year}-{seq:05}"),
-                date.format("%Y-%m-%d").to_string(),
-                region,
-                programme.programme.clone(),
-                if rng.random::<f64>() < 0.7 {
-                    programme.dimension.clone()
-                } else {
-                    String::new()
-                },
-                target_group(&programme.programme, &mut rng).to_string(),
-                format!("{quantity}"),
-                participants,
-                budget,
-                organiser(&programme.dimension, &mut rng).to_string(),
-            ];
-            if rng.random::<f64>() < options.flawed_share {
-                summary.flawed += 1;
-                match rng.random_range(0..4) {
-                    0 => record[6] = format!("-{}", record[6]),
-                    1 => record[3] = format!("{}_lama", record[3]),
-                    2 => record[2] = format!("{}.99", options.region),
-                    _ => record[1] = format!("{year}-02-30"),
-                }
-            }
-            w.write_record(&record)?;
-            summary.synthetic += 1;
+/// A day of `year`, uniformly.
+fn random_date(year: i32, rng: &mut ChaCha8Rng) -> NaiveDate {
+    let day0 = NaiveDate::from_ymd_opt(year, 1, 1).expect("valid year");
+    let days = if NaiveDate::from_ymd_opt(year, 12, 31)
+        .expect("valid year")
+        .ordinal()
+        == 366
+    {
+        366
+    } else {
+        365
+    };
+    day0 + chrono::Days::new(rng.random_range(0..days))
+}
+
+/// People reached: the quantity itself when the programme counts people, otherwise a multiple
+/// of it in most records and empty in the rest.
+fn participants(programme: &Programme, quantity: f64, rng: &mut ChaCha8Rng) -> String {
+    match programme.unit_id.as_str() {
+        "peserta" | "ASN" => format!("{quantity}"),
+        _ if rng.random::<f64>() < 0.7 => {
+            format!("{}", (quantity * rng.random_range(3.0..25.0)).round())
         }
+        _ => String::new(),
     }
-    w.flush().map_err(csv::Error::from)?;
-    Ok(summary)
+}
+
+/// Rupiah spent, rounded to thousands, in most records; empty in the rest.
+fn budget(quantity: f64, rng: &mut ChaCha8Rng) -> String {
+    if rng.random::<f64>() < 0.6 {
+        format!(
+            "{}",
+            (quantity * rng.random_range(2.0e5..3.0e6) / 1e3).round() * 1e3
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// One of the mistakes real uploads have: a negative quantity, an unknown programme or region,
+/// an impossible date.
+fn flaw(record: &mut [String; 10], year: i32, region: &RegionCode, rng: &mut ChaCha8Rng) {
+    match rng.random_range(0..4) {
+        0 => record[6] = format!("-{}", record[6]),
+        1 => record[3] = format!("{}_lama", record[3]),
+        2 => record[2] = format!("{region}.99"),
+        _ => record[1] = format!("{year}-02-30"),
+    }
 }
 
 #[cfg(test)]

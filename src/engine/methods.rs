@@ -252,31 +252,68 @@ pub fn treat(x: &mut [Option<f64>], method: &Treat) -> TreatLog {
     } = *method
     else {
         let (_, s, k) = passes(&orig, 2.0, 3.5);
-        return TreatLog {
-            before: (s, k),
-            after: (s, k),
-            action: "none".into(),
-            winsorised: 0,
-            high: vec![],
-            low: vec![],
-        };
+        return untreated((s, k));
     };
-    let (mut pass, s0, k0) = passes(&orig, skew, kurt);
-    let mut log_entry = TreatLog {
-        before: (s0, k0),
-        after: (s0, k0),
+    let (pass, s0, k0) = passes(&orig, skew, kurt);
+    let mut log_entry = untreated((s0, k0));
+    if pass {
+        return log_entry;
+    }
+    let win = winsorise(&orig, skew, kurt, winmax, cap);
+    log_entry.winsorised = win.count;
+    let (after_pass, s, k) = passes(&win.values, skew, kurt);
+    if after_pass {
+        log_entry.action = "winsorised".into();
+        log_entry.after = (s, k);
+        log_entry.high = win.high.iter().map(|&j| idx[j]).collect();
+        log_entry.low = win.low.iter().map(|&j| idx[j]).collect();
+        write_back(x, &idx, &win.values);
+        return log_entry;
+    }
+    if !log {
+        log_entry.action = "failed".into();
+        log_entry.after = (s, k);
+        return log_entry;
+    }
+    // Winsorising was not enough: undo it and log-transform the original values.
+    let y = log_transform(&orig);
+    let (p, s, k) = passes(&y, skew, kurt);
+    log_entry.action = if p { "log" } else { "log_failed" }.into();
+    log_entry.winsorised = 0;
+    log_entry.after = (s, k);
+    write_back(x, &idx, &y);
+    log_entry
+}
+
+/// The log of a column that needed no treatment (or could not be tested).
+fn untreated(moments: (Option<f64>, Option<f64>)) -> TreatLog {
+    TreatLog {
+        before: moments,
+        after: moments,
         action: "none".into(),
         winsorised: 0,
         high: vec![],
         low: vec![],
-    };
-    if pass {
-        return log_entry;
     }
-    let mut y = orig.clone();
+}
+
+/// A column after winsorising: its values, the positions last pulled in at each end, and the
+/// points changed as the cap counts them.
+struct Winsorised {
+    values: Vec<f64>,
+    high: Vec<usize>,
+    low: Vec<usize>,
+    count: usize,
+}
+
+/// Pull the most extreme values in to the next one, step by step, until the column passes or
+/// the cap (`winmax`, counted as `cap` says) is reached.
+fn winsorise(orig: &[f64], skew: f64, kurt: f64, winmax: usize, cap: WinCap) -> Winsorised {
+    let mut y = orig.to_vec();
     let (mut imax, mut imin): (Vec<usize>, Vec<usize>) = (vec![], vec![]);
     let mut changed = vec![false; y.len()];
     let mut nwin = 0;
+    let mut pass = false;
     while !pass && nwin < winmax {
         // Positive skew means high outliers: pull the maximum in to the next value.
         let high = skewness(&y).is_none_or(|s| s >= 0.0);
@@ -320,38 +357,28 @@ pub fn treat(x: &mut [Option<f64>], method: &Treat) -> TreatLog {
         };
         pass = passes(&y, skew, kurt).0;
     }
-    log_entry.winsorised = nwin;
-    let (after_pass, s, k) = passes(&y, skew, kurt);
-    if after_pass {
-        log_entry.action = "winsorised".into();
-        log_entry.after = (s, k);
-        log_entry.high = imax.iter().map(|&j| idx[j]).collect();
-        log_entry.low = imin.iter().map(|&j| idx[j]).collect();
-        for (j, &i) in idx.iter().enumerate() {
-            x[i] = Some(y[j]);
-        }
-        return log_entry;
+    Winsorised {
+        values: y,
+        high: imax,
+        low: imin,
+        count: nwin,
     }
-    if !log {
-        log_entry.action = "failed".into();
-        log_entry.after = (s, k);
-        return log_entry;
-    }
-    // Winsorising was not enough: undo it and log-transform the original values.
+}
+
+/// COINr's log transform: `ln(x − min + 0.01 · (max − min))`.
+fn log_transform(orig: &[f64]) -> Vec<f64> {
     let min = orig.iter().copied().fold(f64::INFINITY, f64::min);
     let max = orig.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let y: Vec<f64> = orig
-        .iter()
+    orig.iter()
         .map(|v| (v - min + 0.01 * (max - min)).ln())
-        .collect();
-    let (p, s, k) = passes(&y, skew, kurt);
-    log_entry.action = if p { "log" } else { "log_failed" }.into();
-    log_entry.winsorised = 0;
-    log_entry.after = (s, k);
+        .collect()
+}
+
+/// Put the treated values back at the positions of the present ones.
+fn write_back(x: &mut [Option<f64>], idx: &[usize], y: &[f64]) {
     for (j, &i) in idx.iter().enumerate() {
         x[i] = Some(y[j]);
     }
-    log_entry
 }
 
 /// Normalisation of one indicator onto a common scale (after multiplying by its direction).

@@ -97,24 +97,41 @@ pub struct TableIndex {
 
 /// Load the configuration at `path` and the two files it names.
 pub fn load(path: &Path) -> Result<TableIndex, TableError> {
-    let read = |p: &Path| {
-        std::fs::read_to_string(p).map_err(|source| TableError::Io {
-            path: p.to_path_buf(),
-            source,
-        })
-    };
-    let config: Config = toml::from_str(&read(path)?).map_err(|e| TableError::Toml {
-        path: path.to_path_buf(),
-        source: Box::new(e),
-    })?;
+    let config = read_config(path)?;
     let base = path.parent().unwrap_or(Path::new("."));
     let meta_path = base.join(&config.meta);
     let data_path = base.join(&config.data);
     let meta = read_csv(&meta_path)?;
     let data = read_csv(&data_path)?;
+    let (hierarchy, group_cols) = hierarchy_of(&meta, &meta_path, config.denominate)?;
+    let data = dataset_of(&data, &data_path, &config.unit, &group_cols, &hierarchy)?;
+    Ok(TableIndex {
+        data,
+        hierarchy,
+        methods: config.methods,
+    })
+}
 
+fn read_config(path: &Path) -> Result<Config, TableError> {
+    let text = std::fs::read_to_string(path).map_err(|source| TableError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| TableError::Toml {
+        path: path.to_path_buf(),
+        source: Box::new(e),
+    })
+}
+
+/// The hierarchy the metadata rows describe (indicators and aggregates, with their
+/// denominators when `denominate`), and the names of its group columns.
+fn hierarchy_of(
+    meta: &Csv,
+    meta_path: &Path,
+    denominate: bool,
+) -> Result<(Hierarchy, Vec<String>), TableError> {
     let entry = |row: usize, message: String| TableError::Entry {
-        path: meta_path.clone(),
+        path: meta_path.to_path_buf(),
         entry: format!("row {}", row + 2),
         message,
     };
@@ -139,7 +156,7 @@ pub fn load(path: &Path) -> Result<TableIndex, TableError> {
             "Indicator" | "Aggregate" => {
                 let indicator = get("Type") == "Indicator";
                 let denominator = Some(get("Denominator"))
-                    .filter(|d| indicator && config.denominate && !d.is_empty())
+                    .filter(|d| indicator && denominate && !d.is_empty())
                     .map(|d| Denominate {
                         column: d.to_string(),
                         scale: 1.0,
@@ -160,13 +177,24 @@ pub fn load(path: &Path) -> Result<TableIndex, TableError> {
         }
     }
     let hierarchy = Hierarchy::new(nodes).map_err(|source| TableError::Engine {
-        path: meta_path.clone(),
+        path: meta_path.to_path_buf(),
         source,
     })?;
+    Ok((hierarchy, group_cols))
+}
 
-    let unit_col = data.col(&config.unit).ok_or_else(|| TableError::Entry {
-        path: data_path.clone(),
-        entry: format!("column {:?}", config.unit),
+/// The data file as the engine's data set: the unit column, the group columns as groups, the
+/// numeric columns as columns (a text column the hierarchy uses as a number is an error).
+fn dataset_of(
+    data: &Csv,
+    data_path: &Path,
+    unit: &str,
+    group_cols: &[String],
+    hierarchy: &Hierarchy,
+) -> Result<Dataset, TableError> {
+    let unit_col = data.col(unit).ok_or_else(|| TableError::Entry {
+        path: data_path.to_path_buf(),
+        entry: format!("column {unit:?}"),
         message: "unit code column not found".into(),
     })?;
     let mut ds = Dataset {
@@ -203,7 +231,7 @@ pub fn load(path: &Path) -> Result<TableIndex, TableError> {
             // Text columns (names) are fine unless the metadata uses them as numbers.
             Err(i) if hierarchy.node(name).is_some() => {
                 return Err(TableError::Entry {
-                    path: data_path.clone(),
+                    path: data_path.to_path_buf(),
                     entry: format!("row {}, column {name:?}", i + 2),
                     message: format!("{:?} is not a number", data.rows[i][c]),
                 });
@@ -211,11 +239,7 @@ pub fn load(path: &Path) -> Result<TableIndex, TableError> {
             Err(_) => {}
         }
     }
-    Ok(TableIndex {
-        data: ds,
-        hierarchy,
-        methods: config.methods,
-    })
+    Ok(ds)
 }
 
 struct Csv {

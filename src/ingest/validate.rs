@@ -358,6 +358,8 @@ fn fast_iso_days(s: &str) -> Option<i32> {
     Some(days(date))
 }
 
+/// Check rows `range` of a batch: each row is accepted into typed columns or rejected with the
+/// first rule it breaks.
 fn check_rows<'a>(
     cells: &Cells<'a>,
     range: std::ops::Range<usize>,
@@ -365,139 +367,230 @@ fn check_rows<'a>(
     style: NumberStyle,
     lookups: &'a Lookups<'_>,
 ) -> Partial<'a> {
+    let mut checker = RowChecker::new(lookups, style);
     let mut accepted = Accepted::default();
     let mut rejections = Vec::new();
-    let mut date_cache: PlHashMap<&str, Option<i32>> = PlHashMap::default();
-    // Raw region cell → normalised code, if known.
-    let mut region_cache: PlHashMap<&str, Option<&'a str>> = PlHashMap::default();
-    let known = |code: &str| lookups.known_regions.get(code).map(String::as_str);
-    let number = |c: usize, cell: Option<&str>| -> Result<Option<f64>, Rule> {
-        match cell {
-            None => Ok(None),
-            Some(s) if style.contradicted_by(s) => Err(Rule::Mixed(c)),
-            Some(s) => style.parse(s).map(Some).ok_or(Rule::NotNumber(c)),
-        }
-    };
     for i in range {
-        let text: [Option<&'a str>; 10] = std::array::from_fn(|c| cells.get(c, i));
-        let programme = text[PROGRAMME].map(lowered);
-        let dimension = text[DIMENSION].map(lowered);
-        let outcome = (|| -> Result<_, Rule> {
-            if let Some(c) = (0..10).find(|&c| text[c].is_some_and(|s| s.len() > MAX_TEXT_BYTES)) {
-                return Err(Rule::TooLong(c));
-            }
-            let date_text = text[DATE].ok_or(Rule::DateMissing)?;
-            let date = match fast_iso_days(date_text) {
-                Some(d) => d,
-                None => (*date_cache
-                    .entry(date_text)
-                    .or_insert_with(|| parse_date(date_text).map(days)))
-                .ok_or(Rule::DateInvalid)?,
-            };
-            if date > lookups.today {
-                return Err(Rule::DateFuture);
-            }
-            let region_text = text[REGION].ok_or(Rule::RegionMissing)?;
-            let region = match known(region_text) {
-                Some(code) => Some(code),
-                None => *region_cache.entry(region_text).or_insert_with(|| {
-                    normalise_region(region_text, lookups.regions)
-                        .and_then(|code| known(code.as_str()))
-                }),
-            }
-            .ok_or(Rule::RegionUnknown)?;
-            // A steward's upload quarantines rows for other regions; the rest still goes in.
-            if let Some(root) = lookups.scope {
-                let (root, code) = (root.as_str(), region);
-                let inside = code == root
-                    || code
-                        .strip_prefix(root)
-                        .is_some_and(|rest| rest.starts_with('.'));
-                if !inside {
-                    return Err(Rule::OutOfScope);
-                }
-            }
-            let programme = programme.as_deref().ok_or(Rule::ProgrammeMissing)?;
-            let programme_dimension = lookups
-                .programmes
-                .get(programme)
-                .ok_or(Rule::ProgrammeUnknown)?;
-            if dimension
-                .as_deref()
-                .is_some_and(|d| d != programme_dimension)
-            {
-                return Err(Rule::DimensionMismatch);
-            }
-            if text[QUANTITY].is_none() {
-                return Err(Rule::QuantityMissing);
-            }
-            let quantity = number(QUANTITY, text[QUANTITY])?.unwrap_or_default();
-            if quantity < 0.0 {
-                return Err(Rule::QuantityNegative);
-            }
-            let participants = number(PARTICIPANTS, text[PARTICIPANTS])?;
-            if participants.is_some_and(|p| p < 0.0 || p != p.floor()) {
-                return Err(Rule::ParticipantsNotWhole);
-            }
-            let budget = number(BUDGET, text[BUDGET])?;
-            if budget.is_some_and(|b| b < 0.0) {
-                return Err(Rule::BudgetNegative);
-            }
-            Ok((
-                date,
-                region,
-                programme_dimension.as_str(),
-                quantity,
-                participants,
-                budget,
-            ))
-        })();
-        match outcome {
-            Ok((date, region, programme_dimension, quantity, participants, budget)) => {
-                let id = match text[ID] {
-                    Some(id) => Cow::Borrowed(id),
-                    None => Cow::Owned(content_id(
-                        &text,
-                        programme.as_deref(),
-                        dimension.as_deref(),
-                    )),
-                };
-                accepted.ids.push(id);
-                accepted.dates.push(date);
-                accepted.regions.push(region);
-                accepted
-                    .programmes
-                    .push(programme.expect("checked present"));
-                accepted.dimensions.push(programme_dimension);
-                accepted.targets.push(text[TARGET]);
-                accepted.quantities.push(quantity);
-                accepted.participants.push(participants.map(|p| p as i64));
-                accepted.budgets.push(budget);
-                accepted.organisers.push(text[ORGANISER]);
-                accepted.rows.push(cells.row(i));
-            }
-            Err(rule) => {
-                let c = rule.column();
-                let value = match c {
-                    PROGRAMME => programme.as_deref(),
-                    DIMENSION => dimension.as_deref(),
-                    _ => text[c],
-                };
-                let (reason_id, reason_en) = rule.reasons(lookups.scope);
-                rejections.push(Rejection {
-                    source: source.to_string(),
-                    row: cells.row(i),
-                    column: TEXT_COLUMNS[c].to_string(),
-                    value: value.map(str::to_string),
-                    reason_id: reason_id.into_owned(),
-                    reason_en: reason_en.into_owned(),
-                });
-            }
+        let row = Row::read(cells, i);
+        match checker.check(&row) {
+            Ok(valid) => accepted.push(row, valid, cells.row(i)),
+            Err(rule) => rejections.push(checker.rejection(rule, &row, source, cells.row(i))),
         }
     }
     Partial {
         accepted,
         rejections,
+    }
+}
+
+/// One row's cells, trimmed (empty as missing), with programme and dimension lower-cased.
+struct Row<'a> {
+    text: [Option<&'a str>; 10],
+    programme: Option<Cow<'a, str>>,
+    dimension: Option<Cow<'a, str>>,
+}
+
+impl<'a> Row<'a> {
+    fn read(cells: &Cells<'a>, i: usize) -> Row<'a> {
+        let text: [Option<&'a str>; 10] = std::array::from_fn(|c| cells.get(c, i));
+        Row {
+            programme: text[PROGRAMME].map(lowered),
+            dimension: text[DIMENSION].map(lowered),
+            text,
+        }
+    }
+
+    /// Column `c` as the rules judge it (programme and dimension cleaned).
+    fn value(&self, c: usize) -> Option<&str> {
+        match c {
+            PROGRAMME => self.programme.as_deref(),
+            DIMENSION => self.dimension.as_deref(),
+            _ => self.text[c],
+        }
+    }
+
+    /// The row's `activity_id`, or one made from its content when it has none.
+    fn id(&self) -> Cow<'a, str> {
+        match self.text[ID] {
+            Some(id) => Cow::Borrowed(id),
+            None => Cow::Owned(content_id(
+                &self.text,
+                self.programme.as_deref(),
+                self.dimension.as_deref(),
+            )),
+        }
+    }
+}
+
+/// What a row that breaks no rule holds, parsed.
+struct Valid<'a> {
+    date: i32,
+    region: &'a str,
+    /// The programme's dimension (the row's own, if given, matches it).
+    dimension: &'a str,
+    quantity: f64,
+    participants: Option<f64>,
+    budget: Option<f64>,
+}
+
+impl<'a> Accepted<'a> {
+    fn push(&mut self, row: Row<'a>, valid: Valid<'a>, source_row: i64) {
+        self.ids.push(row.id());
+        self.dates.push(valid.date);
+        self.regions.push(valid.region);
+        self.programmes
+            .push(row.programme.expect("checked present"));
+        self.dimensions.push(valid.dimension);
+        self.targets.push(row.text[TARGET]);
+        self.quantities.push(valid.quantity);
+        self.participants.push(valid.participants.map(|p| p as i64));
+        self.budgets.push(valid.budget);
+        self.organisers.push(row.text[ORGANISER]);
+        self.rows.push(source_row);
+    }
+}
+
+/// The rules applied to the rows of one range, in their order, with dates and region codes
+/// parsed once per distinct cell.
+struct RowChecker<'a, 'r> {
+    lookups: &'a Lookups<'r>,
+    style: NumberStyle,
+    dates: PlHashMap<&'a str, Option<i32>>,
+    /// Raw region cell → normalised code, if known.
+    regions: PlHashMap<&'a str, Option<&'a str>>,
+}
+
+impl<'a, 'r> RowChecker<'a, 'r> {
+    fn new(lookups: &'a Lookups<'r>, style: NumberStyle) -> RowChecker<'a, 'r> {
+        RowChecker {
+            lookups,
+            style,
+            dates: PlHashMap::default(),
+            regions: PlHashMap::default(),
+        }
+    }
+
+    /// The row parsed, or the first rule it breaks.
+    fn check(&mut self, row: &Row<'a>) -> Result<Valid<'a>, Rule> {
+        let text = &row.text;
+        if let Some(c) = (0..10).find(|&c| text[c].is_some_and(|s| s.len() > MAX_TEXT_BYTES)) {
+            return Err(Rule::TooLong(c));
+        }
+        let date = self.date(text[DATE])?;
+        let region = self.region(text[REGION])?;
+        self.in_scope(region)?;
+        let dimension = self.programme_dimension(row)?;
+        if text[QUANTITY].is_none() {
+            return Err(Rule::QuantityMissing);
+        }
+        let quantity = self.number(QUANTITY, text[QUANTITY])?.unwrap_or_default();
+        if quantity < 0.0 {
+            return Err(Rule::QuantityNegative);
+        }
+        let participants = self.number(PARTICIPANTS, text[PARTICIPANTS])?;
+        if participants.is_some_and(|p| p < 0.0 || p != p.floor()) {
+            return Err(Rule::ParticipantsNotWhole);
+        }
+        let budget = self.number(BUDGET, text[BUDGET])?;
+        if budget.is_some_and(|b| b < 0.0) {
+            return Err(Rule::BudgetNegative);
+        }
+        Ok(Valid {
+            date,
+            region,
+            dimension,
+            quantity,
+            participants,
+            budget,
+        })
+    }
+
+    /// A date, not in the future, as days since 1970.
+    fn date(&mut self, cell: Option<&'a str>) -> Result<i32, Rule> {
+        let date_text = cell.ok_or(Rule::DateMissing)?;
+        let date = match fast_iso_days(date_text) {
+            Some(d) => d,
+            None => (*self
+                .dates
+                .entry(date_text)
+                .or_insert_with(|| parse_date(date_text).map(days)))
+            .ok_or(Rule::DateInvalid)?,
+        };
+        if date > self.lookups.today {
+            return Err(Rule::DateFuture);
+        }
+        Ok(date)
+    }
+
+    /// A known region code (Kemendagri, or BPS normalised to Kemendagri).
+    fn region(&mut self, cell: Option<&'a str>) -> Result<&'a str, Rule> {
+        let lookups = self.lookups;
+        let known = |code: &str| lookups.known_regions.get(code).map(String::as_str);
+        let region_text = cell.ok_or(Rule::RegionMissing)?;
+        match known(region_text) {
+            Some(code) => Some(code),
+            None => *self.regions.entry(region_text).or_insert_with(|| {
+                normalise_region(region_text, lookups.regions).and_then(|code| known(code.as_str()))
+            }),
+        }
+        .ok_or(Rule::RegionUnknown)
+    }
+
+    /// A steward's upload quarantines rows for other regions; the rest still goes in.
+    fn in_scope(&self, region: &str) -> Result<(), Rule> {
+        if let Some(root) = self.lookups.scope {
+            let root = root.as_str();
+            let inside = region == root
+                || region
+                    .strip_prefix(root)
+                    .is_some_and(|rest| rest.starts_with('.'));
+            if !inside {
+                return Err(Rule::OutOfScope);
+            }
+        }
+        Ok(())
+    }
+
+    /// The programme's dimension in the catalogue, which the row's own dimension (if given)
+    /// must match.
+    fn programme_dimension(&self, row: &Row<'a>) -> Result<&'a str, Rule> {
+        let programme = row.programme.as_deref().ok_or(Rule::ProgrammeMissing)?;
+        let programme_dimension = self
+            .lookups
+            .programmes
+            .get(programme)
+            .ok_or(Rule::ProgrammeUnknown)?;
+        if row
+            .dimension
+            .as_deref()
+            .is_some_and(|d| d != programme_dimension)
+        {
+            return Err(Rule::DimensionMismatch);
+        }
+        Ok(programme_dimension.as_str())
+    }
+
+    /// A number in the file's style, if the cell has one.
+    fn number(&self, c: usize, cell: Option<&str>) -> Result<Option<f64>, Rule> {
+        match cell {
+            None => Ok(None),
+            Some(s) if self.style.contradicted_by(s) => Err(Rule::Mixed(c)),
+            Some(s) => self.style.parse(s).map(Some).ok_or(Rule::NotNumber(c)),
+        }
+    }
+
+    /// The rejection of a row for breaking `rule`: its column, value and reasons.
+    fn rejection(&self, rule: Rule, row: &Row<'_>, source: &str, source_row: i64) -> Rejection {
+        let c = rule.column();
+        let (reason_id, reason_en) = rule.reasons(self.lookups.scope);
+        Rejection {
+            source: source.to_string(),
+            row: source_row,
+            column: TEXT_COLUMNS[c].to_string(),
+            value: row.value(c).map(str::to_string),
+            reason_id: reason_id.into_owned(),
+            reason_en: reason_en.into_owned(),
+        }
     }
 }
 

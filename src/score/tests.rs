@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use polars::prelude::*;
 
 use super::*;
-use crate::framework::{Dimension, Indicator};
-use crate::region::Region;
+use crate::framework::{Aggregation, Denominator, Dimension, DistinctOf, Indicator, Measure};
+use crate::region::{Region, RegionCode};
 use crate::store::cols as act;
 
 fn region(code: &str, population: Option<u64>) -> Region {

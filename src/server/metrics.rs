@@ -174,19 +174,15 @@ impl Metrics {
     /// The Prometheus text exposition (format 0.0.4).
     pub fn render(&self, gauges: Gauges) -> String {
         let mut out = String::with_capacity(16 * 1024);
-        let counter = |out: &mut String, name: &str, help: &str, value: u64| {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
-            );
-        };
-        let gauge = |out: &mut String, name: &str, help: &str, value: f64| {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
-            );
-        };
+        self.write_requests(&mut out);
+        self.write_renders(&mut out);
+        self.write_counters(&mut out);
+        self.write_gauges(&mut out, gauges);
+        out
+    }
 
+    /// Requests answered and their latency, per method, route pattern and status.
+    fn write_requests(&self, out: &mut String) {
         let requests = self
             .requests
             .lock()
@@ -207,12 +203,12 @@ impl Metrics {
                 "method=\"{method}\",route=\"{}\",status=\"{status}\"",
                 escape(route)
             );
-            h.write(
-                &mut out,
-                "kotacerdas_http_request_duration_seconds",
-                &labels,
-            );
+            h.write(out, "kotacerdas_http_request_duration_seconds", &labels);
         }
+    }
+
+    /// Render times per chart kind or JSON document.
+    fn write_renders(&self, out: &mut String) {
         let renders = self
             .renders
             .lock()
@@ -221,87 +217,110 @@ impl Metrics {
         out.push_str("# HELP kotacerdas_render_duration_seconds Time to render a chart or JSON document on a cache miss, by kind.\n# TYPE kotacerdas_render_duration_seconds histogram\n");
         for (what, h) in &renders {
             h.write(
-                &mut out,
+                out,
                 "kotacerdas_render_duration_seconds",
                 &format!("kind=\"{what}\""),
             );
         }
+    }
+
+    /// The cache, ingest and job counters.
+    fn write_counters(&self, out: &mut String) {
         let (hits, misses) = self.cache_counts();
         counter(
-            &mut out,
+            out,
             "kotacerdas_cache_hits_total",
             "Responses served from the response cache.",
             hits,
         );
         counter(
-            &mut out,
+            out,
             "kotacerdas_cache_misses_total",
             "Responses rendered because the cache did not hold them.",
             misses,
         );
         let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
         counter(
-            &mut out,
+            out,
             "kotacerdas_ingest_files_total",
             "Files or remote sources read by ingest since start.",
             load(&self.ingest_files),
         );
         counter(
-            &mut out,
+            out,
             "kotacerdas_ingest_rows_accepted_total",
             "Rows that passed validation since start.",
             load(&self.rows_accepted),
         );
         counter(
-            &mut out,
+            out,
             "kotacerdas_ingest_rows_rejected_total",
             "Rows rejected by validation since start.",
             load(&self.rows_rejected),
         );
         counter(
-            &mut out,
+            out,
             "kotacerdas_job_runs_total",
             "Job runs (re-score, pull, render) since start, scheduled or on demand.",
             load(&self.job_runs),
         );
         counter(
-            &mut out,
+            out,
             "kotacerdas_job_failures_total",
             "Job runs that failed.",
             load(&self.job_failures),
         );
+    }
+
+    /// The gauges read from the state, and the uptime.
+    fn write_gauges(&self, out: &mut String, gauges: Gauges) {
         gauge(
-            &mut out,
+            out,
             "kotacerdas_snapshot_age_seconds",
             "Seconds since the scores being served were computed.",
             gauges.snapshot_age_secs,
         );
         gauge(
-            &mut out,
+            out,
             "kotacerdas_snapshot_generation",
             "Snapshots swapped in since start.",
             gauges.generation as f64,
         );
         gauge(
-            &mut out,
+            out,
             "kotacerdas_cache_entries",
             "Responses held by the cache.",
             gauges.cache_entries as f64,
         );
         gauge(
-            &mut out,
+            out,
             "kotacerdas_cache_bytes",
             "Bytes held by the cache.",
             gauges.cache_bytes as f64,
         );
         gauge(
-            &mut out,
+            out,
             "kotacerdas_uptime_seconds",
             "Seconds since the server started.",
             self.started.elapsed().as_secs_f64(),
         );
-        out
     }
+}
+
+/// A counter with its help and type lines.
+fn counter(out: &mut String, name: &str, help: &str, value: u64) {
+    let _ = writeln!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}"
+    );
+}
+
+/// A gauge with its help and type lines.
+fn gauge(out: &mut String, name: &str, help: &str, value: f64) {
+    let _ = writeln!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+    );
 }
 
 /// Label values are quoted: escape what the format requires.

@@ -1,0 +1,200 @@
+//! The parts a framework is made of: the programmes of the catalogue, dimensions, indicators
+//! (what they aggregate, how, and what they are divided by), and how strictly an indicator must
+//! sit in its programme's dimension.
+//!
+//! Plain data with their serde form and names in both languages; reading and validating a
+//! framework file is [`super::load`]'s, the assembled framework is [`super::Framework`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Lang;
+
+/// A programme from the catalogue: what is counted and in which dimension.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Programme {
+    /// Code, e.g. `umkm_go_online`.
+    pub programme: String,
+    /// Dimension id, e.g. `economy`.
+    pub dimension: String,
+    /// Indonesian name.
+    pub name_id: String,
+    /// English name.
+    pub name_en: String,
+    /// Indonesian unit (`UMKM`, `sekolah`, …).
+    pub unit_id: String,
+    /// English unit.
+    pub unit_en: String,
+}
+
+/// A dimension of the framework.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dimension {
+    /// Stable id, e.g. `economy`.
+    pub id: String,
+    /// Indonesian name, e.g. `Ekonomi`.
+    pub name_id: String,
+    /// English name.
+    pub name_en: String,
+    /// Weight in its parent (relative; need not sum to 1).
+    #[serde(default = "one")]
+    pub weight: f64,
+    /// Parent dimension for a sub-dimension; `None` for a dimension of the index.
+    #[serde(default)]
+    pub parent: Option<String>,
+}
+
+/// Which activity field an indicator aggregates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// Sum of `quantity` (units reached, in the programme's unit).
+    Quantity,
+    /// Sum of `participants`.
+    Participants,
+    /// Sum of `budget_idr`.
+    BudgetIdr,
+    /// Number of activity records.
+    Count,
+}
+
+/// How an indicator's activity records are combined per region and period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregation {
+    /// Sum of the measure.
+    #[default]
+    Sum,
+    /// Number of records.
+    Count,
+    /// Number of distinct values of the `distinct` field.
+    DistinctCount,
+    /// Mean of the measure over the records that have it.
+    Mean,
+}
+
+/// The field whose distinct values a `distinct_count` indicator counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DistinctOf {
+    /// Region codes (e.g. desa reached within a kecamatan).
+    #[default]
+    Region,
+    /// Target groups.
+    TargetGroup,
+    /// Organisers.
+    Organiser,
+}
+
+/// What an indicator is divided by before normalisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Denominator {
+    /// Raw totals.
+    #[default]
+    None,
+    /// Residents of the region (from `data/regions`), times `scale`.
+    Population,
+    /// Area of the region in km² (from `data/regions`).
+    Area,
+    /// Number of desa/kelurahan in the region (its children in `data/regions`).
+    Desa,
+    /// Another indicator's raw value (`per_indicator`).
+    Indicator,
+}
+
+/// An indicator: an aggregation of activity records of one or more programmes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Indicator {
+    /// Stable id.
+    pub id: String,
+    /// Dimension id it belongs to.
+    pub dimension: String,
+    /// Programme code whose activities it aggregates (the first of `programmes` when several).
+    #[serde(default)]
+    pub programme: String,
+    /// All programme codes it aggregates (filled from `programme` when only that is given).
+    #[serde(default)]
+    pub programmes: Vec<String>,
+    /// Only records for these target groups (empty: all).
+    #[serde(default)]
+    pub target_groups: Vec<String>,
+    /// Only records by these organisers (empty: all).
+    #[serde(default)]
+    pub organisers: Vec<String>,
+    /// Which field is aggregated.
+    #[serde(default = "quantity")]
+    pub measure: Measure,
+    /// How records are combined.
+    #[serde(default)]
+    pub aggregation: Aggregation,
+    /// What a `distinct_count` counts.
+    #[serde(default)]
+    pub distinct: DistinctOf,
+    /// Denominator.
+    #[serde(default)]
+    pub per: Denominator,
+    /// The indicator used as denominator when `per = "indicator"`.
+    #[serde(default)]
+    pub per_indicator: Option<String>,
+    /// 1 when more is better, −1 when less is.
+    #[serde(default = "one")]
+    pub direction: f64,
+    /// Goalposts (worst, best) for goalpost normalisation, in the indicator's units after the
+    /// denominator.
+    #[serde(default)]
+    pub goalposts: Option<[f64; 2]>,
+    /// Scale applied with the denominator (10,000 for "per 10,000 residents").
+    #[serde(default = "one")]
+    pub scale: f64,
+    /// Weight within its dimension.
+    #[serde(default = "one")]
+    pub weight: f64,
+    /// Indonesian name (defaults to the programme's).
+    #[serde(default)]
+    pub name_id: String,
+    /// English name (defaults to the programme's).
+    #[serde(default)]
+    pub name_en: String,
+    /// Indonesian unit (defaults to the programme's).
+    #[serde(default)]
+    pub unit_id: String,
+    /// English unit (defaults to the programme's).
+    #[serde(default)]
+    pub unit_en: String,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+fn quantity() -> Measure {
+    Measure::Quantity
+}
+
+/// Whether an indicator's dimension must be its programmes' dimension in the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ProgrammeDimensions {
+    /// The catalogue's dimensions are this framework's: an indicator must sit in its
+    /// programme's dimension.
+    #[default]
+    Strict,
+    /// The framework groups programmes its own way (e.g. Kominfo's six pillars).
+    Free,
+}
+
+impl Dimension {
+    /// The name in `lang`.
+    pub fn name(&self, lang: Lang) -> &str {
+        lang.pick(&self.name_id, &self.name_en)
+    }
+}
+
+impl Indicator {
+    /// The name in `lang`.
+    pub fn name(&self, lang: Lang) -> &str {
+        lang.pick(&self.name_id, &self.name_en)
+    }
+}
