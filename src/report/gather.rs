@@ -13,7 +13,9 @@ use super::ranking::{cohort_members, cohort_name, rank};
 use super::{Audience, Cohort, FrameworkRow, Inputs, ReportData, ReportError, SourceRow, Subject};
 use crate::analysis::intervals::Intervals;
 use crate::analysis::sources::{self, Within};
+use crate::framework::Framework;
 use crate::i18n::Lang;
+use crate::job::Snapshot;
 use crate::region::{Level, RegionCode, Regions};
 
 /// Collect what a report of `subject` in `period` says.
@@ -34,7 +36,7 @@ pub fn gather(
     let mut members = Vec::new();
     let (profile, ranking, cohort_name) = match subject {
         Subject::Region(region) => (
-            Some(profile(inputs, scores, book, level, region, &period, lang)?),
+            Some(profile(inputs, region, &period, lang)?),
             Vec::new(),
             None,
         ),
@@ -52,47 +54,8 @@ pub fn gather(
     let methods = serde_json::from_str::<serde_json::Value>(&scores.methods)
         .map(|v| flatten("", &v))
         .unwrap_or_default();
-    let framework = fw
-        .indicators
-        .iter()
-        .map(|i| {
-            let d = fw.dimension(&i.dimension);
-            FrameworkRow {
-                dimension: d.map_or(i.dimension.clone(), |d| d.name(lang).to_string()),
-                dimension_weight: d.map_or(0.0, |d| d.weight),
-                indicator: i.id.clone(),
-                name: i.name(lang).to_string(),
-                weight: i.weight,
-                unit: lang.pick(&i.unit_id, &i.unit_en).to_string(),
-                programmes: i.programmes.join(", "),
-            }
-        })
-        .collect();
-    let snapshot = inputs.snapshot;
-    let roots: Vec<RegionCode> = match subject {
-        Subject::Region(r) => vec![r.clone()],
-        Subject::Cohort(Cohort::Province(p)) => vec![p.clone()],
-        Subject::Cohort(_) => members.clone(),
-    };
-    let within = match subject {
-        Subject::Cohort(Cohort::All) => Within::Everything,
-        _ => Within::Regions(&roots),
-    };
-    let sources = sources::feeding(
-        &snapshot.manifest,
-        &snapshot.activities,
-        &snapshot.source_regions,
-        within,
-    )
-    .into_iter()
-    .map(|s| SourceRow {
-        name: s.name.clone(),
-        checksum: s.checksum.clone(),
-        ingested_at: s.ingested_at.clone(),
-        accepted: s.accepted,
-        rejected: s.rejected,
-    })
-    .collect();
+    let framework = framework_rows(fw, lang);
+    let sources = source_rows(inputs.snapshot, subject, &members);
     Ok(ReportData {
         lang,
         previous_period: book.previous_period(&period).map(str::to_string),
@@ -114,6 +77,54 @@ pub fn gather(
         scored_at: inputs.snapshot.finished_at,
         generated_at: Local::now(),
     })
+}
+
+/// The framework's indicators with their dimension, weights, unit and programmes.
+fn framework_rows(fw: &Framework, lang: Lang) -> Vec<FrameworkRow> {
+    fw.indicators
+        .iter()
+        .map(|i| {
+            let d = fw.dimension(&i.dimension);
+            FrameworkRow {
+                dimension: d.map_or(i.dimension.clone(), |d| d.name(lang).to_string()),
+                dimension_weight: d.map_or(0.0, |d| d.weight),
+                indicator: i.id.clone(),
+                name: i.name(lang).to_string(),
+                weight: i.weight,
+                unit: lang.pick(&i.unit_id, &i.unit_en).to_string(),
+                programmes: i.programmes.join(", "),
+            }
+        })
+        .collect()
+}
+
+/// The data sources with records in the subject's regions (a province, every region, or the
+/// cohort's `members`), with their checksums.
+fn source_rows(snapshot: &Snapshot, subject: &Subject, members: &[RegionCode]) -> Vec<SourceRow> {
+    let roots: Vec<RegionCode> = match subject {
+        Subject::Region(r) => vec![r.clone()],
+        Subject::Cohort(Cohort::Province(p)) => vec![p.clone()],
+        Subject::Cohort(_) => members.to_vec(),
+    };
+    let within = match subject {
+        Subject::Cohort(Cohort::All) => Within::Everything,
+        _ => Within::Regions(&roots),
+    };
+    sources::feeding(
+        &snapshot.manifest,
+        &snapshot.activities,
+        &snapshot.source_regions,
+        within,
+    )
+    .into_iter()
+    .map(|s| SourceRow {
+        name: s.name.clone(),
+        checksum: s.checksum.clone(),
+        ingested_at: s.ingested_at.clone(),
+        accepted: s.accepted,
+        rejected: s.rejected,
+    })
+    .collect()
 }
 
 /// `{"normalise": {"min_max": {"low": 0}}}` → `normalise.min_max.low = 0`.

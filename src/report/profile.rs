@@ -7,23 +7,69 @@ use polars::prelude::*;
 
 use super::gather::{display_name, rank_intervals};
 use super::ranking::rank;
-use super::{ActivityRow, DimensionRow, IndicatorRow, Inputs, Profile, RankRange, ReportError};
+use super::{
+    ActivityRow, DimensionRow, IndicatorRow, Inputs, Profile, RankRange, RankedRegion, ReportError,
+    Subject,
+};
+use crate::framework::Framework;
 use crate::i18n::Lang;
-use crate::region::{Level, RegionCode};
-use crate::score::{ScoreBook, Scores, explain};
+use crate::region::{Level, Region, RegionCode, Regions};
+use crate::score::explain::{self, Explanation, IndicatorExplained};
+use crate::score::{RegionScore, ScoreBook, Scores};
 use crate::store::cols as act;
 
+/// A kecamatan's or kab/kota's profile in `period`, on the scores of its level
+/// ([`Inputs::scores_for`]).
 pub(super) fn profile(
     inputs: &Inputs<'_>,
-    scores: &Scores,
-    book: &ScoreBook,
-    level: Level,
     region: &RegionCode,
     period: &str,
     lang: Lang,
 ) -> Result<Profile, ReportError> {
-    let fw = inputs.framework;
-    let info = inputs.regions.get(region).ok_or_else(|| {
+    let (scores, book, level) = inputs.scores_for(&Subject::Region(region.clone()));
+    let info = reportable(inputs.regions, region)?;
+    let e = explained(scores, book, inputs.framework, region, period)?;
+    let prev = book
+        .previous_period(period)
+        .and_then(|p| book.get(region, p));
+    let rs = book
+        .get(region, period)
+        .ok_or_else(|| ReportError::NotFound(format!("no scores for {region} in {period}")))?;
+    let dimensions = dimension_rows(&e, rs, prev, lang);
+    let indicators = indicator_rows(inputs.framework, &e.indicators, region, period, lang);
+    let (strongest, weakest) = strongest_and_weakest(&indicators);
+    let (by_programme, by_place, activities) = activity_summary(inputs, region, period, lang)?;
+    let intervals = rank_intervals(inputs, level, period)?;
+    let children = ranked_kecamatan(inputs, level, region, period, lang)?;
+    Ok(Profile {
+        code: region.clone(),
+        name: info.display_name(),
+        level,
+        index: e.index,
+        predicate: e
+            .predicate
+            .as_ref()
+            .map(|b| lang.pick(&b.label_id, &b.label_en).to_string()),
+        rank: e.rank,
+        peers: e.peers,
+        peer_group: peer_group(inputs.regions, region, level, lang),
+        change: rs.index.zip(prev.and_then(|p| p.index)).map(|(a, b)| a - b),
+        dimensions,
+        indicators,
+        strongest,
+        weakest,
+        by_programme,
+        by_place,
+        activities,
+        rank_range: intervals.get(region.as_str()).map(RankRange::from),
+        children,
+    })
+}
+
+/// The region's reference entry, if it is one a profile exists for: a known kecamatan or
+/// kab/kota.
+fn reportable<'a>(regions: &'a Regions, region: &RegionCode) -> Result<&'a Region, ReportError> {
+    let info = regions.get(region).ok_or_else(|| {
         ReportError::NotFound(format!("region {region} is not a known Kemendagri region"))
     })?;
     if !matches!(region.level(), Level::District | Level::Regency) {
@@ -35,7 +81,19 @@ pub(super) fn profile(
             }
         )));
     }
-    let e = explain::explain(scores, book, fw, region, period).map_err(|e| match e {
+    Ok(info)
+}
+
+/// How the region's score was made; a region without scores is a 404 that says which regions
+/// have them.
+fn explained(
+    scores: &Scores,
+    book: &ScoreBook,
+    fw: &Framework,
+    region: &RegionCode,
+    period: &str,
+) -> Result<Explanation, ReportError> {
+    explain::explain(scores, book, fw, region, period).map_err(|e| match e {
         explain::ExplainError::NotScored { .. } => {
             ReportError::NotFound(if book.has_region(region) {
                 e.to_string()
@@ -47,15 +105,17 @@ pub(super) fn profile(
             })
         }
         explain::ExplainError::Polars(p) => ReportError::Frames(p),
-    })?;
-    let prev = book
-        .previous_period(period)
-        .and_then(|p| book.get(region, p));
-    let rs = book
-        .get(region, period)
-        .ok_or_else(|| ReportError::NotFound(format!("no scores for {region} in {period}")))?;
-    let dimensions = e
-        .dimensions
+    })
+}
+
+/// Each dimension's score, rank, weight and contribution, with its change since `prev`.
+fn dimension_rows(
+    e: &Explanation,
+    rs: &RegionScore,
+    prev: Option<&RegionScore>,
+    lang: Lang,
+) -> Vec<DimensionRow> {
+    e.dimensions
         .iter()
         .map(|d| DimensionRow {
             id: d.id.clone(),
@@ -69,32 +129,43 @@ pub(super) fn profile(
                 .zip(prev.and_then(|p| p.dimension(&d.id)).and_then(|x| x.score))
                 .map(|(a, b)| a - b),
         })
-        .collect();
-    let indicators: Vec<IndicatorRow> = e
-        .indicators
+        .collect()
+}
+
+/// The explained indicators of `region` as report rows, with their units and the region's
+/// targets for `period`.
+pub(super) fn indicator_rows(
+    fw: &Framework,
+    indicators: &[IndicatorExplained],
+    region: &RegionCode,
+    period: &str,
+    lang: Lang,
+) -> Vec<IndicatorRow> {
+    indicators
         .iter()
-        .map(|i| {
-            let ind = fw.indicator(&i.id);
-            IndicatorRow {
-                id: i.id.clone(),
-                name: lang.pick(&i.name_id, &i.name_en).to_string(),
-                dimension: i.dimension.clone(),
-                raw: i.raw,
-                value: i.value,
-                unit: ind.map_or_else(String::new, |x| {
-                    lang.pick(&x.unit_id, &x.unit_en).to_string()
-                }),
-                target: fw
-                    .targets
-                    .as_ref()
-                    .and_then(|t| t.get(region.as_str(), &i.id, period)),
-                score: i.score,
-                weight: i.weight,
-                to_dimension: i.to_dimension,
-                to_index: i.to_index,
-            }
+        .map(|i| IndicatorRow {
+            id: i.id.clone(),
+            name: lang.pick(&i.name_id, &i.name_en).to_string(),
+            dimension: i.dimension.clone(),
+            raw: i.raw,
+            value: i.value,
+            unit: fw.indicator(&i.id).map_or_else(String::new, |x| {
+                lang.pick(&x.unit_id, &x.unit_en).to_string()
+            }),
+            target: fw
+                .targets
+                .as_ref()
+                .and_then(|t| t.get(region.as_str(), &i.id, period)),
+            score: i.score,
+            weight: i.weight,
+            to_dimension: i.to_dimension,
+            to_index: i.to_index,
         })
-        .collect();
+        .collect()
+}
+
+/// The ids of the indicators with the highest and the lowest score.
+fn strongest_and_weakest(indicators: &[IndicatorRow]) -> (Option<String>, Option<String>) {
     let scored: Vec<(&IndicatorRow, f64)> = indicators
         .iter()
         .filter_map(|i| Some((i, i.score?)))
@@ -107,28 +178,40 @@ pub(super) fn profile(
         .iter()
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .map(|i| i.0.id.clone());
-    let (by_programme, by_place, activities) = activity_summary(inputs, region, period, lang)?;
-    let intervals = rank_intervals(inputs, level, period)?;
-    let children = if level == Level::Regency {
-        let kec = inputs.snapshot.book.ranking(region.as_str(), period);
-        let codes: Vec<RegionCode> = kec.iter().map(|r| r.region.clone()).collect();
-        if codes.is_empty() {
-            Vec::new()
-        } else {
-            let kec_intervals = rank_intervals(inputs, Level::District, period)?;
-            rank(
-                inputs,
-                &inputs.snapshot.book,
-                &codes,
-                period,
-                &kec_intervals,
-                lang,
-            )
-        }
-    } else {
-        Vec::new()
-    };
-    let peer_group = match region.parent() {
+    (strongest, weakest)
+}
+
+/// For a kab/kota, its kecamatan ranked on the kecamatan-level scores (none when they have no
+/// scores); for a kecamatan, nothing.
+fn ranked_kecamatan(
+    inputs: &Inputs<'_>,
+    level: Level,
+    region: &RegionCode,
+    period: &str,
+    lang: Lang,
+) -> Result<Vec<RankedRegion>, ReportError> {
+    if level != Level::Regency {
+        return Ok(Vec::new());
+    }
+    let kec = inputs.snapshot.book.ranking(region.as_str(), period);
+    let codes: Vec<RegionCode> = kec.iter().map(|r| r.region.clone()).collect();
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let kec_intervals = rank_intervals(inputs, Level::District, period)?;
+    Ok(rank(
+        inputs,
+        &inputs.snapshot.book,
+        &codes,
+        period,
+        &kec_intervals,
+        lang,
+    ))
+}
+
+/// What the region's peers are: "kecamatan di Kabupaten Jember", "kabupaten/kota di Jawa Timur".
+fn peer_group(regions: &Regions, region: &RegionCode, level: Level, lang: Lang) -> String {
+    match region.parent() {
         Some(parent) => format!(
             "{} {}",
             lang.pick(
@@ -143,33 +226,10 @@ pub(super) fn profile(
                     "regencies and cities of"
                 }
             ),
-            display_name(inputs.regions, &parent)
+            display_name(regions, &parent)
         ),
         None => String::new(),
-    };
-    Ok(Profile {
-        code: region.clone(),
-        name: info.display_name(),
-        level,
-        index: e.index,
-        predicate: e
-            .predicate
-            .as_ref()
-            .map(|b| lang.pick(&b.label_id, &b.label_en).to_string()),
-        rank: e.rank,
-        peers: e.peers,
-        peer_group,
-        change: rs.index.zip(prev.and_then(|p| p.index)).map(|(a, b)| a - b),
-        dimensions,
-        indicators,
-        strongest,
-        weakest,
-        by_programme,
-        by_place,
-        activities,
-        rank_range: intervals.get(region.as_str()).map(RankRange::from),
-        children,
-    })
+    }
 }
 
 /// Activities of `region` (with everything under it) in `period`: by programme, by place one

@@ -4,7 +4,10 @@
 //! Cells keep numbers as numbers (with the decimals they are shown with); formatting for
 //! people is the PDF's business ([`super::pdf`]), writing files the renderers'.
 
-use super::{ActivityRow, Cohort, IndicatorRow, Inputs, ReportData, Subject};
+use super::profile::indicator_rows;
+use super::{
+    ActivityRow, Cohort, IndicatorRow, Inputs, Profile, RankedRegion, ReportData, Subject,
+};
 use crate::region::{Level, RegionCode};
 use crate::score::explain;
 
@@ -60,170 +63,176 @@ impl ReportData {
     /// by programme and by place, framework, metadata; for a cohort the ranking, every member's
     /// indicators, framework, metadata.
     pub fn tables(&self, inputs: &Inputs<'_>) -> Vec<Table> {
-        let l = self.lang;
-        let h = |id: &str, en: &str| l.pick(id, en).to_string();
-        let mut out = Vec::new();
-        if let Some(p) = &self.profile {
-            let mut rows = vec![vec![
-                Cell::text(h("Indeks", "Index")),
-                Cell::num(p.index, 2),
-                Cell::num(p.rank.map(f64::from), 0),
-                Cell::Number(f64::from(p.peers), 0),
-                Cell::num(Some(1.0), 4),
-                Cell::num(p.index, 2),
-                Cell::num(p.change, 2),
-            ]];
-            for d in &p.dimensions {
-                rows.push(vec![
-                    Cell::text(&d.name),
-                    Cell::num(d.score, 2),
-                    Cell::num(d.rank.map(f64::from), 0),
-                    Cell::Number(f64::from(p.peers), 0),
-                    Cell::num(d.weight, 4),
-                    Cell::num(d.to_index, 2),
-                    Cell::num(d.change, 2),
-                ]);
-            }
-            out.push(Table {
-                id: "scores",
-                title: h("Skor", "Scores"),
-                headers: vec![
-                    h("Ukuran", "Measure"),
-                    h("Skor (0–100)", "Score (0–100)"),
-                    h("Peringkat", "Rank"),
-                    h("Jumlah pembanding", "Peers"),
-                    h("Bobot", "Weight"),
-                    h("Kontribusi ke indeks", "Contribution to index"),
-                    h("Perubahan", "Change"),
-                ],
-                rows,
-            });
-            out.push(indicator_table(
+        let mut out = match &self.profile {
+            Some(p) => self.region_tables(p),
+            None => vec![self.ranking_table(), self.cohort_indicator_table(inputs)],
+        };
+        out.push(self.framework_table());
+        out.push(self.metadata_table());
+        out
+    }
+
+    /// A header or title in the report's language.
+    fn label(&self, id: &str, en: &str) -> String {
+        self.lang.pick(id, en).to_string()
+    }
+
+    /// A region's own tables: scores, indicators, activities by programme and by place.
+    fn region_tables(&self, p: &Profile) -> Vec<Table> {
+        let h = |id: &str, en: &str| self.label(id, en);
+        vec![
+            self.scores_table(p),
+            indicator_table(
                 self,
                 std::iter::once((&p.code, p.name.as_str(), p.indicators.as_slice())),
-            ));
-            let activity =
-                |id: &'static str, title: String, first: String, rows: &[ActivityRow]| Table {
-                    id,
-                    title,
-                    headers: vec![
-                        h("Kode", "Code"),
-                        first,
-                        h("Kegiatan", "Activities"),
-                        h("Kuantitas", "Quantity"),
-                        h("Peserta", "Participants"),
-                    ],
-                    rows: rows
-                        .iter()
-                        .map(|r| {
-                            vec![
-                                Cell::text(&r.code),
-                                Cell::text(&r.name),
-                                Cell::Number(r.activities as f64, 0),
-                                Cell::Number(r.quantity, 1),
-                                Cell::Number(r.participants, 0),
-                            ]
-                        })
-                        .collect(),
-                };
-            out.push(activity(
+            ),
+            self.activity_table(
                 "activities",
                 h("Kegiatan per program", "Activities by programme"),
                 h("Program", "Programme"),
                 &p.by_programme,
-            ));
-            out.push(activity(
+            ),
+            self.activity_table(
                 "places",
                 h("Kegiatan per wilayah", "Activities by place"),
                 h("Wilayah", "Place"),
                 &p.by_place,
-            ));
-        } else {
-            let mut headers = vec![
-                h("Urutan", "Position"),
-                h("Kode", "Code"),
-                h("Wilayah", "Region"),
-                h("Indeks", "Index"),
-                h("Perubahan", "Change"),
-                h("Peringkat di provinsi", "Rank in province"),
+            ),
+        ]
+    }
+
+    /// The index and each dimension: score, rank, weight, contribution, change.
+    fn scores_table(&self, p: &Profile) -> Table {
+        let h = |id: &str, en: &str| self.label(id, en);
+        let mut rows = vec![vec![
+            Cell::text(h("Indeks", "Index")),
+            Cell::num(p.index, 2),
+            Cell::num(p.rank.map(f64::from), 0),
+            Cell::Number(f64::from(p.peers), 0),
+            Cell::num(Some(1.0), 4),
+            Cell::num(p.index, 2),
+            Cell::num(p.change, 2),
+        ]];
+        for d in &p.dimensions {
+            rows.push(vec![
+                Cell::text(&d.name),
+                Cell::num(d.score, 2),
+                Cell::num(d.rank.map(f64::from), 0),
+                Cell::Number(f64::from(p.peers), 0),
+                Cell::num(d.weight, 4),
+                Cell::num(d.to_index, 2),
+                Cell::num(d.change, 2),
+            ]);
+        }
+        Table {
+            id: "scores",
+            title: h("Skor", "Scores"),
+            headers: vec![
+                h("Ukuran", "Measure"),
+                h("Skor (0–100)", "Score (0–100)"),
+                h("Peringkat", "Rank"),
                 h("Jumlah pembanding", "Peers"),
-                h("Peringkat median", "Median rank"),
-                h("Peringkat P5", "Rank P5"),
-                h("Peringkat P95", "Rank P95"),
-            ];
-            headers.extend(self.dimensions.iter().map(|d| d.1.clone()));
-            headers.push(h("Ringkasan", "Summary"));
-            out.push(Table {
-                id: "ranking",
-                title: h("Peringkat", "Ranking"),
-                headers,
-                rows: self
-                    .ranking
-                    .iter()
-                    .map(|r| {
-                        let range = r.rank_range.as_ref();
-                        let mut row = vec![
-                            Cell::Number(r.position as f64, 0),
-                            Cell::text(r.code.as_str()),
-                            Cell::text(&r.name),
-                            Cell::num(r.index, 2),
-                            Cell::num(r.change, 2),
-                            Cell::num(r.peer_rank.map(f64::from), 0),
-                            Cell::Number(f64::from(r.peers), 0),
-                            Cell::num(range.and_then(|x| x.median), 1),
-                            Cell::num(range.and_then(|x| x.p05), 1),
-                            Cell::num(range.and_then(|x| x.p95), 1),
-                        ];
-                        row.extend(r.dimensions.iter().map(|d| Cell::num(*d, 2)));
-                        row.push(Cell::text(&r.summary));
-                        row
-                    })
-                    .collect(),
-            });
-            let (scores, book, _) = inputs.scores_for(&Subject::Cohort(Cohort::All));
-            let explained: Vec<(RegionCode, String, Vec<IndicatorRow>)> = self
-                .ranking
+                h("Bobot", "Weight"),
+                h("Kontribusi ke indeks", "Contribution to index"),
+                h("Perubahan", "Change"),
+            ],
+            rows,
+        }
+    }
+
+    /// Activities counted by programme or by place; `first` heads the name column.
+    fn activity_table(
+        &self,
+        id: &'static str,
+        title: String,
+        first: String,
+        rows: &[ActivityRow],
+    ) -> Table {
+        let h = |id: &str, en: &str| self.label(id, en);
+        Table {
+            id,
+            title,
+            headers: vec![
+                h("Kode", "Code"),
+                first,
+                h("Kegiatan", "Activities"),
+                h("Kuantitas", "Quantity"),
+                h("Peserta", "Participants"),
+            ],
+            rows: rows
                 .iter()
                 .map(|r| {
-                    let rows =
-                        explain::explain(scores, book, inputs.framework, &r.code, &self.period)
-                            .map(|e| {
-                                e.indicators
-                                    .iter()
-                                    .map(|i| IndicatorRow {
-                                        id: i.id.clone(),
-                                        name: l.pick(&i.name_id, &i.name_en).to_string(),
-                                        dimension: i.dimension.clone(),
-                                        raw: i.raw,
-                                        value: i.value,
-                                        unit: inputs
-                                            .framework
-                                            .indicator(&i.id)
-                                            .map_or_else(String::new, |x| {
-                                                l.pick(&x.unit_id, &x.unit_en).to_string()
-                                            }),
-                                        target: inputs.framework.targets.as_ref().and_then(|t| {
-                                            t.get(r.code.as_str(), &i.id, &self.period)
-                                        }),
-                                        score: i.score,
-                                        weight: i.weight,
-                                        to_dimension: i.to_dimension,
-                                        to_index: i.to_index,
-                                    })
-                                    .collect()
-                            })
-                            .unwrap_or_default();
-                    (r.code.clone(), r.name.clone(), rows)
+                    vec![
+                        Cell::text(&r.code),
+                        Cell::text(&r.name),
+                        Cell::Number(r.activities as f64, 0),
+                        Cell::Number(r.quantity, 1),
+                        Cell::Number(r.participants, 0),
+                    ]
                 })
-                .collect();
-            out.push(indicator_table(
-                self,
-                explained
-                    .iter()
-                    .map(|(c, n, rows)| (c, n.as_str(), rows.as_slice())),
-            ));
+                .collect(),
         }
-        out.push(Table {
+    }
+
+    /// The cohort ranked, with each member's rank interval, dimensions and summary.
+    fn ranking_table(&self) -> Table {
+        let h = |id: &str, en: &str| self.label(id, en);
+        let mut headers = vec![
+            h("Urutan", "Position"),
+            h("Kode", "Code"),
+            h("Wilayah", "Region"),
+            h("Indeks", "Index"),
+            h("Perubahan", "Change"),
+            h("Peringkat di provinsi", "Rank in province"),
+            h("Jumlah pembanding", "Peers"),
+            h("Peringkat median", "Median rank"),
+            h("Peringkat P5", "Rank P5"),
+            h("Peringkat P95", "Rank P95"),
+        ];
+        headers.extend(self.dimensions.iter().map(|d| d.1.clone()));
+        headers.push(h("Ringkasan", "Summary"));
+        Table {
+            id: "ranking",
+            title: h("Peringkat", "Ranking"),
+            headers,
+            rows: self.ranking.iter().map(ranking_row).collect(),
+        }
+    }
+
+    /// Every cohort member's indicators, explained on the kab/kota-level scores; a member
+    /// whose explanation fails has no rows rather than failing the table.
+    fn cohort_indicator_table(&self, inputs: &Inputs<'_>) -> Table {
+        let (scores, book, _) = inputs.scores_for(&Subject::Cohort(Cohort::All));
+        let explained: Vec<(RegionCode, String, Vec<IndicatorRow>)> = self
+            .ranking
+            .iter()
+            .map(|r| {
+                let rows = explain::explain(scores, book, inputs.framework, &r.code, &self.period)
+                    .map(|e| {
+                        indicator_rows(
+                            inputs.framework,
+                            &e.indicators,
+                            &r.code,
+                            &self.period,
+                            self.lang,
+                        )
+                    })
+                    .unwrap_or_default();
+                (r.code.clone(), r.name.clone(), rows)
+            })
+            .collect();
+        indicator_table(
+            self,
+            explained
+                .iter()
+                .map(|(c, n, rows)| (c, n.as_str(), rows.as_slice())),
+        )
+    }
+
+    /// The framework's dimensions and indicators with their weights, units and programmes.
+    fn framework_table(&self) -> Table {
+        let h = |id: &str, en: &str| self.label(id, en);
+        Table {
             id: "framework",
             title: h("Kerangka", "Framework"),
             headers: vec![
@@ -250,7 +259,13 @@ impl ReportData {
                     ]
                 })
                 .collect(),
-        });
+        }
+    }
+
+    /// Key–value lines: the framework, the period, the scoring run, the methods as recorded
+    /// and every source with its checksum.
+    fn metadata_table(&self) -> Table {
+        let h = |id: &str, en: &str| self.label(id, en);
         let mut meta = vec![
             (h("Kerangka", "Framework"), self.framework_name.clone()),
             (
@@ -295,7 +310,7 @@ impl ReportData {
                 ),
             ));
         }
-        out.push(Table {
+        Table {
             id: "metadata",
             title: h("Metadata", "Metadata"),
             headers: vec![h("Kunci", "Key"), h("Nilai", "Value")],
@@ -303,11 +318,31 @@ impl ReportData {
                 .into_iter()
                 .map(|(k, v)| vec![Cell::Text(k), Cell::Text(v)])
                 .collect(),
-        });
-        out
+        }
     }
 }
 
+/// One line of the ranking table.
+fn ranking_row(r: &RankedRegion) -> Vec<Cell> {
+    let range = r.rank_range.as_ref();
+    let mut row = vec![
+        Cell::Number(r.position as f64, 0),
+        Cell::text(r.code.as_str()),
+        Cell::text(&r.name),
+        Cell::num(r.index, 2),
+        Cell::num(r.change, 2),
+        Cell::num(r.peer_rank.map(f64::from), 0),
+        Cell::Number(f64::from(r.peers), 0),
+        Cell::num(range.and_then(|x| x.median), 1),
+        Cell::num(range.and_then(|x| x.p05), 1),
+        Cell::num(range.and_then(|x| x.p95), 1),
+    ];
+    row.extend(r.dimensions.iter().map(|d| Cell::num(*d, 2)));
+    row.push(Cell::text(&r.summary));
+    row
+}
+
+/// The indicators of one or more regions, one row per region and indicator.
 fn indicator_table<'a>(
     data: &ReportData,
     regions: impl Iterator<Item = (&'a RegionCode, &'a str, &'a [IndicatorRow])>,
