@@ -425,7 +425,9 @@ fn quarantine_files_of_one_name_in_one_second_do_not_overwrite_each_other() {
     let read = |name: &str| std::fs::read_to_string(f.store.dir().join(name)).unwrap();
     assert!(read(&first).contains(",1,"), "{}", read(&first));
     assert!(read(&second).contains(",2,"), "{}", read(&second));
+}
 
+#[test]
 fn every_file_of_the_hostile_corpus_is_refused_by_its_reader_naming_the_bound() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/hostile");
     // The bound each file goes over; `None`: malformed, refused as unreadable.
