@@ -9,12 +9,16 @@ pub mod login_flood;
 
 use std::time::Instant;
 
+use anyhow::Context;
 use serde::Serialize;
 
 use crate::chart::{self, Format};
 use crate::config::Config;
 use crate::i18n::Lang;
 use crate::job::{self, ReferenceData};
+use crate::region::{Level, RegionCode};
+use crate::report::{self, Cohort, ReportFormat, Subject};
+use crate::score::ScoreBook;
 use crate::view;
 
 /// One measured operation.
@@ -448,153 +452,198 @@ pub fn reports(
     file: Option<&std::path::Path>,
     runs: usize,
 ) -> anyhow::Result<Vec<Measurement>> {
-    use anyhow::Context;
-
-    use crate::region::{Level, RegionCode};
-    use crate::report::{self, Cohort, ReportFormat, Subject};
-    use crate::score::ScoreBook;
-
     let reference = ReferenceData::load(config)?;
     let snapshot = match file {
         None => job::run(config, &reference, false)?,
-        Some(file) => {
-            let (activities, _) = load_national(file)?;
-            let fw = &reference.framework;
-            let dims: Vec<String> = fw.dimensions.iter().map(|d| d.id.clone()).collect();
-            let scores = crate::score::compute(&activities, fw, &reference.regions, config.period)?;
-            let regency = crate::score::compute_at(
-                &activities,
-                fw,
-                &reference.regions,
-                config.period,
-                Level::Regency,
-            )?;
-            job::Snapshot {
-                book: ScoreBook::new(&scores, &dims)?,
-                scores,
-                regency: job::RegencyScores {
-                    book: ScoreBook::new(&regency, &dims)?,
-                    scores: regency,
-                },
-                activities,
-                report: Default::default(),
-                manifest: Default::default(),
-                timings: Default::default(),
-                charts_written: 0,
-                finished_at: chrono::Local::now(),
-                rank_intervals: Default::default(),
-                source_regions: Default::default(),
-            }
-        }
+        Some(file) => national_snapshot(config, &reference, file)?,
     };
-    let inputs = report::Inputs {
-        snapshot: &snapshot,
-        regions: &reference.regions,
-        framework: &reference.framework,
-        granularity: config.period,
-        boundaries: &reference.boundaries,
+    let bench = ReportBench {
+        inputs: report::Inputs {
+            snapshot: &snapshot,
+            regions: &reference.regions,
+            framework: &reference.framework,
+            granularity: config.period,
+            boundaries: &reference.boundaries,
+        },
+        period: snapshot
+            .regency
+            .book
+            .latest_period()
+            .context("nothing scored")?
+            .to_string(),
     };
-    let period = snapshot
-        .regency
-        .book
-        .latest_period()
-        .context("nothing scored")?
-        .to_string();
-    let time = |name: String,
-                subject: Subject,
-                format: ReportFormat,
-                runs: usize|
-     -> anyhow::Result<Measurement> {
+    let mut out = vec![bench.shared_intervals()?];
+    let kab = &config.region;
+    out.extend(match file {
+        None => bench.configured_reports(kab, runs)?,
+        Some(_) => bench.national_reports(kab, runs)?,
+    });
+    Ok(out)
+}
+
+/// A scoring run of a national activity file, kecamatan and kab/kota level, without the job's
+/// store, manifest or charts.
+fn national_snapshot(
+    config: &Config,
+    reference: &ReferenceData,
+    file: &std::path::Path,
+) -> anyhow::Result<job::Snapshot> {
+    let (activities, _) = load_national(file)?;
+    let fw = &reference.framework;
+    let dims: Vec<String> = fw.dimensions.iter().map(|d| d.id.clone()).collect();
+    let scores = crate::score::compute(&activities, fw, &reference.regions, config.period)?;
+    let regency = crate::score::compute_at(
+        &activities,
+        fw,
+        &reference.regions,
+        config.period,
+        Level::Regency,
+    )?;
+    Ok(job::Snapshot {
+        book: ScoreBook::new(&scores, &dims)?,
+        scores,
+        regency: job::RegencyScores {
+            book: ScoreBook::new(&regency, &dims)?,
+            scores: regency,
+        },
+        activities,
+        report: Default::default(),
+        manifest: Default::default(),
+        timings: Default::default(),
+        charts_written: 0,
+        finished_at: chrono::Local::now(),
+        rank_intervals: Default::default(),
+        source_regions: Default::default(),
+    })
+}
+
+/// The reports of one scoring run in its latest kab/kota period, timed as the server renders
+/// them.
+struct ReportBench<'a> {
+    /// The scoring run and reference data.
+    inputs: report::Inputs<'a>,
+    /// The period every report is of.
+    period: String,
+}
+
+impl ReportBench<'_> {
+    /// What every report of a scoring run shares, computed once per run (as the server does
+    /// after each run); the reports are timed as they are served after that.
+    fn shared_intervals(&self) -> anyhow::Result<Measurement> {
+        let (mut shared, prepared) = measure(
+            "report: rank intervals of the latest period (once per scoring run)",
+            1,
+            || report::prepare(&self.inputs),
+        );
+        prepared?;
+        shared.note = "kab/kota and kecamatan level, 200 replications".into();
+        Ok(shared)
+    }
+
+    /// Gather and render one report `runs` times; the note gives its size.
+    fn time(
+        &self,
+        name: String,
+        subject: Subject,
+        format: ReportFormat,
+        runs: usize,
+    ) -> anyhow::Result<Measurement> {
+        let inputs = &self.inputs;
         let (mut m, bytes) = measure(&name, runs, || -> anyhow::Result<Vec<u8>> {
-            let data =
-                report::gather(&inputs, &subject, &period, Lang::Id, report::Audience::Wide)?;
-            Ok(report::render(&inputs, &data, format, None)?)
+            let data = report::gather(
+                inputs,
+                &subject,
+                &self.period,
+                Lang::Id,
+                report::Audience::Wide,
+            )?;
+            Ok(report::render(inputs, &data, format, None)?)
         });
         let bytes = bytes?;
         m.note = format!("{} KB", bytes.len() / 1024);
         Ok(m)
-    };
-    // What every report of a scoring run shares is computed once per run (as the server does
-    // after each run); the reports below are timed as they are served after that.
-    let (mut shared, prepared) = measure(
-        "report: rank intervals of the latest period (once per scoring run)",
-        1,
-        || report::prepare(&inputs),
-    );
-    prepared?;
-    shared.note = "kab/kota and kecamatan level, 200 replications".into();
-    let mut out = vec![shared];
-    let kab = config.region.clone();
-    match file {
-        None => {
-            let kec = reference
-                .regions
-                .children(&kab)
-                .iter()
-                .find(|c| snapshot.book.get(c, &period).is_some())
-                .cloned()
-                .context("no scored kecamatan in the configured kab/kota")?;
-            for (what, subject) in [
-                (format!("kecamatan {kec}"), Subject::Region(kec.clone())),
-                (format!("kab/kota {kab}"), Subject::Region(kab.clone())),
-            ] {
-                for format in [ReportFormat::Pdf, ReportFormat::Xlsx] {
-                    out.push(time(
-                        format!("report: {what} profile {format}"),
-                        subject.clone(),
-                        format,
-                        runs,
-                    )?);
-                }
-            }
-            let province = kab.at_level(Level::Province).context("no province")?;
-            let n = snapshot
-                .regency
-                .book
-                .regions()
-                .filter(|r| r.as_str().starts_with(&format!("{province}.")))
-                .count();
+    }
+
+    /// On the configured data: the first scored kecamatan of `kab` and `kab` itself as PDF and
+    /// workbook, then the cohort of its province.
+    fn configured_reports(
+        &self,
+        kab: &RegionCode,
+        runs: usize,
+    ) -> anyhow::Result<Vec<Measurement>> {
+        let snapshot = self.inputs.snapshot;
+        let kec = self
+            .inputs
+            .regions
+            .children(kab)
+            .iter()
+            .find(|c| snapshot.book.get(c, &self.period).is_some())
+            .cloned()
+            .context("no scored kecamatan in the configured kab/kota")?;
+        let mut out = Vec::new();
+        for (what, subject) in [
+            (format!("kecamatan {kec}"), Subject::Region(kec.clone())),
+            (format!("kab/kota {kab}"), Subject::Region(kab.clone())),
+        ] {
             for format in [ReportFormat::Pdf, ReportFormat::Xlsx] {
-                out.push(time(
-                    format!("report: cohort of province {province} ({n} kab/kota) {format}"),
-                    Subject::Cohort(Cohort::Province(province.clone())),
+                out.push(self.time(
+                    format!("report: {what} profile {format}"),
+                    subject.clone(),
                     format,
                     runs,
                 )?);
             }
         }
-        Some(_) => {
-            let scored = |r: &RegionCode| snapshot.regency.book.get(r, &period).is_some();
-            let one = if scored(&kab) {
-                kab.clone()
-            } else {
-                let mut all: Vec<&RegionCode> = snapshot.regency.book.regions().collect();
-                all.sort();
-                all.first()
-                    .map(|r| (*r).clone())
-                    .context("no kab/kota scored")?
-            };
-            out.push(time(
-                format!("report: kab/kota {one} profile pdf (national data)"),
-                Subject::Region(one),
-                ReportFormat::Pdf,
+        let province = kab.at_level(Level::Province).context("no province")?;
+        let n = snapshot
+            .regency
+            .book
+            .regions()
+            .filter(|r| r.as_str().starts_with(&format!("{province}.")))
+            .count();
+        for format in [ReportFormat::Pdf, ReportFormat::Xlsx] {
+            out.push(self.time(
+                format!("report: cohort of province {province} ({n} kab/kota) {format}"),
+                Subject::Cohort(Cohort::Province(province.clone())),
+                format,
                 runs,
             )?);
-            let n = snapshot
-                .regency
-                .book
-                .regions()
-                .filter(|r| r.level() == Level::Regency && scored(r))
-                .count();
-            for format in [ReportFormat::Pdf, ReportFormat::Xlsx] {
-                out.push(time(
-                    format!("report: cohort of all {n} kab/kota {format}"),
-                    Subject::Cohort(Cohort::All),
-                    format,
-                    runs.min(3),
-                )?);
-            }
         }
+        Ok(out)
     }
-    Ok(out)
+
+    /// On national data: one kab/kota's profile PDF (`kab` when scored, else the first scored
+    /// one), then the cohort of every scored kab/kota, at most three runs each.
+    fn national_reports(&self, kab: &RegionCode, runs: usize) -> anyhow::Result<Vec<Measurement>> {
+        let book = &self.inputs.snapshot.regency.book;
+        let scored = |r: &RegionCode| book.get(r, &self.period).is_some();
+        let one = if scored(kab) {
+            kab.clone()
+        } else {
+            let mut all: Vec<&RegionCode> = book.regions().collect();
+            all.sort();
+            all.first()
+                .map(|r| (*r).clone())
+                .context("no kab/kota scored")?
+        };
+        let mut out = vec![self.time(
+            format!("report: kab/kota {one} profile pdf (national data)"),
+            Subject::Region(one),
+            ReportFormat::Pdf,
+            runs,
+        )?];
+        let n = book
+            .regions()
+            .filter(|r| r.level() == Level::Regency && scored(r))
+            .count();
+        for format in [ReportFormat::Pdf, ReportFormat::Xlsx] {
+            out.push(self.time(
+                format!("report: cohort of all {n} kab/kota {format}"),
+                Subject::Cohort(Cohort::All),
+                format,
+                runs.min(3),
+            )?);
+        }
+        Ok(out)
+    }
 }

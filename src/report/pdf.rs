@@ -13,7 +13,7 @@ use typst::foundations::{Bytes, Dict, IntoValue};
 use typst_as_lib::TypstEngine;
 
 use super::{Inputs, Profile, RankedRegion, ReportData, ReportError, signed};
-use crate::chart::{self, Format, HeatmapChart};
+use crate::chart::{self, Format, HeatmapChart, MapChart};
 use crate::i18n::{Lang, format_date, format_number, format_score};
 use crate::region::Level;
 use crate::view::{self, MapScope, Measure};
@@ -68,131 +68,165 @@ fn charts(
     inputs: &Inputs<'_>,
     data: &ReportData,
 ) -> Result<Vec<(&'static str, Vec<u8>)>, ReportError> {
+    if let Some(p) = &data.profile {
+        region_charts(inputs, data, p)
+    } else if let Some(first) = data.ranking.first() {
+        cohort_charts(inputs, data, first)
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// A profile's charts: the radar, the trend of the index and, where one can be drawn, a map.
+fn region_charts(
+    inputs: &Inputs<'_>,
+    data: &ReportData,
+    p: &Profile,
+) -> Result<Vec<(&'static str, Vec<u8>)>, ReportError> {
     let (lang, fw, regions) = (data.lang, inputs.framework, inputs.regions);
     let period = data.period.as_str();
     let mut out = Vec::new();
     let (w, h) = (chart::DEFAULT_WIDTH, chart::DEFAULT_HEIGHT);
-    if let Some(p) = &data.profile {
-        let subject = super::Subject::Region(p.code.clone());
-        let (_, book, _) = inputs.scores_for(&subject);
-        let v = view::region_view(book, regions, &p.code, Some(period))
-            .map_err(|e| chart_err("radar")(&e))?;
-        let radar = chart::render_radar(&view::radar_chart(&v, fw, lang), Format::Svg, w, h)
-            .map_err(|e| chart_err("radar")(&e))?;
-        out.push(("radar", radar));
-        let trend = view::trend_chart(book, regions, fw, &p.code, Measure::Index, None, lang)
-            .map_err(|e| chart_err("trend")(&e))
-            .and_then(|c| {
-                chart::render_trend(&c, Format::Svg, w, h).map_err(|e| chart_err("trend")(&e))
-            })?;
-        out.push(("trend", trend));
-        // The kecamatan map: on the kecamatan-level scores (the region outlined, or for a
-        // kab/kota its kecamatan); where there are no kecamatan boundaries, the province's
-        // kab/kota on the kab/kota-level scores.
-        let kecamatan = view::map_layer(inputs.boundaries, &p.code, MapScope::Kecamatan)
-            .ok()
-            .filter(|_| {
-                inputs.snapshot.book.get(&p.code, period).is_some() || p.level == Level::Regency
-            })
-            .and_then(|layer| {
-                view::map_chart(
-                    &inputs.snapshot.book,
-                    regions,
-                    layer,
-                    MapScope::Kecamatan,
-                    &p.code,
-                    Some(period),
-                    Measure::Index,
-                    lang,
-                )
-                .ok()
-            })
-            .filter(|c| c.areas.iter().any(|a| a.value.is_some()));
-        let map = match kecamatan {
-            Some(c) => Some(c),
-            // Only for a reader who may see the province: its other kab/kota are not theirs.
-            None if data.audience == super::Audience::Subject => None,
-            None => {
-                let province = p
-                    .code
-                    .at_level(Level::Regency)
-                    .unwrap_or_else(|| p.code.clone());
-                view::map_layer(inputs.boundaries, &province, MapScope::Province)
-                    .ok()
-                    .and_then(|layer| {
-                        view::map_chart(
-                            &inputs.snapshot.regency.book,
-                            regions,
-                            layer,
-                            MapScope::Province,
-                            &province,
-                            Some(period),
-                            Measure::Index,
-                            lang,
-                        )
-                        .ok()
-                    })
-            }
-        };
-        if let Some(c) = map {
-            let svg = chart::render_map(&c, Format::Svg, w, h).map_err(|e| chart_err("map")(&e))?;
-            out.push(("map", svg));
-        }
-    } else if let Some(first) = data.ranking.first() {
-        let book = &inputs.snapshot.regency.book;
-        let members: std::collections::HashSet<&str> =
-            data.ranking.iter().map(|r| r.code.as_str()).collect();
-        let province = first.code.at_level(Level::Province);
-        let one_province = data
-            .ranking
-            .iter()
-            .all(|r| r.code.at_level(Level::Province) == province);
-        let scope = if one_province
-            && view::map_layer(inputs.boundaries, &first.code, MapScope::Province).is_ok()
-        {
-            MapScope::Province
-        } else {
-            MapScope::Indonesia
-        };
-        let layer = view::map_layer(inputs.boundaries, &first.code, scope)
-            .map_err(|e| chart_err("map")(&e))?;
-        let mut c = view::map_chart(
-            book,
-            regions,
-            layer,
-            scope,
-            &first.code,
-            Some(period),
-            Measure::Index,
-            lang,
-        )
-        .map_err(|e| chart_err("map")(&e))?;
-        // Only the cohort is coloured, and no member is singled out.
-        view::restrict_map(&mut c, |code| members.contains(code));
-        c.title = format!(
-            "{} — {} {period}",
-            data.cohort_name.clone().unwrap_or_default(),
-            view::index_label(lang)
-        );
-        let (mw, mh) = if scope == MapScope::Indonesia {
-            (1600, 800)
-        } else {
-            (w, h)
-        };
-        out.push((
-            "map",
-            chart::render_map(&c, Format::Svg, mw, mh).map_err(|e| chart_err("map")(&e))?,
-        ));
-        let heat = heatmap(data, lang);
-        let rows = heat.rows.len() as u32;
-        let height = (140 + rows * 22).clamp(chart::MIN_HEIGHT, chart::MAX_HEIGHT);
-        out.push((
-            "heatmap",
-            chart::render_heatmap(&heat, Format::Svg, w, height)
-                .map_err(|e| chart_err("heatmap")(&e))?,
-        ));
+    let subject = super::Subject::Region(p.code.clone());
+    let (_, book, _) = inputs.scores_for(&subject);
+    let v = view::region_view(book, regions, &p.code, Some(period))
+        .map_err(|e| chart_err("radar")(&e))?;
+    let radar = chart::render_radar(&view::radar_chart(&v, fw, lang), Format::Svg, w, h)
+        .map_err(|e| chart_err("radar")(&e))?;
+    out.push(("radar", radar));
+    let trend = view::trend_chart(book, regions, fw, &p.code, Measure::Index, None, lang)
+        .map_err(|e| chart_err("trend")(&e))
+        .and_then(|c| {
+            chart::render_trend(&c, Format::Svg, w, h).map_err(|e| chart_err("trend")(&e))
+        })?;
+    out.push(("trend", trend));
+    if let Some(c) = profile_map(inputs, data, p) {
+        let svg = chart::render_map(&c, Format::Svg, w, h).map_err(|e| chart_err("map")(&e))?;
+        out.push(("map", svg));
     }
     Ok(out)
+}
+
+/// A profile's map: the kecamatan map on the kecamatan-level scores (the region outlined, or
+/// for a kab/kota its kecamatan); where there are no kecamatan boundaries or scores, the
+/// province's kab/kota on the kab/kota-level scores, for a reader who may see them.
+fn profile_map(inputs: &Inputs<'_>, data: &ReportData, p: &Profile) -> Option<MapChart> {
+    let (lang, regions) = (data.lang, inputs.regions);
+    let period = data.period.as_str();
+    let kecamatan = view::map_layer(inputs.boundaries, &p.code, MapScope::Kecamatan)
+        .ok()
+        .filter(|_| {
+            inputs.snapshot.book.get(&p.code, period).is_some() || p.level == Level::Regency
+        })
+        .and_then(|layer| {
+            view::map_chart(
+                &inputs.snapshot.book,
+                regions,
+                layer,
+                MapScope::Kecamatan,
+                &p.code,
+                Some(period),
+                Measure::Index,
+                lang,
+            )
+            .ok()
+        })
+        .filter(|c| c.areas.iter().any(|a| a.value.is_some()));
+    match kecamatan {
+        Some(c) => Some(c),
+        // Only for a reader who may see the province: its other kab/kota are not theirs.
+        None if data.audience == super::Audience::Subject => None,
+        None => {
+            let province = p
+                .code
+                .at_level(Level::Regency)
+                .unwrap_or_else(|| p.code.clone());
+            view::map_layer(inputs.boundaries, &province, MapScope::Province)
+                .ok()
+                .and_then(|layer| {
+                    view::map_chart(
+                        &inputs.snapshot.regency.book,
+                        regions,
+                        layer,
+                        MapScope::Province,
+                        &province,
+                        Some(period),
+                        Measure::Index,
+                        lang,
+                    )
+                    .ok()
+                })
+        }
+    }
+}
+
+/// A cohort's charts: its members on the map and the heatmap of their dimension scores.
+fn cohort_charts(
+    inputs: &Inputs<'_>,
+    data: &ReportData,
+    first: &RankedRegion,
+) -> Result<Vec<(&'static str, Vec<u8>)>, ReportError> {
+    let (lang, w) = (data.lang, chart::DEFAULT_WIDTH);
+    let map = cohort_map(inputs, data, first)?;
+    let heat = heatmap(data, lang);
+    let rows = heat.rows.len() as u32;
+    let height = (140 + rows * 22).clamp(chart::MIN_HEIGHT, chart::MAX_HEIGHT);
+    let heatmap = chart::render_heatmap(&heat, Format::Svg, w, height)
+        .map_err(|e| chart_err("heatmap")(&e))?;
+    Ok(vec![("map", map), ("heatmap", heatmap)])
+}
+
+/// The cohort's map as SVG: its province's kab/kota when the members share one province with
+/// boundaries, otherwise Indonesia's (drawn wider); only the members are coloured.
+fn cohort_map(
+    inputs: &Inputs<'_>,
+    data: &ReportData,
+    first: &RankedRegion,
+) -> Result<Vec<u8>, ReportError> {
+    let (lang, regions) = (data.lang, inputs.regions);
+    let period = data.period.as_str();
+    let (w, h) = (chart::DEFAULT_WIDTH, chart::DEFAULT_HEIGHT);
+    let book = &inputs.snapshot.regency.book;
+    let members: std::collections::HashSet<&str> =
+        data.ranking.iter().map(|r| r.code.as_str()).collect();
+    let province = first.code.at_level(Level::Province);
+    let one_province = data
+        .ranking
+        .iter()
+        .all(|r| r.code.at_level(Level::Province) == province);
+    let scope = if one_province
+        && view::map_layer(inputs.boundaries, &first.code, MapScope::Province).is_ok()
+    {
+        MapScope::Province
+    } else {
+        MapScope::Indonesia
+    };
+    let layer =
+        view::map_layer(inputs.boundaries, &first.code, scope).map_err(|e| chart_err("map")(&e))?;
+    let mut c = view::map_chart(
+        book,
+        regions,
+        layer,
+        scope,
+        &first.code,
+        Some(period),
+        Measure::Index,
+        lang,
+    )
+    .map_err(|e| chart_err("map")(&e))?;
+    // Only the cohort is coloured, and no member is singled out.
+    view::restrict_map(&mut c, |code| members.contains(code));
+    c.title = format!(
+        "{} — {} {period}",
+        data.cohort_name.clone().unwrap_or_default(),
+        view::index_label(lang)
+    );
+    let (mw, mh) = if scope == MapScope::Indonesia {
+        (1600, 800)
+    } else {
+        (w, h)
+    };
+    chart::render_map(&c, Format::Svg, mw, mh).map_err(|e| chart_err("map")(&e))
 }
 
 /// The cohort's regions × dimensions (and index); a cohort larger than [`HEATMAP_ROWS`] shows
@@ -388,18 +422,41 @@ fn rank_text(rank: Option<u32>, peers: u32, range: Option<&super::RankRange>, l:
     s
 }
 
+/// A profile's part of the template's input: the cover figures, the lead sentence, the
+/// dimension and indicator tables, the activities and the kecamatan ranked (`children`).
 fn profile_model(d: &ReportData, p: &Profile, children: &[Value]) -> Value {
     let l = d.lang;
     let t = |id: &str, en: &str| l.pick(id, en).to_string();
-    let num =
-        |v: Option<f64>, dec: usize| v.map_or("–".to_string(), |v| format_number(v, dec, l));
+    json!({
+        "cover": cover(d, p),
+        "lead": profile_lead(d, p),
+        "dimension_rows": dimension_rows(p, l),
+        "dimension_tables": dimension_tables(p, l),
+        "strongest_line": format!("{}: {}", t("Indikator terkuat", "Strongest indicator"), indicator_name(p, &p.strongest, l).unwrap_or_else(|| "–".into())),
+        "weakest_line": format!("{}: {}", t("Indikator terlemah", "Weakest indicator"), indicator_name(p, &p.weakest, l).unwrap_or_else(|| "–".into())),
+        "activities_line": activities_line(d, p),
+        "by_programme": top_activities(&p.by_programme, 15, l),
+        "by_place": top_activities(&p.by_place, 15, l),
+        "children": children,
+    })
+}
+
+/// A number with `decimals`, or "–" when missing.
+fn num(v: Option<f64>, decimals: usize, l: Lang) -> String {
+    v.map_or("–".to_string(), |v| format_number(v, decimals, l))
+}
+
+/// The cover's four figures: index and predicate, rank, change, rank interval.
+fn cover(d: &ReportData, p: &Profile) -> Value {
+    let l = d.lang;
+    let t = |id: &str, en: &str| l.pick(id, en).to_string();
     let level_word = if p.level == Level::District {
         t("kecamatan", "districts")
     } else {
         t("kabupaten/kota", "regencies/cities")
     };
     let previous = d.previous_period.as_deref().map(|p| period_words(p, l));
-    let cover = json!([
+    json!([
         [
             view::index_label(l),
             format_score(p.index, l),
@@ -415,7 +472,7 @@ fn profile_model(d: &ReportData, p: &Profile, children: &[Value]) -> Value {
         [
             t("Perubahan", "Change"),
             p.change.map_or("–".into(), |c| signed(c, l)),
-            previous.clone().map_or_else(
+            previous.map_or_else(
                 || t("tidak ada periode sebelumnya", "no previous period"),
                 |pp| format!("{} {pp}", t("sejak", "since"))
             )
@@ -428,12 +485,14 @@ fn profile_model(d: &ReportData, p: &Profile, children: &[Value]) -> Value {
             ),
             t("5–95%, metode divariasikan", "5–95%, methods varied")
         ],
-    ]);
-    let indicator_name = |id: &Option<String>| {
-        id.as_ref()
-            .and_then(|id| p.indicators.iter().find(|i| &i.id == id))
-            .map(|i| format!("{} ({})", i.name, format_score(i.score, l)))
-    };
+    ])
+}
+
+/// One sentence: the region's index in the period, its rank among its peers, its change.
+fn profile_lead(d: &ReportData, p: &Profile) -> String {
+    let l = d.lang;
+    let t = |id: &str, en: &str| l.pick(id, en).to_string();
+    let previous = d.previous_period.as_deref().map(|p| period_words(p, l));
     let (index, when) = (format_score(p.index, l), period_words(&d.period, l));
     let rank = view::rank_phrase(p.rank, p.peers, p.level, l);
     let change = p
@@ -447,28 +506,43 @@ fn profile_model(d: &ReportData, p: &Profile, children: &[Value]) -> Value {
             )
         });
     let (name, peers) = (&p.name, &p.peer_group);
-    let lead = match l {
+    match l {
         Lang::Id => format!(
             "{name} memperoleh indeks {index} pada {when}, {rank} di antara {peers}.{change}"
         ),
         Lang::En => format!("{name} scores {index} in {when}, {rank} among the {peers}.{change}"),
-    };
-    let dimension_rows: Vec<Value> = p
-        .dimensions
+    }
+}
+
+/// An indicator by id as "name (score)".
+fn indicator_name(p: &Profile, id: &Option<String>, l: Lang) -> Option<String> {
+    id.as_ref()
+        .and_then(|id| p.indicators.iter().find(|i| &i.id == id))
+        .map(|i| format!("{} ({})", i.name, format_score(i.score, l)))
+}
+
+/// The table of dimensions: score, rank, weight, contribution, change.
+fn dimension_rows(p: &Profile, l: Lang) -> Vec<Value> {
+    p.dimensions
         .iter()
         .map(|x| {
             json!([
                 x.name,
                 format_score(x.score, l),
                 x.rank.map_or("–".into(), |r| r.to_string()),
-                num(x.weight.map(|w| w * 100.0), 1) + " %",
-                num(x.to_index, 1),
+                num(x.weight.map(|w| w * 100.0), 1, l) + " %",
+                num(x.to_index, 1, l),
                 x.change.map_or("–".into(), |c| signed(c, l)),
             ])
         })
-        .collect();
-    let dimension_tables: Vec<Value> = p
-        .dimensions
+        .collect()
+}
+
+/// A table per dimension of its indicators: raw value, value, unit, target, score, weight,
+/// contribution.
+fn dimension_tables(p: &Profile, l: Lang) -> Vec<Value> {
+    let t = |id: &str, en: &str| l.pick(id, en).to_string();
+    p.dimensions
         .iter()
         .map(|x| {
             let rows: Vec<Value> = p
@@ -478,13 +552,13 @@ fn profile_model(d: &ReportData, p: &Profile, children: &[Value]) -> Value {
                 .map(|i| {
                     json!([
                         i.name,
-                        num(i.raw, 0),
-                        num(i.value, 2),
+                        num(i.raw, 0, l),
+                        num(i.value, 2, l),
                         i.unit,
-                        num(i.target, 2),
+                        num(i.target, 2, l),
                         format_score(i.score, l),
-                        num(i.weight.map(|w| w * 100.0), 0) + " %",
-                        num(i.to_dimension, 1),
+                        num(i.weight.map(|w| w * 100.0), 0, l) + " %",
+                        num(i.to_dimension, 1, l),
                     ])
                 })
                 .collect();
@@ -493,26 +567,33 @@ fn profile_model(d: &ReportData, p: &Profile, children: &[Value]) -> Value {
                 "rows": rows,
             })
         })
-        .collect();
-    let top = |rows: &[super::ActivityRow], n: usize| -> Vec<Value> {
-        rows.iter()
-            .take(n)
-            .map(|r| {
-                json!([
-                    r.name,
-                    format_number(r.activities as f64, 0, l),
-                    format_number(r.quantity, 0, l)
-                ])
-            })
-            .collect()
-    };
+        .collect()
+}
+
+/// The first `n` activity rows: name, records, quantity.
+fn top_activities(rows: &[super::ActivityRow], n: usize, l: Lang) -> Vec<Value> {
+    rows.iter()
+        .take(n)
+        .map(|r| {
+            json!([
+                r.name,
+                format_number(r.activities as f64, 0, l),
+                format_number(r.quantity, 0, l)
+            ])
+        })
+        .collect()
+}
+
+/// One sentence: the records in the period and the three largest programmes.
+fn activities_line(d: &ReportData, p: &Profile) -> String {
+    let l = d.lang;
     let largest: Vec<String> = p
         .by_programme
         .iter()
         .take(3)
         .map(|r| r.name.clone())
         .collect();
-    let activities_line = match l {
+    match l {
         Lang::Id => format!(
             "{} kegiatan tercatat pada {}{}.",
             format_number(p.activities as f64, 0, l),
@@ -533,19 +614,7 @@ fn profile_model(d: &ReportData, p: &Profile, children: &[Value]) -> Value {
                 format!("; largest programmes: {}", largest.join(", "))
             }
         ),
-    };
-    json!({
-        "cover": cover,
-        "lead": lead,
-        "dimension_rows": dimension_rows,
-        "dimension_tables": dimension_tables,
-        "strongest_line": format!("{}: {}", t("Indikator terkuat", "Strongest indicator"), indicator_name(&p.strongest).unwrap_or_else(|| "–".into())),
-        "weakest_line": format!("{}: {}", t("Indikator terlemah", "Weakest indicator"), indicator_name(&p.weakest).unwrap_or_else(|| "–".into())),
-        "activities_line": activities_line,
-        "by_programme": top(&p.by_programme, 15),
-        "by_place": top(&p.by_place, 15),
-        "children": children,
-    })
+    }
 }
 
 fn appendix(d: &ReportData) -> Value {
