@@ -47,7 +47,7 @@ pub use app::{Application, StartError};
 pub use cache::ResponseCache;
 pub use error::ApiError;
 pub use metrics::Metrics;
-pub use openapi::ApiDoc;
+pub use openapi::{ApiDoc, json as openapi_json};
 pub use pages::Nav;
 pub use reports::prepare as prepare_reports;
 pub use schedule::{JobKind, JobOutcome, run_job, spawn_schedule, spawn_source_pulls};
