@@ -261,10 +261,21 @@ fn the_document_passes_a_standard_openapi_validator() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("openapi.json");
     std::fs::write(&file, kotacerdas::server::openapi_json()).unwrap();
-    let out = match std::process::Command::new("openapi-spec-validator")
+    // As a module of the Python that installed it: a fresh install's script may not be on PATH.
+    let out = match std::process::Command::new("python3")
+        .args(["-m", "openapi_spec_validator"])
         .arg(&file)
         .output()
     {
+        Ok(out) if String::from_utf8_lossy(&out.stderr).contains("No module named") => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI is set but openapi-spec-validator is not installed (pip install \
+                 openapi-spec-validator)"
+            );
+            eprintln!("openapi-spec-validator is not installed; validation skipped");
+            return;
+        }
         Ok(out) => out,
         Err(e) => {
             assert!(
