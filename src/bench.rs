@@ -466,7 +466,6 @@ pub fn reports(
             boundaries: &reference.boundaries,
         },
         period: snapshot
-            .regency
             .book
             .latest_period()
             .context("nothing scored")?
@@ -499,13 +498,11 @@ fn national_snapshot(
         config.period,
         Level::Regency,
     )?;
+    let national = fw.normalisation.is_absolute();
     Ok(job::Snapshot {
-        book: ScoreBook::new(&scores, &dims)?,
+        book: ScoreBook::merged(&scores, &regency, &dims, national)?,
         scores,
-        regency: job::RegencyScores {
-            book: ScoreBook::new(&regency, &dims)?,
-            scores: regency,
-        },
+        regency: job::RegencyScores { scores: regency },
         activities,
         report: Default::default(),
         manifest: Default::default(),
@@ -596,7 +593,6 @@ impl ReportBench<'_> {
         }
         let province = kab.at_level(Level::Province).context("no province")?;
         let n = snapshot
-            .regency
             .book
             .regions()
             .filter(|r| r.as_str().starts_with(&format!("{province}.")))
@@ -615,7 +611,7 @@ impl ReportBench<'_> {
     /// On national data: one kab/kota's profile PDF (`kab` when scored, else the first scored
     /// one), then the cohort of every scored kab/kota, at most three runs each.
     fn national_reports(&self, kab: &RegionCode, runs: usize) -> anyhow::Result<Vec<Measurement>> {
-        let book = &self.inputs.snapshot.regency.book;
+        let book = &self.inputs.snapshot.book;
         let scored = |r: &RegionCode| book.get(r, &self.period).is_some();
         let one = if scored(kab) {
             kab.clone()

@@ -126,14 +126,12 @@ pub struct Snapshot {
     pub source_regions: crate::analysis::sources::SourceRegions,
 }
 
-/// Scores at kab/kota level: every kab/kota of a province with activities, ranked among the
-/// province's kab/kota.
+/// Scores at kab/kota level: every kab/kota of a province with activities, measured whole,
+/// ranked among the province's kab/kota; their numbers are in the snapshot's one book.
 #[derive(Debug)]
 pub struct RegencyScores {
     /// Score frames (their explain frame lists each kab/kota's indicators).
     pub scores: Scores,
-    /// Read model.
-    pub book: ScoreBook,
 }
 
 impl Snapshot {
@@ -225,7 +223,6 @@ pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<S
         .iter()
         .map(|d| d.id.clone())
         .collect();
-    let book = ScoreBook::new(&scores, &dimension_ids).map_err(ScoreError::from)?;
     let regency_scores = score::compute_at(
         &activities,
         &reference.framework,
@@ -233,18 +230,28 @@ pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<S
         config.period,
         crate::region::Level::Regency,
     )?;
+    // One number per region: kecamatan from their run, kab/kota measured whole and provinces
+    // from theirs; a national rank only where the scale is absolute.
+    let national = reference.framework.normalisation.is_absolute();
+    let book = ScoreBook::merged(&scores, &regency_scores, &dimension_ids, national)
+        .map_err(ScoreError::from)?;
     let regency = RegencyScores {
-        book: ScoreBook::new(&regency_scores, &dimension_ids).map_err(ScoreError::from)?,
         scores: regency_scores,
     };
     // The scores, with the framework version and methods that made them, kept beside the
     // activities so a report can say how each number was made. Derived data: rewritten on
     // every run, never read back by the job.
     scores.write_parquet(&config.store.join("results"))?;
+    regency
+        .scores
+        .write_parquet(&config.store.join("results").join("regency"))?;
     let score_ms = ms(t.elapsed());
     info!(
         regions = book.regions().count(),
-        regencies = regency.book.regions().count(),
+        regencies = book
+            .regions()
+            .filter(|r| r.level() == crate::region::Level::Regency)
+            .count(),
         periods = book.periods().len(),
         granularity = %config.period,
         unplaced = scores.unplaced_activities,
@@ -254,7 +261,7 @@ pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<S
     if scores.unplaced_activities > 0 {
         info!(
             activities = scores.unplaced_activities,
-            "activities recorded for a whole kabupaten/kota are kept but enter no kecamatan score"
+            "activities recorded for a whole kabupaten/kota count for it, not for a kecamatan"
         );
     }
 

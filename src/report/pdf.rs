@@ -145,7 +145,7 @@ fn profile_map(inputs: &Inputs<'_>, data: &ReportData, p: &Profile) -> Option<Ma
                 .ok()
                 .and_then(|layer| {
                     view::map_chart(
-                        &inputs.snapshot.regency.book,
+                        &inputs.snapshot.book,
                         regions,
                         layer,
                         MapScope::Province,
@@ -186,7 +186,7 @@ fn cohort_map(
     let (lang, regions) = (data.lang, inputs.regions);
     let period = data.period.as_str();
     let (w, h) = (chart::DEFAULT_WIDTH, chart::DEFAULT_HEIGHT);
-    let book = &inputs.snapshot.regency.book;
+    let book = &inputs.snapshot.book;
     let members: std::collections::HashSet<&str> =
         data.ranking.iter().map(|r| r.code.as_str()).collect();
     let province = first.code.at_level(Level::Province);

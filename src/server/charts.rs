@@ -318,7 +318,7 @@ fn render(state: &AppState, req: &ChartRequest) -> Result<Vec<u8>, ApiError> {
         }
         ChartKind::Bars if req.among != BarsAmong::Kecamatan => {
             let c = view::regency_bars_chart(
-                &snapshot.regency.book,
+                &snapshot.book,
                 regions,
                 framework,
                 region,
