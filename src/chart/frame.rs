@@ -365,40 +365,58 @@ fn ramp(stops: &[RGBColor], t: f64) -> RGBColor {
     lerp(stops[i], stops[i + 1], seg - i as f64)
 }
 
-/// The value axis of a vertical chart: a grid line per tick (the zero line darker), tick labels
-/// right-aligned left of the plot, and the axis title above them at `title_x` (plotters cannot
-/// rotate text alike on both backends, so the title is not turned on its side).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn value_axis<C: Canvas>(
-    canvas: &C,
-    m: &Metrics,
-    plot: Rect,
-    ticks: &[f64],
-    y_of: impl Fn(f64) -> f64,
-    title: &str,
-    title_x: f64,
-    lang: Lang,
-) -> Result<(), ChartError> {
-    for &t in ticks {
-        let y = y_of(t);
-        let color = if t == 0.0 { AXIS_COLOR } else { GRID_COLOR };
-        canvas.line(&[(plot.x0, y), (plot.x1, y)], solid(color), m.line(1.0))?;
-        canvas.text(
-            &tick_label(t, lang),
-            m.tick,
-            plot.x0 - 6.0 * m.u,
-            y + text::CAP_HEIGHT * m.tick.em / 2.0,
-            Align::Right,
-        )?;
+/// The value axis of a vertical chart: where it runs, its ticks and its title.
+pub(crate) struct ValueAxis<'a> {
+    /// The plot the grid lines span; tick labels go left of it.
+    pub plot: Rect,
+    /// Tick values.
+    pub ticks: &'a [f64],
+    /// Axis title (none when empty), above the tick labels at `title_x`.
+    pub title: &'a str,
+    /// Left end of the axis title.
+    pub title_x: f64,
+    /// Number format of the tick labels.
+    pub lang: Lang,
+}
+
+impl ValueAxis<'_> {
+    /// Paints a grid line per tick (the zero line darker), tick labels right-aligned left of
+    /// the plot, and the title above them (plotters cannot rotate text alike on both
+    /// backends, so the title is not turned on its side); `y_of` places a value.
+    pub(crate) fn draw<C: Canvas>(
+        &self,
+        canvas: &C,
+        m: &Metrics,
+        y_of: impl Fn(f64) -> f64,
+    ) -> Result<(), ChartError> {
+        let plot = self.plot;
+        for &t in self.ticks {
+            let y = y_of(t);
+            let color = if t == 0.0 { AXIS_COLOR } else { GRID_COLOR };
+            canvas.line(&[(plot.x0, y), (plot.x1, y)], solid(color), m.line(1.0))?;
+            canvas.text(
+                &tick_label(t, self.lang),
+                m.tick,
+                plot.x0 - 6.0 * m.u,
+                y + text::CAP_HEIGHT * m.tick.em / 2.0,
+                Align::Right,
+            )?;
+        }
+        if !self.title.is_empty() {
+            let font = Font {
+                color: TICK_COLOR,
+                ..m.tick
+            };
+            canvas.text(
+                self.title,
+                font,
+                self.title_x,
+                plot.y0 - 9.0 * m.u,
+                Align::Left,
+            )?;
+        }
+        Ok(())
     }
-    if !title.is_empty() {
-        let font = Font {
-            color: TICK_COLOR,
-            ..m.tick
-        };
-        canvas.text(title, font, title_x, plot.y0 - 9.0 * m.u, Align::Left)?;
-    }
-    Ok(())
 }
 
 /// Sequential scale for 0..=1: viridis (perceptually uniform, readable by the common forms of
