@@ -458,41 +458,30 @@ fn render_one(
     let (regions, framework) = (&reference.regions, &reference.framework);
     let (w, h, lang) = (chart::DEFAULT_WIDTH, chart::DEFAULT_HEIGHT, Lang::Id);
     let index = view::Measure::Index;
+    let ctx = view::ViewCtx::new(book, regions, framework, lang);
     let s = |e: &dyn std::fmt::Display| e.to_string();
     match kind {
         "radar" => {
             let v = view::region_view(book, regions, region, Some(period)).map_err(|e| s(&e))?;
-            chart::render_radar(&view::radar_chart(&v, framework, lang), format, w, h)
+            chart::render_radar(&view::radar_chart(&ctx, &v), format, w, h)
         }
         "bars" => {
-            let c = view::bars_chart(book, regions, framework, region, Some(period), index, lang)
-                .map_err(|e| s(&e))?;
+            let c = view::bars_chart(&ctx, region, Some(period), index).map_err(|e| s(&e))?;
             chart::render_bars(&c, format, w, h)
         }
         "trend" => {
-            let c = view::trend_chart(book, regions, framework, region, index, None, lang)
-                .map_err(|e| s(&e))?;
+            let c = view::trend_chart(&ctx, region, index, None).map_err(|e| s(&e))?;
             chart::render_trend(&c, format, w, h)
         }
         "heatmap" => {
-            let c = view::heatmap_chart(book, regions, framework, region, Some(period), lang)
-                .map_err(|e| s(&e))?;
+            let c = view::heatmap_chart(&ctx, region, Some(period)).map_err(|e| s(&e))?;
             chart::render_heatmap(&c, format, w, h)
         }
         _ => {
             let scope = view::MapScope::Kecamatan;
             let layer = view::map_layer(&reference.boundaries, region, scope).map_err(|e| s(&e))?;
-            let c = view::map_chart(
-                book,
-                regions,
-                layer,
-                scope,
-                region,
-                Some(period),
-                index,
-                lang,
-            )
-            .map_err(|e| s(&e))?;
+            let c = view::map_chart(&ctx, layer, scope, region, Some(period), index)
+                .map_err(|e| s(&e))?;
             chart::render_map(&c, format, w, h)
         }
     }
