@@ -145,8 +145,11 @@ fn stocks(
     values
 }
 
-/// A unit with no record at all in a period (not even a nil report) has no activity values
-/// there: "no data", never zeros.
+/// What is not known is not zero. A unit with no record at all in a period (not even a nil
+/// report) has no activity values there. And an activity indicator that no unit recorded in a
+/// period is not measured then: an activity log covers the programmes its steward keeps, so a
+/// programme absent from every region's log says nothing about any of them, and reading it as
+/// zero everywhere would put a "0" on every region for a dimension nobody collected.
 fn unreported(
     values: &mut [Vec<Vec<Option<f64>>>],
     reduced: &Reduced,
@@ -164,10 +167,14 @@ fn unreported(
             if ind.source != IndicatorSource::Activities {
                 continue;
             }
-            for (u, v) in period[i].iter_mut().enumerate() {
+            let row = &mut period[i];
+            for (u, v) in row.iter_mut().enumerate() {
                 if !reported.contains(&(u, t)) {
                     *v = None;
                 }
+            }
+            if row.iter().all(|v| v.is_none_or(|x| x == 0.0)) {
+                row.fill(None);
             }
         }
     }

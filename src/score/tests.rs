@@ -439,9 +439,10 @@ fn a_stock_counts_its_units_until_their_service_life_ends() {
     assert_eq!(raw("2023"), Some(10.0));
     assert_eq!(raw("2024"), Some(5.0));
     assert_eq!(raw("2025"), Some(5.0));
-    // A flow counts in its own period only.
+    // A flow counts in its own period only; a programme no region recorded in 2024 is not
+    // measured in 2024.
     let b1 = |p: &str| explain_value(&units, "99.01.01", p, "b1", cols::RAW);
-    assert_eq!((b1("2024"), b1("2025")), (Some(0.0), Some(1.0)));
+    assert_eq!((b1("2024"), b1("2025")), (None, Some(1.0)));
 }
 
 #[test]

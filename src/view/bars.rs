@@ -5,9 +5,8 @@
 //! Builds the chart model only; which regions a caller may see is decided before it is called.
 
 use super::{
-    Measure, ViewCtx, ViewError, display_name, group_of, median, method_phrase, period_or_latest,
-    rank_phrase, ranked_members, regency_label, score_axis, short_name, sort_by_measure,
-    source_line,
+    Measure, ViewCtx, ViewError, display_name, group_of, median, period_or_latest, rank_phrase,
+    ranked_members, regency_label, score_axis, short_name, sort_by_measure, source_line,
 };
 use crate::chart::{Bar, BarBand, BarChart};
 use crate::framework::Framework;
@@ -52,7 +51,7 @@ pub fn bars_chart(
         ));
     }
     subtitle.push_str(" · ");
-    subtitle.push_str(method_phrase(Level::District, lang));
+    subtitle.push_str(ctx.scale(Level::District));
     let title = format!(
         "{} — {} {period}",
         lang.pick("Peringkat kecamatan", "Districts ranked"),
@@ -205,10 +204,7 @@ pub fn regency_bars_chart(
         ));
     }
     subtitle.push_str(" · ");
-    subtitle.push_str(lang.pick(
-        "skor 0–100, min–maks antar kabupaten/kota seprovinsi",
-        "scores 0–100, min–max across the province's regencies/cities",
-    ));
+    subtitle.push_str(ctx.scale(Level::Regency));
     let title = format!(
         "{} — {} {period}",
         lang.pick("Peringkat kabupaten/kota", "Regencies and cities ranked"),

@@ -4,7 +4,7 @@
 //! Builds the chart model only; the numbers are the explanation's (weight × score), not
 //! recomputed here.
 
-use super::{Measure, ViewCtx, ViewError, display_name, method_phrase, score_axis, source_line};
+use super::{Measure, ViewCtx, ViewError, display_name, score_axis, source_line};
 use crate::chart::{StackSeries, StackedChart};
 use crate::region::{Level, RegionCode};
 use crate::score::Scores;
@@ -70,7 +70,7 @@ pub fn contributions_chart(
                 "Bobot × skor indikator; tinggi batang = skor dimensi",
                 "Weight × indicator score; column height = dimension score"
             ),
-            method_phrase(Level::District, lang)
+            ctx.scale(Level::District)
         ),
         source: source_line(lang).to_string(),
         categories: periods,

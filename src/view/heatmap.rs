@@ -4,8 +4,8 @@
 //! Builds the chart model only; colours and the neutral 50 are the drawing's business.
 
 use super::{
-    Measure, ViewCtx, ViewError, display_name, group_of, method_phrase, period_or_latest,
-    ranked_members, short_name, source_line,
+    Measure, ViewCtx, ViewError, display_name, group_of, period_or_latest, ranked_members,
+    short_name, source_line,
 };
 use crate::chart::HeatmapChart;
 use crate::framework::Dimension;
@@ -46,7 +46,7 @@ pub fn heatmap_chart(
         subtitle: format!(
             "{} · {}",
             lang.pick("Urut menurut indeks", "Ordered by index"),
-            method_phrase(Level::District, lang)
+            ctx.scale(Level::District)
         ),
         source: source_line(lang).to_string(),
         rows: members

@@ -5,8 +5,8 @@
 //! projection and drawing are `chart`'s.
 
 use super::{
-    Measure, ViewCtx, ViewError, display_name, group_of, method_phrase, period_or_latest,
-    regency_label, source_line,
+    Measure, ViewCtx, ViewError, display_name, group_of, period_or_latest, regency_label,
+    source_line,
 };
 use crate::chart::{MapArea, MapChart};
 use crate::i18n::Lang;
@@ -132,15 +132,7 @@ pub fn map_chart(
         subtitle: format!(
             "{unit} · {} · {}",
             scored_phrase(&areas, lang),
-            if level == Level::Regency && book.unit_level() == Some(Level::Regency) {
-                // Kab/kota measured whole (the reports' scores), not means of their kecamatan.
-                lang.pick(
-                    "skor 0–100, min–maks antar kabupaten/kota seprovinsi, per 10.000 penduduk",
-                    "scores 0–100, min–max across the province's regencies/cities, per 10,000 residents",
-                )
-            } else {
-                method_phrase(level, lang)
-            }
+            ctx.scale(level)
         ),
         source: format!(
             "{}; {} {}",
@@ -218,7 +210,7 @@ mod tests {
         let scored = chart.areas.iter().filter(|a| a.value.is_some()).count();
         assert!(
             chart.subtitle.starts_with(&format!(
-                "per kecamatan · {scored} dari 31 wilayah bernilai · skor 0–100, min–maks"
+                "per kecamatan · {scored} dari 31 wilayah bernilai · skor 0–100 terhadap patokan tetap"
             )),
             "{}",
             chart.subtitle
@@ -279,9 +271,7 @@ mod tests {
             .collect();
         assert_eq!(outlined, ["Jember"]);
         assert!(
-            chart
-                .subtitle
-                .contains("min–maks antar kabupaten/kota seprovinsi"),
+            chart.subtitle.contains("skor 0–100 terhadap patokan tetap"),
             "{}",
             chart.subtitle
         );

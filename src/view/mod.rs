@@ -270,17 +270,49 @@ impl<'a> Measure<'a> {
     }
 }
 
-/// How scores of a level are made, for subtitles.
-fn method_phrase(level: Level, lang: Lang) -> &'static str {
-    match level {
-        Level::District => lang.pick(
-            "skor 0–100, min–maks antar kecamatan, per 10.000 penduduk",
-            "scores 0–100, min–max across districts, per 10,000 residents",
-        ),
-        _ => lang.pick(
-            "skor 0–100, rata-rata kecamatan berbobot penduduk",
-            "scores 0–100, population-weighted mean of districts",
-        ),
+/// How scores of a level are made, for subtitles: the framework's normalisation, so that no
+/// chart shows a number without saying whether it is progress on fixed goalposts or a position
+/// among peers.
+pub fn scale_phrase(
+    normalisation: crate::framework::Normalisation,
+    level: Level,
+    lang: Lang,
+) -> &'static str {
+    use crate::framework::Normalisation as N;
+    match (normalisation, level, lang) {
+        (N::Goalposts, _, Lang::Id) => "skor 0–100 terhadap patokan tetap",
+        (N::Goalposts, _, Lang::En) => "scores 0–100 on the framework's fixed goalposts",
+        (N::Pooled, Level::District, Lang::Id) => {
+            "skor 0–100, min–maks antar kecamatan sekabupaten, semua periode"
+        }
+        (N::Pooled, Level::District, Lang::En) => {
+            "scores 0–100, min–max across the kabupaten's districts, all periods"
+        }
+        (N::Pooled, _, Lang::Id) => {
+            "skor 0–100, min–maks antar kabupaten/kota seprovinsi, semua periode"
+        }
+        (N::Pooled, _, Lang::En) => {
+            "scores 0–100, min–max across the province's regencies/cities, all periods"
+        }
+        (N::PerPeriod, Level::District, Lang::Id) => {
+            "skor relatif 0–100, min–maks antar kecamatan sekabupaten per periode"
+        }
+        (N::PerPeriod, Level::District, Lang::En) => {
+            "relative scores 0–100, min–max across the kabupaten's districts per period"
+        }
+        (N::PerPeriod, _, Lang::Id) => {
+            "skor relatif 0–100, min–maks antar kabupaten/kota seprovinsi per periode"
+        }
+        (N::PerPeriod, _, Lang::En) => {
+            "relative scores 0–100, min–max across the province's regencies/cities per period"
+        }
+    }
+}
+
+impl ViewCtx<'_> {
+    /// [`scale_phrase`] of this context's framework.
+    fn scale(&self, level: Level) -> &'static str {
+        scale_phrase(self.framework.normalisation, level, self.lang)
     }
 }
 
@@ -403,11 +435,16 @@ mod tests {
     }
 
     #[test]
-    fn a_kecamatan_without_activities_is_scored_among_its_siblings() {
+    fn a_kecamatan_that_sent_no_record_has_no_score_and_no_rank() {
         let w = world();
         let v = region_view(&w.book, &w.regions, &code(SUMBERBARU), None).unwrap();
-        assert_eq!(v.current.peers, 31);
         assert_eq!(v.current.peer, JEMBER);
+        // No data is not zero: no index, no dimension score, left out of the ranking …
+        assert_eq!((v.current.index, v.current.rank), (None, None));
+        assert!(v.current.dimensions.iter().all(|d| d.score.is_none()));
+        // … which ranks the three kecamatan that reported.
+        let jombang = region_view(&w.book, &w.regions, &code(JOMBANG), None).unwrap();
+        assert_eq!(jombang.current.peers, 3);
     }
 
     #[test]

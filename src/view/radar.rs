@@ -37,16 +37,7 @@ pub fn radar_chart(ctx: &ViewCtx<'_>, view: &RegionView<'_>) -> RadarChart {
         .current
         .index
         .map_or_else(|| "–".to_string(), |v| format_number(v, 1, lang));
-    let method = match view.level {
-        Level::District => lang.pick(
-            "skor dimensi 0–100, min–maks antar kecamatan, per 10.000 penduduk",
-            "dimension scores 0–100, min–max across districts, per 10,000 residents",
-        ),
-        _ => lang.pick(
-            "skor dimensi 0–100, rata-rata kecamatan berbobot penduduk",
-            "dimension scores 0–100, population-weighted mean of districts",
-        ),
-    };
+    let method = ctx.scale(view.level);
     RadarChart {
         title: format!(
             "{} — {} {}",
@@ -102,10 +93,12 @@ pub fn radar_chart_with(
                 median(&mut v)
             })
             .collect();
+        // Kecamatan without data are no part of the median: counted as what it is over.
+        let scored = peers.iter().filter(|rs| rs.index.is_some()).count();
         chart.series.push(RadarSeries {
             label: match lang {
-                Lang::Id => format!("Median {} kecamatan", peers.len()),
-                Lang::En => format!("Median of {} districts", peers.len()),
+                Lang::Id => format!("Median {scored} kecamatan bernilai"),
+                Lang::En => format!("Median of {scored} districts with scores"),
             },
             values,
             emphasis: false,
@@ -171,7 +164,8 @@ pub fn compare_radar_chart(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::view::fixture::{JOMBANG, KENCONG, code, world};
+    use crate::view::fixture::{JEMBER, JOMBANG, KENCONG, code, world};
+    use crate::view::median;
 
     fn jombang(lang: Lang) -> RadarChart {
         let w = world();
@@ -184,7 +178,8 @@ mod tests {
         let chart = jombang(Lang::Id);
         assert_eq!(chart.title, "Kecamatan Jombang — Indeks Kota Cerdas 2025");
         assert!(
-            chart.subtitle.contains("dari 31 kecamatan"),
+            chart.subtitle.contains("dari 3 kecamatan")
+                && chart.subtitle.contains("terhadap patokan tetap"),
             "{}",
             chart.subtitle
         );
@@ -233,13 +228,20 @@ mod tests {
             [
                 "Periode 2025",
                 "Periode 2024",
-                "Median 31 kecamatan",
+                "Median 3 kecamatan bernilai",
                 "Target 80"
             ]
         );
         assert_eq!(chart.series[3].values, vec![Some(80.0); 7]);
-        // Most kecamatan have no activity, so the median economy score is theirs: zero.
-        assert_eq!(chart.series[2].values[0], Some(0.0));
+        // The median of the three kecamatan that reported; nobody recorded governance.
+        let mut economy: Vec<f64> = w
+            .book
+            .ranking(JEMBER, "2025")
+            .iter()
+            .filter_map(|rs| rs.dimension("economy").and_then(|d| d.score))
+            .collect();
+        assert_eq!(economy.len(), 3);
+        assert_eq!(chart.series[2].values[0], median(&mut economy));
         assert_eq!(chart.series[2].values[2], None);
 
         // A kab/kota has no peer median; a non-finite target is no target.

@@ -4,8 +4,7 @@
 //! Builds the chart model only; the periods are the score book's, none is invented.
 
 use super::{
-    Measure, ViewCtx, ViewError, display_name, index_label, median, method_phrase, score_axis,
-    source_line,
+    Measure, ViewCtx, ViewError, display_name, index_label, median, score_axis, source_line,
 };
 use crate::chart::{TrendChart, TrendSeries};
 use crate::region::{Level, RegionCode};
@@ -98,7 +97,7 @@ pub fn trend_chart(
         subtitle: format!(
             "{} · {}",
             lang.pick("Per tahun", "Per period"),
-            method_phrase(level, lang)
+            ctx.scale(level)
         ),
         source: source_line(lang).to_string(),
         periods,
@@ -149,16 +148,30 @@ mod tests {
         );
         let labels: Vec<&str> = chart.series.iter().map(|s| s.label.as_str()).collect();
         assert_eq!(labels, ["Economy", "Median of districts"]);
-        assert_eq!(chart.series[1].values, [Some(0.0), Some(0.0)]);
+        // The median of the kecamatan that reported in each year, not of all 31.
+        let medians: Vec<Option<f64>> = ["2024", "2025"]
+            .iter()
+            .map(|p| {
+                let mut v: Vec<f64> = w
+                    .book
+                    .ranking(JEMBER, p)
+                    .iter()
+                    .filter_map(|rs| economy.of(rs))
+                    .collect();
+                crate::view::median(&mut v)
+            })
+            .collect();
+        assert!(medians.iter().all(|m| m.is_some_and(|m| m > 0.0)));
+        assert_eq!(chart.series[1].values, medians);
         assert_eq!(chart.target, Some(("Target".to_string(), 70.0)));
 
         // A kab/kota has no kecamatan median of its own.
         let chart = trend_chart(&w.ctx(Lang::Id), &code(JEMBER), economy, None).unwrap();
         assert_eq!(chart.series.len(), 1);
         assert!(
-            chart
-                .subtitle
-                .contains("rata-rata kecamatan berbobot penduduk")
+            chart.subtitle.contains("skor 0–100 terhadap patokan tetap"),
+            "{}",
+            chart.subtitle
         );
     }
 
