@@ -376,6 +376,11 @@ impl Config {
         self.data_dir.join("activities")
     }
 
+    /// Folder of indicator-value files (`values/*.csv` under the data folder).
+    pub fn values_dir(&self) -> PathBuf {
+        self.data_dir.join("values")
+    }
+
     /// Load from `file` (or [`DEFAULT_CONFIG_FILE`] when `None`, which may be absent), the
     /// environment, and `overrides`, in that order of increasing precedence.
     pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Config, ConfigError> {

@@ -209,7 +209,8 @@ pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<S
         ingest::Options::default(),
     )?;
     let contents = store.load()?;
-    let activities = contents.activities()?;
+    let values = load_values(config, reference, &store);
+    let activities = contents.activities()?.with_values(values);
     let ingest_ms = ms(t.elapsed());
     log_ingest(&config.activities_dir(), &report, ingest_ms);
     info!(
@@ -296,6 +297,47 @@ pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<S
         rank_intervals: Default::default(),
         source_regions: Default::default(),
     })
+}
+
+/// The indicator values of the values folder, checked against the framework; refused rows and
+/// unreadable files are logged (and the rows quarantined), the good values still count.
+fn load_values(
+    config: &Config,
+    reference: &ReferenceData,
+    store: &Store,
+) -> crate::store::IndicatorValues {
+    let dir = config.values_dir();
+    let takes_values = reference
+        .framework
+        .indicators
+        .iter()
+        .any(|i| i.source == crate::framework::IndicatorSource::Values);
+    if !takes_values {
+        // Values of indicators this framework does not have would all be refused: the folder
+        // belongs to frameworks that take them.
+        info!(dir = %dir.display(), framework = %reference.framework.id, "the framework takes no recorded values; values folder not read");
+        return crate::store::IndicatorValues::default();
+    }
+    let files = ingest::values::value_files(&dir).unwrap_or_else(|e| {
+        warn!(dir = %dir.display(), error = %e, "cannot list the values folder");
+        Vec::new()
+    });
+    let (values, reports) = ingest::values::load(
+        &files,
+        &reference.framework,
+        &reference.regions,
+        Some(&store.quarantine_dir()),
+    );
+    for r in &reports {
+        if let Some(e) = &r.error {
+            warn!(file = %r.file, error = %e, "values file not read");
+        }
+        for x in &r.rejected {
+            warn!(file = %x.source, row = x.row, column = %x.column, value = ?x.value, "value rejected: {}", x.reason_en);
+        }
+        info!(file = %r.file, accepted = r.accepted, rejected = r.rejected.len(), "indicator values read");
+    }
+    values
 }
 
 fn log_ingest(dir: &Path, report: &IngestReport, ms: f64) {

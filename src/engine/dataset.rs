@@ -25,5 +25,8 @@ pub struct Dataset {
     /// indicator's units after the denominator: used instead of the indicator's own goalposts
     /// for the units of that group when normalising within groups (e.g. the min and max of
     /// every period of a peer group, for normalisation pooled over the periods).
-    pub group_goalposts: HashMap<String, HashMap<String, (f64, f64)>>,
+    pub group_goalposts: GroupGoalposts,
 }
+
+/// Goalposts (worst, best) per indicator id, then per value of the grouping column.
+pub type GroupGoalposts = HashMap<String, HashMap<String, (f64, f64)>>;

@@ -25,7 +25,7 @@ pub mod table;
 
 pub use aggregate::{Outcome, aggregate_all, finish, normalise_all};
 pub use choices::{Methods, Override, Screen, TargetSource};
-pub use dataset::Dataset;
+pub use dataset::{Dataset, GroupGoalposts};
 pub use hierarchy::{Denominate, Hierarchy, Node};
 pub use methods::{Aggregate, Band, Bands, Impute, Normalise, Treat, TreatLog, WinCap};
 pub use prepare::{Prepared, prepare};

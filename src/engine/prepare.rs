@@ -37,7 +37,7 @@ pub struct Prepared {
     /// Targets of the kept units, per indicator ([`Dataset::targets`]).
     pub targets: HashMap<String, Vec<Option<f64>>>,
     /// Goalposts per indicator and group ([`Dataset::group_goalposts`]).
-    pub group_goalposts: HashMap<String, HashMap<String, (f64, f64)>>,
+    pub group_goalposts: super::GroupGoalposts,
 }
 
 /// Denominate, screen, impute and treat.

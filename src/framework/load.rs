@@ -13,8 +13,8 @@ use serde::Deserialize;
 
 use super::targets::Targets;
 use super::{
-    Denominator, Dimension, Framework, FrameworkError, Indicator, Normalisation, PEER_GROUP,
-    Programme, ProgrammeDimensions, default_methods,
+    Denominator, Dimension, Framework, FrameworkError, Indicator, IndicatorSource, Normalisation,
+    PEER_GROUP, Programme, ProgrammeDimensions, default_methods,
 };
 use crate::engine::{self, Methods};
 
@@ -266,6 +266,12 @@ impl IndicatorChecks<'_> {
         if !self.dim_ids.contains(ind.dimension.as_str()) {
             return Err((entry, format!("unknown dimension {:?}", ind.dimension)));
         }
+        if ind.source == IndicatorSource::Values {
+            check_recorded(&ind).map_err(|m| (entry.clone(), m))?;
+            check_numbers(&ind).map_err(|m| (entry.clone(), m))?;
+            self.check_denominator(&ind).map_err(|m| (entry, m))?;
+            return Ok(ind);
+        }
         self.resolve_programmes(&mut ind)
             .map_err(|m| (entry.clone(), m))?;
         check_numbers(&ind).map_err(|m| (entry.clone(), m))?;
@@ -329,6 +335,32 @@ fn check_numbers(ind: &Indicator) -> Result<(), String> {
     }
     if ind.direction != 1.0 && ind.direction != -1.0 {
         return Err(format!("direction must be 1 or -1, got {}", ind.direction));
+    }
+    Ok(())
+}
+
+/// An indicator of recorded values names itself and says what values it takes; it has no
+/// programme to borrow either from, and nothing to accumulate.
+fn check_recorded(ind: &Indicator) -> Result<(), String> {
+    if !ind.programme.is_empty() || !ind.programmes.is_empty() {
+        return Err("takes recorded values (source = \"values\"): it has no programme".into());
+    }
+    if ind.name_id.is_empty() || ind.name_en.is_empty() {
+        return Err("takes recorded values: give it name_id and name_en".into());
+    }
+    match ind.range {
+        Some([lo, hi]) if lo.is_finite() && hi.is_finite() && lo < hi => {}
+        Some([lo, hi]) => return Err(format!("range [{lo}, {hi}] is not a range (low < high)")),
+        None => {
+            return Err(
+                "takes recorded values: give the values it may take as range = [low, high] \
+                 (e.g. [1, 5] for a maturity level, [0, 100] for a percentage, [0, 1] for yes/no)"
+                    .into(),
+            );
+        }
+    }
+    if ind.stock {
+        return Err("a recorded value is not a stock of records".into());
     }
     Ok(())
 }

@@ -29,6 +29,7 @@ pub mod remote;
 mod report;
 mod schema;
 mod validate;
+pub mod values;
 mod workbook;
 
 use std::collections::HashSet;

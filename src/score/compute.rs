@@ -134,7 +134,7 @@ impl<'a> Scoring<'a> {
         &self,
         raw: &[Vec<Vec<Option<f64>>>],
         periods: &[String],
-    ) -> Result<HashMap<String, HashMap<String, (f64, f64)>>, ScoreError> {
+    ) -> Result<engine::GroupGoalposts, ScoreError> {
         let mut range: HashMap<(String, String), (f64, f64)> = HashMap::new();
         for (t, period) in periods.iter().enumerate() {
             let data = self.dataset(&raw[t], &Last::new(), period);
@@ -150,7 +150,7 @@ impl<'a> Scoring<'a> {
                 }
             }
         }
-        let mut out: HashMap<String, HashMap<String, (f64, f64)>> = HashMap::new();
+        let mut out = engine::GroupGoalposts::new();
         for ((id, group), (lo, hi)) in range {
             let direction = self.h.node(&id).map_or(1.0, |n| n.direction);
             let (worst, best) = if direction < 0.0 { (hi, lo) } else { (lo, hi) };

@@ -63,7 +63,7 @@ pub fn derive(
 ) -> Result<BTreeMap<String, [f64; 2]>, GoalpostError> {
     let reduced = reduce(activities, granularity, level, framework).map_err(ScoreError::from)?;
     let units = units_of(&reduced.units, regions, level);
-    let raw = indicator_values(&reduced, framework, &units);
+    let raw = indicator_values(&reduced, activities.values(), framework, &units);
     let h = engine_hierarchy(framework).map_err(ScoreError::from)?;
     let in_base: Vec<usize> = (0..reduced.periods.len())
         .filter(|&t| base.contains(&reduced.periods[t]))
@@ -97,6 +97,18 @@ pub fn derive(
     }
     let mut out = BTreeMap::new();
     for ind in &framework.indicators {
+        // A recorded value's scale has ends of its own (1 and 5 of a maturity level): those
+        // are its goalposts, whatever the base period happened to hold.
+        if let (crate::framework::IndicatorSource::Values, Some([lo, hi])) = (ind.source, ind.range)
+        {
+            let pair = if ind.direction < 0.0 {
+                [hi, lo]
+            } else {
+                [lo, hi]
+            };
+            out.insert(ind.id.clone(), pair);
+            continue;
+        }
         let mut base = base_values.remove(&ind.id).unwrap_or_default();
         let mut all = all_values.remove(&ind.id).unwrap_or_default();
         let (lo, hi) = ends(&mut base, &mut all, percentiles);

@@ -1,7 +1,8 @@
 //! Indicator values: the reduced activity groups turned into each indicator's raw value per
 //! period and unit (sum, count, distinct count or mean of its programmes' records, filtered by
-//! target group and organiser), and what the engine needs beside them: each indicator's
-//! denominator in the hierarchy and each unit's own target.
+//! target group and organiser), the recorded values of the indicators that take them, and what
+//! the engine needs beside them: each indicator's denominator in the hierarchy and each unit's
+//! own target.
 //!
 //! Denominating, normalising and aggregating are the engine's ([`super::compute`] runs it);
 //! nothing here reads activity records directly.
@@ -12,10 +13,12 @@ use super::reduce::Reduced;
 use super::units::Unit;
 use crate::engine;
 use crate::framework::{Aggregation, Denominator, DistinctOf, Framework, IndicatorSource, Measure};
+use crate::store::IndicatorValues;
 
 /// Raw indicator values per period: `[period][indicator][unit]`.
 pub(super) fn indicator_values(
     reduced: &Reduced,
+    recorded: &IndicatorValues,
     framework: &Framework,
     units: &[Unit],
 ) -> Vec<Vec<Vec<Option<f64>>>> {
@@ -116,7 +119,31 @@ pub(super) fn indicator_values(
         .collect();
     let mut values = stocks(flows, reduced, framework);
     unreported(&mut values, reduced, &map, framework);
+    add_recorded(&mut values, reduced, recorded, framework, units);
     values
+}
+
+/// The indicators that take recorded values get the unit's value for the period, matched by
+/// region code and period label; without one the indicator is not measured there (never 0).
+fn add_recorded(
+    values: &mut [Vec<Vec<Option<f64>>>],
+    reduced: &Reduced,
+    recorded: &IndicatorValues,
+    framework: &Framework,
+    units: &[Unit],
+) {
+    for (i, ind) in framework.indicators.iter().enumerate() {
+        if ind.source != IndicatorSource::Values {
+            continue;
+        }
+        for (t, period) in reduced.periods.iter().enumerate() {
+            for (u, unit) in units.iter().enumerate() {
+                values[t][i][u] = recorded
+                    .get(unit.code.as_str(), period, &ind.id)
+                    .map(|v| v.value);
+            }
+        }
+    }
 }
 
 /// Stock indicators as the total of their records up to each period, less those older than the

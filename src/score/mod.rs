@@ -196,7 +196,7 @@ pub fn compute_at(
     let reduced = reduce(activities, granularity, level, framework)?;
     let unplaced_activities = activities.len() - reduced.records;
     let units = units_of(&reduced.units, regions, level);
-    let raw = indicator_values(&reduced, framework, &units);
+    let raw = indicator_values(&reduced, activities.values(), framework, &units);
     let mut scores = score_units(&raw, &units, &reduced.periods, framework, level)?;
     scores.unplaced_activities = unplaced_activities;
     Ok(scores)
@@ -219,7 +219,7 @@ pub fn sensitivity(
     }
     let reduced = reduce(activities, granularity, level, framework)?;
     let units = units_of(&reduced.units, regions, level);
-    let raw = indicator_values(&reduced, framework, &units);
+    let raw = indicator_values(&reduced, activities.values(), framework, &units);
     let Some(t) = reduced.periods.iter().position(|p| p == period) else {
         return Ok(Vec::new());
     };

@@ -728,3 +728,52 @@ fn targets_for_a_region_not_in_the_region_list_fail_the_scoring_naming_the_row()
         "{err}"
     );
 }
+
+#[test]
+fn an_indicator_of_recorded_values_is_scored_on_its_own_scale_and_unmeasured_without_a_value() {
+    let mut fw = goalposts_framework();
+    let mut spbe = indicator("spbe", "b", 1.0);
+    spbe.source = crate::framework::IndicatorSource::Values;
+    spbe.programme.clear();
+    spbe.programmes.clear();
+    spbe.per = Denominator::None;
+    spbe.scale = 1.0;
+    spbe.range = Some([1.0, 5.0]);
+    spbe.goalposts = Some([1.0, 5.0]);
+    fw.indicators.push(spbe);
+    let value = |region: &str, period: &str, v: f64| crate::store::IndicatorValue {
+        region: region.into(),
+        period: period.into(),
+        indicator: "spbe".into(),
+        value: v,
+        unit: None,
+        source: Some("KepmenPANRB".into()),
+        status: None,
+        file: "spbe.csv".into(),
+        row: 2,
+    };
+    let acts = two_years(1.0).with_values(crate::store::IndicatorValues::new(vec![
+        value("99.01.01", "2024", 3.0),
+        value("99.01", "2024", 1.99),
+    ]));
+    let units = compute(&acts, &fw, &regions(), Granularity::Year).unwrap();
+    let spbe = |region: &str, period: &str, column: &str| {
+        explain_value(&units, region, period, "spbe", column)
+    };
+    // 3 on a 1–5 scale is half way.
+    assert_eq!(spbe("99.01.01", "2024", cols::RAW), Some(3.0));
+    close(spbe("99.01.01", "2024", cols::SCORE), 50.0);
+    // No value: not measured, and b is b1 alone.
+    assert_eq!(spbe("99.01.02", "2024", cols::RAW), None);
+    assert_eq!(spbe("99.01.01", "2023", cols::RAW), None);
+    let book = scored(&acts, &fw);
+    let k2 = book.get(&code("99.01.02"), "2024").unwrap();
+    let b1_only = explain_value(&units, "99.01.02", "2024", "b1", cols::SCORE);
+    close(k2.dimension("b").unwrap().score, b1_only.unwrap());
+    // The kab/kota is measured whole, with its own recorded value.
+    let wide = compute_at(&acts, &fw, &regions(), Granularity::Year, Level::Regency).unwrap();
+    close(
+        explain_value(&wide, "99.01", "2024", "spbe", cols::SCORE),
+        (1.99 - 1.0) / 4.0 * 100.0,
+    );
+}

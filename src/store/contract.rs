@@ -80,9 +80,14 @@ pub enum ContractError {
     Polars(#[from] PolarsError),
 }
 
-/// The validated activity table (see [`ACTIVITY_COLUMNS`]), columns in contract order.
+/// The validated activity table (see [`ACTIVITY_COLUMNS`]), columns in contract order, with
+/// the indicator values recorded beside it: what a scoring run reads, carried together so that
+/// every scoring of these records sees the same values.
 #[derive(Debug, Clone)]
-pub struct Activities(DataFrame);
+pub struct Activities {
+    frame: DataFrame,
+    values: std::sync::Arc<super::IndicatorValues>,
+}
 
 impl Activities {
     /// Check `df` against the contract and keep exactly the contract's columns, in order.
@@ -106,7 +111,7 @@ impl Activities {
             }
         }
         let df = df.select(ACTIVITY_COLUMNS.iter().map(|(name, _, _)| *name))?;
-        Ok(Activities(df))
+        Ok(Activities::of(df))
     }
 
     /// An empty table with the contract's schema.
@@ -115,27 +120,47 @@ impl Activities {
             .iter()
             .map(|(name, dtype, _)| Column::new_empty((*name).into(), dtype))
             .collect();
-        Activities(DataFrame::new(0, columns).expect("contract columns are unique"))
+        Activities::of(DataFrame::new(0, columns).expect("contract columns are unique"))
+    }
+
+    fn of(frame: DataFrame) -> Activities {
+        Activities {
+            frame,
+            values: Default::default(),
+        }
+    }
+
+    /// The same records with these indicator values beside them.
+    pub fn with_values(self, values: super::IndicatorValues) -> Activities {
+        Activities {
+            values: std::sync::Arc::new(values),
+            ..self
+        }
+    }
+
+    /// The indicator values recorded beside the records (none unless given).
+    pub fn values(&self) -> &super::IndicatorValues {
+        &self.values
     }
 
     /// The frame, for reading.
     pub fn frame(&self) -> &DataFrame {
-        &self.0
+        &self.frame
     }
 
     /// A lazy view for queries.
     pub fn lazy(&self) -> LazyFrame {
-        self.0.clone().lazy()
+        self.frame.clone().lazy()
     }
 
     /// Number of records.
     pub fn len(&self) -> usize {
-        self.0.height()
+        self.frame.height()
     }
 
     /// Whether there are no records.
     pub fn is_empty(&self) -> bool {
-        self.0.height() == 0
+        self.frame.height() == 0
     }
 }
 

@@ -29,6 +29,7 @@
 mod contract;
 
 mod commit;
+mod values;
 
 use std::collections::HashMap;
 use std::fs::{self, File};
@@ -41,6 +42,7 @@ use serde::{Deserialize, Serialize};
 pub(crate) use commit::key_hash;
 pub use commit::{Refused, Transaction};
 pub use contract::{ACTIVITY_COLUMNS, Activities, ContractError, cols};
+pub use values::{IndicatorValue, IndicatorValues};
 
 /// Column with each record's content hash, kept in the Parquet file beside the contract's.
 pub const ROW_HASH: &str = "row_hash";

@@ -22,3 +22,4 @@ mod reports;
 mod sensitivity;
 mod server;
 mod upload;
+mod values;
