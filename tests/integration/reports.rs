@@ -386,3 +386,40 @@ async fn the_smart_city_cohort_ranks_its_scored_members() {
     expected.extend(EAST_JAVA_MEMBERS);
     assert_eq!(sorted, expected, "{codes:?}");
 }
+
+#[tokio::test]
+async fn a_kab_kota_has_one_number_in_the_api_its_explanation_and_its_workbook() {
+    let app = spawn_as_evaluator().await;
+    let (_, scores) = app
+        .get_json("/api/v1/scores?region=35.09&period=2025")
+        .await;
+    let (_, explained) = app
+        .get_json("/api/v1/explain?region=35.09&period=2025")
+        .await;
+    assert!(same(
+        explained["index"].as_f64(),
+        scores["index"]["score"].as_f64()
+    ));
+    // Measured whole: its own 28 indicators, not its kecamatan's averaged.
+    assert_eq!(explained["indicators"].as_array().unwrap().len(), 28);
+    let xlsx = download(
+        &app,
+        "/reports/35.09/2025.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    .await;
+    let rows = sheet(&xlsx, "Skor");
+    let find = |name: &str| {
+        rows.iter()
+            .find(|r| r[0] == Data::String(name.into()))
+            .unwrap_or_else(|| panic!("no row {name}"))
+    };
+    assert!(same(
+        number(&find("Indeks")[1]),
+        scores["index"]["score"].as_f64()
+    ));
+    for d in scores["dimensions"].as_array().unwrap() {
+        let row = find(d["name_id"].as_str().unwrap());
+        assert!(same(number(&row[1]), d["score"].as_f64()), "{}", d["id"]);
+    }
+}

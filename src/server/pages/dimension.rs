@@ -3,8 +3,9 @@
 //! filtered by programme and kecamatan; `/dimensi/{id}/kegiatan.csv` downloads every record the
 //! filter selects (all pages), in the order the table shows them.
 //!
-//! A kabupaten's indicator values are totals over its kecamatan (Σ raw ÷ Σ denominator × scale)
-//! and its scores the population-weighted mean of theirs, the same rule as its dimension scores.
+//! A kab/kota is measured whole: its indicator values are its own (every record in it, its
+//! kecamatan's and its own, over its residents) and its scores those of its own run, the same
+//! numbers as its dimension scores, its explanation and its report.
 
 use crate::auth::Principal;
 use crate::cells::neutralise;
@@ -332,9 +333,7 @@ fn render(
     let view = view::region_view(&snapshot.book, regions, &c.sel.region, Some(&c.period))?;
     let internal = |e: PolarsError| ApiError::Internal(e.into());
     let points = indicator_points(
-        &snapshot.scores,
-        regions,
-        framework,
+        snapshot.scores_of(&c.sel.region),
         &c.sel.region,
         &c.dimension.id,
     )
@@ -470,8 +469,8 @@ fn render(
         h2 { (lang.pick("Indikator", "Indicators")) }
         @if c.sel.region.level() == Level::Regency {
             p.muted { (lang.pick(
-                "Nilai kabupaten: jumlah seluruh kecamatan dibagi jumlah penyebutnya; skor: rata-rata skor kecamatan berbobot penduduk.",
-                "Kabupaten values: totals over its kecamatan divided by their total denominator; scores: the population-weighted mean of the kecamatan's scores.")) }
+                "Kabupaten/kota diukur utuh: nilainya mencakup semua kegiatan di wilayahnya (kecamatan dan tingkat kabupaten/kota) dibagi penduduknya, dinilai pada patokan yang sama.",
+                "A kab/kota is measured whole: its values cover every activity in it (its kecamatan's and its own) over its residents, scored on the same goalposts.")) }
         }
         div.scroll { table {
             thead { tr {
