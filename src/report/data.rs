@@ -50,6 +50,8 @@ pub struct IndicatorRow {
     pub target: Option<f64>,
     /// Normalised score 0–100.
     pub score: Option<f64>,
+    /// Whether the value lay beyond the goalposts, so its score was capped at 0 or 100.
+    pub capped: bool,
     /// Effective weight in the dimension.
     pub weight: Option<f64>,
     /// Contribution to the dimension's score.

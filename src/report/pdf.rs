@@ -430,11 +430,45 @@ fn profile_model(d: &ReportData, p: &Profile, children: &[Value]) -> Value {
         "dimension_tables": dimension_tables(p, l),
         "strongest_line": format!("{}: {}", t("Indikator terkuat", "Strongest indicator"), indicator_name(p, &p.strongest, l).unwrap_or_else(|| "–".into())),
         "weakest_line": format!("{}: {}", t("Indikator terlemah", "Weakest indicator"), indicator_name(p, &p.weakest, l).unwrap_or_else(|| "–".into())),
+        "coverage_line": coverage_line(p, l),
         "activities_line": activities_line(d, p),
         "by_programme": top_activities(&p.by_programme, 15, l),
         "by_place": top_activities(&p.by_place, 15, l),
         "children": children,
     })
+}
+
+/// What the numbers stand on: how many indicators were measured, which were not, and which
+/// values lay beyond the goalposts and were capped (so a score of 100 is read as "at least").
+fn coverage_line(p: &Profile, l: Lang) -> String {
+    let measured = p.indicators.iter().filter(|i| i.score.is_some()).count();
+    let names = |pick: &dyn Fn(&super::IndicatorRow) -> bool| -> String {
+        let n: Vec<&str> = p
+            .indicators
+            .iter()
+            .filter(|i| pick(i))
+            .map(|i| i.name.as_str())
+            .collect();
+        if n.is_empty() {
+            "–".into()
+        } else {
+            n.join(", ")
+        }
+    };
+    format!(
+        "{}: {measured} {} {} {}. {}: {}. {}: {}.",
+        l.pick("Cakupan data", "Data coverage"),
+        l.pick("dari", "of"),
+        p.indicators.len(),
+        l.pick("indikator bernilai", "indicators measured"),
+        l.pick("Tidak terukur (tidak ada data)", "Not measured (no data)"),
+        names(&|i| i.score.is_none()),
+        l.pick(
+            "Di luar patokan, skornya dibatasi",
+            "Beyond the goalposts, score capped"
+        ),
+        names(&|i| i.capped),
+    )
 }
 
 /// A number with `decimals`, or "–" when missing.

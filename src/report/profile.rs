@@ -157,6 +157,10 @@ pub(super) fn indicator_rows(
                 .as_ref()
                 .and_then(|t| t.get(region.as_str(), &i.id, period)),
             score: i.score,
+            capped: i
+                .goalposts
+                .zip(i.treated)
+                .is_some_and(|([a, b], v)| v > a.max(b) || v < a.min(b)),
             weight: i.weight,
             to_dimension: i.to_dimension,
             to_index: i.to_index,

@@ -6,6 +6,11 @@
 //! per resident swing widest, cannot set the scale for everyone: a value beyond a goalpost
 //! scores 0 or 100 and is reported as capped. Writing the goalposts into a framework file is
 //! [`crate::framework::edit`]'s; this module only computes them.
+//!
+//! A stock (installations counted while in service) is the exception: it is counted from the
+//! first year with records, so in an early base period it is near zero everywhere and a best
+//! goalpost taken there would be passed within a few years, every region then capped at 100.
+//! Its goalposts are taken from the percentiles of every period the data holds instead.
 
 use std::collections::BTreeMap;
 
@@ -111,6 +116,9 @@ pub fn derive(
         }
         let mut base = base_values.remove(&ind.id).unwrap_or_default();
         let mut all = all_values.remove(&ind.id).unwrap_or_default();
+        if ind.stock {
+            base.clone_from(&all);
+        }
         let (lo, hi) = ends(&mut base, &mut all, percentiles);
         let pair = if ind.direction < 0.0 {
             [hi, lo]

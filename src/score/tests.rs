@@ -777,3 +777,46 @@ fn an_indicator_of_recorded_values_is_scored_on_its_own_scale_and_unmeasured_wit
         (1.99 - 1.0) / 4.0 * 100.0,
     );
 }
+
+#[test]
+fn derived_goalposts_come_from_the_base_period_and_a_stocks_from_its_whole_history() {
+    use super::goalposts::{Percentiles, derive};
+    let mut fw = goalposts_framework();
+    fw.indicators[0].stock = true;
+    let acts = two_years(4.0);
+    let all = Percentiles {
+        low: 0.0,
+        high: 100.0,
+    };
+    let g = derive(
+        &acts,
+        &fw,
+        &regions(),
+        Granularity::Year,
+        Level::District,
+        &["2023".to_string()],
+        all,
+    )
+    .unwrap();
+    let units = compute(&acts, &fw, &regions(), Granularity::Year).unwrap();
+    let largest = |ind: &str, period: &str| {
+        ["99.01.01", "99.01.02", "99.01.03"]
+            .iter()
+            .filter_map(|k| explain_value(&units, k, period, ind, cols::VALUE))
+            .fold(f64::MIN, f64::max)
+    };
+    // Flows: the base year's range alone (2024's four-fold values do not widen it).
+    assert!(
+        (g["b1"][1] - largest("b1", "2023")).abs() < 1e-3,
+        "{:?}",
+        g["b1"]
+    );
+    assert!(g["b1"][1] < largest("b1", "2024"));
+    // The stock a1 accumulates 2023 and 2024: its best goalpost is its largest in any year.
+    let a1 = largest("a1", "2024");
+    assert!(
+        (g["a1"][1] - a1).abs() <= a1 * 1e-3,
+        "{:?} vs {a1}",
+        g["a1"]
+    );
+}

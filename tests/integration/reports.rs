@@ -114,6 +114,24 @@ async fn a_region_pdf_names_the_region_its_index_and_every_dimension() {
     for d in DIMENSIONS_ID {
         assert!(text.contains(d), "dimension {d} missing");
     }
+    // What the numbers stand on: coverage, and the normalisation in the appendix.
+    let (_, explained) = app
+        .get_json("/api/v1/explain?region=35.09.20&period=2025")
+        .await;
+    let measured = explained["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["score"].is_number())
+        .count();
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains(&format!(
+            "Cakupan data: {measured} dari 28 indikator bernilai"
+        )),
+        "{flat}"
+    );
+    assert!(flat.contains("patokan tetap kerangka"), "{flat}");
     // The method appendix with the data source's checksum, and page numbers.
     assert!(text.contains("Lampiran: metode"));
     assert!(text.contains("jember_2018_2025.csv"));
