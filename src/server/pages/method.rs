@@ -10,7 +10,9 @@ use maud::{Markup, html};
 use super::layout::{self, Ctx, Nav};
 use super::{PageLang, PageRequest, respond};
 use crate::auth::{Principal, Scope};
-use crate::i18n::{format_date, format_number};
+use crate::framework::Framework;
+use crate::i18n::{Lang, format_date, format_number};
+use crate::job::Snapshot;
 use crate::server::access::Scoped;
 use crate::server::{ApiError, AppState};
 
@@ -30,7 +32,7 @@ fn render(
     state: &AppState,
     principal: &Principal,
     uri: &Uri,
-    lang: crate::i18n::Lang,
+    lang: Lang,
 ) -> Result<Markup, ApiError> {
     let snapshot = state.snapshot();
     let framework = &state.reference.framework;
@@ -44,31 +46,26 @@ fn render(
         region: None,
         period: None,
     };
-    let total_weight: f64 = framework.top_dimensions().map(|d| d.weight).sum();
-    let methods: Vec<(String, String)> =
-        serde_json::from_str::<serde_json::Value>(&snapshot.scores.methods)
-            .ok()
-            .and_then(|v| v.as_object().cloned())
-            .map(|o| {
-                o.into_iter()
-                    .filter(|(_, v)| !v.is_null() && v.as_object().is_none_or(|m| !m.is_empty()))
-                    .map(|(k, v)| (k, v.to_string()))
-                    .collect()
-            })
-            .unwrap_or_default();
-    let mut bands_sorted = framework
-        .index_bands()
-        .map(|b| b.bands.clone())
-        .unwrap_or_default();
-    bands_sorted.sort_by(|a, b| b.min.total_cmp(&a.min));
     let title = lang.pick("Metode dan sumber data", "Method and data sources");
-    let n = |v: usize| format_number(v as f64, 0, lang);
     let body = html! {
         h1 { (title) }
         p {
             (framework.name(lang)) " — " code { (framework.id) } " " (lang.pick("versi", "version")) " " (framework.version) ". "
         }
         (how_scores_are_made(framework, lang))
+        (dimensions_table(framework, lang))
+        (indicators_table(framework, lang))
+        (methods_section(&snapshot, lang))
+        (bands_section(framework, lang))
+        (sources_section(&snapshot, principal, framework, lang))
+    };
+    Ok(layout::page(&ctx, title, body))
+}
+
+/// The dimensions with their weights and share of the index.
+fn dimensions_table(framework: &Framework, lang: Lang) -> Markup {
+    let total_weight: f64 = framework.top_dimensions().map(|d| d.weight).sum();
+    html! {
         h2 { (lang.pick("Dimensi dan bobot", "Dimensions and weights")) }
         div.scroll { table {
             thead { tr {
@@ -90,6 +87,12 @@ fn render(
                 }
             }
         } }
+    }
+}
+
+/// Every indicator: programme, unit, denominator, scale, weight, direction, stock, goalposts.
+fn indicators_table(framework: &Framework, lang: Lang) -> Markup {
+    html! {
         h2 { (lang.pick("Indikator", "Indicators")) }
         div.scroll { table {
             thead { tr {
@@ -124,6 +127,23 @@ fn render(
                 }
             }
         } }
+    }
+}
+
+/// The engine methods recorded with the scores shown.
+fn methods_section(snapshot: &Snapshot, lang: Lang) -> Markup {
+    let methods: Vec<(String, String)> =
+        serde_json::from_str::<serde_json::Value>(&snapshot.scores.methods)
+            .ok()
+            .and_then(|v| v.as_object().cloned())
+            .map(|o| {
+                o.into_iter()
+                    .filter(|(_, v)| !v.is_null() && v.as_object().is_none_or(|m| !m.is_empty()))
+                    .map(|(k, v)| (k, v.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+    html! {
         h2 { (lang.pick("Metode pengolahan", "Processing methods")) }
         p.muted { (lang.pick("Metode yang dipakai mesin skor untuk skor yang ditampilkan (normalisasi, pembobotan, agregasi, imputasi, penanganan pencilan):",
                              "The methods the scoring engine used for the scores shown (normalisation, weighting, aggregation, imputation, outlier treatment):")) }
@@ -133,6 +153,17 @@ fn render(
                 dd { code { (v) } }
             }
         }
+    }
+}
+
+/// The index's predicate bands, or why there are none.
+fn bands_section(framework: &Framework, lang: Lang) -> Markup {
+    let mut bands_sorted = framework
+        .index_bands()
+        .map(|b| b.bands.clone())
+        .unwrap_or_default();
+    bands_sorted.sort_by(|a, b| b.min.total_cmp(&a.min));
+    html! {
         h2 { (lang.pick("Predikat indeks", "Index predicates")) }
         @if framework.index_bands().is_none() {
             p.muted { (lang.pick("Kerangka ini tidak memberi predikat pada indeks: predikat hanya berlaku pada skala tetap (goalpost) yang didefinisikan kerangka; skor relatif mendapat peringkat, bukan predikat.",
@@ -149,6 +180,19 @@ fn render(
                 }
             }
         }
+    }
+}
+
+/// When the scores were made from what: the run, the store, every ingested source (for callers
+/// who may see every region), the targets file and the reference data.
+fn sources_section(
+    snapshot: &Snapshot,
+    principal: &Principal,
+    framework: &Framework,
+    lang: Lang,
+) -> Markup {
+    let n = |v: usize| format_number(v as f64, 0, lang);
+    html! {
         h2 { (lang.pick("Kesegaran data dan sumber", "Data freshness and sources")) }
         p {
             (lang.pick("Skor dihitung", "Scores computed")) " " (format_date(snapshot.finished_at.date_naive(), lang)) " " (snapshot.finished_at.format("%H:%M"))
@@ -167,11 +211,11 @@ fn render(
                                  "The list of data sources is for users who may see every region.")) }
         } @else {
         div.scroll { table {
-            caption { (lang.pick("Setiap ingest sumber, terbaru di atas", "Every ingest of a source, newest first")) }
+            caption { (lang.pick("Setiap pemuatan sumber, terbaru di atas", "Every ingest of a source, newest first")) }
             thead { tr {
                 th scope="col" { (lang.pick("Sumber", "Source")) }
                 th scope="col" { (lang.pick("Format", "Format")) }
-                th scope="col" { (lang.pick("Waktu ingest", "Ingested at")) }
+                th scope="col" { (lang.pick("Waktu dimuat", "Ingested at")) }
                 th.num scope="col" { (lang.pick("Baris", "Rows")) }
                 th.num scope="col" { (lang.pick("Diterima", "Accepted")) }
                 th.num scope="col" { (lang.pick("Ditolak", "Rejected")) }
@@ -207,14 +251,13 @@ fn render(
             (lang.pick("Data wilayah: kode dan nama Kepmendagri 2025 (cahyadsn/wilayah, MIT); penduduk kecamatan 2024; batas wilayah HDX/BPS 2020 (CC BY-IGO).",
                        "Region data: Kepmendagri 2025 codes and names (cahyadsn/wilayah, MIT); kecamatan population 2024; boundaries HDX/BPS 2020 (CC BY-IGO)."))
         }
-    };
-    Ok(layout::page(&ctx, title, body))
+    }
 }
 
 /// What a score means under this framework, in the words an evaluator signs: how activity
 /// becomes an indicator value, the normalisation (which decides whether a change is progress),
 /// how kab/kota get their one number, and what "no data" is.
-fn how_scores_are_made(framework: &crate::framework::Framework, lang: crate::i18n::Lang) -> Markup {
+fn how_scores_are_made(framework: &Framework, lang: Lang) -> Markup {
     use crate::framework::Normalisation as N;
     let normalisation = match framework.normalisation {
         N::Goalposts => lang.pick(
