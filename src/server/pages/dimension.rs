@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 use super::layout::{self, Ctx, Nav};
 use super::{PageLang, PageRequest, href, regency_of, respond, selector};
-use crate::analysis::activities::{ActivityFilter, ActivityJson, activity_page};
+use crate::analysis::activities::{ActivityFilter, ActivityJson, ActivityPage, activity_page};
 use crate::analysis::indicators::{IndicatorPoint, indicator_points};
 use crate::framework::{Denominator, Dimension, Framework, Indicator};
 use crate::i18n::{Lang, format_date, format_number, format_score};
@@ -359,40 +359,6 @@ fn render(
     let dim_score = view.current.dimension(&c.dimension.id);
     let title = format!("{} — {} {}", view.name, c.dimension.name(lang), period);
     let base = format!("/dimensi/{}", c.dimension.id);
-    let programme = c.filter.programme.clone().unwrap_or_default();
-    let kecamatan = c
-        .filter
-        .kecamatan
-        .as_ref()
-        .map(ToString::to_string)
-        .unwrap_or_default();
-    let filter_params = |page: usize| {
-        let page = if page > 1 {
-            page.to_string()
-        } else {
-            String::new()
-        };
-        href(
-            &base,
-            &[
-                ("region", &region_str),
-                ("period", period),
-                ("programme", &programme),
-                ("kecamatan", &kecamatan),
-                ("page", &page),
-                ("lang", lang.code()),
-            ],
-        )
-    };
-    let csv_href = href(
-        &format!("{base}/kegiatan.csv"),
-        &[
-            ("region", &region_str),
-            ("period", period),
-            ("programme", &programme),
-            ("kecamatan", &kecamatan),
-        ],
-    );
     let trend = href(
         "/charts/trend.png",
         &[
@@ -403,29 +369,6 @@ fn render(
         ],
     );
     let periods = snapshot.book.periods();
-    let indicators: Vec<&Indicator> = framework
-        .indicators
-        .iter()
-        .filter(|i| i.dimension == c.dimension.id)
-        .collect();
-    let kecamatan_options: Vec<(RegionCode, String)> =
-        super::region_options(state, principal, &kabupaten)
-            .into_iter()
-            .filter(|(code, _)| code.level() == Level::District)
-            .collect();
-    let programme_name = |code: &str| {
-        framework.programmes.get(code).map_or_else(
-            || code.to_string(),
-            |p| lang.pick(&p.name_id, &p.name_en).to_string(),
-        )
-    };
-    let region_name = |code: &str| {
-        RegionCode::parse(code)
-            .ok()
-            .and_then(|c| regions.get(&c).map(|r| r.name.clone()))
-            .unwrap_or_else(|| code.to_string())
-    };
-    let first = (c.page - 1) * PAGE_SIZE;
     let ctx = Ctx {
         state,
         principal,
@@ -472,6 +415,33 @@ fn render(
                 "Kabupaten/kota diukur utuh: nilainya mencakup semua kegiatan di wilayahnya (kecamatan dan tingkat kabupaten/kota) dibagi penduduknya, dinilai pada patokan yang sama.",
                 "A kab/kota is measured whole: its values cover every activity in it (its kecamatan's and its own) over its residents, scored on the same goalposts.")) }
         }
+        (indicator_table(&c, framework, &points, periods, lang))
+        figure.chart {
+            img src=(trend) width="800" height="500" loading="lazy"
+                alt=(format!("{}: {} — {}", lang.pick("Tren skor dimensi", "Trend of the dimension score"), view.name, c.dimension.name(lang)));
+            figcaption { (lang.pick("Unduh", "Download")) ": " a href=(trend) { "PNG" } }
+        }
+        (activities_section(&c, state, principal, &listing, lang))
+    };
+    Ok(layout::page(&ctx, &title, body))
+}
+
+/// The dimension's indicators in the period: raw value, denominator, value, unit, target,
+/// score and the score's trend over every period.
+fn indicator_table(
+    c: &Checked<'_>,
+    framework: &Framework,
+    points: &BTreeMap<String, BTreeMap<String, IndicatorPoint>>,
+    periods: &[String],
+    lang: Lang,
+) -> Markup {
+    let period = c.period.as_str();
+    let indicators: Vec<&Indicator> = framework
+        .indicators
+        .iter()
+        .filter(|i| i.dimension == c.dimension.id)
+        .collect();
+    html! {
         div.scroll { table {
             thead { tr {
                 th scope="col" { (lang.pick("Indikator", "Indicator")) }
@@ -501,14 +471,80 @@ fn render(
                 }
             }
         } }
-        @if no_values_in(&points, period) {
+        @if no_values_in(points, period) {
             p.muted { (lang.pick("Tidak ada nilai untuk periode ini.", "No values for this period.")) }
         }
-        figure.chart {
-            img src=(trend) width="800" height="500" loading="lazy"
-                alt=(format!("{}: {} — {}", lang.pick("Tren skor dimensi", "Trend of the dimension score"), view.name, c.dimension.name(lang)));
-            figcaption { (lang.pick("Unduh", "Download")) ": " a href=(trend) { "PNG" } }
-        }
+    }
+}
+
+/// The activity records behind the dimension in the period: the filter form, the count, one
+/// page of records and the pager.
+fn activities_section(
+    c: &Checked<'_>,
+    state: &AppState,
+    principal: &Principal,
+    listing: &ActivityPage,
+    lang: Lang,
+) -> Markup {
+    let framework = &state.reference.framework;
+    let regions = &state.reference.regions;
+    let period = c.period.as_str();
+    let region_str = c.sel.region.to_string();
+    let base = format!("/dimensi/{}", c.dimension.id);
+    let pages = listing.total.div_ceil(PAGE_SIZE).max(1);
+    let kecamatan_options: Vec<(RegionCode, String)> =
+        super::region_options(state, principal, &regency_of(&c.sel.region))
+            .into_iter()
+            .filter(|(code, _)| code.level() == Level::District)
+            .collect();
+    let programme = c.filter.programme.clone().unwrap_or_default();
+    let kecamatan = c
+        .filter
+        .kecamatan
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let filter_params = |page: usize| {
+        let page = if page > 1 {
+            page.to_string()
+        } else {
+            String::new()
+        };
+        href(
+            &base,
+            &[
+                ("region", &region_str),
+                ("period", period),
+                ("programme", &programme),
+                ("kecamatan", &kecamatan),
+                ("page", &page),
+                ("lang", lang.code()),
+            ],
+        )
+    };
+    let csv_href = href(
+        &format!("{base}/kegiatan.csv"),
+        &[
+            ("region", &region_str),
+            ("period", period),
+            ("programme", &programme),
+            ("kecamatan", &kecamatan),
+        ],
+    );
+    let programme_name = |code: &str| {
+        framework.programmes.get(code).map_or_else(
+            || code.to_string(),
+            |p| lang.pick(&p.name_id, &p.name_en).to_string(),
+        )
+    };
+    let region_name = |code: &str| {
+        RegionCode::parse(code)
+            .ok()
+            .and_then(|c| regions.get(&c).map(|r| r.name.clone()))
+            .unwrap_or_else(|| code.to_string())
+    };
+    let first = (c.page - 1) * PAGE_SIZE;
+    html! {
         h2 #kegiatan { (lang.pick("Kegiatan", "Activities")) " " (period) }
         form.select method="get" action=(base) {
             input type="hidden" name="region" value=(region_str);
@@ -584,8 +620,7 @@ fn render(
                 }
             }
         }
-    };
-    Ok(layout::page(&ctx, &title, body))
+    }
 }
 
 fn no_values_in(points: &BTreeMap<String, BTreeMap<String, IndicatorPoint>>, period: &str) -> bool {
