@@ -59,6 +59,8 @@ async fn overview_of_a_province_lists_its_scored_regencies_and_says_the_rest_hav
     let (status, html) = page(&app, "/?region=35&lang=en").await;
     assert_eq!(status, 200, "{html}");
     assert!(html.contains("1 of the 38 regencies and cities"), "{html}");
+    // Ranked in the province and among every kab/kota, on the same numbers.
+    assert!(html.contains("Rank in province") && html.contains("National rank"));
     assert!(html.contains("Kabupaten Jember"));
     assert!(html.contains("map=provinsi"));
 }

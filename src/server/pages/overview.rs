@@ -14,7 +14,7 @@ use crate::auth::{Principal, Scope};
 use crate::i18n::{Lang, format_date, format_number, format_score};
 use crate::job::Snapshot;
 use crate::region::{Level, RegionCode};
-use crate::score::Granularity;
+use crate::score::{Granularity, RegionScore};
 use crate::server::access::Scoped;
 use crate::server::params::Selection;
 use crate::server::{ApiError, AppState};
@@ -66,16 +66,6 @@ fn render(
     let kab_name = regions
         .get(&kabupaten)
         .map_or_else(|| kabupaten.to_string(), |r| r.display_name());
-    let page_href = |region: &RegionCode| {
-        href(
-            "/",
-            &[
-                ("region", region.as_str()),
-                ("period", &period),
-                ("lang", lang.code()),
-            ],
-        )
-    };
     let ranking = snapshot.book.ranking(kabupaten.as_str(), &period);
     let title = format!("{} — {} {}", view.name, view::index_label(lang), period);
     let has_map = view::map_layer(
@@ -165,6 +155,38 @@ fn render(
             (figure("trend", lang.pick("Tren indeks dan dimensi", "Trend of the index and dimensions"), &view.name, &sel.region, &period, lang))
         }
         h2 { (lang.pick("Peringkat kecamatan", "District ranking")) " — " (kab_name) ", " (period) }
+        (kecamatan_ranking(state, &ranking, &sel.region, &period, lang))
+        // Sources and rejected rows cover every region's uploads: only for callers who may
+        // see every region.
+        @if principal.scope() == &Scope::All {
+            (data_section(&snapshot, lang))
+        }
+    };
+    Ok(layout::page(&ctx, &title, body))
+}
+
+/// The kabupaten's kecamatan ranked in the period, index and every dimension, `selected`
+/// highlighted; each name links to its own overview.
+fn kecamatan_ranking(
+    state: &AppState,
+    ranking: &[&RegionScore],
+    selected: &RegionCode,
+    period: &str,
+    lang: Lang,
+) -> Markup {
+    let (regions, framework) = (&state.reference.regions, &state.reference.framework);
+    let sel_region = selected;
+    let page_href = |region: &RegionCode| {
+        href(
+            "/",
+            &[
+                ("region", region.as_str()),
+                ("period", period),
+                ("lang", lang.code()),
+            ],
+        )
+    };
+    html! {
         @if ranking.is_empty() {
             p.muted { (lang.pick("Belum ada skor kecamatan untuk periode ini.", "No district scores for this period.")) }
         } @else {
@@ -177,9 +199,9 @@ fn render(
                     @for d in framework.top_dimensions() { th.num scope="col" { (d.name(lang)) } }
                 } }
                 tbody {
-                    @for rs in &ranking {
+                    @for rs in ranking {
                         @let name = regions.get(&rs.region).map_or(rs.region.to_string(), |r| r.name.clone());
-                        tr.selected[rs.region == sel.region] {
+                        tr.selected[rs.region == *sel_region] {
                             td.num { (rs.rank.map_or("–".to_string(), |r| r.to_string())) }
                             th scope="row" { a href=(page_href(&rs.region)) { (name) } }
                             td.num { (format_score(rs.index, lang)) }
@@ -192,13 +214,7 @@ fn render(
                 }
             } }
         }
-        // Sources and rejected rows cover every region's uploads: only for callers who may
-        // see every region.
-        @if principal.scope() == &Scope::All {
-            (data_section(&snapshot, lang))
-        }
-    };
-    Ok(layout::page(&ctx, &title, body))
+    }
 }
 
 fn figure(
@@ -290,7 +306,6 @@ fn province(
 ) -> Result<Markup, ApiError> {
     let snapshot = state.snapshot();
     let regions = &state.reference.regions;
-    let framework = &state.reference.framework;
     let lang = sel.lang;
     let info = regions.get(&sel.region).ok_or_else(|| {
         ApiError::NotFound(format!(
@@ -361,28 +376,7 @@ fn province(
                        "The others have no activity data yet and are not scored; the map marks them \"No data\"."))
         }
         @if !scored.is_empty() {
-            div.scroll { table {
-                thead { tr {
-                    th scope="col" { (lang.pick("Kabupaten/kota", "Regency/city")) }
-                    th.num scope="col" { (lang.pick("Indeks", "Index")) }
-                    th scope="col" { (lang.pick("Predikat", "Predicate")) }
-                    @for d in framework.top_dimensions() { th.num scope="col" { (d.name(lang)) } }
-                } }
-                tbody {
-                    @for rs in &scored {
-                        tr {
-                            th scope="row" { a href=(href("/", &[("region", rs.region.as_str()), ("period", &period), ("lang", lang.code())])) {
-                                (regions.get(&rs.region).map_or(rs.region.to_string(), |r| r.display_name()))
-                            } }
-                            td.num { (format_score(rs.index, lang)) }
-                            td { (predicate(framework, rs.index, lang)) }
-                            @for d in framework.top_dimensions() {
-                                td.num { (format_score(rs.dimension(&d.id).and_then(|s| s.score), lang)) }
-                            }
-                        }
-                    }
-                }
-            } }
+            (regency_table(state, &scored, &period, lang))
         }
         @if has_map {
             figure {
@@ -396,6 +390,41 @@ fn province(
         }
     };
     Ok(layout::page(&ctx, &title, body))
+}
+
+/// The province's kab/kota with scores: index, predicate, rank in the province and among all
+/// kab/kota, and every dimension.
+fn regency_table(state: &AppState, scored: &[&RegionScore], period: &str, lang: Lang) -> Markup {
+    let (regions, framework) = (&state.reference.regions, &state.reference.framework);
+    let rank = |r: Option<u32>, n: u32| r.map_or("–".to_string(), |r| format!("{r}/{n}"));
+    html! {
+        div.scroll { table {
+            thead { tr {
+                th scope="col" { (lang.pick("Kabupaten/kota", "Regency/city")) }
+                th.num scope="col" { (lang.pick("Indeks", "Index")) }
+                th scope="col" { (lang.pick("Predikat", "Predicate")) }
+                th.num scope="col" { (lang.pick("Peringkat provinsi", "Rank in province")) }
+                th.num scope="col" { (lang.pick("Peringkat nasional", "National rank")) }
+                @for d in framework.top_dimensions() { th.num scope="col" { (d.name(lang)) } }
+            } }
+            tbody {
+                @for rs in scored {
+                    tr {
+                        th scope="row" { a href=(href("/", &[("region", rs.region.as_str()), ("period", period), ("lang", lang.code())])) {
+                            (regions.get(&rs.region).map_or(rs.region.to_string(), |r| r.display_name()))
+                        } }
+                        td.num { (format_score(rs.index, lang)) }
+                        td { (predicate(framework, rs.index, lang)) }
+                        td.num { (rank(rs.rank, rs.peers)) }
+                        td.num { (rank(rs.national_rank, rs.national_peers)) }
+                        @for d in framework.top_dimensions() {
+                            td.num { (format_score(rs.dimension(&d.id).and_then(|s| s.score), lang)) }
+                        }
+                    }
+                }
+            }
+        } }
+    }
 }
 
 /// What the scores rest on: the stored sources and the rows the last ingest rejected.
