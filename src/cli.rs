@@ -1,5 +1,5 @@
 //! The command line: `serve` (default), `run`, `ingest`, `generate`, `explain`, `sensitivity`,
-//! `bench`, and `user` (the users file: add, token, list, remove).
+//! `bench`, `user` (the users file: add, token, list, remove) and `round` (evaluation rounds).
 //!
 //! Parses flags, sets up logging, loads the configuration and hands over to the library.
 //! Errors print once with their cause chain; the exit code is 0 on success, 1 on a failure of
@@ -127,6 +127,30 @@ enum Command {
         /// Time access control instead: argon2id with the configured cost, per-request checks
         #[arg(long, conflicts_with = "scoring")]
         auth: bool,
+        /// Time the national recap of an evaluation round of all 514 kab/kota instead
+        #[arg(long, conflicts_with_all = ["scoring", "auth", "reports"])]
+        rounds: bool,
+    },
+    /// Evaluation rounds on the configured database: list them, or write a round's national
+    /// recap (PDF, xlsx, CSV).
+    #[command(subcommand)]
+    Round(RoundCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum RoundCommand {
+    /// List the rounds: id, year, deadline, forms finalised of the cohort.
+    List,
+    /// Write a round's national recap as PDF, xlsx and one CSV per table.
+    Recap {
+        /// Round id
+        round: i64,
+        /// Language: id (default) or en
+        #[arg(long, default_value = "id")]
+        lang: crate::i18n::Lang,
+        /// Folder the files are written to (created if missing)
+        #[arg(long, value_name = "DIR", default_value = "reports")]
+        out: PathBuf,
     },
 }
 
@@ -323,6 +347,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
         } => sensitivity_cmd(&config, &region, &period, replications, seed, share, json),
         Command::Report(args) => report_cmd(&config, args),
+        Command::Round(command) => round_cmd(&config, command),
         Command::Bench {
             runs,
             scoring,
@@ -330,8 +355,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             auth,
             reports,
             national,
+            rounds,
         } => {
             let measurements = match scoring {
+                _ if rounds => crate::evaluation::bench::recap(&config, runs)?,
                 _ if auth => crate::bench::auth(&config, runs)?,
                 _ if reports => crate::bench::reports(&config, national.as_deref(), runs)?,
                 Some(file) => crate::bench::scoring(&config, &file, runs, replications)?,
@@ -594,7 +621,8 @@ fn serve(config: Config, started: Instant) -> anyhow::Result<ExitCode> {
         .context("the start-up job panicked")?
         .context("the start-up job failed")?;
         let bind = config.bind;
-        let state = AppState::new(config, reference, snapshot);
+        let evaluation = open_evaluation(&config).await?;
+        let state = AppState::new(config, reference, snapshot).with_evaluation(evaluation);
         crate::server::spawn_source_pulls(&state);
         crate::server::spawn_schedule(&state);
         let state_for_render = state.clone();
@@ -616,6 +644,85 @@ fn serve(config: Config, started: Instant) -> anyhow::Result<ExitCode> {
         });
         app.run_until_stopped().await.context("server failed")?;
         Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// The evaluation rounds on the configured database (migrated on opening) and evidence folder.
+async fn open_evaluation(config: &Config) -> anyhow::Result<crate::evaluation::Evaluation> {
+    let db = crate::db::Db::open(&config.database, config.database_connections)
+        .await
+        .context("the database could not be opened")?;
+    Ok(crate::evaluation::Evaluation::new(
+        db,
+        std::sync::Arc::new(crate::evaluation::evidence::FsEvidence::new(
+            config.evaluation.evidence_dir.clone(),
+        )),
+        config.evaluation.instruments_dir.clone(),
+        config.evaluation.max_evidence_bytes,
+    ))
+}
+
+/// `kotacerdas round list | recap ROUND`.
+fn round_cmd(config: &Config, command: RoundCommand) -> anyhow::Result<ExitCode> {
+    use crate::evaluation::recap;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")?;
+    runtime.block_on(async {
+        let ev = open_evaluation(config).await?;
+        match command {
+            RoundCommand::List => {
+                for r in ev.rounds().await? {
+                    let forms = ev.forms(r.id).await?;
+                    let done = forms
+                        .iter()
+                        .filter(|f| f.status == crate::evaluation::FormStatus::Finalised)
+                        .count();
+                    println!(
+                        "{}\t{}\t{}\tdeadline {}\t{done}/{} finalised",
+                        r.id,
+                        r.year,
+                        r.title,
+                        r.deadline,
+                        forms.len()
+                    );
+                }
+            }
+            RoundCommand::Recap { round, lang, out } => {
+                let reference = ReferenceData::load(config)?;
+                let results = ev.results(round).await?;
+                let cohort: Vec<RegionCode> =
+                    ev.forms(round).await?.into_iter().map(|f| f.region).collect();
+                std::fs::create_dir_all(&out)
+                    .with_context(|| format!("failed to create {}", out.display()))?;
+                let stem = format!("rekap_evaluasi_{}_ronde{}", results.round.year, round);
+                let tables = recap::recap_tables(&results, &reference.regions, lang);
+                let mut files = vec![
+                    (
+                        format!("{stem}.pdf"),
+                        recap::recap_pdf(
+                            &results,
+                            &cohort,
+                            &reference.regions,
+                            &config.regions_dir(),
+                            lang,
+                        )?,
+                    ),
+                    (format!("{stem}.xlsx"), recap::workbook(&tables)?),
+                ];
+                for t in &tables {
+                    files.push((format!("{stem}_{}.csv", t.id), recap::csv(t)?));
+                }
+                for (name, bytes) in files {
+                    let path = out.join(name);
+                    std::fs::write(&path, bytes)
+                        .with_context(|| format!("failed to write {}", path.display()))?;
+                    println!("{}", path.display());
+                }
+            }
+        }
+        anyhow::Ok(ExitCode::SUCCESS)
     })
 }
 

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod cache;
 mod charts;
 mod error;
+mod evaluation;
 mod explain;
 mod ingest;
 pub mod metrics;
@@ -68,6 +69,10 @@ pub struct AppState {
     job_lock: Arc<tokio::sync::Mutex<()>>,
     /// Rendered reports of the current scoring run.
     pub reports: ReportCache,
+    /// The database, when the server has one (evaluation rounds live there).
+    pub db: Option<crate::db::Db>,
+    /// Evaluation rounds on that database.
+    pub evaluation: Option<Arc<crate::evaluation::Evaluation>>,
 }
 
 impl AppState {
@@ -84,7 +89,17 @@ impl AppState {
             reference: Arc::new(reference),
             snapshot: Arc::new(RwLock::new(Arc::new(snapshot))),
             reports: ReportCache::new(),
+            db: None,
+            evaluation: None,
         }
+    }
+
+    /// The same state with evaluation rounds on `evaluation`'s database.
+    pub fn with_evaluation(&self, evaluation: crate::evaluation::Evaluation) -> AppState {
+        let mut state = self.clone();
+        state.db = Some(evaluation.db().clone());
+        state.evaluation = Some(Arc::new(evaluation));
+        state
     }
 
     /// The same snapshot, reference data, cache and metrics under other access settings (a
@@ -101,6 +116,8 @@ impl AppState {
             metrics: self.metrics.clone(),
             job_lock: self.job_lock.clone(),
             reports: self.reports.clone(),
+            db: self.db.clone(),
+            evaluation: self.evaluation.clone(),
         }
     }
 
@@ -155,6 +172,16 @@ pub fn router(state: AppState) -> Router {
             .saturating_mul(1024 * 1024),
     )
     .unwrap_or(usize::MAX);
+    // Evidence files over the limit are read (up to 1 MiB more) so the workflow can refuse them
+    // with a message naming the file and the limit; larger bodies stop at the body limit.
+    let max_evidence = usize::try_from(
+        state
+            .evaluation
+            .as_ref()
+            .map_or(0, |e| e.max_evidence_bytes())
+            .saturating_add(1024 * 1024),
+    )
+    .unwrap_or(usize::MAX);
     Router::new()
         .merge(ops::router())
         .merge(auth::router())
@@ -170,6 +197,7 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(max_body))
         .merge(ingest::router(max_upload))
         .merge(pages::router(max_upload))
+        .merge(evaluation::router(max_evidence))
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         // Layers run outermost last: compression wraps everything; the metrics see the

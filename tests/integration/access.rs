@@ -202,6 +202,25 @@ const MATRIX: &[Row] = &[
         [401, 403, 403, 200, 200],
         [401, 403, 403, 200, 200],
     ),
+    // Evaluation rounds: this server has no database, so a caller who passes the access check
+    // gets 503; the checks themselves come first. Forms are for signed-in users who see the
+    // region; the cohort ranking and recap for evaluators and admins.
+    row("GET", "/api/v1/rounds", "/api/v1/rounds?region={r}", [401, 503, 503, 503, 503], [401, 503, 503, 503, 503]),
+    row("GET", "/api/v1/rounds/{round}", "/api/v1/rounds/1?region={r}", [401, 503, 503, 503, 503], [401, 503, 503, 503, 503]),
+    row("GET", "/api/v1/rounds/{round}/forms/{region}", "/api/v1/rounds/1/forms/{r}", [401, 503, 503, 503, 503], [401, 403, 503, 403, 503]),
+    row("GET", "/api/v1/rounds/{round}/forms/{region}/evidence/{id}", "/api/v1/rounds/1/forms/{r}/evidence/abc", [401, 503, 503, 503, 503], [401, 403, 503, 403, 503]),
+    row("GET", "/api/v1/rounds/{round}/forms/{region}/audit", "/api/v1/rounds/1/forms/{r}/audit", [401, 503, 503, 503, 503], [401, 403, 503, 403, 503]),
+    row("GET", "/api/v1/rounds/{round}/results", "/api/v1/rounds/1/results?region={r}", [401, 403, 503, 403, 503], [401, 403, 503, 403, 503]),
+    row("GET", "/api/v1/rounds/{round}/results/{region}", "/api/v1/rounds/1/results/{r}", [401, 503, 503, 503, 503], [401, 403, 503, 403, 503]),
+    row("GET", "/api/v1/rounds/{round}/results/{region}/report/{format}", "/api/v1/rounds/1/results/{r}/report/pdf", [401, 503, 503, 503, 503], [401, 403, 503, 403, 503]),
+    row("GET", "/api/v1/rounds/{round}/recap/{format}", "/api/v1/rounds/1/recap/xlsx?region={r}", [401, 403, 503, 403, 503], [401, 403, 503, 403, 503]),
+    row("GET", "/api/v1/masterplan/{region}", "/api/v1/masterplan/{r}", [401, 503, 503, 503, 503], [401, 403, 503, 403, 503]),
+    row("GET", "/evaluasi", "/evaluasi?region={r}", [401, 503, 503, 503, 503], [401, 503, 503, 503, 503]),
+    row("GET", "/evaluasi/{round}", "/evaluasi/1?region={r}", [401, 503, 503, 503, 503], [401, 503, 503, 503, 503]),
+    row("GET", "/evaluasi/{round}/{region}", "/evaluasi/1/{r}", [401, 503, 503, 503, 503], [401, 403, 503, 403, 503]),
+    row("GET", "/evaluasi/{round}/{region}/riwayat", "/evaluasi/1/{r}/riwayat", [401, 503, 503, 503, 503], [401, 403, 503, 403, 503]),
+    row("GET", "/evaluasi/{round}/{region}/hasil", "/evaluasi/1/{r}/hasil", [401, 503, 503, 503, 503], [401, 403, 503, 403, 503]),
+    row("GET", "/evaluasi/{round}/grafik/{file}", "/evaluasi/1/grafik/radar.png?region={r}", [401, 503, 503, 503, 503], [401, 403, 503, 403, 503]),
 ];
 
 /// One activity row for region `r`, as a steward would upload it.

@@ -208,3 +208,103 @@ pub fn files_in(dir: &Path, ext: &str) -> Vec<PathBuf> {
     v.sort();
     v
 }
+
+/// A database for one test: SQLite in a temporary folder, or PostgreSQL in a schema of its own
+/// (`KOTACERDAS_TEST_POSTGRES_URL`), with evaluation rounds on it (evidence up to 1 MiB).
+pub struct TestDb {
+    pub evaluation: kotacerdas::evaluation::Evaluation,
+    pub label: &'static str,
+    schema: Option<String>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestDb {
+    /// SQLite, and PostgreSQL when configured. Without the PostgreSQL URL the PostgreSQL part
+    /// is skipped with a notice, unless `CI` is set (`.ci/run` starts PostgreSQL), when it fails.
+    pub async fn all(test: &str) -> Vec<TestDb> {
+        use kotacerdas::db::{Db, Target};
+        let mut out = Vec::new();
+        let make = |db: Db, dir: tempfile::TempDir| {
+            kotacerdas::evaluation::Evaluation::new(
+                db,
+                Arc::new(kotacerdas::evaluation::evidence::FsEvidence::new(
+                    dir.path().join("evidence"),
+                )),
+                repo().join("data/frameworks"),
+                1024 * 1024,
+            )
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&Target::Sqlite(dir.path().join("kotacerdas.db")), 4)
+            .await
+            .unwrap();
+        out.push(TestDb {
+            evaluation: make(db, tempfile::tempdir().unwrap()),
+            label: "sqlite",
+            schema: None,
+            _dir: dir,
+        });
+        match std::env::var("KOTACERDAS_TEST_POSTGRES_URL") {
+            Ok(url) if !url.is_empty() => {
+                let schema = format!("it_{test}_{}", kotacerdas::auth::users::random_hex(4));
+                let target = Target::Postgres {
+                    url,
+                    schema: Some(schema.clone()),
+                };
+                let db = Db::open(&target, 4).await.unwrap();
+                let dir = tempfile::tempdir().unwrap();
+                out.push(TestDb {
+                    evaluation: make(db, tempfile::tempdir().unwrap()),
+                    label: "postgres",
+                    schema: Some(schema),
+                    _dir: dir,
+                });
+            }
+            _ => {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "CI is set but KOTACERDAS_TEST_POSTGRES_URL is not (.ci/run starts PostgreSQL)"
+                );
+                eprintln!("{test}: PostgreSQL part skipped (set KOTACERDAS_TEST_POSTGRES_URL)");
+            }
+        }
+        out
+    }
+
+    /// A server (public mode off, the test users) answering from the shared job with this
+    /// database; call [`Cleanup::finish`] at the end.
+    pub async fn spawn(self) -> (TestApp, Cleanup) {
+        let state = tokio::task::spawn_blocking(state).await.unwrap();
+        let cleanup = Cleanup {
+            db: self.evaluation.db().clone(),
+            schema: self.schema,
+            _dir: self._dir,
+        };
+        let app = serve(
+            state
+                .with_access(access_settings(None))
+                .with_evaluation(self.evaluation),
+        )
+        .await;
+        (app, cleanup)
+    }
+}
+
+/// What a test leaves behind: its SQLite folder, or its PostgreSQL schema.
+pub struct Cleanup {
+    db: kotacerdas::db::Db,
+    schema: Option<String>,
+    _dir: tempfile::TempDir,
+}
+
+impl Cleanup {
+    /// Drop the PostgreSQL schema (the SQLite folder goes with the value).
+    pub async fn finish(self) {
+        if let Some(schema) = &self.schema {
+            self.db
+                .execute_raw(&format!("DROP SCHEMA {schema} CASCADE"))
+                .await
+                .unwrap();
+        }
+    }
+}

@@ -7,6 +7,8 @@ mod atomic;
 mod browser;
 mod charts;
 mod cli;
+mod evaluation;
+mod evaluation_browser;
 mod explain;
 mod helpers;
 mod ingest;
