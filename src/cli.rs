@@ -692,8 +692,12 @@ fn round_cmd(config: &Config, command: RoundCommand) -> anyhow::Result<ExitCode>
             RoundCommand::Recap { round, lang, out } => {
                 let reference = ReferenceData::load(config)?;
                 let results = ev.results(round).await?;
-                let cohort: Vec<RegionCode> =
-                    ev.forms(round).await?.into_iter().map(|f| f.region).collect();
+                let cohort: Vec<RegionCode> = ev
+                    .forms(round)
+                    .await?
+                    .into_iter()
+                    .map(|f| f.region)
+                    .collect();
                 std::fs::create_dir_all(&out)
                     .with_context(|| format!("failed to create {}", out.display()))?;
                 let stem = format!("rekap_evaluasi_{}_ronde{}", results.round.year, round);

@@ -423,7 +423,13 @@ impl Config {
         };
         let mut figment = Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(&path))
-            .merge(Env::prefixed(ENV_PREFIX).split("__").ignore(&["config"]));
+            // KOTACERDAS_CONFIG names the file; KOTACERDAS_TEST_POSTGRES_URL is the tests'
+            // database, not a setting.
+            .merge(
+                Env::prefixed(ENV_PREFIX)
+                    .split("__")
+                    .ignore(&["config", "test_postgres_url"]),
+            );
         let o = overrides;
         for (key, value) in [
             ("server.bind", o.bind.clone()),
@@ -522,7 +528,10 @@ impl Config {
         if !(1..=1024).contains(&s.evaluation.max_evidence_mb) {
             return Err(invalid(
                 "evaluation.max_evidence_mb",
-                format!("{} is not between 1 and 1024 MB", s.evaluation.max_evidence_mb),
+                format!(
+                    "{} is not between 1 and 1024 MB",
+                    s.evaluation.max_evidence_mb
+                ),
             ));
         }
         let evaluation = EvaluationConfig {

@@ -77,7 +77,11 @@ pub enum Target {
 impl Target {
     /// The target for a configured URL (`postgres://…`, `sqlite://FILE`) or, without one, the
     /// SQLite file in `data_dir`.
-    pub fn from_settings(url: Option<&str>, schema: Option<&str>, data_dir: &Path) -> Result<Target, DbError> {
+    pub fn from_settings(
+        url: Option<&str>,
+        schema: Option<&str>,
+        data_dir: &Path,
+    ) -> Result<Target, DbError> {
         match url.map(str::trim).filter(|u| !u.is_empty()) {
             None => Ok(Target::Sqlite(data_dir.join("kotacerdas.db"))),
             Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
@@ -87,7 +91,8 @@ impl Target {
                 })
             }
             Some(u) if u.starts_with("sqlite:") => Ok(Target::Sqlite(PathBuf::from(
-                u.trim_start_matches("sqlite://").trim_start_matches("sqlite:"),
+                u.trim_start_matches("sqlite://")
+                    .trim_start_matches("sqlite:"),
             ))),
             Some(u) => Err(DbError::Setting(format!(
                 "database url {:?} is neither postgres://… nor sqlite://FILE",
@@ -156,7 +161,8 @@ fn migrator() -> Migrator {
 fn valid_schema(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         && !s.as_bytes()[0].is_ascii_digit()
 }
 
@@ -219,7 +225,8 @@ impl Db {
                         .await?;
                     once.close().await;
                 }
-                let search_path = schema.map(|s| Arc::<str>::from(format!("SET search_path TO {s}")));
+                let search_path =
+                    schema.map(|s| Arc::<str>::from(format!("SET search_path TO {s}")));
                 let pool = AnyPoolOptions::new()
                     .max_connections(max_connections.max(1))
                     .acquire_timeout(Duration::from_secs(10))
@@ -308,7 +315,8 @@ mod tests {
     fn the_default_target_is_a_file_in_the_data_dir() {
         let t = Target::from_settings(None, None, Path::new("data")).unwrap();
         assert!(matches!(t, Target::Sqlite(ref p) if p == Path::new("data/kotacerdas.db")));
-        let t = Target::from_settings(Some("postgres://a:b@h/d"), Some("kc"), Path::new("x")).unwrap();
+        let t =
+            Target::from_settings(Some("postgres://a:b@h/d"), Some("kc"), Path::new("x")).unwrap();
         assert!(t.describe().contains("***") && t.describe().contains("schema kc"));
         assert!(Target::from_settings(Some("mysql://h/d"), None, Path::new("x")).is_err());
     }

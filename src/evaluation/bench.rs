@@ -21,7 +21,11 @@ use crate::i18n::Lang;
 use crate::job::ReferenceData;
 use crate::region::Level;
 
-fn timed<T>(name: &str, runs: usize, mut f: impl FnMut() -> anyhow::Result<T>) -> anyhow::Result<(Measurement, T)> {
+fn timed<T>(
+    name: &str,
+    runs: usize,
+    mut f: impl FnMut() -> anyhow::Result<T>,
+) -> anyhow::Result<(Measurement, T)> {
     let mut times = Vec::with_capacity(runs);
     let mut last = None;
     for _ in 0..runs.max(1) {
@@ -87,9 +91,15 @@ pub fn recap(config: &Config, runs: usize) -> anyhow::Result<Vec<Measurement>> {
             for item in &instrument.items {
                 let value = match &item.answer {
                     AnswerType::Maturity { .. } => rng.random_range(1..=5).to_string(),
-                    AnswerType::YesNo => if rng.random_bool(0.6) { "yes" } else { "no" }.to_string(),
-                    AnswerType::Number { min, max, .. } => rng.random_range(*min..=*max).to_string(),
-                    AnswerType::MasterplanShare => rng.random_range(0.0..=100.0_f64).round().to_string(),
+                    AnswerType::YesNo => {
+                        if rng.random_bool(0.6) { "yes" } else { "no" }.to_string()
+                    }
+                    AnswerType::Number { min, max, .. } => {
+                        rng.random_range(*min..=*max).to_string()
+                    }
+                    AnswerType::MasterplanShare => {
+                        rng.random_range(0.0..=100.0_f64).round().to_string()
+                    }
                 };
                 let answer = Answer {
                     item: item.id.clone(),
@@ -99,7 +109,9 @@ pub fn recap(config: &Config, runs: usize) -> anyhow::Result<Vec<Measurement>> {
                 };
                 store::put_answer(&mut tx, round.id, region, &answer).await?;
             }
-            let mut form = store::form(&mut tx, round.id, region).await?.context("form")?;
+            let mut form = store::form(&mut tx, round.id, region)
+                .await?
+                .context("form")?;
             form.status = FormStatus::Finalised;
             store::set_status(&mut tx, &form).await?;
         }
@@ -108,27 +120,49 @@ pub fn recap(config: &Config, runs: usize) -> anyhow::Result<Vec<Measurement>> {
     });
     let (ev, round_id) = ev?;
     let mut out = Vec::new();
-    let (mut m, results) = timed("round results: read + score + rank (514 kab/kota)", runs, || {
-        Ok(runtime.block_on(ev.results(round_id))?)
-    })?;
-    m.note = format!("{} regions × {} items", results.regions.len(), results.instrument.items.len());
+    let (mut m, results) = timed(
+        "round results: read + score + rank (514 kab/kota)",
+        runs,
+        || Ok(runtime.block_on(ev.results(round_id))?),
+    )?;
+    m.note = format!(
+        "{} regions × {} items",
+        results.regions.len(),
+        results.instrument.items.len()
+    );
     out.push(m);
     let regions = &reference.regions;
     let (mut m, bytes) = timed("national recap xlsx (3 sheets)", runs, || {
-        Ok(recap::workbook(&recap::recap_tables(&results, regions, Lang::Id))?)
+        Ok(recap::workbook(&recap::recap_tables(
+            &results,
+            regions,
+            Lang::Id,
+        ))?)
     })?;
     m.note = format!("{:.0} KB", bytes.len() as f64 / 1024.0);
     out.push(m);
     let dir_regions = config.regions_dir();
     let (mut m, bytes) = timed("national recap PDF (tables, bars, map)", runs, || {
-        Ok(recap::recap_pdf(&results, &cohort, regions, &dir_regions, Lang::Id)?)
+        Ok(recap::recap_pdf(
+            &results,
+            &cohort,
+            regions,
+            &dir_regions,
+            Lang::Id,
+        )?)
     })?;
     m.note = format!("{:.0} KB", bytes.len() as f64 / 1024.0);
     out.push(m);
     let (mut m, _) = timed("national recap: results + xlsx + PDF", runs, || {
         let results = runtime.block_on(ev.results(round_id))?;
         recap::workbook(&recap::recap_tables(&results, regions, Lang::Id))?;
-        Ok(recap::recap_pdf(&results, &cohort, regions, &dir_regions, Lang::Id)?)
+        Ok(recap::recap_pdf(
+            &results,
+            &cohort,
+            regions,
+            &dir_regions,
+            Lang::Id,
+        )?)
     })?;
     m.note = "what GET /evaluasi/{round}/rekap.{xlsx,pdf} do together".into();
     out.push(m);

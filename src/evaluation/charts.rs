@@ -36,11 +36,17 @@ pub fn pillar_radar(
     lang: Lang,
 ) -> RadarChart {
     RadarChart {
-        title: format!("{} — {region_name}", lang.pick("Pilar smart city", "Smart-city pillars")),
+        title: format!(
+            "{} — {region_name}",
+            lang.pick("Pilar smart city", "Smart-city pillars")
+        ),
         subtitle: format!(
             "{} {year}, {}",
             lang.pick("Evaluasi", "Evaluation"),
-            lang.pick("skor terverifikasi dan penilaian mandiri", "verified and self-assessed scores")
+            lang.pick(
+                "skor terverifikasi dan penilaian mandiri",
+                "verified and self-assessed scores"
+            )
         ),
         axes: instrument
             .pillars
@@ -75,7 +81,10 @@ pub fn dimension_bars(
 ) -> BarChart {
     let weights = instrument.weights_for(year);
     BarChart {
-        title: format!("{} — {region_name}", lang.pick("Dimensi evaluasi", "Evaluation dimensions")),
+        title: format!(
+            "{} — {region_name}",
+            lang.pick("Dimensi evaluasi", "Evaluation dimensions")
+        ),
         subtitle: format!(
             "{} {year}; {}",
             lang.pick("Skor terverifikasi", "Verified scores"),
@@ -94,11 +103,18 @@ pub fn dimension_bars(
             })
             .collect(),
         max: instrument.scale.max,
-        axis_label: format!("{} (0–{})", lang.pick("Skor", "Score"), instrument.scale.max),
-        reference: result
-            .verified
-            .index
-            .map(|i| (lang.pick("Indeks Pencapaian", "Achievement index").to_string(), i)),
+        axis_label: format!(
+            "{} (0–{})",
+            lang.pick("Skor", "Score"),
+            instrument.scale.max
+        ),
+        reference: result.verified.index.map(|i| {
+            (
+                lang.pick("Indeks Pencapaian", "Achievement index")
+                    .to_string(),
+                i,
+            )
+        }),
         numbered: false,
         bands: Vec::new(),
         lang,
@@ -115,18 +131,28 @@ pub fn cohort_bars(
 ) -> BarChart {
     let shown = results.regions.len().min(limit);
     BarChart {
-        title: format!("{} — {}", lang.pick("Peringkat kohort", "Cohort ranking"), results.round.title),
+        title: format!(
+            "{} — {}",
+            lang.pick("Peringkat kohort", "Cohort ranking"),
+            results.round.title
+        ),
         subtitle: if shown < results.regions.len() {
             format!(
                 "{} {shown} {} {}",
-                lang.pick("Indeks Pencapaian terverifikasi,", "Verified achievement index,"),
+                lang.pick(
+                    "Indeks Pencapaian terverifikasi,",
+                    "Verified achievement index,"
+                ),
                 lang.pick("teratas dari", "top of"),
                 results.regions.len()
             )
         } else {
             format!(
                 "{} {} {}",
-                lang.pick("Indeks Pencapaian terverifikasi,", "Verified achievement index,"),
+                lang.pick(
+                    "Indeks Pencapaian terverifikasi,",
+                    "Verified achievement index,"
+                ),
                 results.regions.len(),
                 lang.pick("kab/kota final", "finalised kab/kota")
             )
@@ -143,7 +169,11 @@ pub fn cohort_bars(
             })
             .collect(),
         max: results.instrument.scale.max,
-        axis_label: format!("{} (0–{})", lang.pick("Indeks", "Index"), results.instrument.scale.max),
+        axis_label: format!(
+            "{} (0–{})",
+            lang.pick("Indeks", "Index"),
+            results.instrument.scale.max
+        ),
         reference: None,
         numbered: true,
         bands: Vec::new(),
@@ -162,9 +192,16 @@ pub fn cohort_map(
     lang: Lang,
 ) -> MapChart {
     MapChart {
-        title: format!("{} — {}", lang.pick("Peta kohort", "Cohort map"), results.round.title),
+        title: format!(
+            "{} — {}",
+            lang.pick("Peta kohort", "Cohort map"),
+            results.round.title
+        ),
         subtitle: lang
-            .pick("Indeks Pencapaian terverifikasi per kab/kota", "Verified achievement index per kab/kota")
+            .pick(
+                "Indeks Pencapaian terverifikasi per kab/kota",
+                "Verified achievement index per kab/kota",
+            )
             .into(),
         source: source(&results.instrument, lang),
         layer,
@@ -183,8 +220,17 @@ pub fn cohort_map(
             .collect(),
         show_unlisted: true,
         range: (0.0, results.instrument.scale.max),
-        legend_title: format!("{} (0–{})", lang.pick("Indeks", "Index"), results.instrument.scale.max),
-        no_data_label: lang.pick("belum final / di luar kohort", "not final / outside the cohort").into(),
+        legend_title: format!(
+            "{} (0–{})",
+            lang.pick("Indeks", "Index"),
+            results.instrument.scale.max
+        ),
+        no_data_label: lang
+            .pick(
+                "belum final / di luar kohort",
+                "not final / outside the cohort",
+            )
+            .into(),
         labels: false,
         lang,
     }

@@ -117,12 +117,22 @@ mod tests {
 
     #[test]
     fn types_are_decided_by_content_and_extension() {
-        assert_eq!(check_type("a.pdf", b"%PDF-1.7 ...").unwrap(), "application/pdf");
-        assert_eq!(check_type("Foto.JPG", &[0xFF, 0xD8, 0xFF, 0xE0]).unwrap(), "image/jpeg");
+        assert_eq!(
+            check_type("a.pdf", b"%PDF-1.7 ...").unwrap(),
+            "application/pdf"
+        );
+        assert_eq!(
+            check_type("Foto.JPG", &[0xFF, 0xD8, 0xFF, 0xE0]).unwrap(),
+            "image/jpeg"
+        );
         assert_eq!(check_type("data.csv", b"a,b\n1,2\n").unwrap(), "text/csv");
         // HTML named .pdf, a script, an executable: refused with a message naming the file.
         let e = check_type("laporan.pdf", b"<html><script>").unwrap_err();
-        assert!(e.message(Lang::Id).contains("laporan.pdf"), "{}", e.message(Lang::Id));
+        assert!(
+            e.message(Lang::Id).contains("laporan.pdf"),
+            "{}",
+            e.message(Lang::Id)
+        );
         assert!(check_type("x.html", b"<html>").is_err());
         assert!(check_type("x.exe", b"MZ").is_err());
         assert!(check_type("noext", b"%PDF-").is_err());

@@ -259,7 +259,10 @@ impl Instrument {
     pub fn parse(text: &str) -> Result<Instrument, String> {
         let raw: RawInstrument = toml::from_str(text).map_err(|e| e.to_string())?;
         if !(raw.scale.max.is_finite() && raw.scale.max > 0.0) {
-            return Err(format!("scale.max {} must be a positive number", raw.scale.max));
+            return Err(format!(
+                "scale.max {} must be a positive number",
+                raw.scale.max
+            ));
         }
         let mut dim_ids = Vec::new();
         for d in &raw.dimension {
@@ -525,11 +528,12 @@ impl Item {
     pub fn display(&self, value: &Value, lang: Lang) -> String {
         match (&self.answer, value) {
             (_, Value::Level(l)) => format!("{} {l}", lang.pick("Tingkat", "Level")),
-            (_, Value::Bool(b)) => lang.pick(
-                if *b { "Ya" } else { "Tidak" },
-                if *b { "Yes" } else { "No" },
-            )
-            .into(),
+            (_, Value::Bool(b)) => lang
+                .pick(
+                    if *b { "Ya" } else { "Tidak" },
+                    if *b { "Yes" } else { "No" },
+                )
+                .into(),
             (
                 AnswerType::Number {
                     unit_id, unit_en, ..
@@ -560,7 +564,10 @@ mod tests {
         let i = shipped();
         assert!(i.example);
         let dims: Vec<&str> = i.dimensions.iter().map(|d| d.id.as_str()).collect();
-        assert_eq!(dims, ["baseline", "output", "outcome", "impact", "quickwin"]);
+        assert_eq!(
+            dims,
+            ["baseline", "output", "outcome", "impact", "quickwin"]
+        );
         assert_eq!(i.pillars.len(), 6);
         assert!(i.pillars.iter().all(|p| p.subdimensions.len() == 3));
         assert_eq!(i.weights_for(2019), [10.0, 20.0, 30.0, 30.0, 10.0]);
@@ -569,7 +576,11 @@ mod tests {
         // Every sub-dimension has an item, every dimension too.
         for p in &i.pillars {
             for s in &p.subdimensions {
-                assert!(i.items.iter().any(|it| it.pillar == p.id && it.subdimension == s.id));
+                assert!(
+                    i.items
+                        .iter()
+                        .any(|it| it.pillar == p.id && it.subdimension == s.id)
+                );
             }
         }
         for d in &i.dimensions {
@@ -584,8 +595,16 @@ mod tests {
         let maturity = i.item("GOV-01").unwrap();
         assert_eq!(maturity.parse(" 4 ").unwrap(), Value::Level(4));
         let e = maturity.parse("6").unwrap_err();
-        assert!(e.message(Lang::Id).contains("1 sampai 5"), "{}", e.message(Lang::Id));
-        assert!(e.message(Lang::En).contains("GOV-01"), "{}", e.message(Lang::En));
+        assert!(
+            e.message(Lang::Id).contains("1 sampai 5"),
+            "{}",
+            e.message(Lang::Id)
+        );
+        assert!(
+            e.message(Lang::En).contains("GOV-01"),
+            "{}",
+            e.message(Lang::En)
+        );
         let yes = i.item("GOV-03").unwrap();
         assert_eq!(yes.parse("Ya").unwrap(), Value::Bool(true));
         assert!(yes.parse("mungkin").is_err());

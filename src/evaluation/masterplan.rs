@@ -11,8 +11,8 @@ use polars::prelude::{DataFrame, PolarsError};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use super::workflow::{Actor, Evaluation};
 use super::EvaluationError;
+use super::workflow::{Actor, Evaluation};
 use crate::auth::Role;
 use crate::db;
 use crate::region::RegionCode;
@@ -85,8 +85,16 @@ impl Entry {
         }
         if !PILLARS.contains(&self.pillar.as_str()) {
             return bad(
-                format!("Pilar {:?} tidak dikenal; pilihan: {}.", self.pillar, PILLARS.join(", ")),
-                format!("Unknown pillar {:?}; choose one of {}.", self.pillar, PILLARS.join(", ")),
+                format!(
+                    "Pilar {:?} tidak dikenal; pilihan: {}.",
+                    self.pillar,
+                    PILLARS.join(", ")
+                ),
+                format!(
+                    "Unknown pillar {:?}; choose one of {}.",
+                    self.pillar,
+                    PILLARS.join(", ")
+                ),
             );
         }
         if !(2015..=2100).contains(&self.planned_year) {
@@ -95,22 +103,40 @@ impl Entry {
                 format!("Planned year {} is outside 2015–2100.", self.planned_year),
             );
         }
-        if self.budget_idr.is_some_and(|b| !(b.is_finite() && b >= 0.0)) {
+        if self
+            .budget_idr
+            .is_some_and(|b| !(b.is_finite() && b >= 0.0))
+        {
             return bad(
                 "Anggaran harus angka ≥ 0.".into(),
                 "The budget must be a number ≥ 0.".into(),
             );
         }
         if self.opd.trim().is_empty() {
-            return bad("OPD penanggung jawab wajib diisi.".into(), "The responsible OPD is required.".into());
+            return bad(
+                "OPD penanggung jawab wajib diisi.".into(),
+                "The responsible OPD is required.".into(),
+            );
         }
         if !STATUSES.contains(&self.status.as_str()) {
             return bad(
-                format!("Status {:?} tidak dikenal; pilihan: {}.", self.status, STATUSES.join(", ")),
-                format!("Unknown status {:?}; choose one of {}.", self.status, STATUSES.join(", ")),
+                format!(
+                    "Status {:?} tidak dikenal; pilihan: {}.",
+                    self.status,
+                    STATUSES.join(", ")
+                ),
+                format!(
+                    "Unknown status {:?}; choose one of {}.",
+                    self.status,
+                    STATUSES.join(", ")
+                ),
             );
         }
-        if let Some(p) = self.activity_programmes.iter().find(|p| !programmes.contains(*p)) {
+        if let Some(p) = self
+            .activity_programmes
+            .iter()
+            .find(|p| !programmes.contains(*p))
+        {
             return bad(
                 format!("Program kegiatan {p:?} tidak ada dalam katalog programmes.csv."),
                 format!("Activity programme {p:?} is not in the programmes.csv catalogue."),
@@ -137,7 +163,8 @@ impl Evaluation {
                     id: r.try_get("id")?,
                     programme: r.try_get("programme")?,
                     pillar: r.try_get("pillar")?,
-                    planned_year: i32::try_from(r.try_get::<i64, _>("planned_year")?).unwrap_or_default(),
+                    planned_year: i32::try_from(r.try_get::<i64, _>("planned_year")?)
+                        .unwrap_or_default(),
                     budget_idr: r.try_get("budget_idr")?,
                     opd: r.try_get("opd")?,
                     status: r.try_get("status")?,
@@ -244,16 +271,30 @@ pub fn realisation(
     if !wanted.is_empty() {
         let df = activities;
         let polars = |e: PolarsError| EvaluationError::Io(std::io::Error::other(e.to_string()));
-        let codes = df.column(cols::REGION_CODE).and_then(|c| c.str().cloned()).map_err(polars)?;
-        let programmes = df.column(cols::PROGRAMME).and_then(|c| c.str().cloned()).map_err(polars)?;
-        let dates = df.column(cols::DATE).and_then(|c| c.date().cloned()).map_err(polars)?;
+        let codes = df
+            .column(cols::REGION_CODE)
+            .and_then(|c| c.str().cloned())
+            .map_err(polars)?;
+        let programmes = df
+            .column(cols::PROGRAMME)
+            .and_then(|c| c.str().cloned())
+            .map_err(polars)?;
+        let dates = df
+            .column(cols::DATE)
+            .and_then(|c| c.date().cloned())
+            .map_err(polars)?;
         let prefix = format!("{region}.");
         let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-        for ((code, programme), days) in codes.iter().zip(programmes.iter()).zip(dates.physical().iter()) {
+        for ((code, programme), days) in codes
+            .iter()
+            .zip(programmes.iter())
+            .zip(dates.physical().iter())
+        {
             let (Some(code), Some(programme), Some(days)) = (code, programme, days) else {
                 continue;
             };
-            if (code == region.as_str() || code.starts_with(&prefix)) && wanted.contains(programme) {
+            if (code == region.as_str() || code.starts_with(&prefix)) && wanted.contains(programme)
+            {
                 use chrono::Datelike;
                 let y = (epoch + chrono::Duration::days(i64::from(days))).year();
                 seen.insert((programme.to_string(), y));
@@ -261,12 +302,16 @@ pub fn realisation(
         }
     }
     let mut by_pillar: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    for e in entries.iter().filter(|e| e.planned_year <= year && e.status != "cancelled") {
+    for e in entries
+        .iter()
+        .filter(|e| e.planned_year <= year && e.status != "cancelled")
+    {
         let slot = by_pillar.entry(e.pillar.as_str()).or_default();
         slot.0 += 1;
-        let carried = e.activity_programmes.iter().any(|p| {
-            (e.planned_year..=year).any(|y| seen.contains(&(p.clone(), y)))
-        });
+        let carried = e
+            .activity_programmes
+            .iter()
+            .any(|p| (e.planned_year..=year).any(|y| seen.contains(&(p.clone(), y))));
         if carried {
             slot.1 += 1;
         }
@@ -288,7 +333,7 @@ pub fn realisation(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use polars::prelude::{IntoColumn, Column, Int32Chunked, NewChunkedArray};
+    use polars::prelude::{Column, Int32Chunked, IntoColumn};
 
     fn entry(pillar: &str, year: i32, programmes: &[&str], status: &str) -> Entry {
         Entry {
@@ -313,11 +358,19 @@ mod tests {
                 i32::try_from((d - epoch).num_days()).unwrap()
             })
             .collect();
-        let date = Int32Chunked::from_vec(cols::DATE.into(), days).into_date().into_column();
+        let date = Int32Chunked::from_vec(cols::DATE.into(), days)
+            .into_date()
+            .into_column();
         let columns = vec![
             date,
-            Column::new(cols::REGION_CODE.into(), rows.iter().map(|r| r.0).collect::<Vec<_>>()),
-            Column::new(cols::PROGRAMME.into(), rows.iter().map(|r| r.1).collect::<Vec<_>>()),
+            Column::new(
+                cols::REGION_CODE.into(),
+                rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                cols::PROGRAMME.into(),
+                rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+            ),
         ];
         // Only the columns realisation reads; the contract is checked where frames are made.
         DataFrame::new(rows.len(), columns).unwrap()
@@ -348,10 +401,24 @@ mod tests {
     #[test]
     fn an_entry_with_an_unknown_pillar_or_programme_is_refused() {
         let catalogue: HashSet<String> = ["umkm_go_online".to_string()].into();
-        assert!(entry("economy", 2024, &["umkm_go_online"], "planned").check(&catalogue).is_ok());
-        let e = entry("smart", 2024, &[], "planned").check(&catalogue).unwrap_err();
+        assert!(
+            entry("economy", 2024, &["umkm_go_online"], "planned")
+                .check(&catalogue)
+                .is_ok()
+        );
+        let e = entry("smart", 2024, &[], "planned")
+            .check(&catalogue)
+            .unwrap_err();
         assert!(e.message(crate::i18n::Lang::En).contains("pillar"));
-        assert!(entry("economy", 2024, &["x"], "planned").check(&catalogue).is_err());
-        assert!(entry("economy", 2024, &[], "maybe").check(&catalogue).is_err());
+        assert!(
+            entry("economy", 2024, &["x"], "planned")
+                .check(&catalogue)
+                .is_err()
+        );
+        assert!(
+            entry("economy", 2024, &[], "maybe")
+                .check(&catalogue)
+                .is_err()
+        );
     }
 }

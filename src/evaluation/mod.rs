@@ -73,7 +73,9 @@ impl FormStatus {
         match self {
             FormStatus::Draft => lang.pick("Draf", "Draft"),
             FormStatus::Submitted => lang.pick("Dikirim", "Submitted"),
-            FormStatus::Returned => lang.pick("Dikembalikan untuk perbaikan", "Returned for correction"),
+            FormStatus::Returned => {
+                lang.pick("Dikembalikan untuk perbaikan", "Returned for correction")
+            }
             FormStatus::Finalised => lang.pick("Final", "Finalised"),
         }
     }
@@ -265,9 +267,7 @@ impl EvaluationError {
             EvaluationError::Instrument(_)
             | EvaluationError::Db(_)
             | EvaluationError::Io(_)
-            | EvaluationError::Render(_) => {
-                500
-            }
+            | EvaluationError::Render(_) => 500,
         }
     }
 
@@ -275,10 +275,28 @@ impl EvaluationError {
     pub fn message(&self, lang: Lang) -> String {
         use EvaluationError as E;
         match (self, lang) {
-            (E::BadAnswer { item, value, expected_id, .. }, Lang::Id) => {
-                format!("Butir {item}: jawaban {value:?} tidak valid; yang diterima: {expected_id}.")
+            (
+                E::BadAnswer {
+                    item,
+                    value,
+                    expected_id,
+                    ..
+                },
+                Lang::Id,
+            ) => {
+                format!(
+                    "Butir {item}: jawaban {value:?} tidak valid; yang diterima: {expected_id}."
+                )
             }
-            (E::BadAnswer { item, value, expected_en, .. }, Lang::En) => {
+            (
+                E::BadAnswer {
+                    item,
+                    value,
+                    expected_en,
+                    ..
+                },
+                Lang::En,
+            ) => {
                 format!("Item {item}: the answer {value:?} is not valid; expected {expected_en}.")
             }
             (E::UnknownItem(item), Lang::Id) => {
@@ -311,9 +329,9 @@ impl EvaluationError {
             (E::Incomplete { id, en, items }, _) => {
                 format!("{}: {}.", lang.pick(id, en), items.join(", "))
             }
-            (E::TooLarge { name, limit_mb }, Lang::Id) => format!(
-                "Berkas {name:?} lebih besar dari batas {limit_mb} MB; tidak disimpan."
-            ),
+            (E::TooLarge { name, limit_mb }, Lang::Id) => {
+                format!("Berkas {name:?} lebih besar dari batas {limit_mb} MB; tidak disimpan.")
+            }
             (E::TooLarge { name, limit_mb }, Lang::En) => format!(
                 "The file {name:?} is larger than the limit of {limit_mb} MB; it was not stored."
             ),

@@ -82,8 +82,12 @@ fn num(v: Option<f64>, decimals: usize) -> Cell {
 }
 
 fn province_of(regions: &Regions, code: &RegionCode) -> (String, String) {
-    let p = code.at_level(Level::Province).unwrap_or_else(|| code.clone());
-    let name = regions.get(&p).map_or_else(|| p.to_string(), |r| r.name.clone());
+    let p = code
+        .at_level(Level::Province)
+        .unwrap_or_else(|| code.clone());
+    let name = regions
+        .get(&p)
+        .map_or_else(|| p.to_string(), |r| r.name.clone());
     (p.to_string(), name)
 }
 
@@ -120,7 +124,11 @@ pub fn region_tables(view: &FormView, result: &RegionResult, lang: Lang) -> Vec<
         for (s, sub) in p.subdimensions.iter().enumerate() {
             scores.push(vec![
                 text(h("Sub-dimensi", "Sub-dimension")),
-                text(format!("{} / {}", l.pick(&p.name_id, &p.name_en), l.pick(&sub.name_id, &sub.name_en))),
+                text(format!(
+                    "{} / {}",
+                    l.pick(&p.name_id, &p.name_en),
+                    l.pick(&sub.name_id, &sub.name_en)
+                )),
                 Cell::Empty,
                 num(result.self_assessed.subdimensions[k][s], dec),
                 num(result.verified.subdimensions[k][s], dec),
@@ -164,8 +172,17 @@ pub fn region_tables(view: &FormView, result: &RegionResult, lang: Lang) -> Vec<
         .map(|e| {
             vec![
                 text(&e.item),
-                text(if e.kind == "file" { h("berkas", "file") } else { h("tautan", "link") }),
-                text(e.file_name.clone().or_else(|| e.url.clone()).unwrap_or_default()),
+                text(if e.kind == "file" {
+                    h("berkas", "file")
+                } else {
+                    h("tautan", "link")
+                }),
+                text(
+                    e.file_name
+                        .clone()
+                        .or_else(|| e.url.clone())
+                        .unwrap_or_default(),
+                ),
                 text(e.media_type.clone().unwrap_or_default()),
                 num(e.size_bytes.map(|b| b as f64), 0),
                 text(e.sha256.clone().unwrap_or_default()),
@@ -178,19 +195,43 @@ pub fn region_tables(view: &FormView, result: &RegionResult, lang: Lang) -> Vec<
         Table {
             id: "scores",
             title: h("Skor", "Scores"),
-            headers: vec![h("Tingkat", "Level"), h("Nama", "Name"), h("Bobot", "Weight"), h("Mandiri", "Self-assessed"), h("Terverifikasi", "Verified")],
+            headers: vec![
+                h("Tingkat", "Level"),
+                h("Nama", "Name"),
+                h("Bobot", "Weight"),
+                h("Mandiri", "Self-assessed"),
+                h("Terverifikasi", "Verified"),
+            ],
             rows: scores,
         },
         Table {
             id: "items",
             title: h("Butir", "Items"),
-            headers: vec![h("Butir", "Item"), h("Pertanyaan", "Question"), h("Mandiri", "Self-assessed"), h("Terverifikasi", "Verified"), h("Verifikasi", "Verification"), h("Skor", "Score"), h("Catatan daerah", "Region's note"), h("Catatan asesor", "Assessor's note")],
+            headers: vec![
+                h("Butir", "Item"),
+                h("Pertanyaan", "Question"),
+                h("Mandiri", "Self-assessed"),
+                h("Terverifikasi", "Verified"),
+                h("Verifikasi", "Verification"),
+                h("Skor", "Score"),
+                h("Catatan daerah", "Region's note"),
+                h("Catatan asesor", "Assessor's note"),
+            ],
             rows: items,
         },
         Table {
             id: "evidence",
             title: h("Bukti dukung", "Evidence"),
-            headers: vec![h("Butir", "Item"), h("Jenis", "Kind"), h("Berkas / tautan", "File / link"), h("Tipe", "Type"), h("Ukuran (bita)", "Size (bytes)"), "SHA-256".into(), h("Ditambahkan oleh", "Added by"), h("Waktu (UTC)", "Time (UTC)")],
+            headers: vec![
+                h("Butir", "Item"),
+                h("Jenis", "Kind"),
+                h("Berkas / tautan", "File / link"),
+                h("Tipe", "Type"),
+                h("Ukuran (bita)", "Size (bytes)"),
+                "SHA-256".into(),
+                h("Ditambahkan oleh", "Added by"),
+                h("Waktu (UTC)", "Time (UTC)"),
+            ],
             rows: evidence,
         },
     ]
@@ -201,11 +242,31 @@ pub fn recap_tables(results: &RoundResults, regions: &Regions, lang: Lang) -> Ve
     let (i, l) = (&results.instrument, lang);
     let h = |id: &str, en: &str| l.pick(id, en).to_string();
     let dec = i.scale.decimals;
-    let mut ranking_headers = vec![h("Peringkat", "Rank"), h("Kode", "Code"), h("Kab/kota", "Kab/kota"), h("Provinsi", "Province"), h("Peringkat provinsi", "Provincial rank"), h("Indeks", "Index"), h("Indeks mandiri", "Self-assessed index")];
-    ranking_headers.extend(i.dimensions.iter().map(|d| l.pick(&d.name_id, &d.name_en).to_string()));
+    let mut ranking_headers = vec![
+        h("Peringkat", "Rank"),
+        h("Kode", "Code"),
+        h("Kab/kota", "Kab/kota"),
+        h("Provinsi", "Province"),
+        h("Peringkat provinsi", "Provincial rank"),
+        h("Indeks", "Index"),
+        h("Indeks mandiri", "Self-assessed index"),
+    ];
+    ranking_headers.extend(
+        i.dimensions
+            .iter()
+            .map(|d| l.pick(&d.name_id, &d.name_en).to_string()),
+    );
     ranking_headers.push(h("Perubahan", "Change"));
-    let mut pillar_headers = vec![h("Kode", "Code"), h("Kab/kota", "Kab/kota"), h("Provinsi", "Province")];
-    pillar_headers.extend(i.pillars.iter().map(|p| l.pick(&p.name_id, &p.name_en).to_string()));
+    let mut pillar_headers = vec![
+        h("Kode", "Code"),
+        h("Kab/kota", "Kab/kota"),
+        h("Provinsi", "Province"),
+    ];
+    pillar_headers.extend(
+        i.pillars
+            .iter()
+            .map(|p| l.pick(&p.name_id, &p.name_en).to_string()),
+    );
     let mut ranking = Vec::with_capacity(results.regions.len());
     let mut pillars = Vec::with_capacity(results.regions.len());
     let mut provinces: BTreeMap<(String, String), Vec<&RegionResult>> = BTreeMap::new();
@@ -222,7 +283,10 @@ pub fn recap_tables(results: &RoundResults, regions: &Regions, lang: Lang) -> Ve
             num(r.self_assessed.index, dec),
         ];
         row.extend(r.verified.dimensions.iter().map(|d| num(*d, dec)));
-        row.push(num(r.previous.and_then(|p| Some(r.verified.index? - p.index)), dec));
+        row.push(num(
+            r.previous.and_then(|p| Some(r.verified.index? - p.index)),
+            dec,
+        ));
         ranking.push(row);
         let mut prow = vec![text(r.region.as_str()), text(&name), text(&pname)];
         prow.extend(r.verified.pillars.iter().map(|p| num(*p, dec)));
@@ -238,19 +302,43 @@ pub fn recap_tables(results: &RoundResults, regions: &Regions, lang: Lang) -> Ve
                 text(code),
                 text(name),
                 Cell::Number(members.len() as f64, 0),
-                num((!indices.is_empty()).then(|| indices.iter().sum::<f64>() / indices.len() as f64), dec),
-                text(best.map(|b| charts::name(regions, &b.region)).unwrap_or_default()),
+                num(
+                    (!indices.is_empty())
+                        .then(|| indices.iter().sum::<f64>() / indices.len() as f64),
+                    dec,
+                ),
+                text(
+                    best.map(|b| charts::name(regions, &b.region))
+                        .unwrap_or_default(),
+                ),
                 num(best.and_then(|b| b.verified.index), dec),
             ]
         })
         .collect();
     vec![
-        Table { id: "ranking", title: h("Peringkat", "Ranking"), headers: ranking_headers, rows: ranking },
-        Table { id: "pillars", title: h("Pilar", "Pillars"), headers: pillar_headers, rows: pillars },
+        Table {
+            id: "ranking",
+            title: h("Peringkat", "Ranking"),
+            headers: ranking_headers,
+            rows: ranking,
+        },
+        Table {
+            id: "pillars",
+            title: h("Pilar", "Pillars"),
+            headers: pillar_headers,
+            rows: pillars,
+        },
         Table {
             id: "provinces",
             title: h("Provinsi", "Provinces"),
-            headers: vec![h("Kode", "Code"), h("Provinsi", "Province"), h("Kab/kota final", "Finalised kab/kota"), h("Rata-rata indeks", "Mean index"), h("Terbaik", "Best"), h("Indeks terbaik", "Best index")],
+            headers: vec![
+                h("Kode", "Code"),
+                h("Provinsi", "Province"),
+                h("Kab/kota final", "Finalised kab/kota"),
+                h("Rata-rata indeks", "Mean index"),
+                h("Terbaik", "Best"),
+                h("Indeks terbaik", "Best index"),
+            ],
             rows: provinces,
         },
     ]
@@ -258,7 +346,11 @@ pub fn recap_tables(results: &RoundResults, regions: &Regions, lang: Lang) -> Ve
 
 fn table_block(t: &Table, widths: &[f64], lang: Lang) -> Json {
     let num: Vec<usize> = (0..t.headers.len())
-        .filter(|c| t.rows.iter().any(|r| matches!(r.get(*c), Some(Cell::Number(..)))))
+        .filter(|c| {
+            t.rows
+                .iter()
+                .any(|r| matches!(r.get(*c), Some(Cell::Number(..))))
+        })
         .collect();
     let rows: Vec<Vec<String>> = t
         .rows
@@ -280,7 +372,15 @@ fn heading(text: &str) -> Json {
     json!({ "kind": "heading", "text": text })
 }
 
-fn base(lang: Lang, title: String, heading: String, kicker: &str, subtitle: String, example: &str, landscape: bool) -> Json {
+fn base(
+    lang: Lang,
+    title: String,
+    heading: String,
+    kicker: &str,
+    subtitle: String,
+    example: &str,
+    landscape: bool,
+) -> Json {
     json!({
         "lang": lang.code(), "landscape": landscape, "title": title, "heading": heading,
         "kicker": kicker, "subtitle": subtitle, "example_note": example,
@@ -296,33 +396,79 @@ fn svg(c: std::result::Result<Vec<u8>, chart::ChartError>) -> Result<Vec<u8>> {
 }
 
 /// A region's evaluation report as PDF.
-pub fn region_pdf(view: &FormView, result: &RegionResult, regions: &Regions, lang: Lang) -> Result<Vec<u8>> {
+pub fn region_pdf(
+    view: &FormView,
+    result: &RegionResult,
+    regions: &Regions,
+    lang: Lang,
+) -> Result<Vec<u8>> {
     let (i, l) = (&view.instrument, lang);
     let name = charts::name(regions, &view.form.region);
     let dec = i.scale.decimals;
     let f = |v: Option<f64>| v.map_or_else(|| "–".into(), |v| format_number(v, dec, l));
     let mut d = base(
         l,
-        format!("{} — {name}", l.pick("Laporan evaluasi smart city", "Smart-city evaluation report")),
+        format!(
+            "{} — {name}",
+            l.pick(
+                "Laporan evaluasi smart city",
+                "Smart-city evaluation report"
+            )
+        ),
         name.clone(),
-        l.pick("Laporan evaluasi smart city", "Smart-city evaluation report"),
+        l.pick(
+            "Laporan evaluasi smart city",
+            "Smart-city evaluation report",
+        ),
         format!("{} · {} {}", view.round.title, i.name(l), i.version),
-        if i.example { l.pick(&i.note_id, &i.note_en) } else { "" },
+        if i.example {
+            l.pick(&i.note_id, &i.note_en)
+        } else {
+            ""
+        },
         false,
     );
-    let change = result.previous.and_then(|p| Some((result.verified.index? - p.index, p.year)));
+    let change = result
+        .previous
+        .and_then(|p| Some((result.verified.index? - p.index, p.year)));
     d["cards"] = json!([
-        [l.pick("Indeks Pencapaian", "Achievement index"), f(result.verified.index), format!("{} {}", l.pick("mandiri", "self-assessed"), f(result.self_assessed.index))],
-        [l.pick("Peringkat nasional", "National rank"), result.rank.national.to_string(), format!("{} {}", l.pick("dari", "of"), result.rank.national_of)],
-        [l.pick("Peringkat provinsi", "Provincial rank"), result.rank.provincial.to_string(), format!("{} {}", l.pick("dari", "of"), result.rank.provincial_of)],
-        [l.pick("Perubahan", "Change"), change.map_or_else(|| "–".into(), |(c, _)| crate::report::signed(c, l)), change.map_or_else(|| l.pick("tidak ada ronde sebelumnya", "no previous round").to_string(), |(_, y)| format!("{} {y}", l.pick("sejak", "since")))],
+        [
+            l.pick("Indeks Pencapaian", "Achievement index"),
+            f(result.verified.index),
+            format!(
+                "{} {}",
+                l.pick("mandiri", "self-assessed"),
+                f(result.self_assessed.index)
+            )
+        ],
+        [
+            l.pick("Peringkat nasional", "National rank"),
+            result.rank.national.to_string(),
+            format!("{} {}", l.pick("dari", "of"), result.rank.national_of)
+        ],
+        [
+            l.pick("Peringkat provinsi", "Provincial rank"),
+            result.rank.provincial.to_string(),
+            format!("{} {}", l.pick("dari", "of"), result.rank.provincial_of)
+        ],
+        [
+            l.pick("Perubahan", "Change"),
+            change.map_or_else(|| "–".into(), |(c, _)| crate::report::signed(c, l)),
+            change.map_or_else(
+                || l.pick("tidak ada ronde sebelumnya", "no previous round")
+                    .to_string(),
+                |(_, y)| format!("{} {y}", l.pick("sejak", "since"))
+            )
+        ],
     ]);
     d["lead"] = json!(format!(
         "{} {} {}. {}",
         l.pick("Formulir difinalkan oleh", "Form finalised by"),
         view.form.finalised_by.as_deref().unwrap_or("–"),
         view.form.finalised_at.as_deref().unwrap_or(""),
-        l.pick("Skor pada skala 0–", "Scores on the scale 0–").to_string() + &format_number(i.scale.max, 0, l),
+        l.pick("Skor pada skala 0–", "Scores on the scale 0–")
+            .to_string()
+            + &format_number(i.scale.max, 0, l),
     ));
     let tables = region_tables(view, result, l);
     let mut blocks = vec![
@@ -340,7 +486,11 @@ pub fn region_pdf(view: &FormView, result: &RegionResult, regions: &Regions, lan
         blocks.push(json!({ "kind": "text", "text": format!("{}: {n}", l.pick("Catatan pengembalian", "Return note")) }));
     }
     for item in &i.items {
-        if let Some(n) = view.answers.get(&item.id).and_then(|a| a.verifier_note.as_ref()) {
+        if let Some(n) = view
+            .answers
+            .get(&item.id)
+            .and_then(|a| a.verifier_note.as_ref())
+        {
             blocks.push(json!({ "kind": "text", "text": format!("{}: {n}", item.id) }));
         }
     }
@@ -350,8 +500,18 @@ pub fn region_pdf(view: &FormView, result: &RegionResult, regions: &Regions, lan
     ]}));
     d["blocks"] = Json::Array(blocks);
     let (w, hgt) = (chart::DEFAULT_WIDTH, chart::DEFAULT_HEIGHT);
-    let radar = svg(chart::render_radar(&charts::pillar_radar(i, result, &name, view.round.year, l), Format::Svg, w, hgt))?;
-    let dims = svg(chart::render_bars(&charts::dimension_bars(i, result, &name, view.round.year, l), Format::Svg, w, 300))?;
+    let radar = svg(chart::render_radar(
+        &charts::pillar_radar(i, result, &name, view.round.year, l),
+        Format::Svg,
+        w,
+        hgt,
+    ))?;
+    let dims = svg(chart::render_bars(
+        &charts::dimension_bars(i, result, &name, view.round.year, l),
+        Format::Svg,
+        w,
+        300,
+    ))?;
     pdf::typeset(engine(), &d, vec![("radar", radar), ("dimensions", dims)]).map_err(render_err)
 }
 
@@ -367,19 +527,58 @@ pub fn recap_pdf(
     let dec = i.scale.decimals;
     let mut d = base(
         l,
-        format!("{} — {}", l.pick("Rekap nasional", "National recap"), results.round.title),
+        format!(
+            "{} — {}",
+            l.pick("Rekap nasional", "National recap"),
+            results.round.title
+        ),
         results.round.title.clone(),
-        l.pick("Rekap nasional evaluasi smart city", "National smart-city evaluation recap"),
+        l.pick(
+            "Rekap nasional evaluasi smart city",
+            "National smart-city evaluation recap",
+        ),
         format!("{} {}", i.name(l), i.version),
-        if i.example { l.pick(&i.note_id, &i.note_en) } else { "" },
+        if i.example {
+            l.pick(&i.note_id, &i.note_en)
+        } else {
+            ""
+        },
         true,
     );
-    let indices: Vec<f64> = results.regions.iter().filter_map(|r| r.verified.index).collect();
+    let indices: Vec<f64> = results
+        .regions
+        .iter()
+        .filter_map(|r| r.verified.index)
+        .collect();
     let mean = (!indices.is_empty()).then(|| indices.iter().sum::<f64>() / indices.len() as f64);
     d["cards"] = json!([
-        [l.pick("Kab/kota final", "Finalised kab/kota"), results.regions.len().to_string(), format!("{} {}", results.pending, l.pick("belum final", "not final yet"))],
-        [l.pick("Rata-rata indeks", "Mean index"), mean.map_or_else(|| "–".into(), |m| format_number(m, dec, l)), l.pick("terverifikasi", "verified")],
-        [l.pick("Tahun", "Year"), results.round.year.to_string(), format!("{} {}", l.pick("bobot", "weights"), i.weights_for(results.round.year).iter().map(|w| format_number(*w, 0, l)).collect::<Vec<_>>().join("/"))],
+        [
+            l.pick("Kab/kota final", "Finalised kab/kota"),
+            results.regions.len().to_string(),
+            format!(
+                "{} {}",
+                results.pending,
+                l.pick("belum final", "not final yet")
+            )
+        ],
+        [
+            l.pick("Rata-rata indeks", "Mean index"),
+            mean.map_or_else(|| "–".into(), |m| format_number(m, dec, l)),
+            l.pick("terverifikasi", "verified")
+        ],
+        [
+            l.pick("Tahun", "Year"),
+            results.round.year.to_string(),
+            format!(
+                "{} {}",
+                l.pick("bobot", "weights"),
+                i.weights_for(results.round.year)
+                    .iter()
+                    .map(|w| format_number(*w, 0, l))
+                    .collect::<Vec<_>>()
+                    .join("/")
+            )
+        ],
     ]);
     let tables = recap_tables(results, regions, l);
     let n_dims = i.dimensions.len();
@@ -400,7 +599,12 @@ pub fn recap_pdf(
     ]);
     let mut images = vec![(
         "bars",
-        svg(chart::render_bars(&charts::cohort_bars(results, regions, None, 30, l), Format::Svg, chart::DEFAULT_WIDTH, 900))?,
+        svg(chart::render_bars(
+            &charts::cohort_bars(results, regions, None, 30, l),
+            Format::Svg,
+            chart::DEFAULT_WIDTH,
+            900,
+        ))?,
     )];
     if let Some(first) = cohort.first()
         && let Ok(layer) = view::map_layer(regions_dir, first, MapScope::Indonesia)

@@ -108,7 +108,7 @@ pub struct Rank {
 /// Rank regions by index, best first, nationally and per province.
 pub fn rank(indices: &[(RegionCode, f64)]) -> HashMap<RegionCode, Rank> {
     let province = |c: &RegionCode| c.at_level(Level::Province);
-    let rank_in = |c: &RegionCode, v: f64, same: &dyn Fn(&RegionCode) -> bool| {
+    let rank_in = |v: f64, same: &dyn Fn(&RegionCode) -> bool| {
         let peers: Vec<f64> = indices
             .iter()
             .filter(|(p, _)| same(p))
@@ -119,9 +119,8 @@ pub fn rank(indices: &[(RegionCode, f64)]) -> HashMap<RegionCode, Rank> {
     indices
         .iter()
         .map(|(code, v)| {
-            let (national, national_of) = rank_in(code, *v, &|_| true);
-            let (provincial, provincial_of) =
-                rank_in(code, *v, &|p| province(p) == province(code));
+            let (national, national_of) = rank_in(*v, &|_| true);
+            let (provincial, provincial_of) = rank_in(*v, &|p| province(p) == province(code));
             (
                 code.clone(),
                 Rank {
@@ -191,7 +190,10 @@ mod tests {
         let s = score(&i, 2024, &values);
         // A pillar's impact item is one of its three sub-dimensions' two items.
         let governance = s.pillars[0].unwrap();
-        assert!((governance - (100.0 + 50.0 + 100.0) / 3.0).abs() < 1e-9, "{governance}");
+        assert!(
+            (governance - (100.0 + 50.0 + 100.0) / 3.0).abs() < 1e-9,
+            "{governance}"
+        );
     }
 
     #[test]
@@ -217,7 +219,13 @@ mod tests {
         assert_eq!(r[&c("35.09")].national, 2);
         assert_eq!(r[&c("32.73")].national, 2);
         assert_eq!(r[&c("35.10")].national, 4);
-        assert_eq!((r[&c("35.09")].provincial, r[&c("35.09")].provincial_of), (2, 3));
-        assert_eq!((r[&c("32.73")].provincial, r[&c("32.73")].provincial_of), (1, 1));
+        assert_eq!(
+            (r[&c("35.09")].provincial, r[&c("35.09")].provincial_of),
+            (2, 3)
+        );
+        assert_eq!(
+            (r[&c("32.73")].provincial, r[&c("32.73")].provincial_of),
+            (1, 1)
+        );
     }
 }

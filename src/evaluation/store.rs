@@ -188,10 +188,11 @@ pub async fn put_instrument(
     source: &str,
     now: &str,
 ) -> Result<()> {
-    let known: Option<String> = sqlx::query_scalar("SELECT sha256 FROM instruments WHERE sha256 = $1")
-        .bind(sha256)
-        .fetch_optional(&mut *c)
-        .await?;
+    let known: Option<String> =
+        sqlx::query_scalar("SELECT sha256 FROM instruments WHERE sha256 = $1")
+            .bind(sha256)
+            .fetch_optional(&mut *c)
+            .await?;
     if known.is_none() {
         sqlx::query(
             "INSERT INTO instruments (sha256, id, version, file_name, source, loaded_at) \
@@ -211,10 +212,12 @@ pub async fn put_instrument(
 
 /// An instrument's TOML text by hash.
 pub async fn instrument_source(c: &mut AnyConnection, sha256: &str) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT source FROM instruments WHERE sha256 = $1")
-        .bind(sha256)
-        .fetch_optional(&mut *c)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT source FROM instruments WHERE sha256 = $1")
+            .bind(sha256)
+            .fetch_optional(&mut *c)
+            .await?,
+    )
 }
 
 /// Insert a round with the next id; returns the id.
@@ -383,10 +386,7 @@ pub async fn bump(
 }
 
 /// Set a form's status fields.
-pub async fn set_status(
-    c: &mut AnyConnection,
-    form: &Form,
-) -> Result<()> {
+pub async fn set_status(c: &mut AnyConnection, form: &Form) -> Result<()> {
     sqlx::query(
         "UPDATE forms SET status = $1, returned = $2, return_note = $3, submitted_at = $4, \
          finalised_at = $5, finalised_by = $6, evaluator = $7 WHERE round_id = $8 AND region = $9",
@@ -406,7 +406,11 @@ pub async fn set_status(
 }
 
 /// Every answer of a form, by item.
-pub async fn answers(c: &mut AnyConnection, round: i64, region: &RegionCode) -> Result<Vec<Answer>> {
+pub async fn answers(
+    c: &mut AnyConnection,
+    round: i64,
+    region: &RegionCode,
+) -> Result<Vec<Answer>> {
     let rows = sqlx::query(
         "SELECT item, value, note, verified_value, verification, verifier_note FROM answers \
          WHERE round_id = $1 AND region = $2 ORDER BY item",
@@ -508,7 +512,11 @@ pub async fn insert_evidence(
 }
 
 /// A form's evidence, oldest first.
-pub async fn evidence(c: &mut AnyConnection, round: i64, region: &RegionCode) -> Result<Vec<Evidence>> {
+pub async fn evidence(
+    c: &mut AnyConnection,
+    round: i64,
+    region: &RegionCode,
+) -> Result<Vec<Evidence>> {
     let rows = sqlx::query(
         "SELECT id, item, kind, sha256, file_name, media_type, size_bytes, url, added_by, \
          added_at FROM evidence WHERE round_id = $1 AND region = $2 ORDER BY added_at, id",
@@ -573,7 +581,11 @@ pub async fn append_audit(
 }
 
 /// A form's audit trail, oldest first.
-pub async fn audit(c: &mut AnyConnection, round: i64, region: &RegionCode) -> Result<Vec<AuditEntry>> {
+pub async fn audit(
+    c: &mut AnyConnection,
+    round: i64,
+    region: &RegionCode,
+) -> Result<Vec<AuditEntry>> {
     let rows = sqlx::query(
         "SELECT seq, at, actor, action, item, field, old_value, new_value FROM audit \
          WHERE round_id = $1 AND region = $2 ORDER BY seq",
@@ -607,13 +619,15 @@ pub async fn touch(
     actor: &str,
     now: &str,
 ) -> Result<()> {
-    sqlx::query("UPDATE forms SET updated_at = $1, updated_by = $2 WHERE round_id = $3 AND region = $4")
-        .bind(now)
-        .bind(actor)
-        .bind(round)
-        .bind(region.as_str())
-        .execute(&mut *c)
-        .await?;
+    sqlx::query(
+        "UPDATE forms SET updated_at = $1, updated_by = $2 WHERE round_id = $3 AND region = $4",
+    )
+    .bind(now)
+    .bind(actor)
+    .bind(round)
+    .bind(region.as_str())
+    .execute(&mut *c)
+    .await?;
     Ok(())
 }
 

@@ -206,7 +206,9 @@ pub fn stored_value(instrument: &Instrument, a: &Answer, verified: bool) -> Opti
 }
 
 fn trimmed(s: Option<&str>) -> Option<String> {
-    s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    s.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }
 
 impl Evaluation {
@@ -244,7 +246,12 @@ impl Evaluation {
 
     /// The instrument stored under `sha256`, parsed once per process.
     pub async fn instrument(&self, sha256: &str) -> Result<Arc<Instrument>> {
-        if let Some(i) = self.instruments.read().unwrap_or_else(|e| e.into_inner()).get(sha256) {
+        if let Some(i) = self
+            .instruments
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(sha256)
+        {
             return Ok(i.clone());
         }
         let mut c = self.db.pool().acquire().await?;
@@ -301,7 +308,8 @@ impl Evaluation {
             .instrument
             .clone()
             .unwrap_or_else(|| super::EXAMPLE_INSTRUMENT.to_string());
-        let plain = !file.contains(['/', '\\']) && !file.starts_with('.') && file.ends_with(".toml");
+        let plain =
+            !file.contains(['/', '\\']) && !file.starts_with('.') && file.ends_with(".toml");
         if !plain {
             return Err(EvaluationError::invalid(
                 format!("Instrumen {file:?} harus nama berkas .toml di folder frameworks."),
@@ -315,8 +323,12 @@ impl Evaluation {
                 format!("Instrument file {file:?} was not found."),
             )
         })?;
-        let instrument = Instrument::parse(&source)
-            .map_err(|e| EvaluationError::invalid(format!("Instrumen {file}: {e}"), format!("Instrument {file}: {e}")))?;
+        let instrument = Instrument::parse(&source).map_err(|e| {
+            EvaluationError::invalid(
+                format!("Instrumen {file}: {e}"),
+                format!("Instrument {file}: {e}"),
+            )
+        })?;
         let now = db::now();
         let mut round = Round {
             id: 0,
@@ -353,7 +365,15 @@ impl Evaluation {
                 ..change(actor, &now, "status", None, "status", None, Some("draft"))
             }];
             if let Some(ev) = evaluator {
-                entries.push(change(actor, &now, "assign", None, "evaluator", None, Some(ev)));
+                entries.push(change(
+                    actor,
+                    &now,
+                    "assign",
+                    None,
+                    "evaluator",
+                    None,
+                    Some(ev),
+                ));
             }
             store::append_audit(&mut tx, round.id, region, &entries).await?;
         }
@@ -373,7 +393,9 @@ impl Evaluation {
         Self::require_admin(actor)?;
         let now = db::now();
         let mut tx = self.db.begin_write().await?;
-        let round = store::round(&mut tx, round_id).await?.ok_or_else(|| no_round(round_id))?;
+        let round = store::round(&mut tx, round_id)
+            .await?
+            .ok_or_else(|| no_round(round_id))?;
         if let Some(d) = deadline {
             store::set_deadline(&mut tx, round_id, d).await?;
         }
@@ -421,7 +443,9 @@ impl Evaluation {
     /// A form with its round, instrument, answers and evidence.
     pub async fn form(&self, round_id: i64, region: &RegionCode) -> Result<FormView> {
         let mut c = self.db.pool().acquire().await?;
-        let round = store::round(&mut c, round_id).await?.ok_or_else(|| no_round(round_id))?;
+        let round = store::round(&mut c, round_id)
+            .await?
+            .ok_or_else(|| no_round(round_id))?;
         let form = store::form(&mut c, round_id, region)
             .await?
             .ok_or_else(|| no_form(round_id, region))?;
@@ -482,8 +506,8 @@ impl Evaluation {
 
     /// The evaluator assigned to the form (or an admin) may verify it now: it is submitted.
     fn check_verifier(actor: &Actor, form: &Form) -> Result<()> {
-        let assigned = actor.role == Role::Evaluator
-            && form.evaluator.as_deref() == Some(actor.name.as_str());
+        let assigned =
+            actor.role == Role::Evaluator && form.evaluator.as_deref() == Some(actor.name.as_str());
         if !(assigned || actor.role == Role::Admin) {
             return Err(EvaluationError::forbidden(
                 format!(
@@ -521,7 +545,16 @@ impl Evaluation {
         actor: &Actor,
         now: &str,
     ) -> Result<i64> {
-        match store::bump(tx, form.round_id, &form.region, Some(expected), &actor.name, now).await? {
+        match store::bump(
+            tx,
+            form.round_id,
+            &form.region,
+            Some(expected),
+            &actor.name,
+            now,
+        )
+        .await?
+        {
             Some(v) => Ok(v),
             None => {
                 let current = store::form(tx, form.round_id, &form.region)
@@ -539,7 +572,12 @@ impl Evaluation {
         &self,
         round_id: i64,
         region: &RegionCode,
-    ) -> Result<(sqlx::Transaction<'static, sqlx::Any>, Round, Arc<Instrument>, Form)> {
+    ) -> Result<(
+        sqlx::Transaction<'static, sqlx::Any>,
+        Round,
+        Arc<Instrument>,
+        Form,
+    )> {
         let round = self.round(round_id).await?;
         let instrument = self.instrument(&round.instrument_sha256).await?;
         let mut tx = self.db.begin_write().await?;
@@ -590,14 +628,30 @@ impl Evaluation {
             }
             let mut new = old.clone();
             if old.value != value {
-                entries.push(change(actor, &now, "answer", Some(item.as_str()), "value", old.value.as_deref(), value.as_deref()));
+                entries.push(change(
+                    actor,
+                    &now,
+                    "answer",
+                    Some(item.as_str()),
+                    "value",
+                    old.value.as_deref(),
+                    value.as_deref(),
+                ));
                 new.value = value;
                 // A corrected answer must be verified again.
                 new.verification = None;
                 new.verified_value = None;
             }
             if old.note != note {
-                entries.push(change(actor, &now, "answer", Some(item.as_str()), "note", old.note.as_deref(), note.as_deref()));
+                entries.push(change(
+                    actor,
+                    &now,
+                    "answer",
+                    Some(item.as_str()),
+                    "note",
+                    old.note.as_deref(),
+                    note.as_deref(),
+                ));
                 new.note = note;
             }
             store::put_answer(&mut tx, round_id, region, &new).await?;
@@ -684,7 +738,15 @@ impl Evaluation {
         };
         store::touch(&mut tx, round_id, region, &actor.name, &now).await?;
         store::insert_evidence(&mut tx, round_id, region, &e).await?;
-        let entry = change(actor, &now, "evidence", Some(e.item.as_str()), &e.kind, None, Some(described.as_str()));
+        let entry = change(
+            actor,
+            &now,
+            "evidence",
+            Some(e.item.as_str()),
+            &e.kind,
+            None,
+            Some(described.as_str()),
+        );
         store::append_audit(&mut tx, round_id, region, &[entry]).await?;
         tx.commit().await?;
         Ok(e)
@@ -714,7 +776,15 @@ impl Evaluation {
             FormStatus::Submitted => form.submitted_at = Some(now.clone()),
             FormStatus::Returned => {
                 form.returned = true;
-                entries.push(change(actor, &now, "status", None, "return_note", form.return_note.as_deref(), note.as_deref()));
+                entries.push(change(
+                    actor,
+                    &now,
+                    "status",
+                    None,
+                    "return_note",
+                    form.return_note.as_deref(),
+                    note.as_deref(),
+                ));
                 form.return_note = note;
             }
             FormStatus::Finalised => {
@@ -731,7 +801,13 @@ impl Evaluation {
     }
 
     /// Submit the form: every item must be answered; the form locks for the region.
-    pub async fn submit(&self, actor: &Actor, round_id: i64, region: &RegionCode, version: i64) -> Result<i64> {
+    pub async fn submit(
+        &self,
+        actor: &Actor,
+        round_id: i64,
+        region: &RegionCode,
+        version: i64,
+    ) -> Result<i64> {
         let (mut tx, round, instrument, form) = self.begin_on_form(round_id, region).await?;
         Self::check_region_edit(actor, &round, &form)?;
         let answers = store::answers(&mut tx, round_id, region).await?;
@@ -748,7 +824,8 @@ impl Evaluation {
                 items: missing,
             });
         }
-        self.set_status(tx, actor, form, version, FormStatus::Submitted, None).await
+        self.set_status(tx, actor, form, version, FormStatus::Submitted, None)
+            .await
     }
 
     /// Verify answers: accept them or set verified values with notes; `accept_rest` accepts
@@ -806,10 +883,26 @@ impl Evaluation {
                 None => None,
             };
             if shown(&old) != shown(&new) || old.verification != new.verification {
-                entries.push(change(actor, &now, "verify", Some(item.as_str()), "verified_value", shown(&old).as_deref(), shown(&new).as_deref()));
+                entries.push(change(
+                    actor,
+                    &now,
+                    "verify",
+                    Some(item.as_str()),
+                    "verified_value",
+                    shown(&old).as_deref(),
+                    shown(&new).as_deref(),
+                ));
             }
             if old.verifier_note != new.verifier_note {
-                entries.push(change(actor, &now, "verify", Some(item.as_str()), "verifier_note", old.verifier_note.as_deref(), new.verifier_note.as_deref()));
+                entries.push(change(
+                    actor,
+                    &now,
+                    "verify",
+                    Some(item.as_str()),
+                    "verifier_note",
+                    old.verifier_note.as_deref(),
+                    new.verifier_note.as_deref(),
+                ));
             }
             store::put_answer(&mut tx, round_id, region, &new).await?;
             decided.push(item.clone());
@@ -819,7 +912,15 @@ impl Evaluation {
             for a in answers.values_mut() {
                 if a.verification.is_none() && a.value.is_some() && !decided.contains(&a.item) {
                     a.verification = Some(Verification::Accepted);
-                    entries.push(change(actor, &now, "verify", Some(a.item.as_str()), "verified_value", None, a.value.as_deref()));
+                    entries.push(change(
+                        actor,
+                        &now,
+                        "verify",
+                        Some(a.item.as_str()),
+                        "verified_value",
+                        None,
+                        a.value.as_deref(),
+                    ));
                     store::put_answer(&mut tx, round_id, region, a).await?;
                 }
             }
@@ -830,7 +931,14 @@ impl Evaluation {
     }
 
     /// Return the submitted form once for correction, with a note saying what to correct.
-    pub async fn return_form(&self, actor: &Actor, round_id: i64, region: &RegionCode, version: i64, note: &str) -> Result<i64> {
+    pub async fn return_form(
+        &self,
+        actor: &Actor,
+        round_id: i64,
+        region: &RegionCode,
+        version: i64,
+        note: &str,
+    ) -> Result<i64> {
         let (tx, _, _, form) = self.begin_on_form(round_id, region).await?;
         Self::check_verifier(actor, &form)?;
         if form.returned {
@@ -845,18 +953,29 @@ impl Evaluation {
                 "Write a note: what the region must correct.",
             ));
         };
-        self.set_status(tx, actor, form, version, FormStatus::Returned, Some(note)).await
+        self.set_status(tx, actor, form, version, FormStatus::Returned, Some(note))
+            .await
     }
 
     /// Finalise the form: every answer must be verified; it is scored and ranked from now on.
-    pub async fn finalise(&self, actor: &Actor, round_id: i64, region: &RegionCode, version: i64) -> Result<i64> {
+    pub async fn finalise(
+        &self,
+        actor: &Actor,
+        round_id: i64,
+        region: &RegionCode,
+        version: i64,
+    ) -> Result<i64> {
         let (mut tx, _, instrument, form) = self.begin_on_form(round_id, region).await?;
         Self::check_verifier(actor, &form)?;
         let answers = store::answers(&mut tx, round_id, region).await?;
         let unverified: Vec<String> = instrument
             .items
             .iter()
-            .filter(|i| !answers.iter().any(|a| a.item == i.id && a.verification.is_some()))
+            .filter(|i| {
+                !answers
+                    .iter()
+                    .any(|a| a.item == i.id && a.verification.is_some())
+            })
             .map(|i| i.id.clone())
             .collect();
         if !unverified.is_empty() {
@@ -866,7 +985,8 @@ impl Evaluation {
                 items: unverified,
             });
         }
-        self.set_status(tx, actor, form, version, FormStatus::Finalised, None).await
+        self.set_status(tx, actor, form, version, FormStatus::Finalised, None)
+            .await
     }
 
     /// Verified indices of a round's finalised forms, with their scores.
@@ -940,8 +1060,18 @@ impl Evaluation {
                 })
             })
             .collect();
-        regions.sort_by(|a, b| a.rank.national.cmp(&b.rank.national).then(a.region.cmp(&b.region)));
-        let pending = self.forms(round_id).await?.iter().filter(|f| f.status != FormStatus::Finalised).count();
+        regions.sort_by(|a, b| {
+            a.rank
+                .national
+                .cmp(&b.rank.national)
+                .then(a.region.cmp(&b.region))
+        });
+        let pending = self
+            .forms(round_id)
+            .await?
+            .iter()
+            .filter(|f| f.status != FormStatus::Finalised)
+            .count();
         Ok(RoundResults {
             round,
             instrument,

@@ -39,7 +39,9 @@ async fn chromium_fills_and_submits_a_self_assessment_form() {
     let db = TestDb::all("browser").await.into_iter().next().unwrap();
     let (app, cleanup) = db.spawn().await;
     let admin = app.as_user("admin");
-    let deadline = (chrono::Utc::now() + chrono::Duration::days(30)).format("%Y-%m-%d").to_string();
+    let deadline = (chrono::Utc::now() + chrono::Duration::days(30))
+        .format("%Y-%m-%d")
+        .to_string();
     let resp = admin
         .client
         .post(format!("{}/api/v1/rounds", app.address))
@@ -55,8 +57,11 @@ async fn chromium_fills_and_submits_a_self_assessment_form() {
     // Sign in as the Jember steward; the login sends the browser on to the form.
     let next = format!("/evaluasi/{id}/35.09");
     cdp.events.clear();
-    cdp.call("Page.navigate", json!({ "url": format!("{}/login?next={next}", app.address) }))
-        .await;
+    cdp.call(
+        "Page.navigate",
+        json!({ "url": format!("{}/login?next={next}", app.address) }),
+    )
+    .await;
     cdp.wait_for("Page.loadEventFired").await;
     cdp.events.clear();
     cdp.eval(&format!(
@@ -74,14 +79,24 @@ async fn chromium_fills_and_submits_a_self_assessment_form() {
     let filled = cdp.eval(FILL).await;
     assert_eq!(filled.as_u64(), Some(36), "answer controls on the page");
     cdp.wait_for("Page.loadEventFired").await;
-    let message = cdp.eval("document.querySelector('[role=status]').textContent").await;
+    let message = cdp
+        .eval("document.querySelector('[role=status]').textContent")
+        .await;
     assert!(message.as_str().unwrap().contains("terkirim"), "{message}");
 
     // The server has the form submitted with every answer.
     let steward = app.as_user("diskominfo-jember");
-    let (status, form) = steward.get_json(&format!("/api/v1/rounds/{id}/forms/35.09")).await;
+    let (status, form) = steward
+        .get_json(&format!("/api/v1/rounds/{id}/forms/35.09"))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(form["status"], "submitted", "{form}");
-    assert!(form["items"].as_array().unwrap().iter().all(|i| i["value"].is_string()));
+    assert!(
+        form["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["value"].is_string())
+    );
     cleanup.finish().await;
 }

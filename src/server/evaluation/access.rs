@@ -34,8 +34,14 @@ fn sees(p: &Principal, region: &RegionCode, lang: Lang) -> Result<(), Fail> {
     Err(Fail::new(
         403,
         match lang {
-            Lang::Id => format!("Wilayah {region} di luar cakupan akun Anda ({}).", p.scope()),
-            Lang::En => format!("Region {region} is outside your account's scope ({}).", p.scope()),
+            Lang::Id => format!(
+                "Wilayah {region} di luar cakupan akun Anda ({}).",
+                p.scope()
+            ),
+            Lang::En => format!(
+                "Region {region} is outside your account's scope ({}).",
+                p.scope()
+            ),
         },
     ))
 }

@@ -17,7 +17,9 @@ use super::{ApiResult, Fail, access, actor, evaluation, lang, region, round_id};
 use crate::auth::{Principal, Role};
 use crate::evaluation::masterplan::{self, Entry, Realisation};
 use crate::evaluation::store::{AuditEntry, Evidence, Form, Round};
-use crate::evaluation::workflow::{AnswerInput, Decision, EvidenceInput, FormView, OpenRound, RegionResult};
+use crate::evaluation::workflow::{
+    AnswerInput, Decision, EvidenceInput, FormView, OpenRound, RegionResult,
+};
 use crate::evaluation::{AnswerType, Evaluation};
 use crate::i18n::Lang;
 use crate::region::RegionCode;
@@ -28,15 +30,30 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/v1/rounds", get(list).post(open))
         .route("/api/v1/rounds/{round}", get(round).patch(update))
         .route("/api/v1/rounds/{round}/forms/{region}", get(form).put(save))
-        .route("/api/v1/rounds/{round}/forms/{region}/evidence", post(add_evidence))
+        .route(
+            "/api/v1/rounds/{round}/forms/{region}/evidence",
+            post(add_evidence),
+        )
         .route("/api/v1/rounds/{round}/forms/{region}/submit", post(submit))
         .route("/api/v1/rounds/{round}/forms/{region}/verify", post(verify))
-        .route("/api/v1/rounds/{round}/forms/{region}/return", post(return_form))
-        .route("/api/v1/rounds/{round}/forms/{region}/finalise", post(finalise))
+        .route(
+            "/api/v1/rounds/{round}/forms/{region}/return",
+            post(return_form),
+        )
+        .route(
+            "/api/v1/rounds/{round}/forms/{region}/finalise",
+            post(finalise),
+        )
         .route("/api/v1/rounds/{round}/forms/{region}/audit", get(audit))
         .route("/api/v1/rounds/{round}/results", get(results))
-        .route("/api/v1/rounds/{round}/results/{region}", get(region_result))
-        .route("/api/v1/masterplan/{region}", get(masterplan_list).post(masterplan_add))
+        .route(
+            "/api/v1/rounds/{round}/results/{region}",
+            get(region_result),
+        )
+        .route(
+            "/api/v1/masterplan/{region}",
+            get(masterplan_list).post(masterplan_add),
+        )
         .route("/api/v1/masterplan/{region}/{id}", put(masterplan_put))
 }
 
@@ -106,7 +123,10 @@ pub(super) fn parse_open(state: &AppState, b: OpenBody, l: Lang) -> Result<OpenR
         }
     };
     let cohort = match b.cohort {
-        Some(codes) => codes.iter().map(|c| known(c)).collect::<Result<Vec<_>, _>>()?,
+        Some(codes) => codes
+            .iter()
+            .map(|c| known(c))
+            .collect::<Result<Vec<_>, _>>()?,
         None => regions.smart_city().to_vec(),
     };
     let assignments = b
@@ -290,7 +310,12 @@ pub(super) fn form_json(state: &AppState, v: FormView, real: &[Realisation], l: 
                 verified_value: a.and_then(|a| a.verified_value.clone()),
                 verification: a.and_then(|a| a.verification),
                 verifier_note: a.and_then(|a| a.verifier_note.clone()),
-                evidence: v.evidence.iter().filter(|e| e.item == item.id).cloned().collect(),
+                evidence: v
+                    .evidence
+                    .iter()
+                    .filter(|e| e.item == item.id)
+                    .cloned()
+                    .collect(),
                 realisation: matches!(item.answer, AnswerType::MasterplanShare)
                     .then(|| real.iter().find(|r| r.pillar == item.pillar).cloned())
                     .flatten(),
@@ -322,7 +347,9 @@ async fn form(
     let ev = evaluation(&state, l)?;
     let fail = |e| Fail::from_eval(&e, l);
     let v = ev.form(id, &code).await.map_err(fail)?;
-    let real = realisation(&state, &ev, &code, v.round.year).await.map_err(|e| Fail::from_eval(&e, l))?;
+    let real = realisation(&state, &ev, &code, v.round.year)
+        .await
+        .map_err(|e| Fail::from_eval(&e, l))?;
     Ok(Json(form_json(&state, v, &real, l)))
 }
 
@@ -387,26 +414,48 @@ async fn save(
 }
 
 /// Read a multipart evidence upload: `item`, and a file part or a `url` field.
-pub(super) async fn read_evidence(mut m: Multipart, l: Lang) -> Result<(String, EvidenceInput), Fail> {
+pub(super) async fn read_evidence(
+    mut m: Multipart,
+    l: Lang,
+) -> Result<(String, EvidenceInput), Fail> {
     let (mut item, mut input) = (None, None);
     let malformed = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Fail::new(413, l.pick("Unggahan melebihi batas ukuran.", "The upload is over the size limit."))
+            Fail::new(
+                413,
+                l.pick(
+                    "Unggahan melebihi batas ukuran.",
+                    "The upload is over the size limit.",
+                ),
+            )
         } else {
-            Fail::bad_request(l, "Unggahan multipart rusak.", "Malformed multipart upload.")
+            Fail::bad_request(
+                l,
+                "Unggahan multipart rusak.",
+                "Malformed multipart upload.",
+            )
         }
     };
     while let Some(field) = m.next_field().await.map_err(malformed)? {
         let name = field.name().unwrap_or_default().to_string();
-        if let Some(file) = field.file_name().map(str::to_string).filter(|f| !f.is_empty()) {
+        if let Some(file) = field
+            .file_name()
+            .map(str::to_string)
+            .filter(|f| !f.is_empty())
+        {
             let bytes = field.bytes().await.map_err(malformed)?;
-            input = Some(EvidenceInput::File { name: file, bytes: bytes.to_vec() });
+            input = Some(EvidenceInput::File {
+                name: file,
+                bytes: bytes.to_vec(),
+            });
             continue;
         }
         let text = field.text().await.map_err(malformed)?;
         match name.as_str() {
             "item" => item = Some(text),
-            "url" if !text.trim().is_empty() && input.is_none() => input = Some(EvidenceInput::Link(text)),
+            "url" if !text.trim().is_empty() && input.is_none() => {
+                input = Some(EvidenceInput::Link(text))
+            }
             _ => {}
         }
     }
@@ -511,7 +560,14 @@ async fn verify(
         })
         .collect();
     let version = ev
-        .verify(&actor(&principal, l)?, id, &code, body.version, &decisions, body.accept_rest)
+        .verify(
+            &actor(&principal, l)?,
+            id,
+            &code,
+            body.version,
+            &decisions,
+            body.accept_rest,
+        )
         .await
         .map_err(|e| Fail::from_eval(&e, l))?;
     Ok(Json(VersionJson { version }))
@@ -530,7 +586,13 @@ async fn return_form(
     access::verify_form(&principal, &code, l)?;
     let ev = evaluation(&state, l)?;
     let version = ev
-        .return_form(&actor(&principal, l)?, id, &code, body.version, body.note.as_deref().unwrap_or(""))
+        .return_form(
+            &actor(&principal, l)?,
+            id,
+            &code,
+            body.version,
+            body.note.as_deref().unwrap_or(""),
+        )
         .await
         .map_err(|e| Fail::from_eval(&e, l))?;
     Ok(Json(VersionJson { version }))
@@ -566,7 +628,11 @@ async fn audit(
     let (id, code) = (round_id(&id, l)?, region(&code, l)?);
     access::read_form(&principal, &code, l)?;
     let ev = evaluation(&state, l)?;
-    Ok(Json(ev.audit(id, &code).await.map_err(|e| Fail::from_eval(&e, l))?))
+    Ok(Json(
+        ev.audit(id, &code)
+            .await
+            .map_err(|e| Fail::from_eval(&e, l))?,
+    ))
 }
 
 #[derive(Debug, Serialize)]
@@ -607,7 +673,11 @@ async fn results(
     Ok(Json(ResultsJson {
         round: r.round,
         pending: r.pending,
-        regions: r.regions.into_iter().map(|x| result_json(&state, x)).collect(),
+        regions: r
+            .regions
+            .into_iter()
+            .map(|x| result_json(&state, x))
+            .collect(),
     }))
 }
 
@@ -623,15 +693,19 @@ async fn region_result(
     access::read_form(&principal, &code, l)?;
     let ev = evaluation(&state, l)?;
     let r = ev.results(id).await.map_err(|e| Fail::from_eval(&e, l))?;
-    let found = r.regions.into_iter().find(|x| x.region == code).ok_or_else(|| {
-        Fail::new(
-            404,
-            match l {
-                Lang::Id => format!("{code} belum punya hasil final di ronde {id}."),
-                Lang::En => format!("{code} has no finalised result in round {id} yet."),
-            },
-        )
-    })?;
+    let found = r
+        .regions
+        .into_iter()
+        .find(|x| x.region == code)
+        .ok_or_else(|| {
+            Fail::new(
+                404,
+                match l {
+                    Lang::Id => format!("{code} belum punya hasil final di ronde {id}."),
+                    Lang::En => format!("{code} has no finalised result in round {id} yet."),
+                },
+            )
+        })?;
     Ok(Json(result_json(&state, found)))
 }
 
@@ -657,7 +731,11 @@ async fn masterplan_list(
     let code = region(&code, l)?;
     access::read_masterplan(&principal, &code, l)?;
     let ev = evaluation(&state, l)?;
-    Ok(Json(ev.masterplan(&code).await.map_err(|e| Fail::from_eval(&e, l))?))
+    Ok(Json(
+        ev.masterplan(&code)
+            .await
+            .map_err(|e| Fail::from_eval(&e, l))?,
+    ))
 }
 
 async fn masterplan_add(
@@ -674,7 +752,12 @@ async fn masterplan_add(
     let ev = evaluation(&state, l)?;
     entry.id = 0;
     let saved = ev
-        .put_masterplan(&actor(&principal, l)?, &code, &entry, &programme_codes(&state))
+        .put_masterplan(
+            &actor(&principal, l)?,
+            &code,
+            &entry,
+            &programme_codes(&state),
+        )
         .await
         .map_err(|e| Fail::from_eval(&e, l))?;
     Ok((StatusCode::CREATED, Json(saved)))
@@ -694,7 +777,12 @@ async fn masterplan_put(
     let ev = evaluation(&state, l)?;
     entry.id = entry_id.max(1);
     let saved = ev
-        .put_masterplan(&actor(&principal, l)?, &code, &entry, &programme_codes(&state))
+        .put_masterplan(
+            &actor(&principal, l)?,
+            &code,
+            &entry,
+            &programme_codes(&state),
+        )
         .await
         .map_err(|e| Fail::from_eval(&e, l))?;
     Ok(Json(saved))

@@ -3,11 +3,11 @@
 //! the national recap (PDF, xlsx, CSV), and the charts the pages show. Rendering runs on the
 //! blocking pool.
 
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
 
 use super::{Fail, access, evaluation, lang, region, round_id};
@@ -21,8 +21,14 @@ use crate::view::{self, MapScope};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/rounds/{round}/forms/{region}/evidence/{id}", get(evidence))
-        .route("/api/v1/rounds/{round}/results/{region}/report/{format}", get(region_report))
+        .route(
+            "/api/v1/rounds/{round}/forms/{region}/evidence/{id}",
+            get(evidence),
+        )
+        .route(
+            "/api/v1/rounds/{round}/results/{region}/report/{format}",
+            get(region_report),
+        )
         .route("/api/v1/rounds/{round}/recap/{format}", get(recap_file))
         .route("/evaluasi/{round}/grafik/{file}", get(chart_file))
 }
@@ -38,9 +44,19 @@ struct FileQuery {
 fn ascii_name(name: &str) -> String {
     let s: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
-    if s.trim_matches(['_', '.']).is_empty() { "bukti".into() } else { s }
+    if s.trim_matches(['_', '.']).is_empty() {
+        "bukti".into()
+    } else {
+        s
+    }
 }
 
 /// Percent-encoding for RFC 5987 `filename*`.
@@ -59,7 +75,8 @@ pub(super) fn attachment(bytes: Vec<u8>, content_type: &str, name: &str) -> Resp
     let h = r.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_str(content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+        HeaderValue::from_str(content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
     if let Ok(v) = HeaderValue::from_str(&format!(
         "attachment; filename=\"{}\"; filename*=UTF-8''{}",
@@ -68,8 +85,14 @@ pub(super) fn attachment(bytes: Vec<u8>, content_type: &str, name: &str) -> Resp
     )) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
     r
 }
 
@@ -84,9 +107,24 @@ async fn evidence(
     let (id, code) = (round_id(&id, l)?, region(&code, l)?);
     access::read_form(&principal, &code, l)?;
     let ev = evaluation(&state, l)?;
-    let view = ev.form(id, &code).await.map_err(|e| Fail::from_eval(&e, l))?;
-    let not_found = || Fail::new(404, l.pick("Berkas bukti itu tidak ada di formulir ini.", "No such evidence file in this form."));
-    let e = view.evidence.iter().find(|e| e.id == evidence_id).ok_or_else(not_found)?;
+    let view = ev
+        .form(id, &code)
+        .await
+        .map_err(|e| Fail::from_eval(&e, l))?;
+    let not_found = || {
+        Fail::new(
+            404,
+            l.pick(
+                "Berkas bukti itu tidak ada di formulir ini.",
+                "No such evidence file in this form.",
+            ),
+        )
+    };
+    let e = view
+        .evidence
+        .iter()
+        .find(|e| e.id == evidence_id)
+        .ok_or_else(not_found)?;
     let sha = e.sha256.clone().ok_or_else(not_found)?;
     let ev2 = ev.clone();
     let bytes = tokio::task::spawn_blocking(move || ev2.evidence_bytes(&sha))
@@ -95,7 +133,9 @@ async fn evidence(
         .map_err(|e| Fail::from_eval(&e, l))?;
     Ok(attachment(
         bytes,
-        e.media_type.as_deref().unwrap_or("application/octet-stream"),
+        e.media_type
+            .as_deref()
+            .unwrap_or("application/octet-stream"),
         e.file_name.as_deref().unwrap_or("bukti"),
     ))
 }
@@ -123,14 +163,21 @@ fn content_type(format: &str) -> &'static str {
     }
 }
 
-fn pick_table<'a>(tables: &'a [crate::report::Table], wanted: Option<&str>, l: Lang) -> Result<&'a crate::report::Table, Fail> {
+fn pick_table<'a>(
+    tables: &'a [crate::report::Table],
+    wanted: Option<&str>,
+    l: Lang,
+) -> Result<&'a crate::report::Table, Fail> {
     let wanted = wanted.unwrap_or(tables[0].id);
     tables.iter().find(|t| t.id == wanted).ok_or_else(|| {
         let ids: Vec<&str> = tables.iter().map(|t| t.id).collect();
-        Fail::new(404, match l {
-            Lang::Id => format!("Tabel {wanted:?} tidak ada; pilihan: {}.", ids.join(", ")),
-            Lang::En => format!("No table {wanted:?}; choose one of {}.", ids.join(", ")),
-        })
+        Fail::new(
+            404,
+            match l {
+                Lang::Id => format!("Tabel {wanted:?} tidak ada; pilihan: {}.", ids.join(", ")),
+                Lang::En => format!("No table {wanted:?}; choose one of {}.", ids.join(", ")),
+            },
+        )
     })
 }
 
@@ -148,21 +195,42 @@ async fn region_report(
     let ev = evaluation(&state, l)?;
     let fail = |e| Fail::from_eval(&e, l);
     let results = ev.results(id).await.map_err(fail)?;
-    let result = results.regions.iter().find(|r| r.region == code).cloned().ok_or_else(|| {
-        Fail::new(404, match l {
-            Lang::Id => format!("{code} belum punya hasil final di ronde {id}."),
-            Lang::En => format!("{code} has no finalised result in round {id} yet."),
-        })
-    })?;
-    let view = ev.form(id, &code).await.map_err(|e| Fail::from_eval(&e, l))?;
-    let stem = format!("evaluasi_{}_{}", results.round.year, code.as_str().replace('.', ""));
+    let result = results
+        .regions
+        .iter()
+        .find(|r| r.region == code)
+        .cloned()
+        .ok_or_else(|| {
+            Fail::new(
+                404,
+                match l {
+                    Lang::Id => format!("{code} belum punya hasil final di ronde {id}."),
+                    Lang::En => format!("{code} has no finalised result in round {id} yet."),
+                },
+            )
+        })?;
+    let view = ev
+        .form(id, &code)
+        .await
+        .map_err(|e| Fail::from_eval(&e, l))?;
+    let stem = format!(
+        "evaluasi_{}_{}",
+        results.round.year,
+        code.as_str().replace('.', "")
+    );
     let table = q.table.clone();
     let st = state.clone();
     let out = tokio::task::spawn_blocking(move || -> Result<(Vec<u8>, String), Fail> {
         let fail = |e| Fail::from_eval(&e, l);
         match format {
-            "pdf" => Ok((recap::region_pdf(&view, &result, &st.reference.regions, l).map_err(fail)?, format!("{stem}.pdf"))),
-            "xlsx" => Ok((recap::workbook(&recap::region_tables(&view, &result, l)).map_err(fail)?, format!("{stem}.xlsx"))),
+            "pdf" => Ok((
+                recap::region_pdf(&view, &result, &st.reference.regions, l).map_err(fail)?,
+                format!("{stem}.pdf"),
+            )),
+            "xlsx" => Ok((
+                recap::workbook(&recap::region_tables(&view, &result, l)).map_err(fail)?,
+                format!("{stem}.xlsx"),
+            )),
             _ => {
                 let tables = recap::region_tables(&view, &result, l);
                 let t = pick_table(&tables, table.as_deref(), l)?;
@@ -188,16 +256,32 @@ async fn recap_file(
     access::read_recap(&principal, l)?;
     let ev = evaluation(&state, l)?;
     let results = ev.results(id).await.map_err(|e| Fail::from_eval(&e, l))?;
-    let cohort: Vec<RegionCode> = ev.forms(id).await.map_err(|e| Fail::from_eval(&e, l))?.into_iter().map(|f| f.region).collect();
-    let stem = format!("rekap_evaluasi_{}_ronde{}", results.round.year, results.round.id);
+    let cohort: Vec<RegionCode> = ev
+        .forms(id)
+        .await
+        .map_err(|e| Fail::from_eval(&e, l))?
+        .into_iter()
+        .map(|f| f.region)
+        .collect();
+    let stem = format!(
+        "rekap_evaluasi_{}_ronde{}",
+        results.round.year, results.round.id
+    );
     let table = q.table.clone();
     let st = state.clone();
     let out = tokio::task::spawn_blocking(move || -> Result<(Vec<u8>, String), Fail> {
         let fail = |e| Fail::from_eval(&e, l);
         let regions = &st.reference.regions;
         match format {
-            "pdf" => Ok((recap::recap_pdf(&results, &cohort, regions, &st.config.regions_dir(), l).map_err(fail)?, format!("{stem}.pdf"))),
-            "xlsx" => Ok((recap::workbook(&recap::recap_tables(&results, regions, l)).map_err(fail)?, format!("{stem}.xlsx"))),
+            "pdf" => Ok((
+                recap::recap_pdf(&results, &cohort, regions, &st.config.regions_dir(), l)
+                    .map_err(fail)?,
+                format!("{stem}.pdf"),
+            )),
+            "xlsx" => Ok((
+                recap::workbook(&recap::recap_tables(&results, regions, l)).map_err(fail)?,
+                format!("{stem}.xlsx"),
+            )),
             _ => {
                 let tables = recap::recap_tables(&results, regions, l);
                 let t = pick_table(&tables, table.as_deref(), l)?;
@@ -222,21 +306,35 @@ async fn chart_file(
     let l = lang(q.lang.as_deref(), &headers);
     let id = round_id(&id, l)?;
     let (kind, ext) = file.rsplit_once('.').unwrap_or((file.as_str(), "png"));
-    let format: Format = ext.parse().map_err(|_| Fail::new(404, l.pick("Grafik: .png atau .svg.", "Charts: .png or .svg.")))?;
+    let format: Format = ext.parse().map_err(|_| {
+        Fail::new(
+            404,
+            l.pick("Grafik: .png atau .svg.", "Charts: .png or .svg."),
+        )
+    })?;
     let code = q.region.as_deref().map(|r| region(r, l)).transpose()?;
     match (kind, &code) {
         ("radar" | "dimensi", Some(c)) => access::read_form(&principal, c, l)?,
         ("peringkat" | "peta", _) => access::read_recap(&principal, l)?,
         _ => {
-            return Err(Fail::new(404, l.pick(
-                "Grafik tidak dikenal: radar atau dimensi (dengan region=), peringkat, peta.",
-                "Unknown chart: radar or dimensi (with region=), peringkat, peta.",
-            )));
+            return Err(Fail::new(
+                404,
+                l.pick(
+                    "Grafik tidak dikenal: radar atau dimensi (dengan region=), peringkat, peta.",
+                    "Unknown chart: radar or dimensi (with region=), peringkat, peta.",
+                ),
+            ));
         }
     }
     let ev = evaluation(&state, l)?;
     let results = ev.results(id).await.map_err(|e| Fail::from_eval(&e, l))?;
-    let cohort: Vec<RegionCode> = ev.forms(id).await.map_err(|e| Fail::from_eval(&e, l))?.into_iter().map(|f| f.region).collect();
+    let cohort: Vec<RegionCode> = ev
+        .forms(id)
+        .await
+        .map_err(|e| Fail::from_eval(&e, l))?
+        .into_iter()
+        .map(|f| f.region)
+        .collect();
     let kind = kind.to_string();
     let st = state.clone();
     let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, Fail> {
@@ -244,39 +342,90 @@ async fn chart_file(
         let draw = |e: chart::ChartError| Fail::new(500, e.to_string());
         let (w, h) = (chart::DEFAULT_WIDTH, chart::DEFAULT_HEIGHT);
         let result = |c: &RegionCode| {
-            results.regions.iter().find(|r| &r.region == c).ok_or_else(|| {
-                Fail::new(404, match l {
-                    Lang::Id => format!("{c} belum punya hasil final."),
-                    Lang::En => format!("{c} has no finalised result yet."),
+            results
+                .regions
+                .iter()
+                .find(|r| &r.region == c)
+                .ok_or_else(|| {
+                    Fail::new(
+                        404,
+                        match l {
+                            Lang::Id => format!("{c} belum punya hasil final."),
+                            Lang::En => format!("{c} has no finalised result yet."),
+                        },
+                    )
                 })
-            })
         };
         let year = results.round.year;
         match (kind.as_str(), &code) {
             ("radar", Some(c)) => {
                 let r = result(c)?;
-                chart::render_radar(&charts::pillar_radar(&results.instrument, r, &charts::name(regions, c), year, l), format, w, h).map_err(draw)
+                chart::render_radar(
+                    &charts::pillar_radar(
+                        &results.instrument,
+                        r,
+                        &charts::name(regions, c),
+                        year,
+                        l,
+                    ),
+                    format,
+                    w,
+                    h,
+                )
+                .map_err(draw)
             }
             ("dimensi", Some(c)) => {
                 let r = result(c)?;
-                chart::render_bars(&charts::dimension_bars(&results.instrument, r, &charts::name(regions, c), year, l), format, w, 320).map_err(draw)
+                chart::render_bars(
+                    &charts::dimension_bars(
+                        &results.instrument,
+                        r,
+                        &charts::name(regions, c),
+                        year,
+                        l,
+                    ),
+                    format,
+                    w,
+                    320,
+                )
+                .map_err(draw)
             }
             ("peringkat", _) => {
                 let n = results.regions.len().clamp(1, 40);
-                chart::render_bars(&charts::cohort_bars(&results, regions, code.as_ref(), 40, l), format, w, (120 + 22 * n as u32).clamp(chart::MIN_HEIGHT, chart::MAX_HEIGHT)).map_err(draw)
+                chart::render_bars(
+                    &charts::cohort_bars(&results, regions, code.as_ref(), 40, l),
+                    format,
+                    w,
+                    (120 + 22 * n as u32).clamp(chart::MIN_HEIGHT, chart::MAX_HEIGHT),
+                )
+                .map_err(draw)
             }
             _ => {
-                let first = cohort.first().ok_or_else(|| Fail::new(404, "empty cohort"))?;
+                let first = cohort
+                    .first()
+                    .ok_or_else(|| Fail::new(404, "empty cohort"))?;
                 let layer = view::map_layer(&st.config.regions_dir(), first, MapScope::Indonesia)
                     .map_err(|e| Fail::new(500, e.to_string()))?;
-                chart::render_map(&charts::cohort_map(&results, &cohort, regions, layer, code.as_ref(), l), format, 1200, 600).map_err(draw)
+                chart::render_map(
+                    &charts::cohort_map(&results, &cohort, regions, layer, code.as_ref(), l),
+                    format,
+                    1200,
+                    600,
+                )
+                .map_err(draw)
             }
         }
     })
     .await
     .map_err(|_| Fail::new(500, "internal error"))??;
     let mut r = bytes.into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
     Ok(r)
 }

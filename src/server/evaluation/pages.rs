@@ -6,11 +6,11 @@
 
 use std::collections::HashMap;
 
+use axum::Router;
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -42,12 +42,32 @@ struct PageQuery {
 }
 
 fn page_lang(q: &PageQuery) -> Lang {
-    q.lang.as_deref().and_then(|l| l.parse().ok()).unwrap_or_default()
+    q.lang
+        .as_deref()
+        .and_then(|l| l.parse().ok())
+        .unwrap_or_default()
 }
 
-fn render(state: &AppState, p: &Principal, uri: &Uri, l: Lang, status: StatusCode, title: &str, body: Markup) -> Response {
+fn render(
+    state: &AppState,
+    p: &Principal,
+    uri: &Uri,
+    l: Lang,
+    status: StatusCode,
+    title: &str,
+    body: Markup,
+) -> Response {
     let snapshot = state.snapshot();
-    let ctx = Ctx { state, principal: p, snapshot: &snapshot, uri, lang: l, nav: Some(Nav::Evaluation), region: None, period: None };
+    let ctx = Ctx {
+        state,
+        principal: p,
+        snapshot: &snapshot,
+        uri,
+        lang: l,
+        nav: Some(Nav::Evaluation),
+        region: None,
+        period: None,
+    };
     (status, layout::page(&ctx, title, body)).into_response()
 }
 
@@ -65,7 +85,12 @@ fn status_label(s: FormStatus, l: Lang) -> Markup {
     html! { span.band { (s.label(l)) } }
 }
 
-async fn rounds_page(State(state): State<AppState>, p: Principal, uri: Uri, Query(q): Query<PageQuery>) -> Response {
+async fn rounds_page(
+    State(state): State<AppState>,
+    p: Principal,
+    uri: Uri,
+    Query(q): Query<PageQuery>,
+) -> Response {
     let l = page_lang(&q);
     let result = async {
         access::list_rounds(&p, l)?;
@@ -105,24 +130,53 @@ async fn rounds_page(State(state): State<AppState>, p: Principal, uri: Uri, Quer
     render(&state, &p, &uri, l, StatusCode::OK, title, body)
 }
 
-async fn open_round(State(state): State<AppState>, p: Principal, uri: Uri, Query(q): Query<PageQuery>, Form(fields): Form<Vec<(String, String)>>) -> Response {
+async fn open_round(
+    State(state): State<AppState>,
+    p: Principal,
+    uri: Uri,
+    Query(q): Query<PageQuery>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
     let l = page_lang(&q);
-    let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+    let get = |k: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
     let result = async {
         access::manage_rounds(&p, l)?;
         let ev = evaluation(&state, l)?;
-        let year = get("year").parse().map_err(|_| Fail::new(422, l.pick("Tahun harus angka.", "The year must be a number.")))?;
+        let year = get("year").parse().map_err(|_| {
+            Fail::new(
+                422,
+                l.pick("Tahun harus angka.", "The year must be a number."),
+            )
+        })?;
         let cohort = get("cohort");
         let body = api::OpenBody {
             year,
             title: Some(get("title")).filter(|t| !t.is_empty()),
             instrument: None,
-            cohort: (!cohort.is_empty()).then(|| cohort.split([',', ' ', '\n']).filter(|c| !c.trim().is_empty()).map(|c| c.trim().to_string()).collect()),
+            cohort: (!cohort.is_empty()).then(|| {
+                cohort
+                    .split([',', ' ', '\n'])
+                    .filter(|c| !c.trim().is_empty())
+                    .map(|c| c.trim().to_string())
+                    .collect()
+            }),
             deadline: get("deadline"),
-            assignments: get("assignments").lines().filter_map(|line| line.split_once('=')).map(|(r, e)| (r.trim().to_string(), e.trim().to_string())).collect(),
+            assignments: get("assignments")
+                .lines()
+                .filter_map(|line| line.split_once('='))
+                .map(|(r, e)| (r.trim().to_string(), e.trim().to_string()))
+                .collect(),
         };
         let o = api::parse_open(&state, body, l)?;
-        ev.open_round(&actor(&p, l)?, o).await.map_err(|e| Fail::from_eval(&e, l))
+        ev.open_round(&actor(&p, l)?, o)
+            .await
+            .map_err(|e| Fail::from_eval(&e, l))
     }
     .await;
     match result {
@@ -131,7 +185,13 @@ async fn open_round(State(state): State<AppState>, p: Principal, uri: Uri, Query
     }
 }
 
-async fn round_page(State(state): State<AppState>, p: Principal, uri: Uri, Path(id): Path<String>, Query(q): Query<PageQuery>) -> Response {
+async fn round_page(
+    State(state): State<AppState>,
+    p: Principal,
+    uri: Uri,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Response {
     let l = page_lang(&q);
     let result = async {
         let id = round_id(&id, l)?;
@@ -147,7 +207,10 @@ async fn round_page(State(state): State<AppState>, p: Principal, uri: Uri, Path(
         Err(f) => return fail_page(&state, &p, &uri, l, f),
     };
     let visible: Vec<_> = forms.iter().filter(|f| p.can_see(&f.region)).collect();
-    let finalised = forms.iter().filter(|f| f.status == FormStatus::Finalised).count();
+    let finalised = forms
+        .iter()
+        .filter(|f| f.status == FormStatus::Finalised)
+        .count();
     let recap = access::read_recap(&p, l).is_ok();
     let lc = l.code();
     let body = html! {
@@ -179,7 +242,13 @@ async fn round_page(State(state): State<AppState>, p: Principal, uri: Uri, Path(
 /// What the person typed, to show again after a refused post.
 type Typed = HashMap<String, String>;
 
-fn value_input(item: &crate::evaluation::Item, name: &str, current: Option<&str>, l: Lang, enabled: bool) -> Markup {
+fn value_input(
+    item: &crate::evaluation::Item,
+    name: &str,
+    current: Option<&str>,
+    l: Lang,
+    enabled: bool,
+) -> Markup {
     let id = format!("{name}_{}", item.id);
     html! {
         @match &item.answer {
@@ -212,7 +281,15 @@ fn value_input(item: &crate::evaluation::Item, name: &str, current: Option<&str>
     }
 }
 
-fn form_markup(state: &AppState, p: &Principal, v: &FormView, real: &[Realisation], typed: Option<&Typed>, message: Option<(&str, bool)>, l: Lang) -> Markup {
+fn form_markup(
+    state: &AppState,
+    p: &Principal,
+    v: &FormView,
+    real: &[Realisation],
+    typed: Option<&Typed>,
+    message: Option<(&str, bool)>,
+    l: Lang,
+) -> Markup {
     let (i, f, lc) = (&v.instrument, &v.form, l.code());
     let can_fill = access::fill_form(p, &f.region, l).is_ok() && f.status.editable_by_region();
     let can_verify = access::verify_form(p, &f.region, l).is_ok()
@@ -307,35 +384,75 @@ fn form_markup(state: &AppState, p: &Principal, v: &FormView, real: &[Realisatio
     }
 }
 
-async fn load_form(state: &AppState, p: &Principal, id: &str, code: &str, l: Lang) -> Result<(FormView, Vec<Realisation>), Fail> {
+async fn load_form(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    code: &str,
+    l: Lang,
+) -> Result<(FormView, Vec<Realisation>), Fail> {
     let (id, code) = (round_id(id, l)?, region(code, l)?);
     access::read_form(p, &code, l)?;
     let ev = evaluation(state, l)?;
-    let v = ev.form(id, &code).await.map_err(|e| Fail::from_eval(&e, l))?;
-    let real = realisation(state, &ev, &code, v.round.year).await.map_err(|e| Fail::from_eval(&e, l))?;
+    let v = ev
+        .form(id, &code)
+        .await
+        .map_err(|e| Fail::from_eval(&e, l))?;
+    let real = realisation(state, &ev, &code, v.round.year)
+        .await
+        .map_err(|e| Fail::from_eval(&e, l))?;
     Ok((v, real))
 }
 
-async fn form_page(State(state): State<AppState>, p: Principal, uri: Uri, Path((id, code)): Path<(String, String)>, Query(q): Query<PageQuery>) -> Response {
+async fn form_page(
+    State(state): State<AppState>,
+    p: Principal,
+    uri: Uri,
+    Path((id, code)): Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+) -> Response {
     let l = page_lang(&q);
     match load_form(&state, &p, &id, &code, l).await {
         Ok((v, real)) => {
             let msg = q.pesan.as_deref().map(|m| match m {
                 "tersimpan" => l.pick("Tersimpan.", "Saved."),
-                "terkirim" => l.pick("Formulir terkirim dan terkunci.", "The form is submitted and locked."),
+                "terkirim" => l.pick(
+                    "Formulir terkirim dan terkunci.",
+                    "The form is submitted and locked.",
+                ),
                 _ => l.pick("Perubahan tersimpan.", "Changes saved."),
             });
             let title = v.round.title.clone();
-            render(&state, &p, &uri, l, StatusCode::OK, &title, form_markup(&state, &p, &v, &real, None, msg.map(|m| (m, true)), l))
+            render(
+                &state,
+                &p,
+                &uri,
+                l,
+                StatusCode::OK,
+                &title,
+                form_markup(&state, &p, &v, &real, None, msg.map(|m| (m, true)), l),
+            )
         }
         Err(f) => fail_page(&state, &p, &uri, l, f),
     }
 }
 
-async fn form_post(State(state): State<AppState>, p: Principal, uri: Uri, Path((id, code)): Path<(String, String)>, Query(q): Query<PageQuery>, Form(fields): Form<Vec<(String, String)>>) -> Response {
+async fn form_post(
+    State(state): State<AppState>,
+    p: Principal,
+    uri: Uri,
+    Path((id, code)): Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
     let l = page_lang(&q);
     let typed: Typed = fields.iter().cloned().collect();
-    let get = |k: &str| typed.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let get = |k: &str| {
+        typed
+            .get(k)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
     let (v, real) = match load_form(&state, &p, &id, &code, l).await {
         Ok(x) => x,
         Err(f) => return fail_page(&state, &p, &uri, l, f),
@@ -345,17 +462,28 @@ async fn form_post(State(state): State<AppState>, p: Principal, uri: Uri, Path((
     let result = async {
         let ev = evaluation(&state, l)?;
         let who = actor(&p, l)?;
-        let version: i64 = get("version").parse().map_err(|_| Fail::bad_request(l, "Versi formulir hilang.", "The form version is missing."))?;
+        let version: i64 = get("version").parse().map_err(|_| {
+            Fail::bad_request(l, "Versi formulir hilang.", "The form version is missing.")
+        })?;
         let e = |e: crate::evaluation::EvaluationError| Fail::from_eval(&e, l);
         match action.as_str() {
             "save" | "submit" => {
                 access::fill_form(&p, &region, l)?;
-                let inputs: Vec<AnswerInput> = v.instrument.items.iter().filter(|it| typed.contains_key(&format!("v_{}", it.id))).map(|it| AnswerInput {
-                    item: it.id.clone(),
-                    value: typed.get(&format!("v_{}", it.id)).cloned(),
-                    note: typed.get(&format!("n_{}", it.id)).cloned(),
-                }).collect();
-                let version = ev.save_answers(&who, round, &region, version, &inputs).await.map_err(e)?;
+                let inputs: Vec<AnswerInput> = v
+                    .instrument
+                    .items
+                    .iter()
+                    .filter(|it| typed.contains_key(&format!("v_{}", it.id)))
+                    .map(|it| AnswerInput {
+                        item: it.id.clone(),
+                        value: typed.get(&format!("v_{}", it.id)).cloned(),
+                        note: typed.get(&format!("n_{}", it.id)).cloned(),
+                    })
+                    .collect();
+                let version = ev
+                    .save_answers(&who, round, &region, version, &inputs)
+                    .await
+                    .map_err(e)?;
                 if action == "submit" {
                     ev.submit(&who, round, &region, version).await.map_err(e)?;
                     return Ok("terkirim");
@@ -364,51 +492,115 @@ async fn form_post(State(state): State<AppState>, p: Principal, uri: Uri, Path((
             }
             "verify" | "finalise" | "return" => {
                 access::verify_form(&p, &region, l)?;
-                let decisions: Vec<Decision> = v.instrument.items.iter().filter_map(|it| {
-                    let value = typed.get(&format!("vv_{}", it.id)).filter(|s| !s.trim().is_empty()).cloned();
-                    let note = typed.get(&format!("vn_{}", it.id)).filter(|s| !s.trim().is_empty()).cloned();
-                    (value.is_some() || note.is_some()).then(|| Decision { item: it.id.clone(), value, note })
-                }).collect();
+                let decisions: Vec<Decision> = v
+                    .instrument
+                    .items
+                    .iter()
+                    .filter_map(|it| {
+                        let value = typed
+                            .get(&format!("vv_{}", it.id))
+                            .filter(|s| !s.trim().is_empty())
+                            .cloned();
+                        let note = typed
+                            .get(&format!("vn_{}", it.id))
+                            .filter(|s| !s.trim().is_empty())
+                            .cloned();
+                        (value.is_some() || note.is_some()).then(|| Decision {
+                            item: it.id.clone(),
+                            value,
+                            note,
+                        })
+                    })
+                    .collect();
                 let mut version = version;
                 if !decisions.is_empty() || typed.contains_key("accept_rest") {
-                    version = ev.verify(&who, round, &region, version, &decisions, typed.contains_key("accept_rest")).await.map_err(e)?;
+                    version = ev
+                        .verify(
+                            &who,
+                            round,
+                            &region,
+                            version,
+                            &decisions,
+                            typed.contains_key("accept_rest"),
+                        )
+                        .await
+                        .map_err(e)?;
                 }
                 match action.as_str() {
-                    "finalise" => { ev.finalise(&who, round, &region, version).await.map_err(e)?; }
-                    "return" => { ev.return_form(&who, round, &region, version, &get("return_note")).await.map_err(e)?; }
+                    "finalise" => {
+                        ev.finalise(&who, round, &region, version)
+                            .await
+                            .map_err(e)?;
+                    }
+                    "return" => {
+                        ev.return_form(&who, round, &region, version, &get("return_note"))
+                            .await
+                            .map_err(e)?;
+                    }
                     _ => {}
                 }
                 Ok("diperbarui")
             }
-            _ => Err(Fail::bad_request(l, "Tindakan tidak dikenal.", "Unknown action.")),
+            _ => Err(Fail::bad_request(
+                l,
+                "Tindakan tidak dikenal.",
+                "Unknown action.",
+            )),
         }
     }
     .await;
     match result {
-        Ok(msg) => Redirect::to(&format!("/evaluasi/{round}/{region}?lang={}&pesan={msg}", l.code())).into_response(),
+        Ok(msg) => Redirect::to(&format!(
+            "/evaluasi/{round}/{region}?lang={}&pesan={msg}",
+            l.code()
+        ))
+        .into_response(),
         Err(f) => {
             // Shown again with what was typed; the page reloads the form as it is now.
-            let (now, real) = load_form(&state, &p, &id, &code, l).await.unwrap_or((v, real));
+            let (now, real) = load_form(&state, &p, &id, &code, l)
+                .await
+                .unwrap_or((v, real));
             let title = now.round.title.clone();
-            let body = form_markup(&state, &p, &now, &real, Some(&typed), Some((&f.message, false)), l);
+            let body = form_markup(
+                &state,
+                &p,
+                &now,
+                &real,
+                Some(&typed),
+                Some((&f.message, false)),
+                l,
+            );
             render(&state, &p, &uri, l, f.status, &title, body)
         }
     }
 }
 
-async fn evidence_post(State(state): State<AppState>, p: Principal, uri: Uri, Path((id, code)): Path<(String, String)>, Query(q): Query<PageQuery>, multipart: Multipart) -> Response {
+async fn evidence_post(
+    State(state): State<AppState>,
+    p: Principal,
+    uri: Uri,
+    Path((id, code)): Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+    multipart: Multipart,
+) -> Response {
     let l = page_lang(&q);
     let result = async {
         let (rid, reg) = (round_id(&id, l)?, region(&code, l)?);
         access::fill_form(&p, &reg, l)?;
         let ev = evaluation(&state, l)?;
         let (item, input) = api::read_evidence(multipart, l).await?;
-        ev.add_evidence(&actor(&p, l)?, rid, &reg, &item, input).await.map_err(|e| Fail::from_eval(&e, l))?;
+        ev.add_evidence(&actor(&p, l)?, rid, &reg, &item, input)
+            .await
+            .map_err(|e| Fail::from_eval(&e, l))?;
         Ok::<_, Fail>((rid, reg))
     }
     .await;
     match result {
-        Ok((rid, reg)) => Redirect::to(&format!("/evaluasi/{rid}/{reg}?lang={}&pesan=bukti", l.code())).into_response(),
+        Ok((rid, reg)) => Redirect::to(&format!(
+            "/evaluasi/{rid}/{reg}?lang={}&pesan=bukti",
+            l.code()
+        ))
+        .into_response(),
         Err(f) => match load_form(&state, &p, &id, &code, l).await {
             Ok((v, real)) => {
                 let title = v.round.title.clone();
@@ -420,13 +612,25 @@ async fn evidence_post(State(state): State<AppState>, p: Principal, uri: Uri, Pa
     }
 }
 
-async fn audit_page(State(state): State<AppState>, p: Principal, uri: Uri, Path((id, code)): Path<(String, String)>, Query(q): Query<PageQuery>) -> Response {
+async fn audit_page(
+    State(state): State<AppState>,
+    p: Principal,
+    uri: Uri,
+    Path((id, code)): Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+) -> Response {
     let l = page_lang(&q);
     let result = async {
         let (rid, reg) = (round_id(&id, l)?, region(&code, l)?);
         access::read_form(&p, &reg, l)?;
         let ev = evaluation(&state, l)?;
-        Ok::<_, Fail>((ev.audit(rid, &reg).await.map_err(|e| Fail::from_eval(&e, l))?, rid, reg))
+        Ok::<_, Fail>((
+            ev.audit(rid, &reg)
+                .await
+                .map_err(|e| Fail::from_eval(&e, l))?,
+            rid,
+            reg,
+        ))
     }
     .await;
     let (trail, rid, reg) = match result {
@@ -449,17 +653,33 @@ async fn audit_page(State(state): State<AppState>, p: Principal, uri: Uri, Path(
     render(&state, &p, &uri, l, StatusCode::OK, title, body)
 }
 
-async fn result_page(State(state): State<AppState>, p: Principal, uri: Uri, Path((id, code)): Path<(String, String)>, Query(q): Query<PageQuery>) -> Response {
+async fn result_page(
+    State(state): State<AppState>,
+    p: Principal,
+    uri: Uri,
+    Path((id, code)): Path<(String, String)>,
+    Query(q): Query<PageQuery>,
+) -> Response {
     let l = page_lang(&q);
     let result = async {
         let (rid, reg) = (round_id(&id, l)?, region(&code, l)?);
         access::read_form(&p, &reg, l)?;
         let ev = evaluation(&state, l)?;
         let results = ev.results(rid).await.map_err(|e| Fail::from_eval(&e, l))?;
-        let r = results.regions.iter().find(|r| r.region == reg).cloned().ok_or_else(|| Fail::new(404, match l {
-            Lang::Id => format!("{reg} belum punya hasil final di ronde {rid}."),
-            Lang::En => format!("{reg} has no finalised result in round {rid} yet."),
-        }))?;
+        let r = results
+            .regions
+            .iter()
+            .find(|r| r.region == reg)
+            .cloned()
+            .ok_or_else(|| {
+                Fail::new(
+                    404,
+                    match l {
+                        Lang::Id => format!("{reg} belum punya hasil final di ronde {rid}."),
+                        Lang::En => format!("{reg} has no finalised result in round {rid} yet."),
+                    },
+                )
+            })?;
         Ok::<_, Fail>((results, r))
     }
     .await;
@@ -469,8 +689,12 @@ async fn result_page(State(state): State<AppState>, p: Principal, uri: Uri, Path
     };
     let (i, lc, rid) = (&results.instrument, l.code(), results.round.id);
     let name = crate::evaluation::charts::name(&state.reference.regions, &r.region);
-    let fmt = |v: Option<f64>| v.map_or_else(|| "–".into(), |v| format_number(v, i.scale.decimals, l));
-    let title = format!("{} — {name}", l.pick("Hasil evaluasi", "Evaluation results"));
+    let fmt =
+        |v: Option<f64>| v.map_or_else(|| "–".into(), |v| format_number(v, i.scale.decimals, l));
+    let title = format!(
+        "{} — {name}",
+        l.pick("Hasil evaluasi", "Evaluation results")
+    );
     let body = html! {
         h1 { (title) }
         div.cards {
