@@ -25,8 +25,10 @@ pub mod evidence;
 pub mod instrument;
 pub mod masterplan;
 pub mod recap;
+pub mod results;
 pub mod score;
 pub mod store;
+pub mod verification;
 pub mod workflow;
 
 use std::fmt;

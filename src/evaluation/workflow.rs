@@ -15,11 +15,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use chrono::NaiveDate;
-use serde::Serialize;
 
 use super::evidence::{self, EvidenceStore};
 use super::instrument::{Instrument, Value};
-use super::score::{self, FormScores, Rank};
+pub use super::results::{Previous, RegionResult, RoundResults};
 use super::store::{self, Answer, AuditEntry, Evidence, Form, Round, Verification};
 use super::{EvaluationError, FormStatus};
 use crate::auth::Role;
@@ -116,45 +115,6 @@ pub enum EvidenceInput {
     Link(String),
 }
 
-/// A region's result in a finalised form.
-#[derive(Debug, Clone, Serialize)]
-pub struct RegionResult {
-    /// The kab/kota.
-    pub region: RegionCode,
-    /// Scores of the self-assessed answers.
-    pub self_assessed: FormScores,
-    /// Scores of the verified answers: the result.
-    pub verified: FormScores,
-    /// National and provincial rank of the verified index.
-    pub rank: Rank,
-    /// The region's index in its previous round (the latest earlier year with a result).
-    pub previous: Option<Previous>,
-}
-
-/// A region's index in an earlier round.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct Previous {
-    /// That round.
-    pub round: i64,
-    /// Its year.
-    pub year: i32,
-    /// The index then.
-    pub index: f64,
-}
-
-/// A round's results: every finalised region, best first.
-#[derive(Debug, Clone)]
-pub struct RoundResults {
-    /// The round.
-    pub round: Round,
-    /// Its instrument.
-    pub instrument: Arc<Instrument>,
-    /// Regions, best verified index first.
-    pub regions: Vec<RegionResult>,
-    /// Forms of the cohort not finalised yet.
-    pub pending: usize,
-}
-
 /// Today in Western Indonesian Time (UTC+7), the deadline's calendar.
 pub fn today_wib() -> NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
@@ -173,7 +133,7 @@ fn entry(actor: &Actor, now: &str, action: &str) -> AuditEntry {
     }
 }
 
-fn change(
+pub(super) fn change(
     actor: &Actor,
     now: &str,
     action: &str,
@@ -205,7 +165,7 @@ pub fn stored_value(instrument: &Instrument, a: &Answer, verified: bool) -> Opti
     item.parse(raw).ok()
 }
 
-fn trimmed(s: Option<&str>) -> Option<String> {
+pub(super) fn trimmed(s: Option<&str>) -> Option<String> {
     s.map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_string)
@@ -477,7 +437,7 @@ impl Evaluation {
 
     /// The region's team may change the form now: right role, an editable state, before the
     /// deadline.
-    fn check_region_edit(actor: &Actor, round: &Round, form: &Form) -> Result<()> {
+    pub(super) fn check_region_edit(actor: &Actor, round: &Round, form: &Form) -> Result<()> {
         if !matches!(actor.role, Role::Steward | Role::Admin) {
             return Err(EvaluationError::forbidden(
                 "Formulir penilaian mandiri diisi oleh tim daerah (peran steward).",
@@ -504,41 +464,8 @@ impl Evaluation {
         Ok(())
     }
 
-    /// The evaluator assigned to the form (or an admin) may verify it now: it is submitted.
-    fn check_verifier(actor: &Actor, form: &Form) -> Result<()> {
-        let assigned =
-            actor.role == Role::Evaluator && form.evaluator.as_deref() == Some(actor.name.as_str());
-        if !(assigned || actor.role == Role::Admin) {
-            return Err(EvaluationError::forbidden(
-                format!(
-                    "Hanya asesor yang ditugaskan untuk {} ({}) yang dapat memverifikasi formulir ini.",
-                    form.region,
-                    form.evaluator.as_deref().unwrap_or("belum ada")
-                ),
-                format!(
-                    "Only the evaluator assigned to {} ({}) may verify this form.",
-                    form.region,
-                    form.evaluator.as_deref().unwrap_or("none yet")
-                ),
-            ));
-        }
-        if form.status != FormStatus::Submitted {
-            return Err(EvaluationError::state(
-                format!(
-                    "Formulir berstatus {}: hanya formulir yang sudah dikirim yang dapat diverifikasi.",
-                    form.status.label(crate::i18n::Lang::Id)
-                ),
-                format!(
-                    "The form is {}: only a submitted form can be verified.",
-                    form.status.label(crate::i18n::Lang::En).to_lowercase()
-                ),
-            ));
-        }
-        Ok(())
-    }
-
     /// Take the form's row for a change at `expected` version; a conflict names who saved last.
-    async fn take(
+    pub(super) async fn take(
         tx: &mut sqlx::AnyConnection,
         form: &Form,
         expected: i64,
@@ -568,7 +495,7 @@ impl Evaluation {
         }
     }
 
-    async fn begin_on_form(
+    pub(super) async fn begin_on_form(
         &self,
         round_id: i64,
         region: &RegionCode,
@@ -752,7 +679,7 @@ impl Evaluation {
         Ok(e)
     }
 
-    async fn set_status(
+    pub(super) async fn set_status(
         &self,
         mut tx: sqlx::Transaction<'static, sqlx::Any>,
         actor: &Actor,
@@ -827,258 +754,6 @@ impl Evaluation {
         self.set_status(tx, actor, form, version, FormStatus::Submitted, None)
             .await
     }
-
-    /// Verify answers: accept them or set verified values with notes; `accept_rest` accepts
-    /// every answer not decided yet.
-    pub async fn verify(
-        &self,
-        actor: &Actor,
-        round_id: i64,
-        region: &RegionCode,
-        version: i64,
-        decisions: &[Decision],
-        accept_rest: bool,
-    ) -> Result<i64> {
-        let (mut tx, _, instrument, form) = self.begin_on_form(round_id, region).await?;
-        Self::check_verifier(actor, &form)?;
-        let mut parsed = Vec::with_capacity(decisions.len());
-        for d in decisions {
-            let item = instrument
-                .item(d.item.trim())
-                .ok_or_else(|| EvaluationError::UnknownItem(d.item.clone()))?;
-            let value = match trimmed(d.value.as_deref()) {
-                Some(raw) => Some(item.parse(&raw)?.canonical()),
-                None => None,
-            };
-            parsed.push((item.id.clone(), value, trimmed(d.note.as_deref())));
-        }
-        let now = db::now();
-        let new_version = Self::take(&mut tx, &form, version, actor, &now).await?;
-        let mut answers: HashMap<String, Answer> = store::answers(&mut tx, round_id, region)
-            .await?
-            .into_iter()
-            .map(|a| (a.item.clone(), a))
-            .collect();
-        let mut entries = Vec::new();
-        let mut decided = Vec::new();
-        for (item, value, note) in parsed {
-            let Some(old) = answers.get(&item).cloned() else {
-                return Err(EvaluationError::UnknownItem(item));
-            };
-            let mut new = old.clone();
-            match value {
-                Some(v) if Some(&v) != old.value.as_ref() => {
-                    new.verification = Some(Verification::Changed);
-                    new.verified_value = Some(v);
-                }
-                _ => {
-                    new.verification = Some(Verification::Accepted);
-                    new.verified_value = None;
-                }
-            }
-            new.verifier_note = note.or(old.verifier_note.clone());
-            let shown = |a: &Answer| match a.verification {
-                Some(Verification::Accepted) => a.value.clone(),
-                Some(Verification::Changed) => a.verified_value.clone(),
-                None => None,
-            };
-            if shown(&old) != shown(&new) || old.verification != new.verification {
-                entries.push(change(
-                    actor,
-                    &now,
-                    "verify",
-                    Some(item.as_str()),
-                    "verified_value",
-                    shown(&old).as_deref(),
-                    shown(&new).as_deref(),
-                ));
-            }
-            if old.verifier_note != new.verifier_note {
-                entries.push(change(
-                    actor,
-                    &now,
-                    "verify",
-                    Some(item.as_str()),
-                    "verifier_note",
-                    old.verifier_note.as_deref(),
-                    new.verifier_note.as_deref(),
-                ));
-            }
-            store::put_answer(&mut tx, round_id, region, &new).await?;
-            decided.push(item.clone());
-            answers.insert(item, new);
-        }
-        if accept_rest {
-            for a in answers.values_mut() {
-                if a.verification.is_none() && a.value.is_some() && !decided.contains(&a.item) {
-                    a.verification = Some(Verification::Accepted);
-                    entries.push(change(
-                        actor,
-                        &now,
-                        "verify",
-                        Some(a.item.as_str()),
-                        "verified_value",
-                        None,
-                        a.value.as_deref(),
-                    ));
-                    store::put_answer(&mut tx, round_id, region, a).await?;
-                }
-            }
-        }
-        store::append_audit(&mut tx, round_id, region, &entries).await?;
-        tx.commit().await?;
-        Ok(new_version)
-    }
-
-    /// Return the submitted form once for correction, with a note saying what to correct.
-    pub async fn return_form(
-        &self,
-        actor: &Actor,
-        round_id: i64,
-        region: &RegionCode,
-        version: i64,
-        note: &str,
-    ) -> Result<i64> {
-        let (tx, _, _, form) = self.begin_on_form(round_id, region).await?;
-        Self::check_verifier(actor, &form)?;
-        if form.returned {
-            return Err(EvaluationError::state(
-                "Formulir ini sudah pernah dikembalikan; sebuah formulir hanya dapat dikembalikan sekali.",
-                "This form was returned before; a form can be returned only once.",
-            ));
-        }
-        let Some(note) = trimmed(Some(note)) else {
-            return Err(EvaluationError::invalid(
-                "Tuliskan catatan: apa yang harus diperbaiki daerah.",
-                "Write a note: what the region must correct.",
-            ));
-        };
-        self.set_status(tx, actor, form, version, FormStatus::Returned, Some(note))
-            .await
-    }
-
-    /// Finalise the form: every answer must be verified; it is scored and ranked from now on.
-    pub async fn finalise(
-        &self,
-        actor: &Actor,
-        round_id: i64,
-        region: &RegionCode,
-        version: i64,
-    ) -> Result<i64> {
-        let (mut tx, _, instrument, form) = self.begin_on_form(round_id, region).await?;
-        Self::check_verifier(actor, &form)?;
-        let answers = store::answers(&mut tx, round_id, region).await?;
-        let unverified: Vec<String> = instrument
-            .items
-            .iter()
-            .filter(|i| {
-                !answers
-                    .iter()
-                    .any(|a| a.item == i.id && a.verification.is_some())
-            })
-            .map(|i| i.id.clone())
-            .collect();
-        if !unverified.is_empty() {
-            return Err(EvaluationError::Incomplete {
-                id: "Formulir belum dapat difinalkan; butir yang belum diverifikasi".into(),
-                en: "The form cannot be finalised yet; items not verified".into(),
-                items: unverified,
-            });
-        }
-        self.set_status(tx, actor, form, version, FormStatus::Finalised, None)
-            .await
-    }
-
-    /// Verified indices of a round's finalised forms, with their scores.
-    async fn finalised_scores(
-        &self,
-        round: &Round,
-        instrument: &Instrument,
-    ) -> Result<Vec<(RegionCode, FormScores, FormScores)>> {
-        let mut c = self.db.pool().acquire().await?;
-        let all = store::round_answers(&mut c, round.id).await?;
-        let forms = store::forms(&mut c, round.id).await?;
-        let mut out = Vec::new();
-        for f in forms.iter().filter(|f| f.status == FormStatus::Finalised) {
-            let answers = all.get(f.region.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-            let values = |verified| {
-                answers
-                    .iter()
-                    .filter_map(|a| Some((a.item.clone(), stored_value(instrument, a, verified)?)))
-                    .collect::<HashMap<_, _>>()
-            };
-            out.push((
-                f.region.clone(),
-                score::score(instrument, round.year, &values(false)),
-                score::score(instrument, round.year, &values(true)),
-            ));
-        }
-        Ok(out)
-    }
-
-    /// A round's results: each finalised region's scores, ranks and change since its previous
-    /// round, best first.
-    pub async fn results(&self, round_id: i64) -> Result<RoundResults> {
-        let round = self.round(round_id).await?;
-        let instrument = self.instrument(&round.instrument_sha256).await?;
-        let scored = self.finalised_scores(&round, &instrument).await?;
-        let indices: Vec<(RegionCode, f64)> = scored
-            .iter()
-            .filter_map(|(r, _, v)| Some((r.clone(), v.index?)))
-            .collect();
-        let ranks = score::rank(&indices);
-        // Earlier rounds, latest first: each region's previous index is its first hit.
-        let mut earlier: Vec<Round> = self
-            .rounds()
-            .await?
-            .into_iter()
-            .filter(|r| r.year < round.year)
-            .collect();
-        earlier.sort_by(|a, b| b.year.cmp(&a.year).then(b.id.cmp(&a.id)));
-        let mut previous: HashMap<RegionCode, Previous> = HashMap::new();
-        for r in &earlier {
-            let inst = self.instrument(&r.instrument_sha256).await?;
-            for (region, _, v) in self.finalised_scores(r, &inst).await? {
-                if let Some(index) = v.index {
-                    previous.entry(region).or_insert(Previous {
-                        round: r.id,
-                        year: r.year,
-                        index,
-                    });
-                }
-            }
-        }
-        let mut regions: Vec<RegionResult> = scored
-            .into_iter()
-            .filter_map(|(region, self_assessed, verified)| {
-                Some(RegionResult {
-                    rank: *ranks.get(&region)?,
-                    previous: previous.get(&region).copied(),
-                    region,
-                    self_assessed,
-                    verified,
-                })
-            })
-            .collect();
-        regions.sort_by(|a, b| {
-            a.rank
-                .national
-                .cmp(&b.rank.national)
-                .then(a.region.cmp(&b.region))
-        });
-        let pending = self
-            .forms(round_id)
-            .await?
-            .iter()
-            .filter(|f| f.status != FormStatus::Finalised)
-            .count();
-        Ok(RoundResults {
-            round,
-            instrument,
-            regions,
-            pending,
-        })
-    }
 }
 
 fn no_round(id: i64) -> EvaluationError {
@@ -1088,7 +763,7 @@ fn no_round(id: i64) -> EvaluationError {
     )
 }
 
-fn no_form(round: i64, region: &RegionCode) -> EvaluationError {
+pub(super) fn no_form(round: i64, region: &RegionCode) -> EvaluationError {
     EvaluationError::not_found(
         format!("{region} tidak termasuk kohort ronde {round}."),
         format!("{region} is not in the cohort of round {round}."),
