@@ -75,6 +75,76 @@ pub struct Settings {
     pub log: LogSettings,
     /// `[schedule]`
     pub schedule: ScheduleSettings,
+    /// `[database]`
+    pub database: DatabaseSettings,
+    /// `[evaluation]`
+    pub evaluation: EvaluationSettings,
+}
+
+/// `[database]` section: where rounds, forms and the audit trail are kept.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    /// `postgres://user:password@host/db`; unset: the SQLite file `<data_dir>/kotacerdas.db`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// PostgreSQL schema for the tables (created when missing); unset: the default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// Connections in the pool.
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        DatabaseSettings {
+            url: None,
+            schema: None,
+            max_connections: 8,
+        }
+    }
+}
+
+// The URL may hold a password: never print it.
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &self.url.as_deref().map(crate::db::redact))
+            .field("schema", &self.schema)
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+/// `[evaluation]` section: evaluation rounds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EvaluationSettings {
+    /// Largest evidence file accepted, in MiB.
+    pub max_evidence_mb: u64,
+    /// Where evidence files are stored by content hash; unset: `<data_dir>/evidence`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence_dir: Option<RelativePathBuf>,
+}
+
+impl Default for EvaluationSettings {
+    fn default() -> Self {
+        EvaluationSettings {
+            max_evidence_mb: 20,
+            evidence_dir: None,
+        }
+    }
+}
+
+/// The evaluation settings, validated.
+#[derive(Debug, Clone)]
+pub struct EvaluationConfig {
+    /// Largest evidence file, bytes.
+    pub max_evidence_bytes: u64,
+    /// Evidence files by hash.
+    pub evidence_dir: PathBuf,
+    /// Where instrument files are looked up (`<data_dir>/frameworks`).
+    pub instruments_dir: PathBuf,
 }
 
 /// `[cache]` section: the in-memory response cache in front of charts and score JSON.
@@ -363,6 +433,12 @@ pub struct Config {
     pub log_level: String,
     /// Background job intervals.
     pub schedule: ScheduleSettings,
+    /// The database of evaluation rounds.
+    pub database: crate::db::Target,
+    /// Connections in the database pool.
+    pub database_connections: u32,
+    /// Evaluation rounds.
+    pub evaluation: EvaluationConfig,
 }
 
 impl Config {
@@ -386,7 +462,13 @@ impl Config {
         };
         let mut figment = Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(&path))
-            .merge(Env::prefixed(ENV_PREFIX).split("__").ignore(&["config"]));
+            // KOTACERDAS_CONFIG names the file; KOTACERDAS_TEST_POSTGRES_URL is the tests'
+            // database, not a setting.
+            .merge(
+                Env::prefixed(ENV_PREFIX)
+                    .split("__")
+                    .ignore(&["config", "test_postgres_url"]),
+            );
         let o = overrides;
         for (key, value) in [
             ("server.bind", o.bind.clone()),
@@ -469,7 +551,41 @@ impl Config {
         }
         let max_body_bytes =
             usize::try_from(s.server.max_body_kb.saturating_mul(1024)).unwrap_or(usize::MAX);
+        let data_dir = s.paths.data_dir.relative();
+        let database = crate::db::Target::from_settings(
+            s.database.url.as_deref(),
+            s.database.schema.as_deref(),
+            &data_dir,
+        )
+        .map_err(|e| invalid("database.url", e.to_string()))?;
+        if !(1..=256).contains(&s.database.max_connections) {
+            return Err(invalid(
+                "database.max_connections",
+                format!("{} is not between 1 and 256", s.database.max_connections),
+            ));
+        }
+        if !(1..=1024).contains(&s.evaluation.max_evidence_mb) {
+            return Err(invalid(
+                "evaluation.max_evidence_mb",
+                format!(
+                    "{} is not between 1 and 1024 MB",
+                    s.evaluation.max_evidence_mb
+                ),
+            ));
+        }
+        let evaluation = EvaluationConfig {
+            max_evidence_bytes: s.evaluation.max_evidence_mb * 1024 * 1024,
+            evidence_dir: s
+                .evaluation
+                .evidence_dir
+                .as_ref()
+                .map_or_else(|| data_dir.join("evidence"), RelativePathBuf::relative),
+            instruments_dir: data_dir.join("frameworks"),
+        };
         Ok(Config {
+            database,
+            database_connections: s.database.max_connections,
+            evaluation,
             bind,
             max_body_bytes,
             request_timeout: std::time::Duration::from_secs(s.server.request_timeout_secs),
@@ -477,7 +593,7 @@ impl Config {
             log_format,
             log_level: s.log.level,
             schedule: s.schedule,
-            data_dir: s.paths.data_dir.relative(),
+            data_dir,
             chart_dir: s.paths.chart_dir.relative(),
             framework: s.paths.framework.relative(),
             store: s.paths.store.relative(),
@@ -737,6 +853,23 @@ mod tests {
             err.contains("access.trusted_proxies") && err.contains("proxy.local"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_database_is_a_file_in_the_data_dir_unless_a_url_is_given() {
+        let f = write_config("[paths]\ndata_dir = \"d\"\n");
+        let cfg = Config::load(Some(f.path()), &Overrides::default()).unwrap();
+        let file = f.path().parent().unwrap().join("d/kotacerdas.db");
+        assert!(matches!(cfg.database, crate::db::Target::Sqlite(ref p) if *p == file));
+        assert_eq!(cfg.evaluation.max_evidence_bytes, 20 * 1024 * 1024);
+        let f = write_config("[database]\nurl = \"postgres://kc:rahasia@127.0.0.1/kc\"\n");
+        let cfg = Config::load(Some(f.path()), &Overrides::default()).unwrap();
+        assert!(!format!("{cfg:?}").contains("rahasia"));
+        let f = write_config("[database]\nurl = \"mysql://h/d\"\n");
+        let err = Config::load(Some(f.path()), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("database.url"), "{err}");
     }
 
     #[test]
