@@ -90,7 +90,9 @@ pub fn run(config: &Config, runs: usize) -> anyhow::Result<Vec<Measurement>> {
 
     let region = config.region.clone();
     let view = view::region_view(&snapshot.book, &reference.regions, &region, None)?;
-    let radar = view::radar_chart(&view, &reference.framework, Lang::Id);
+    let (regions, framework) = (&reference.regions, &reference.framework);
+    let ctx = view::ViewCtx::new(&snapshot.book, regions, framework, Lang::Id);
+    let radar = view::radar_chart(&ctx, &view);
     for (format, w, h) in [
         (Format::Png, chart::DEFAULT_WIDTH, chart::DEFAULT_HEIGHT),
         (Format::Svg, chart::DEFAULT_WIDTH, chart::DEFAULT_HEIGHT),
@@ -359,19 +361,16 @@ pub fn charts(config: &Config, runs: usize) -> anyhow::Result<Vec<Measurement>> 
         .map_or_else(|| group.clone(), |rs| rs.region.clone());
     let lang = Lang::Id;
     let index = view::Measure::Index;
-    let radar = view::radar_chart(
-        &view::region_view(book, regions, &group, None)?,
-        framework,
-        lang,
-    );
-    let bars = view::bars_chart(book, regions, framework, &region, None, index, lang)?;
-    let trend = view::trend_chart(book, regions, framework, &region, index, None, lang)?;
-    let heatmap = view::heatmap_chart(book, regions, framework, &region, None, lang)?;
+    let ctx = view::ViewCtx::new(book, regions, framework, lang);
+    let radar = view::radar_chart(&ctx, &view::region_view(book, regions, &group, None)?);
+    let bars = view::bars_chart(&ctx, &region, None, index)?;
+    let trend = view::trend_chart(&ctx, &region, index, None)?;
+    let heatmap = view::heatmap_chart(&ctx, &region, None)?;
     let scope = view::MapScope::Kecamatan;
     let t = Instant::now();
     let layer = view::map_layer(&reference.boundaries, &region, scope)?;
     let parse_ms = t.elapsed().as_secs_f64() * 1e3;
-    let map = view::map_chart(book, regions, layer, scope, &region, None, index, lang)?;
+    let map = view::map_chart(&ctx, layer, scope, &region, None, index)?;
 
     type Render<'a> = Box<dyn Fn(Format, u32, u32) -> Result<Vec<u8>, chart::ChartError> + 'a>;
     let kinds: Vec<(&str, Render)> = vec![
@@ -468,7 +467,6 @@ pub fn reports(
             boundaries: &reference.boundaries,
         },
         period: snapshot
-            .regency
             .book
             .latest_period()
             .context("nothing scored")?
@@ -501,13 +499,11 @@ fn national_snapshot(
         config.period,
         Level::Regency,
     )?;
+    let national = fw.normalisation.is_absolute();
     Ok(job::Snapshot {
-        book: ScoreBook::new(&scores, &dims)?,
+        book: ScoreBook::merged(&scores, &regency, &dims, national)?,
         scores,
-        regency: job::RegencyScores {
-            book: ScoreBook::new(&regency, &dims)?,
-            scores: regency,
-        },
+        regency: job::RegencyScores { scores: regency },
         activities,
         report: Default::default(),
         manifest: Default::default(),
@@ -598,7 +594,6 @@ impl ReportBench<'_> {
         }
         let province = kab.at_level(Level::Province).context("no province")?;
         let n = snapshot
-            .regency
             .book
             .regions()
             .filter(|r| r.as_str().starts_with(&format!("{province}.")))
@@ -617,7 +612,7 @@ impl ReportBench<'_> {
     /// On national data: one kab/kota's profile PDF (`kab` when scored, else the first scored
     /// one), then the cohort of every scored kab/kota, at most three runs each.
     fn national_reports(&self, kab: &RegionCode, runs: usize) -> anyhow::Result<Vec<Measurement>> {
-        let book = &self.inputs.snapshot.regency.book;
+        let book = &self.inputs.snapshot.book;
         let scored = |r: &RegionCode| book.get(r, &self.period).is_some();
         let one = if scored(kab) {
             kab.clone()

@@ -126,14 +126,12 @@ pub struct Snapshot {
     pub source_regions: crate::analysis::sources::SourceRegions,
 }
 
-/// Scores at kab/kota level: every kab/kota of a province with activities, ranked among the
-/// province's kab/kota.
+/// Scores at kab/kota level: every kab/kota of a province with activities, measured whole,
+/// ranked among the province's kab/kota; their numbers are in the snapshot's one book.
 #[derive(Debug)]
 pub struct RegencyScores {
     /// Score frames (their explain frame lists each kab/kota's indicators).
     pub scores: Scores,
-    /// Read model.
-    pub book: ScoreBook,
 }
 
 impl Snapshot {
@@ -225,7 +223,6 @@ pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<S
         .iter()
         .map(|d| d.id.clone())
         .collect();
-    let book = ScoreBook::new(&scores, &dimension_ids).map_err(ScoreError::from)?;
     let regency_scores = score::compute_at(
         &activities,
         &reference.framework,
@@ -233,18 +230,28 @@ pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<S
         config.period,
         crate::region::Level::Regency,
     )?;
+    // One number per region: kecamatan from their run, kab/kota measured whole and provinces
+    // from theirs; a national rank only where the scale is absolute.
+    let national = reference.framework.normalisation.is_absolute();
+    let book = ScoreBook::merged(&scores, &regency_scores, &dimension_ids, national)
+        .map_err(ScoreError::from)?;
     let regency = RegencyScores {
-        book: ScoreBook::new(&regency_scores, &dimension_ids).map_err(ScoreError::from)?,
         scores: regency_scores,
     };
     // The scores, with the framework version and methods that made them, kept beside the
     // activities so a report can say how each number was made. Derived data: rewritten on
     // every run, never read back by the job.
     scores.write_parquet(&config.store.join("results"))?;
+    regency
+        .scores
+        .write_parquet(&config.store.join("results").join("regency"))?;
     let score_ms = ms(t.elapsed());
     info!(
         regions = book.regions().count(),
-        regencies = regency.book.regions().count(),
+        regencies = book
+            .regions()
+            .filter(|r| r.level() == crate::region::Level::Regency)
+            .count(),
         periods = book.periods().len(),
         granularity = %config.period,
         unplaced = scores.unplaced_activities,
@@ -254,7 +261,7 @@ pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<S
     if scores.unplaced_activities > 0 {
         info!(
             activities = scores.unplaced_activities,
-            "activities recorded for a whole kabupaten/kota are kept but enter no kecamatan score"
+            "activities recorded for a whole kabupaten/kota count for it, not for a kecamatan"
         );
     }
 
@@ -451,41 +458,30 @@ fn render_one(
     let (regions, framework) = (&reference.regions, &reference.framework);
     let (w, h, lang) = (chart::DEFAULT_WIDTH, chart::DEFAULT_HEIGHT, Lang::Id);
     let index = view::Measure::Index;
+    let ctx = view::ViewCtx::new(book, regions, framework, lang);
     let s = |e: &dyn std::fmt::Display| e.to_string();
     match kind {
         "radar" => {
             let v = view::region_view(book, regions, region, Some(period)).map_err(|e| s(&e))?;
-            chart::render_radar(&view::radar_chart(&v, framework, lang), format, w, h)
+            chart::render_radar(&view::radar_chart(&ctx, &v), format, w, h)
         }
         "bars" => {
-            let c = view::bars_chart(book, regions, framework, region, Some(period), index, lang)
-                .map_err(|e| s(&e))?;
+            let c = view::bars_chart(&ctx, region, Some(period), index).map_err(|e| s(&e))?;
             chart::render_bars(&c, format, w, h)
         }
         "trend" => {
-            let c = view::trend_chart(book, regions, framework, region, index, None, lang)
-                .map_err(|e| s(&e))?;
+            let c = view::trend_chart(&ctx, region, index, None).map_err(|e| s(&e))?;
             chart::render_trend(&c, format, w, h)
         }
         "heatmap" => {
-            let c = view::heatmap_chart(book, regions, framework, region, Some(period), lang)
-                .map_err(|e| s(&e))?;
+            let c = view::heatmap_chart(&ctx, region, Some(period)).map_err(|e| s(&e))?;
             chart::render_heatmap(&c, format, w, h)
         }
         _ => {
             let scope = view::MapScope::Kecamatan;
             let layer = view::map_layer(&reference.boundaries, region, scope).map_err(|e| s(&e))?;
-            let c = view::map_chart(
-                book,
-                regions,
-                layer,
-                scope,
-                region,
-                Some(period),
-                index,
-                lang,
-            )
-            .map_err(|e| s(&e))?;
+            let c = view::map_chart(&ctx, layer, scope, region, Some(period), index)
+                .map_err(|e| s(&e))?;
             chart::render_map(&c, format, w, h)
         }
     }

@@ -8,7 +8,8 @@ use plotters::style::WHITE;
 
 use super::canvas::{Align, Canvas, Font, Rect};
 use super::frame::{
-    self, AXIS_COLOR, BAR, Drawable, Frame, GRID_COLOR, HIGHLIGHT, LABEL_COLOR, TICK_COLOR, solid,
+    self, AXIS_COLOR, BAR, Drawable, Frame, GRID_COLOR, HIGHLIGHT, LABEL_COLOR, Metrics,
+    TICK_COLOR, solid,
 };
 use super::text::{CAP_HEIGHT, text_width};
 use super::{ChartError, Format};
@@ -86,6 +87,64 @@ impl Drawable for BarChart {
 
     fn draw<C: Canvas>(&self, canvas: &C, width: f64, height: f64) -> Result<(), ChartError> {
         let f = Frame::new(&self.title, &self.subtitle, &self.source, width, height)?;
+        let l = self.layout(&f)?;
+        self.draw_grid(canvas, &l)?;
+        self.draw_reference(canvas, &l)?;
+        // Bands, lowest first.
+        let mut bands: Vec<&BarBand> = self.bands.iter().filter(|b| !b.min.is_nan()).collect();
+        bands.sort_by(|a, b| a.min.total_cmp(&b.min));
+        self.draw_band_legend(canvas, &l, &bands)?;
+        self.draw_bars(canvas, &l, &bands)?;
+        // Axis line over the bars' roots.
+        canvas.line(
+            &[(l.x0, l.rows.y0), (l.x0, l.rows.y1)],
+            solid(AXIS_COLOR),
+            l.m.line(1.0),
+        )?;
+        f.draw(canvas)
+    }
+}
+
+/// Where a bar chart's rows, labels and value axis go.
+struct BarsLayout {
+    m: Metrics,
+    /// The frame's plot area.
+    plot: Rect,
+    /// The band of rows, between the reference line's label and the tick labels.
+    rows: Rect,
+    row_h: f64,
+    label_font: Font,
+    value_font: Font,
+    /// Row labels, numbered when the chart asks.
+    texts: Vec<String>,
+    /// Width of the label column.
+    label_w: f64,
+    /// The value axis runs from 0 at `x0` to the maximum at `x1`.
+    x0: f64,
+    x1: f64,
+    max: f64,
+    /// Baseline of the tick labels.
+    tick_base: f64,
+    /// Height of the axis title under them (0 without one).
+    axis_h: f64,
+}
+
+impl BarsLayout {
+    /// The x of value `v`, clamped to the axis.
+    fn x_of(&self, v: f64) -> f64 {
+        self.x0 + (self.x1 - self.x0) * (v / self.max).clamp(0.0, 1.0)
+    }
+}
+
+/// `font` in bold.
+fn bold(font: Font) -> Font {
+    Font { bold: true, ..font }
+}
+
+impl BarChart {
+    /// Row height and fonts from the number of bars, the label column from the widest label,
+    /// the value axis between it and room for the widest value label.
+    fn layout(&self, f: &Frame) -> Result<BarsLayout, ChartError> {
         let m = f.m;
         let n = self.bars.len();
         // Room at the bottom for tick labels and the axis title.
@@ -115,7 +174,6 @@ impl Drawable for BarChart {
             em: m.value.em.min(row_h * 0.72).max(6.0),
             ..m.value
         };
-        let bold = |font: Font| Font { bold: true, ..font };
 
         let texts: Vec<String> = self
             .bars
@@ -145,22 +203,36 @@ impl Drawable for BarChart {
             value_font.em,
             true,
         )? + 6.0 * m.u;
-        let x0 = rows.x0 + label_w + 8.0 * m.u;
-        let x1 = rows.x1 - value_w;
-        let scale = |v: f64| x0 + (x1 - x0) * (v / self.max).clamp(0.0, 1.0);
+        Ok(BarsLayout {
+            m,
+            plot: f.plot,
+            rows,
+            row_h,
+            label_font,
+            value_font,
+            texts,
+            label_w,
+            x0: rows.x0 + label_w + 8.0 * m.u,
+            x1: rows.x1 - value_w,
+            max: self.max,
+            tick_base: rows.y1 + 6.0 * m.u + tick_h,
+            axis_h,
+        })
+    }
 
-        // Grid and ticks.
+    /// Grid lines and tick labels, and the axis title under them.
+    fn draw_grid<C: Canvas>(&self, canvas: &C, l: &BarsLayout) -> Result<(), ChartError> {
+        let (m, rows) = (&l.m, l.rows);
         let tick_values = frame::ticks(0.0, self.max, 5);
-        let tick_base = rows.y1 + 6.0 * m.u + tick_h;
         for &t in &tick_values {
-            let x = scale(t);
+            let x = l.x_of(t);
             canvas.line(
                 &[(x, rows.y0), (x, rows.y1)],
                 solid(GRID_COLOR),
                 m.line(1.0),
             )?;
             let text = frame::tick_label(t, self.lang);
-            canvas.text(&text, m.tick, x, tick_base, Align::Center)?;
+            canvas.text(&text, m.tick, x, l.tick_base, Align::Center)?;
         }
         if !self.axis_label.is_empty() {
             let font = Font {
@@ -170,91 +242,115 @@ impl Drawable for BarChart {
             canvas.text(
                 &self.axis_label,
                 font,
-                (x0 + x1) / 2.0,
-                tick_base + axis_h,
+                (l.x0 + l.x1) / 2.0,
+                l.tick_base + l.axis_h,
                 Align::Center,
             )?;
         }
+        Ok(())
+    }
 
-        if let Some((label, v)) = &self.reference
-            && v.is_finite()
-        {
-            let x = scale(*v);
-            canvas.dashed_line(
-                &[(x, rows.y0 - 2.0 * m.u), (x, rows.y1)],
-                solid(LABEL_COLOR),
-                m.line(1.2),
-                5.0 * m.u,
-                3.0 * m.u,
+    /// The dashed reference line (the median) with its label above the plot.
+    fn draw_reference<C: Canvas>(&self, canvas: &C, l: &BarsLayout) -> Result<(), ChartError> {
+        let Some((label, v)) = &self.reference else {
+            return Ok(());
+        };
+        if !v.is_finite() {
+            return Ok(());
+        }
+        let (m, rows) = (&l.m, l.rows);
+        let x = l.x_of(*v);
+        canvas.dashed_line(
+            &[(x, rows.y0 - 2.0 * m.u), (x, rows.y1)],
+            solid(LABEL_COLOR),
+            m.line(1.2),
+            5.0 * m.u,
+            3.0 * m.u,
+        )?;
+        let font = Font {
+            color: LABEL_COLOR,
+            ..m.tick
+        };
+        let text = format!("{label} {}", format_number(*v, 1, self.lang));
+        let w = text_width(&text, font.em, false)?;
+        // Above the plot, right of the line unless that runs off the image.
+        let (tx, align) = if x + 4.0 * m.u + w <= l.plot.x1 {
+            (x + 4.0 * m.u, Align::Left)
+        } else {
+            (x - 4.0 * m.u, Align::Right)
+        };
+        canvas.text(&text, font, tx, rows.y0 - 4.0 * m.u, align)
+    }
+
+    /// The bands' legend, right of the axis title, highest band rightmost.
+    fn draw_band_legend<C: Canvas>(
+        &self,
+        canvas: &C,
+        l: &BarsLayout,
+        bands: &[&BarBand],
+    ) -> Result<(), ChartError> {
+        if bands.is_empty() {
+            return Ok(());
+        }
+        let m = &l.m;
+        let sw = 9.0 * m.u;
+        let gap = 12.0 * m.u;
+        let mut x = l.plot.x1;
+        let base = l.tick_base + l.axis_h;
+        for (k, band) in bands.iter().enumerate().rev() {
+            let w = text_width(&band.label, m.tick.em, false)?;
+            x -= w;
+            canvas.text(&band.label, m.tick, x, base, Align::Left)?;
+            x -= sw + 4.0 * m.u;
+            canvas.fill_rect(
+                Rect {
+                    x0: x,
+                    y0: base - CAP_HEIGHT * m.tick.em / 2.0 - sw / 2.0,
+                    x1: x + sw,
+                    y1: base - CAP_HEIGHT * m.tick.em / 2.0 + sw / 2.0,
+                },
+                solid(band_colour(k, bands.len())),
             )?;
-            let font = Font {
-                color: LABEL_COLOR,
-                ..m.tick
-            };
-            let text = format!("{label} {}", format_number(*v, 1, self.lang));
-            let w = text_width(&text, font.em, false)?;
-            // Above the plot, right of the line unless that runs off the image.
-            let (tx, align) = if x + 4.0 * m.u + w <= f.plot.x1 {
-                (x + 4.0 * m.u, Align::Left)
-            } else {
-                (x - 4.0 * m.u, Align::Right)
-            };
-            canvas.text(&text, font, tx, rows.y0 - 4.0 * m.u, align)?;
+            x -= gap;
         }
-        // Bands, lowest first; their legend sits right of the axis title.
-        let mut bands: Vec<&BarBand> = self.bands.iter().filter(|b| !b.min.is_nan()).collect();
-        bands.sort_by(|a, b| a.min.total_cmp(&b.min));
-        if !bands.is_empty() {
-            let sw = 9.0 * m.u;
-            let gap = 12.0 * m.u;
-            let mut x = f.plot.x1;
-            let base = tick_base + axis_h;
-            for (k, band) in bands.iter().enumerate().rev() {
-                let w = text_width(&band.label, m.tick.em, false)?;
-                x -= w;
-                canvas.text(&band.label, m.tick, x, base, Align::Left)?;
-                x -= sw + 4.0 * m.u;
-                canvas.fill_rect(
-                    Rect {
-                        x0: x,
-                        y0: base - CAP_HEIGHT * m.tick.em / 2.0 - sw / 2.0,
-                        x1: x + sw,
-                        y1: base - CAP_HEIGHT * m.tick.em / 2.0 + sw / 2.0,
-                    },
-                    solid(band_colour(k, bands.len())),
-                )?;
-                x -= gap;
-            }
-        }
+        Ok(())
+    }
 
-        // Bars and labels.
-        let bar_h = (row_h * 0.72).max(1.0);
-        for (i, (b, t)) in self.bars.iter().zip(&texts).enumerate() {
-            let mid = rows.y0 + row_h * (i as f64 + 0.5);
-            let baseline = mid + CAP_HEIGHT * label_font.em / 2.0;
+    /// Each bar with its label left of the axis and its value at the bar's end.
+    fn draw_bars<C: Canvas>(
+        &self,
+        canvas: &C,
+        l: &BarsLayout,
+        bands: &[&BarBand],
+    ) -> Result<(), ChartError> {
+        let (m, x0) = (&l.m, l.x0);
+        let bar_h = (l.row_h * 0.72).max(1.0);
+        for (i, (b, t)) in self.bars.iter().zip(&l.texts).enumerate() {
+            let mid = l.rows.y0 + l.row_h * (i as f64 + 0.5);
+            let baseline = mid + CAP_HEIGHT * l.label_font.em / 2.0;
             let (lf, vf, color) = if b.highlight {
                 (
                     bold(Font {
                         color: HIGHLIGHT,
-                        ..label_font
+                        ..l.label_font
                     }),
                     bold(Font {
                         color: HIGHLIGHT,
-                        ..value_font
+                        ..l.value_font
                     }),
                     HIGHLIGHT,
                 )
             } else {
-                (label_font, value_font, BAR)
+                (l.label_font, l.value_font, BAR)
             };
-            let color = match b.value.and_then(|v| band_of(&bands, v)) {
+            let color = match b.value.and_then(|v| band_of(bands, v)) {
                 Some(k) => band_colour(k, bands.len()),
                 None => color,
             };
-            let text = frame::fit_line(t, lf, label_w)?;
+            let text = frame::fit_line(t, lf, l.label_w)?;
             canvas.text(&text, lf, x0 - 6.0 * m.u, baseline, Align::Right)?;
             let value = b.value.filter(|v| v.is_finite());
-            let end = value.map_or(x0, scale);
+            let end = value.map_or(x0, |v| l.x_of(v));
             if value.is_some() {
                 let r = Rect {
                     x0,
@@ -290,14 +386,7 @@ impl Drawable for BarChart {
             )?;
             canvas.text(&label, vf, end + 4.0 * m.u, vb, Align::Left)?;
         }
-        // Axis line over the bars' roots.
-        canvas.line(
-            &[(x0, rows.y0), (x0, rows.y1)],
-            solid(AXIS_COLOR),
-            m.line(1.0),
-        )?;
-
-        f.draw(canvas)
+        Ok(())
     }
 }
 

@@ -1,6 +1,7 @@
-//! What every chart other than the radar shares: the render pipeline (antialiased PNG or SVG),
-//! sizes and fonts proportional to the image, the header (title, subtitle) and footer (source
-//! line), number ticks and the colour scales.
+//! What the chart kinds share: the render pipeline (antialiased PNG or SVG) and the layout of
+//! the header (title, subtitle) and footer (source line), for every kind; and for every kind
+//! but the radar (which sizes its own), sizes and fonts proportional to the image, number
+//! ticks, the value axis and the colour scales.
 //!
 //! It draws no data itself; each chart kind lays out its plot inside [`Frame::plot`].
 
@@ -79,6 +80,21 @@ impl Metrics {
     pub(crate) fn line(&self, px: f64) -> f64 {
         (px * self.u).max(1.0)
     }
+
+    /// The header and footer of these charts.
+    fn header_style(&self) -> HeaderStyle {
+        HeaderStyle {
+            u: self.u,
+            margin: self.margin,
+            title: self.title,
+            subtitle: self.subtitle,
+            source: self.source,
+            subtitle_gap: 6.0,
+            footer: 0.7,
+            plot_top: 14.0,
+            plot_bottom: 10.0,
+        }
+    }
 }
 
 /// A text block of the given lines, measured.
@@ -114,9 +130,34 @@ pub(crate) fn fit_line(text: &str, font: Font, max_width: f64) -> Result<String,
     truncate(text, font.em, font.bold, max_width)
 }
 
-/// The header and footer of a chart and the room left between them.
-pub(crate) struct Frame {
-    pub m: Metrics,
+/// How a chart kind sets its header and footer: fonts, margin, and the gaps in layout units
+/// (`u`) between title, subtitle, plot and source line.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HeaderStyle {
+    /// The layout unit.
+    pub u: f64,
+    /// Margin around the image's content.
+    pub margin: f64,
+    /// Font of the title.
+    pub title: Font,
+    /// Font of the subtitle.
+    pub subtitle: Font,
+    /// Font of the source line.
+    pub source: Font,
+    /// Gap between title and subtitle.
+    pub subtitle_gap: f64,
+    /// The source line's distance from the image's bottom, in margins.
+    pub footer: f64,
+    /// Gap between the header and the plot.
+    pub plot_top: f64,
+    /// Gap between the plot and the source line.
+    pub plot_bottom: f64,
+}
+
+/// A chart's header (title, subtitle) and footer (source line), laid out, and the room left
+/// between them.
+pub(crate) struct Header {
+    margin: f64,
     title: (TextBlock, f64),
     subtitle: Option<(TextBlock, f64)>,
     source: Option<(TextBlock, f64)>,
@@ -124,56 +165,57 @@ pub(crate) struct Frame {
     pub plot: Rect,
 }
 
-impl Frame {
-    /// Lays out title (shrunk or wrapped to two lines if long), subtitle (up to two lines) and
-    /// source line (one line, truncated).
+impl Header {
+    /// Lays out title (shrunk a little, or wrapped to two lines, then truncated if long),
+    /// subtitle (up to two lines) and source line (one line, truncated).
     pub(crate) fn new(
+        style: &HeaderStyle,
         title: &str,
         subtitle: &str,
         source: &str,
         width: f64,
         height: f64,
-    ) -> Result<Frame, ChartError> {
-        let m = Metrics::new(width, height);
-        let inner = width - 2.0 * m.margin;
-        let full = text_width(title, m.title.em, true)?;
+    ) -> Result<Header, ChartError> {
+        let inner = width - 2.0 * style.margin;
+        let full = text_width(title, style.title.em, true)?;
         let title_block = if full <= inner {
-            wrapped_block(title, m.title, inner, 1)?
+            wrapped_block(title, style.title, inner, 1)?
         } else if full * 0.85 <= inner {
             let font = Font {
-                em: m.title.em * inner / full * 0.998,
-                ..m.title
+                // A hair under the exact fit, so rounding cannot trigger truncation.
+                em: style.title.em * inner / full * 0.998,
+                ..style.title
             };
             wrapped_block(title, font, inner, 1)?
         } else {
-            wrapped_block(title, m.title, inner, 2)?
+            wrapped_block(title, style.title, inner, 2)?
         };
-        let title_top = m.margin;
+        let title_top = style.margin;
         let mut bottom = title_top + title_block.height();
         let subtitle = if subtitle.trim().is_empty() {
             None
         } else {
-            let top = bottom + 6.0 * m.u;
-            let b = wrapped_block(subtitle, m.subtitle, inner, 2)?;
+            let top = bottom + style.subtitle_gap * style.u;
+            let b = wrapped_block(subtitle, style.subtitle, inner, 2)?;
             bottom = top + b.height();
             Some((b, top))
         };
-        let mut footer_top = height - m.margin * 0.7;
+        let mut footer_top = height - style.margin * style.footer;
         let source = if source.trim().is_empty() {
             None
         } else {
-            let b = wrapped_block(source, m.source, inner, 1)?;
+            let b = wrapped_block(source, style.source, inner, 1)?;
             footer_top -= b.height();
             Some((b, footer_top))
         };
         let plot = Rect {
-            x0: m.margin,
-            y0: bottom + 14.0 * m.u,
-            x1: width - m.margin,
-            y1: footer_top - 10.0 * m.u,
+            x0: style.margin,
+            y0: bottom + style.plot_top * style.u,
+            x1: width - style.margin,
+            y1: footer_top - style.plot_bottom * style.u,
         };
-        Ok(Frame {
-            m,
+        Ok(Header {
+            margin: style.margin,
             title: (title_block, title_top),
             subtitle,
             source,
@@ -183,12 +225,44 @@ impl Frame {
 
     /// Paints title, subtitle and source line.
     pub(crate) fn draw<C: Canvas>(&self, canvas: &C) -> Result<(), ChartError> {
-        let x = self.m.margin;
+        let x = self.margin;
         canvas.text_block(&self.title.0, x, self.title.1, Align::Left)?;
         for (b, top) in self.subtitle.iter().chain(&self.source) {
             canvas.text_block(b, x, *top, Align::Left)?;
         }
         Ok(())
+    }
+}
+
+/// The header and footer of a chart other than the radar, and the room left between them.
+pub(crate) struct Frame {
+    pub m: Metrics,
+    header: Header,
+    /// Where the chart's own content goes.
+    pub plot: Rect,
+}
+
+impl Frame {
+    /// Lays out the header and footer at the sizes of [`Metrics`].
+    pub(crate) fn new(
+        title: &str,
+        subtitle: &str,
+        source: &str,
+        width: f64,
+        height: f64,
+    ) -> Result<Frame, ChartError> {
+        let m = Metrics::new(width, height);
+        let header = Header::new(&m.header_style(), title, subtitle, source, width, height)?;
+        Ok(Frame {
+            m,
+            plot: header.plot,
+            header,
+        })
+    }
+
+    /// Paints title, subtitle and source line.
+    pub(crate) fn draw<C: Canvas>(&self, canvas: &C) -> Result<(), ChartError> {
+        self.header.draw(canvas)
     }
 }
 
@@ -211,8 +285,8 @@ pub(crate) fn check_size(width: u32, height: u32) -> Result<(), ChartError> {
     Ok(())
 }
 
-/// Renders `chart` as a `width`×`height` image in `format`: the same pipeline as the radar
-/// (antialiased palette PNG; SVG naming DejaVu Sans).
+/// Renders `chart` as a `width`×`height` image in `format`: the one pipeline of every chart
+/// kind (antialiased palette PNG; SVG naming DejaVu Sans).
 pub(crate) fn render(
     chart: &impl Drawable,
     format: Format,
@@ -291,40 +365,58 @@ fn ramp(stops: &[RGBColor], t: f64) -> RGBColor {
     lerp(stops[i], stops[i + 1], seg - i as f64)
 }
 
-/// The value axis of a vertical chart: a grid line per tick (the zero line darker), tick labels
-/// right-aligned left of the plot, and the axis title above them at `title_x` (plotters cannot
-/// rotate text alike on both backends, so the title is not turned on its side).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn value_axis<C: Canvas>(
-    canvas: &C,
-    m: &Metrics,
-    plot: Rect,
-    ticks: &[f64],
-    y_of: impl Fn(f64) -> f64,
-    title: &str,
-    title_x: f64,
-    lang: Lang,
-) -> Result<(), ChartError> {
-    for &t in ticks {
-        let y = y_of(t);
-        let color = if t == 0.0 { AXIS_COLOR } else { GRID_COLOR };
-        canvas.line(&[(plot.x0, y), (plot.x1, y)], solid(color), m.line(1.0))?;
-        canvas.text(
-            &tick_label(t, lang),
-            m.tick,
-            plot.x0 - 6.0 * m.u,
-            y + text::CAP_HEIGHT * m.tick.em / 2.0,
-            Align::Right,
-        )?;
+/// The value axis of a vertical chart: where it runs, its ticks and its title.
+pub(crate) struct ValueAxis<'a> {
+    /// The plot the grid lines span; tick labels go left of it.
+    pub plot: Rect,
+    /// Tick values.
+    pub ticks: &'a [f64],
+    /// Axis title (none when empty), above the tick labels at `title_x`.
+    pub title: &'a str,
+    /// Left end of the axis title.
+    pub title_x: f64,
+    /// Number format of the tick labels.
+    pub lang: Lang,
+}
+
+impl ValueAxis<'_> {
+    /// Paints a grid line per tick (the zero line darker), tick labels right-aligned left of
+    /// the plot, and the title above them (plotters cannot rotate text alike on both
+    /// backends, so the title is not turned on its side); `y_of` places a value.
+    pub(crate) fn draw<C: Canvas>(
+        &self,
+        canvas: &C,
+        m: &Metrics,
+        y_of: impl Fn(f64) -> f64,
+    ) -> Result<(), ChartError> {
+        let plot = self.plot;
+        for &t in self.ticks {
+            let y = y_of(t);
+            let color = if t == 0.0 { AXIS_COLOR } else { GRID_COLOR };
+            canvas.line(&[(plot.x0, y), (plot.x1, y)], solid(color), m.line(1.0))?;
+            canvas.text(
+                &tick_label(t, self.lang),
+                m.tick,
+                plot.x0 - 6.0 * m.u,
+                y + text::CAP_HEIGHT * m.tick.em / 2.0,
+                Align::Right,
+            )?;
+        }
+        if !self.title.is_empty() {
+            let font = Font {
+                color: TICK_COLOR,
+                ..m.tick
+            };
+            canvas.text(
+                self.title,
+                font,
+                self.title_x,
+                plot.y0 - 9.0 * m.u,
+                Align::Left,
+            )?;
+        }
+        Ok(())
     }
-    if !title.is_empty() {
-        let font = Font {
-            color: TICK_COLOR,
-            ..m.tick
-        };
-        canvas.text(title, font, title_x, plot.y0 - 9.0 * m.u, Align::Left)?;
-    }
-    Ok(())
 }
 
 /// Sequential scale for 0..=1: viridis (perceptually uniform, readable by the common forms of

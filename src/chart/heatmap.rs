@@ -7,7 +7,7 @@
 use plotters::style::WHITE;
 
 use super::canvas::{Align, Canvas, Font, Rect};
-use super::frame::{self, Drawable, Frame, HIGHLIGHT, NO_DATA, diverging, solid, text_on};
+use super::frame::{self, Drawable, Frame, HIGHLIGHT, Metrics, NO_DATA, diverging, solid, text_on};
 use super::text::{CAP_HEIGHT, text_width};
 use super::{ChartError, Format};
 use crate::i18n::{Lang, format_number};
@@ -75,9 +75,35 @@ impl Drawable for HeatmapChart {
 
     fn draw<C: Canvas>(&self, canvas: &C, width: f64, height: f64) -> Result<(), ChartError> {
         let f = Frame::new(&self.title, &self.subtitle, &self.source, width, height)?;
+        let l = self.layout(&f)?;
+        self.draw_headers(canvas, &l)?;
+        self.draw_rows(canvas, &l)?;
+        self.draw_grid_lines(canvas, &l)?;
+        self.draw_legend(canvas, &l)?;
+        f.draw(canvas)
+    }
+}
+
+/// Where a heatmap's cells, labels and headers go.
+struct HeatmapLayout {
+    m: Metrics,
+    /// The cells.
+    grid: Rect,
+    row_h: f64,
+    col_w: f64,
+    /// Width of the row-label column left of the grid.
+    label_w: f64,
+    label_font: Font,
+    head_font: Font,
+    cell_font: Font,
+}
+
+impl HeatmapChart {
+    /// The grid between the column headers (two lines) and the legend strip, right of the row
+    /// labels; fonts follow the cell size.
+    fn layout(&self, f: &Frame) -> Result<HeatmapLayout, ChartError> {
         let m = f.m;
         let (nr, nc) = (self.rows.len(), self.columns.len());
-
         // Legend strip at the bottom of the plot.
         let legend_h = 10.0 * m.u + CAP_HEIGHT * m.tick.em + 6.0 * m.u;
         // Column headers: up to two lines.
@@ -110,8 +136,22 @@ impl Drawable for HeatmapChart {
             em: m.value.em.min(row_h * 0.72).min(col_w * 0.28).max(6.0),
             ..m.value
         };
+        Ok(HeatmapLayout {
+            m,
+            grid,
+            row_h,
+            col_w,
+            label_w,
+            label_font,
+            head_font,
+            cell_font,
+        })
+    }
 
-        // Headers shrink until their longest word fits the column, so none is cut.
+    /// Column headers, shrunk until their longest word fits the column, so none is cut.
+    fn draw_headers<C: Canvas>(&self, canvas: &C, l: &HeatmapLayout) -> Result<(), ChartError> {
+        let (m, grid, col_w) = (&l.m, l.grid, l.col_w);
+        let head_font = l.head_font;
         let mut longest_word: f64 = 0.0;
         for w in self.columns.iter().flat_map(|c| c.split_whitespace()) {
             longest_word = longest_word.max(text_width(w, head_font.em, true)?);
@@ -130,12 +170,18 @@ impl Drawable for HeatmapChart {
             let x = grid.x0 + col_w * (j as f64 + 0.5);
             canvas.text_block(&b, x, grid.y0 - 4.0 * m.u - b.height(), Align::Center)?;
         }
+        Ok(())
+    }
+
+    /// Each row's label and its cells. At small sizes values are left out of cells too small
+    /// for them, and only every k-th row is named, rather than printing text over text.
+    fn draw_rows<C: Canvas>(&self, canvas: &C, l: &HeatmapLayout) -> Result<(), ChartError> {
+        let (m, grid, row_h, col_w) = (&l.m, l.grid, l.row_h, l.col_w);
+        let (label_font, cell_font) = (l.label_font, l.cell_font);
         let colour_of = |v: Option<f64>| match v.filter(|v| v.is_finite()) {
             Some(v) => diverging(0.5 + (v - self.centre) / self.spread / 2.0),
             None => NO_DATA,
         };
-        // At small sizes values are left out of cells too small for them, and only every
-        // k-th row is named, rather than printing text over text.
         let widest = text_width(&format_number(100.0, 1, self.lang), cell_font.em, true)?;
         let show_values = row_h >= cell_font.em * 0.95 && col_w >= widest + 2.0 * m.u;
         let label_step = (label_font.em * 0.9 / row_h).ceil().max(1.0) as usize;
@@ -148,7 +194,7 @@ impl Drawable for HeatmapChart {
                 color: if hl { HIGHLIGHT } else { label_font.color },
                 ..label_font
             };
-            let text = frame::fit_line(&self.rows[i], lf, label_w)?;
+            let text = frame::fit_line(&self.rows[i], lf, l.label_w)?;
             let text = if i.is_multiple_of(label_step) || hl {
                 text
             } else {
@@ -191,7 +237,13 @@ impl Drawable for HeatmapChart {
                 )?;
             }
         }
-        // White grid lines between cells.
+        Ok(())
+    }
+
+    /// White lines between cells, and the highlighted row's outline.
+    fn draw_grid_lines<C: Canvas>(&self, canvas: &C, l: &HeatmapLayout) -> Result<(), ChartError> {
+        let (m, grid, row_h, col_w) = (&l.m, l.grid, l.row_h, l.col_w);
+        let (nr, nc) = (self.rows.len(), self.columns.len());
         let thin = m.line(1.0);
         for j in 1..nc {
             let x = grid.x0 + col_w * j as f64;
@@ -212,8 +264,12 @@ impl Drawable for HeatmapChart {
             ];
             canvas.line(&r, solid(HIGHLIGHT), m.line(2.0))?;
         }
+        Ok(())
+    }
 
-        // Legend: a horizontal ramp from centre − spread to centre + spread.
+    /// Legend: a horizontal ramp from centre − spread to centre + spread, then its text.
+    fn draw_legend<C: Canvas>(&self, canvas: &C, l: &HeatmapLayout) -> Result<(), ChartError> {
+        let (m, grid) = (&l.m, l.grid);
         let ly = grid.y1 + 8.0 * m.u;
         let lw = (grid.width() * 0.45).min(320.0 * m.u);
         let lx = grid.x0;
@@ -253,8 +309,7 @@ impl Drawable for HeatmapChart {
             lx + lw + 12.0 * m.u,
             ly + 5.0 * m.u + CAP_HEIGHT * m.tick.em / 2.0,
             Align::Left,
-        )?;
-        f.draw(canvas)
+        )
     }
 }
 

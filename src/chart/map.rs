@@ -13,8 +13,10 @@ use std::sync::Arc;
 
 use plotters::style::{RGBColor, WHITE};
 
-use super::canvas::{Align, Canvas, Font, Pt, Rect};
-use super::frame::{self, Drawable, Frame, HIGHLIGHT, NO_DATA, sequential, solid, text_on};
+use super::canvas::{Align, Canvas, Font, Pt, Rect, TextBlock};
+use super::frame::{
+    self, Drawable, Frame, HIGHLIGHT, Metrics, NO_DATA, sequential, solid, text_on,
+};
 use super::text::{ASCENT, CAP_HEIGHT, text_width};
 use super::{ChartError, Format};
 pub use crate::geo::{GeoFeature, GeoLayer};
@@ -132,11 +134,43 @@ impl Drawable for MapChart {
     fn draw<C: Canvas>(&self, canvas: &C, width: f64, height: f64) -> Result<(), ChartError> {
         let f = Frame::new(&self.title, &self.subtitle, &self.source, width, height)?;
         let m = f.m;
-        let by_code: HashMap<&str, &MapArea> =
-            self.areas.iter().map(|a| (a.code.as_str(), a)).collect();
-        let shown = |code: &str| self.show_unlisted || by_code.contains_key(code);
+        let legend = self.legend(&m, width)?;
+        let map_box = Rect {
+            x1: f.plot.x1 - legend.width - 16.0 * m.u,
+            ..f.plot
+        };
+        let shapes = self.shapes(&map_box)?;
+        paint_shapes(canvas, &m, &shapes)?;
+        if self.labels {
+            draw_names(canvas, &m, &shapes)?;
+        }
+        self.draw_legend(canvas, &f, &legend, map_box.x1 + 16.0 * m.u)?;
+        f.draw(canvas)
+    }
+}
 
-        // Colour bar on the right: a vertical ramp with ticks, then the no-data swatch.
+/// The colour bar on the right, measured: a vertical ramp with ticks, then the no-data
+/// swatch and the highlighted area's value.
+struct MapLegend {
+    /// Width of the ramp (and height of the no-data swatch).
+    bar_w: f64,
+    ticks: Vec<f64>,
+    title: TextBlock,
+    /// Width of the whole legend.
+    width: f64,
+}
+
+/// One feature of the layer, projected, with its fill.
+struct Shape<'a> {
+    area: Option<&'a MapArea>,
+    rings: Vec<Vec<Pt>>,
+    fill: RGBColor,
+}
+
+impl MapChart {
+    /// Measures the legend: the widest of its title, the ramp with tick labels and the
+    /// no-data swatch with its text.
+    fn legend(&self, m: &Metrics, width: f64) -> Result<MapLegend, ChartError> {
         let bar_w = 14.0 * m.u;
         let (lo, hi) = self.range;
         let tick_values = frame::ticks(lo, hi, 5);
@@ -157,12 +191,22 @@ impl Drawable for MapChart {
         let legend_w = (bar_w + 6.0 * m.u + tick_w)
             .max(legend_title.width)
             .max(no_data_w);
-        let map_box = Rect {
-            x1: f.plot.x1 - legend_w - 16.0 * m.u,
-            ..f.plot
-        };
+        Ok(MapLegend {
+            bar_w,
+            ticks: tick_values,
+            title: legend_title,
+            width: legend_w,
+        })
+    }
 
-        // Projection: equirectangular, x scaled by cos(mid latitude), fitted and centred.
+    /// The features shown (those with an area, or all with `show_unlisted`), projected into
+    /// `map_box` and coloured by value. The projection is equirectangular, x scaled by the
+    /// cosine of the middle latitude, fitted and centred.
+    fn shapes(&self, map_box: &Rect) -> Result<Vec<Shape<'_>>, ChartError> {
+        let by_code: HashMap<&str, &MapArea> =
+            self.areas.iter().map(|a| (a.code.as_str(), a)).collect();
+        let shown = |code: &str| self.show_unlisted || by_code.contains_key(code);
+        let (lo, hi) = self.range;
         let Some([lon0, lat0, lon1, lat1]) = self.layer.bounds(|c| shown(c)) else {
             return Err(ChartError::InvalidData("the layer has no shapes".into()));
         };
@@ -174,12 +218,6 @@ impl Drawable for MapChart {
         let project = |p: &[f64; 2]| (ox + (p[0] - lon0) * kx * s, oy + (lat1 - p[1]) * s);
         // Points closer than a third of a pixel add nothing but drawing time.
         let min_step = 0.33;
-
-        struct Shape<'a> {
-            area: Option<&'a MapArea>,
-            rings: Vec<Vec<Pt>>,
-            fill: RGBColor,
-        }
         let mut shapes = Vec::new();
         for feat in self.layer.features.iter().filter(|f| shown(&f.code)) {
             let area = by_code.get(feat.code.as_str()).copied();
@@ -206,115 +244,23 @@ impl Drawable for MapChart {
                     .collect();
             shapes.push(Shape { area, rings, fill });
         }
-        // Hundreds of small areas (a national map) would drown in full-width borders.
-        let border = if shapes.len() > 100 {
-            (0.35 * m.u).max(0.5)
-        } else {
-            m.line(0.8)
-        };
-        for sh in &shapes {
-            for r in &sh.rings {
-                canvas.fill_polygon(r, solid(sh.fill))?;
-            }
-        }
-        for sh in &shapes {
-            for r in &sh.rings {
-                let mut closed = r.clone();
-                closed.push(r[0]);
-                canvas.line(&closed, solid(WHITE), border)?;
-            }
-        }
-        for sh in shapes
-            .iter()
-            .filter(|s| s.area.is_some_and(|a| a.highlight))
-        {
-            for r in &sh.rings {
-                let mut closed = r.clone();
-                closed.push(r[0]);
-                canvas.line(&closed, solid(HIGHLIGHT), m.line(2.5))?;
-            }
-        }
+        Ok(shapes)
+    }
 
-        // Names where they fit: in the biggest polygon of each area, larger areas first, not
-        // over each other, and only if the label's box stays inside the polygon.
-        if self.labels {
-            let font = Font {
-                em: (9.5 * m.u).max(7.0),
-                ..m.label
-            };
-            let mut placed: Vec<Rect> = Vec::new();
-            let mut candidates: Vec<(f64, &Shape, Pt, &Vec<Pt>)> = shapes
-                .iter()
-                .filter(|s| s.area.is_some())
-                .filter_map(|s| {
-                    s.rings
-                        .iter()
-                        .map(|r| {
-                            let (a, c) = area_centroid(r);
-                            (a.abs(), s, c, r)
-                        })
-                        .max_by(|a, b| a.0.total_cmp(&b.0))
-                })
-                .collect();
-            candidates.sort_by(|a, b| b.0.total_cmp(&a.0));
-            for (_, sh, c, ring) in candidates {
-                let Some(area) = sh.area else { continue };
-                let f = Font {
-                    color: text_on(sh.fill),
-                    bold: area.highlight,
-                    ..font
-                };
-                let w = text_width(&area.label, f.em, f.bold)?;
-                let h = CAP_HEIGHT * f.em;
-                // The centroid first, then points of a grid over the polygon's box, nearest
-                // the centroid first: concave areas often have their centroid near an edge.
-                let (mut bx0, mut by0, mut bx1, mut by1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
-                for p in ring.iter() {
-                    (bx0, by0, bx1, by1) = (bx0.min(p.0), by0.min(p.1), bx1.max(p.0), by1.max(p.1));
-                }
-                if bx1 - bx0 < w || by1 - by0 < h {
-                    continue;
-                }
-                const GRID: usize = 6;
-                let mut points: Vec<Pt> = (0..=GRID * GRID + GRID * 2)
-                    .map(|k| {
-                        let (i, j) = (k % (GRID + 1), k / (GRID + 1));
-                        (
-                            bx0 + (bx1 - bx0) * i as f64 / GRID as f64,
-                            by0 + (by1 - by0) * j as f64 / GRID as f64,
-                        )
-                    })
-                    .collect();
-                let d = |p: &Pt| (p.0 - c.0).hypot(p.1 - c.1);
-                points.sort_by(|a, b| d(a).total_cmp(&d(b)));
-                points.insert(0, c);
-                let fits = |p: Pt| {
-                    let rect = Rect::centered(p, w, h);
-                    let corners = [
-                        (rect.x0, rect.y0),
-                        (rect.x1, rect.y0),
-                        (rect.x0, rect.y1),
-                        (rect.x1, rect.y1),
-                        p,
-                    ];
-                    corners.iter().all(|&q| contains(ring, q))
-                        && !placed
-                            .iter()
-                            .any(|r| r.intersects(&rect.inflate(2.0 * m.u)))
-                };
-                let Some(p) = points.into_iter().find(|&p| fits(p)) else {
-                    continue;
-                };
-                canvas.text(&area.label, f, p.0, p.1 + h / 2.0, Align::Center)?;
-                placed.push(Rect::centered(p, w, h));
-            }
-        }
-
-        // Legend.
-        let lx = map_box.x1 + 16.0 * m.u;
+    /// The legend at `lx`: its title, the ramp (high values at the top) with ticks, the
+    /// no-data swatch, and the highlighted area's name and value.
+    fn draw_legend<C: Canvas>(
+        &self,
+        canvas: &C,
+        f: &Frame,
+        legend: &MapLegend,
+        lx: f64,
+    ) -> Result<(), ChartError> {
+        let (m, bar_w) = (&f.m, legend.bar_w);
+        let (lo, hi) = self.range;
         let mut top = f.plot.y0 + 4.0 * m.u;
-        canvas.text_block(&legend_title, lx, top, Align::Left)?;
-        top += legend_title.height() + 8.0 * m.u;
+        canvas.text_block(&legend.title, lx, top, Align::Left)?;
+        top += legend.title.height() + 8.0 * m.u;
         let bar_h = (f.plot.height() * 0.5)
             .min(f.plot.y1 - top - 40.0 * m.u)
             .max(20.0 * m.u);
@@ -331,7 +277,7 @@ impl Drawable for MapChart {
             };
             canvas.fill_rect(r, solid(sequential((t0 + t1) / 2.0)))?;
         }
-        for &t in &tick_values {
+        for &t in &legend.ticks {
             let y = top + bar_h * (1.0 - (t - lo) / (hi - lo));
             canvas.line(
                 &[(lx + bar_w, y), (lx + bar_w + 3.0 * m.u, y)],
@@ -363,32 +309,148 @@ impl Drawable for MapChart {
             nd_top + bar_w / 2.0 + CAP_HEIGHT * m.tick.em / 2.0,
             Align::Left,
         )?;
-        if let Some(h) = self.areas.iter().find(|a| a.highlight) {
-            let y = nd_top + bar_w + 10.0 * m.u;
-            canvas.line(
-                &[(lx, y + bar_w / 2.0), (lx + bar_w, y + bar_w / 2.0)],
-                solid(HIGHLIGHT),
-                m.line(2.5),
-            )?;
-            let value = h
-                .value
-                .map_or_else(|| "–".to_string(), |v| format_number(v, 1, self.lang));
-            let font = Font {
-                bold: true,
-                color: HIGHLIGHT,
-                ..m.tick
-            };
-            let text = frame::wrapped_block(
-                &format!("{} {value}", h.label),
-                font,
-                (f.plot.x1 - lx - bar_w - 6.0 * m.u).max(20.0),
-                2,
-            )?;
-            let top = y + bar_w / 2.0 - (ASCENT - CAP_HEIGHT / 2.0) * font.em;
-            canvas.text_block(&text, lx + bar_w + 6.0 * m.u, top, Align::Left)?;
-        }
-        f.draw(canvas)
+        let Some(h) = self.areas.iter().find(|a| a.highlight) else {
+            return Ok(());
+        };
+        let y = nd_top + bar_w + 10.0 * m.u;
+        canvas.line(
+            &[(lx, y + bar_w / 2.0), (lx + bar_w, y + bar_w / 2.0)],
+            solid(HIGHLIGHT),
+            m.line(2.5),
+        )?;
+        let value = h
+            .value
+            .map_or_else(|| "–".to_string(), |v| format_number(v, 1, self.lang));
+        let font = Font {
+            bold: true,
+            color: HIGHLIGHT,
+            ..m.tick
+        };
+        let text = frame::wrapped_block(
+            &format!("{} {value}", h.label),
+            font,
+            (f.plot.x1 - lx - bar_w - 6.0 * m.u).max(20.0),
+            2,
+        )?;
+        let top = y + bar_w / 2.0 - (ASCENT - CAP_HEIGHT / 2.0) * font.em;
+        canvas.text_block(&text, lx + bar_w + 6.0 * m.u, top, Align::Left)
     }
+}
+
+/// Fills, then white borders (thin when there are hundreds of areas, as on a national map),
+/// then the highlighted areas' outlines on top.
+fn paint_shapes<C: Canvas>(
+    canvas: &C,
+    m: &Metrics,
+    shapes: &[Shape<'_>],
+) -> Result<(), ChartError> {
+    let border = if shapes.len() > 100 {
+        (0.35 * m.u).max(0.5)
+    } else {
+        m.line(0.8)
+    };
+    for sh in shapes {
+        for r in &sh.rings {
+            canvas.fill_polygon(r, solid(sh.fill))?;
+        }
+    }
+    for sh in shapes {
+        for r in &sh.rings {
+            let mut closed = r.clone();
+            closed.push(r[0]);
+            canvas.line(&closed, solid(WHITE), border)?;
+        }
+    }
+    for sh in shapes
+        .iter()
+        .filter(|s| s.area.is_some_and(|a| a.highlight))
+    {
+        for r in &sh.rings {
+            let mut closed = r.clone();
+            closed.push(r[0]);
+            canvas.line(&closed, solid(HIGHLIGHT), m.line(2.5))?;
+        }
+    }
+    Ok(())
+}
+
+/// Names where they fit: in the biggest polygon of each area, larger areas first, not over
+/// each other, and only if the label's box stays inside the polygon.
+fn draw_names<C: Canvas>(canvas: &C, m: &Metrics, shapes: &[Shape<'_>]) -> Result<(), ChartError> {
+    let font = Font {
+        em: (9.5 * m.u).max(7.0),
+        ..m.label
+    };
+    let mut placed: Vec<Rect> = Vec::new();
+    let mut candidates: Vec<(f64, &Shape, Pt, &Vec<Pt>)> = shapes
+        .iter()
+        .filter(|s| s.area.is_some())
+        .filter_map(|s| {
+            s.rings
+                .iter()
+                .map(|r| {
+                    let (a, c) = area_centroid(r);
+                    (a.abs(), s, c, r)
+                })
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+        })
+        .collect();
+    candidates.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (_, sh, c, ring) in candidates {
+        let Some(area) = sh.area else { continue };
+        let f = Font {
+            color: text_on(sh.fill),
+            bold: area.highlight,
+            ..font
+        };
+        let w = text_width(&area.label, f.em, f.bold)?;
+        let h = CAP_HEIGHT * f.em;
+        let Some(p) = label_point(ring, c, w, h, &placed, m.u) else {
+            continue;
+        };
+        canvas.text(&area.label, f, p.0, p.1 + h / 2.0, Align::Center)?;
+        placed.push(Rect::centered(p, w, h));
+    }
+    Ok(())
+}
+
+/// Where a `w`×`h` label fits inside `ring` clear of the labels `placed`: the centroid
+/// `c` first, then points of a grid over the polygon's box, nearest the centroid first
+/// (concave areas often have their centroid near an edge); `None` when nowhere.
+fn label_point(ring: &[Pt], c: Pt, w: f64, h: f64, placed: &[Rect], u: f64) -> Option<Pt> {
+    let (mut bx0, mut by0, mut bx1, mut by1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for p in ring.iter() {
+        (bx0, by0, bx1, by1) = (bx0.min(p.0), by0.min(p.1), bx1.max(p.0), by1.max(p.1));
+    }
+    if bx1 - bx0 < w || by1 - by0 < h {
+        return None;
+    }
+    const GRID: usize = 6;
+    let mut points: Vec<Pt> = (0..=GRID * GRID + GRID * 2)
+        .map(|k| {
+            let (i, j) = (k % (GRID + 1), k / (GRID + 1));
+            (
+                bx0 + (bx1 - bx0) * i as f64 / GRID as f64,
+                by0 + (by1 - by0) * j as f64 / GRID as f64,
+            )
+        })
+        .collect();
+    let d = |p: &Pt| (p.0 - c.0).hypot(p.1 - c.1);
+    points.sort_by(|a, b| d(a).total_cmp(&d(b)));
+    points.insert(0, c);
+    let fits = |p: Pt| {
+        let rect = Rect::centered(p, w, h);
+        let corners = [
+            (rect.x0, rect.y0),
+            (rect.x1, rect.y0),
+            (rect.x0, rect.y1),
+            (rect.x1, rect.y1),
+            p,
+        ];
+        corners.iter().all(|&q| contains(ring, q))
+            && !placed.iter().any(|r| r.intersects(&rect.inflate(2.0 * u)))
+    };
+    points.into_iter().find(|&p| fits(p))
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@ use plotters::style::{Color, RGBColor, WHITE};
 
 use super::canvas::{Align, Canvas, Font, Rect};
 use super::frame::{
-    self, AXIS_COLOR, Drawable, Frame, GRID_COLOR, HIGHLIGHT, LABEL_COLOR, TICK_COLOR, solid,
+    self, AXIS_COLOR, Drawable, Frame, GRID_COLOR, HIGHLIGHT, LABEL_COLOR, Metrics, TICK_COLOR,
+    solid,
 };
 use super::text::{ASCENT, CAP_HEIGHT, text_width};
 use super::{ChartError, Format};
@@ -78,6 +79,47 @@ impl Drawable for RankChart {
 
     fn draw<C: Canvas>(&self, canvas: &C, width: f64, height: f64) -> Result<(), ChartError> {
         let f = Frame::new(&self.title, &self.subtitle, &self.source, width, height)?;
+        let l = self.layout(&f)?;
+        self.draw_legend(canvas, &l)?;
+        self.draw_axis(canvas, &l)?;
+        self.draw_rows(canvas, &l)?;
+        f.draw(canvas)
+    }
+}
+
+/// Where a rank chart's legend, rows and rank axis go.
+struct RanksLayout {
+    m: Metrics,
+    /// The frame's plot area, the legend at its top.
+    plot: Rect,
+    /// The band of rows, between the legend and the tick labels.
+    rows: Rect,
+    row_h: f64,
+    label_font: Font,
+    /// Width of the label column.
+    label_w: f64,
+    /// The rank axis runs from rank 1 at `x0` to the worst rank at `x1`.
+    x0: f64,
+    x1: f64,
+    worst: f64,
+    tick_h: f64,
+    axis_h: f64,
+}
+
+impl RanksLayout {
+    /// The x of `rank`, clamped to the axis (the middle when there is one rank only).
+    fn x_of(&self, rank: f64) -> f64 {
+        if self.worst <= 1.0 {
+            (self.x0 + self.x1) / 2.0
+        } else {
+            self.x0 + (self.x1 - self.x0) * ((rank - 1.0) / (self.worst - 1.0)).clamp(0.0, 1.0)
+        }
+    }
+}
+
+impl RankChart {
+    /// Rows under the legend line, above the ticks and the axis title, right of the labels.
+    fn layout(&self, f: &Frame) -> Result<RanksLayout, ChartError> {
         let m = f.m;
         let n = self.rows.len();
         let legend_h = m.label.em * 1.6;
@@ -98,19 +140,26 @@ impl Drawable for RankChart {
             label_w = label_w.max(text_width(&r.label, label_font.em, r.highlight)?);
         }
         let label_w = label_w.min(rows.width() * 0.3);
-        let x0 = rows.x0 + label_w + 10.0 * m.u;
-        let x1 = rows.x1 - 10.0 * m.u;
-        let scale = |rank: f64| {
-            if self.worst <= 1.0 {
-                (x0 + x1) / 2.0
-            } else {
-                x0 + (x1 - x0) * ((rank - 1.0) / (self.worst - 1.0)).clamp(0.0, 1.0)
-            }
-        };
+        Ok(RanksLayout {
+            m,
+            plot: f.plot,
+            rows,
+            row_h,
+            label_font,
+            label_w,
+            x0: rows.x0 + label_w + 10.0 * m.u,
+            x1: rows.x1 - 10.0 * m.u,
+            worst: self.worst,
+            tick_h,
+            axis_h,
+        })
+    }
 
-        // Legend: dot, bar, ring.
-        let mut x = f.plot.x0;
-        let mid = f.plot.y0 + (ASCENT - CAP_HEIGHT / 2.0) * m.label.em;
+    /// Legend: dot, bar, ring, each with its text, in a line at the top.
+    fn draw_legend<C: Canvas>(&self, canvas: &C, l: &RanksLayout) -> Result<(), ChartError> {
+        let (m, plot) = (&l.m, l.plot);
+        let mut x = plot.x0;
+        let mid = plot.y0 + (ASCENT - CAP_HEIGHT / 2.0) * m.label.em;
         let r = (3.5 * m.u).max(1.5);
         for (k, text) in self.legend.iter().enumerate() {
             match k {
@@ -130,13 +179,18 @@ impl Drawable for RankChart {
                 text,
                 m.label,
                 x + 2.0 * r + 5.0 * m.u,
-                f.plot.y0 + ASCENT * m.label.em,
+                plot.y0 + ASCENT * m.label.em,
                 Align::Left,
             )?;
             x += 2.0 * r + 5.0 * m.u + text_width(text, m.label.em, false)? + 18.0 * m.u;
         }
+        Ok(())
+    }
 
-        // 1 (the best), round ranks between, and the worst rank, without crowding it.
+    /// The rank axis: 1 (the best), round ranks between, and the worst rank without
+    /// crowding it; grid lines, tick labels, the title and the axis line.
+    fn draw_axis<C: Canvas>(&self, canvas: &C, l: &RanksLayout) -> Result<(), ChartError> {
+        let (m, rows) = (&l.m, l.rows);
         let round = frame::ticks(0.0, self.worst, 6);
         let step = round.get(1).copied().unwrap_or(1.0);
         let mut ticks = vec![1.0];
@@ -148,9 +202,9 @@ impl Drawable for RankChart {
         if self.worst > 1.0 {
             ticks.push(self.worst);
         }
-        let base = rows.y1 + 6.0 * m.u + tick_h;
+        let base = rows.y1 + 6.0 * m.u + l.tick_h;
         for &t in &ticks {
-            let x = scale(t);
+            let x = l.x_of(t);
             canvas.line(
                 &[(x, rows.y0), (x, rows.y1)],
                 solid(GRID_COLOR),
@@ -171,25 +225,29 @@ impl Drawable for RankChart {
         canvas.text(
             &self.axis_label,
             font,
-            (x0 + x1) / 2.0,
-            base + axis_h,
+            (l.x0 + l.x1) / 2.0,
+            base + l.axis_h,
             Align::Center,
         )?;
         canvas.line(
-            &[(x0, rows.y1), (x1, rows.y1)],
+            &[(l.x0, rows.y1), (l.x1, rows.y1)],
             solid(AXIS_COLOR),
             m.line(1.0),
-        )?;
+        )
+    }
 
+    /// Each row: its label, the interval bar, the nominal rank's ring and the median's dot.
+    fn draw_rows<C: Canvas>(&self, canvas: &C, l: &RanksLayout) -> Result<(), ChartError> {
+        let (m, row_h) = (&l.m, l.row_h);
         let bar_h = (row_h * 0.45).min(8.0 * m.u).max(2.0);
         for (i, row) in self.rows.iter().enumerate() {
-            let mid = rows.y0 + row_h * (i as f64 + 0.5);
+            let mid = l.rows.y0 + row_h * (i as f64 + 0.5);
             let (lf, dot) = if row.highlight {
                 (
                     Font {
                         bold: true,
                         color: HIGHLIGHT,
-                        ..label_font
+                        ..l.label_font
                     },
                     HIGHLIGHT,
                 )
@@ -197,21 +255,21 @@ impl Drawable for RankChart {
                 (
                     Font {
                         color: LABEL_COLOR,
-                        ..label_font
+                        ..l.label_font
                     },
                     DOT,
                 )
             };
-            let text = frame::fit_line(&row.label, lf, label_w)?;
+            let text = frame::fit_line(&row.label, lf, l.label_w)?;
             canvas.text(
                 &text,
                 lf,
-                x0 - 8.0 * m.u,
+                l.x0 - 8.0 * m.u,
                 mid + CAP_HEIGHT * lf.em / 2.0,
                 Align::Right,
             )?;
             if let Some((lo, hi)) = row.interval.filter(|(a, b)| a.is_finite() && b.is_finite()) {
-                let (a, b) = (scale(lo.min(hi)), scale(lo.max(hi)));
+                let (a, b) = (l.x_of(lo.min(hi)), l.x_of(lo.max(hi)));
                 canvas.fill_rect(
                     Rect {
                         x0: a - 1.0,
@@ -228,14 +286,14 @@ impl Drawable for RankChart {
             }
             let rr = (row_h * 0.3).min(3.5 * m.u).max(1.5);
             if let Some(v) = row.nominal.filter(|v| v.is_finite()) {
-                canvas.fill_circle((scale(v), mid), rr, solid(WHITE))?;
-                canvas.circle_outline((scale(v), mid), rr, solid(dot), m.line(1.2))?;
+                canvas.fill_circle((l.x_of(v), mid), rr, solid(WHITE))?;
+                canvas.circle_outline((l.x_of(v), mid), rr, solid(dot), m.line(1.2))?;
             }
             if let Some(v) = row.median.filter(|v| v.is_finite()) {
-                canvas.fill_circle((scale(v), mid), rr * 0.8, solid(dot))?;
+                canvas.fill_circle((l.x_of(v), mid), rr * 0.8, solid(dot))?;
             }
         }
-        f.draw(canvas)
+        Ok(())
     }
 }
 

@@ -14,7 +14,7 @@ const H: u32 = DEFAULT_HEIGHT;
 
 #[test]
 fn radar_svg_snapshot() {
-    let chart = tests::sample(Lang::Id, 2);
+    let chart = radar::tests::sample(Lang::Id, 2);
     insta::assert_snapshot!(svg(render_radar(&chart, Format::Svg, W, H).unwrap()));
 }
 

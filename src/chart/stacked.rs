@@ -9,7 +9,7 @@
 use plotters::style::{Color, RGBColor, WHITE};
 
 use super::canvas::{Align, Canvas, Font, Rect};
-use super::frame::{self, AXIS_COLOR, Drawable, Frame, PALETTE, solid};
+use super::frame::{self, AXIS_COLOR, Drawable, Frame, Metrics, PALETTE, ValueAxis, solid};
 use super::text::{ASCENT, CAP_HEIGHT, text_width};
 use super::{ChartError, Format};
 use crate::i18n::{Lang, format_number};
@@ -93,6 +93,61 @@ impl Drawable for StackedChart {
 
     fn draw<C: Canvas>(&self, canvas: &C, width: f64, height: f64) -> Result<(), ChartError> {
         let f = Frame::new(&self.title, &self.subtitle, &self.source, width, height)?;
+        let l = self.layout(&f)?;
+        if self.series.len() > 1 {
+            self.draw_legend(canvas, &l)?;
+        }
+        let axis = ValueAxis {
+            plot: l.plot,
+            ticks: &l.ticks,
+            title: &self.axis_label,
+            title_x: f.plot.x0,
+            lang: self.lang,
+        };
+        axis.draw(canvas, &l.m, |v| l.y_of(v))?;
+        self.draw_columns(canvas, &l)?;
+        if self.totals {
+            self.draw_totals(canvas, &l)?;
+        }
+        self.draw_categories(canvas, &l)?;
+        f.draw(canvas)
+    }
+}
+
+/// Where a stacked column chart's legend, axis and columns go.
+struct StackedLayout {
+    m: Metrics,
+    /// The frame's plot area, the legend at its top.
+    frame_plot: Rect,
+    /// The columns' area.
+    plot: Rect,
+    /// Each column's total.
+    totals: Vec<f64>,
+    /// Top of the value axis: the last tick.
+    top: f64,
+    ticks: Vec<f64>,
+    /// Legend rows of (series, entry width).
+    legend_rows: Vec<Vec<(usize, f64)>>,
+    legend_line_h: f64,
+    swatch: f64,
+    /// Gap between legend entries.
+    gap: f64,
+    /// Width of a category's slot, and of its column.
+    slot: f64,
+    col_w: f64,
+}
+
+impl StackedLayout {
+    /// The y of value `v`, clamped to the axis.
+    fn y_of(&self, v: f64) -> f64 {
+        self.plot.y1 - self.plot.height() * (v / self.top).clamp(0.0, 1.0)
+    }
+}
+
+impl StackedChart {
+    /// The axis from the tallest column (or the given maximum), the legend in rows under the
+    /// header, the columns in equal slots below it.
+    fn layout(&self, f: &Frame) -> Result<StackedLayout, ChartError> {
         let m = f.m;
         let n = self.categories.len();
         let totals: Vec<f64> = (0..n)
@@ -145,43 +200,54 @@ impl Drawable for StackedChart {
             x1: f.plot.x1,
             y1: f.plot.y1 - CAP_HEIGHT * m.tick.em - 8.0 * m.u,
         };
-        let y_of = |v: f64| plot.y1 - plot.height() * (v / top).clamp(0.0, 1.0);
         let slot = plot.width() / n as f64;
-        let col_w = (slot * 0.78).max(1.0);
-
-        if self.series.len() > 1 {
-            let mut y = f.plot.y0;
-            for row in &rows {
-                let mut x = f.plot.x0;
-                for &(i, w) in row {
-                    let mid = y + (ASCENT - CAP_HEIGHT / 2.0) * legend_font.em;
-                    canvas.fill_rect(
-                        Rect::centered((x + swatch / 2.0, mid), swatch, swatch),
-                        solid(COLOURS[i % COLOURS.len()]),
-                    )?;
-                    canvas.text(
-                        &self.series[i].label,
-                        legend_font,
-                        x + swatch + 5.0 * m.u,
-                        y + ASCENT * legend_font.em,
-                        Align::Left,
-                    )?;
-                    x += w + gap;
-                }
-                y += line_h;
-            }
-        }
-        frame::value_axis(
-            canvas,
-            &m,
+        Ok(StackedLayout {
+            m,
+            frame_plot: f.plot,
             plot,
-            &tick_values,
-            y_of,
-            &self.axis_label,
-            f.plot.x0,
-            self.lang,
-        )?;
-        for i in 0..n {
+            totals,
+            top,
+            ticks: tick_values,
+            legend_rows: rows,
+            legend_line_h: line_h,
+            swatch,
+            gap,
+            slot,
+            col_w: (slot * 0.78).max(1.0),
+        })
+    }
+
+    /// The legend: a swatch and label per series, in rows.
+    fn draw_legend<C: Canvas>(&self, canvas: &C, l: &StackedLayout) -> Result<(), ChartError> {
+        let (m, swatch) = (&l.m, l.swatch);
+        let legend_font = m.label;
+        let mut y = l.frame_plot.y0;
+        for row in &l.legend_rows {
+            let mut x = l.frame_plot.x0;
+            for &(i, w) in row {
+                let mid = y + (ASCENT - CAP_HEIGHT / 2.0) * legend_font.em;
+                canvas.fill_rect(
+                    Rect::centered((x + swatch / 2.0, mid), swatch, swatch),
+                    solid(COLOURS[i % COLOURS.len()]),
+                )?;
+                canvas.text(
+                    &self.series[i].label,
+                    legend_font,
+                    x + swatch + 5.0 * m.u,
+                    y + ASCENT * legend_font.em,
+                    Align::Left,
+                )?;
+                x += w + l.gap;
+            }
+            y += l.legend_line_h;
+        }
+        Ok(())
+    }
+
+    /// The columns, each a stack of segments, bottom series first.
+    fn draw_columns<C: Canvas>(&self, canvas: &C, l: &StackedLayout) -> Result<(), ChartError> {
+        let (m, plot, slot, col_w) = (&l.m, l.plot, l.slot, l.col_w);
+        for i in 0..self.categories.len() {
             let x0 = plot.x0 + slot * i as f64 + (slot - col_w) / 2.0;
             let mut acc = 0.0;
             for (k, s) in self.series.iter().enumerate() {
@@ -191,9 +257,9 @@ impl Drawable for StackedChart {
                 }
                 let r = Rect {
                     x0,
-                    y0: y_of(acc + v),
+                    y0: l.y_of(acc + v),
                     x1: x0 + col_w,
-                    y1: y_of(acc),
+                    y1: l.y_of(acc),
                 };
                 canvas.fill_rect(r, solid(COLOURS[k % COLOURS.len()]))?;
                 // A hairline between segments keeps adjacent layers apart in greyscale.
@@ -203,33 +269,39 @@ impl Drawable for StackedChart {
                 acc += v;
             }
         }
-        if self.totals {
-            let font = Font {
-                bold: true,
-                ..m.value
-            };
-            let fits = (0..n).all(|i| {
-                text_width(
-                    &format_number(totals[i], self.decimals, self.lang),
-                    font.em,
-                    true,
-                )
+        Ok(())
+    }
+
+    /// Each column's total above it, when every total fits its slot.
+    fn draw_totals<C: Canvas>(&self, canvas: &C, l: &StackedLayout) -> Result<(), ChartError> {
+        let (m, plot, slot) = (&l.m, l.plot, l.slot);
+        let font = Font {
+            bold: true,
+            ..m.value
+        };
+        let fits = l.totals.iter().all(|t| {
+            text_width(&format_number(*t, self.decimals, self.lang), font.em, true)
                 .is_ok_and(|w| w <= slot - 2.0 * m.u)
-            });
-            if fits {
-                for (i, t) in totals.iter().enumerate() {
-                    let x = plot.x0 + slot * (i as f64 + 0.5);
-                    canvas.text(
-                        &format_number(*t, self.decimals, self.lang),
-                        font,
-                        x,
-                        y_of(*t) - 4.0 * m.u,
-                        Align::Center,
-                    )?;
-                }
-            }
+        });
+        if !fits {
+            return Ok(());
         }
-        // Category labels: skip one that would touch the previous label.
+        for (i, t) in l.totals.iter().enumerate() {
+            let x = plot.x0 + slot * (i as f64 + 0.5);
+            canvas.text(
+                &format_number(*t, self.decimals, self.lang),
+                font,
+                x,
+                l.y_of(*t) - 4.0 * m.u,
+                Align::Center,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Category labels: one that would touch the previous label is skipped.
+    fn draw_categories<C: Canvas>(&self, canvas: &C, l: &StackedLayout) -> Result<(), ChartError> {
+        let (m, plot, slot) = (&l.m, l.plot, l.slot);
         let mut last_right = f64::NEG_INFINITY;
         for (i, c) in self.categories.iter().enumerate() {
             if c.is_empty() {
@@ -254,7 +326,7 @@ impl Drawable for StackedChart {
             )?;
             last_right = x + w / 2.0;
         }
-        f.draw(canvas)
+        Ok(())
     }
 }
 

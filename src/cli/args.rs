@@ -62,6 +62,9 @@ pub(super) enum Command {
     /// Manage the users file ([access] users_file): add users, make API tokens, list, remove.
     #[command(subcommand)]
     User(UserCommand),
+    /// Work on the framework file (--framework): derive fixed goalposts from a base period.
+    #[command(subcommand)]
+    Framework(FrameworkCommand),
     /// Show how a region's score in a period was made, indicator by indicator.
     Explain(ExplainArgs),
     /// How sure the index ranks of a region's peer group are: median rank and 5–95% interval
@@ -104,6 +107,34 @@ pub(super) struct SensitivityArgs {
     /// Print JSON instead of a table
     #[arg(long)]
     pub(super) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum FrameworkCommand {
+    /// Derive each indicator's goalposts (worst, best) from the activity data of a base period
+    /// and write them into the framework file, with normalisation on goalposts and the version
+    /// bumped: scores are then on a fixed scale, comparable across years and regions.
+    Goalposts(GoalpostArgs),
+}
+
+#[derive(Debug, Args)]
+pub(super) struct GoalpostArgs {
+    /// Base periods: one (2019), a range of years (2018-2020) or a list (2018,2019,2020)
+    #[arg(long)]
+    pub(super) base: String,
+    /// The units whose values set the scale: district (kecamatan) or regency (kab/kota,
+    /// for a national framework)
+    #[arg(long, default_value = "district")]
+    pub(super) level: String,
+    /// Percentile of the base values that becomes the worst end
+    #[arg(long, default_value_t = 5.0)]
+    pub(super) low: f64,
+    /// Percentile of the base values that becomes the best end
+    #[arg(long, default_value_t = 95.0)]
+    pub(super) high: f64,
+    /// Print the goalposts without writing the file
+    #[arg(long)]
+    pub(super) dry_run: bool,
 }
 
 #[derive(Debug, Args)]

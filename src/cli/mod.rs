@@ -11,6 +11,7 @@
 mod args;
 mod bench;
 mod explain;
+mod framework;
 mod generate;
 mod ingest;
 mod report;
@@ -94,6 +95,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ingest(args) => ingest::ingest_cmd(&config, args),
         Command::Generate(args) => generate::generate_log(&config, args),
         Command::User(command) => user::user_cmd(&config, command, region_flag),
+        Command::Framework(command) => framework::framework_cmd(&config, command),
         Command::Explain(args) => explain::explain_cmd(&config, args),
         Command::Sensitivity(args) => explain::sensitivity_cmd(&config, args),
         Command::Report(args) => report::report_cmd(&config, args),

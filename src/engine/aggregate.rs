@@ -114,8 +114,9 @@ pub fn normalise_all(
     h: &Hierarchy,
     m: &Methods,
 ) -> Result<Vec<Vec<Option<f64>>>, EngineError> {
-    let blocks: Vec<Vec<usize>> = match &m.normalise_within {
-        None => vec![(0..p.units.len()).collect()],
+    // Units by their value of the grouping column (one block of every unit without one).
+    let blocks: Vec<(Option<&str>, Vec<usize>)> = match &m.normalise_within {
+        None => vec![(None, (0..p.units.len()).collect())],
         Some(g) => {
             let col = p.groups.get(g).ok_or_else(|| EngineError::NoColumn {
                 node: "methods".into(),
@@ -125,7 +126,7 @@ pub fn normalise_all(
             for (u, v) in col.iter().enumerate() {
                 by.entry(v.as_deref()).or_default().push(u);
             }
-            by.into_values().collect()
+            by.into_iter().collect()
         }
     };
     let mut out = Vec::with_capacity(p.indicators.len());
@@ -135,10 +136,14 @@ pub fn normalise_all(
         let goalposts = node.and_then(|n| n.goalposts);
         let method = m.pick(id, 1, |o| o.normalise.as_ref(), &m.normalise);
         let mut x = p.treated[i].clone();
-        if blocks.len() == 1 {
+        let group_goalposts = p.group_goalposts.get(id);
+        if blocks.len() == 1 && group_goalposts.is_none() {
             methods::normalise(&mut x, method, direction, goalposts);
         } else {
-            for b in &blocks {
+            for (group, b) in &blocks {
+                let goalposts = group
+                    .and_then(|g| group_goalposts?.get(g).copied())
+                    .or(goalposts);
                 let mut part: Vec<Option<f64>> = b.iter().map(|&u| x[u]).collect();
                 methods::normalise(&mut part, method, direction, goalposts);
                 for (&u, v) in b.iter().zip(part) {

@@ -21,4 +21,9 @@ pub struct Dataset {
     /// Each unit's own target per indicator (e.g. a masterplan's), in the indicator's units after
     /// the denominator, for [`Methods::to_target`]; a unit without one is `None`.
     pub targets: HashMap<String, Vec<Option<f64>>>,
+    /// Goalposts (worst, best) per indicator and value of the grouping column, in the
+    /// indicator's units after the denominator: used instead of the indicator's own goalposts
+    /// for the units of that group when normalising within groups (e.g. the min and max of
+    /// every period of a peer group, for normalisation pooled over the periods).
+    pub group_goalposts: HashMap<String, HashMap<String, (f64, f64)>>,
 }

@@ -652,29 +652,10 @@ impl Bands {
         };
         Bands {
             bands: vec![
-                b(4.2, "Memuaskan", "Satisfactory"),
+                b(4.2, "Memuaskan", "Excellent"),
                 b(3.5, "Sangat Baik", "Very good"),
                 b(2.6, "Baik", "Good"),
                 b(1.8, "Cukup", "Fair"),
-                b(f64::NEG_INFINITY, "Kurang", "Poor"),
-            ],
-        }
-    }
-
-    /// Predicates for a 0–100 index: the SPBE bands rescaled from 1–5 to 0–100 (≥80 Memuaskan,
-    /// ≥62.5 Sangat Baik, ≥40 Baik, ≥20 Cukup, below Kurang), as `six_pillars.toml` writes them.
-    pub fn index_default() -> Bands {
-        let b = |min: f64, id: &str, en: &str| Band {
-            min,
-            label_id: id.into(),
-            label_en: en.into(),
-        };
-        Bands {
-            bands: vec![
-                b(80.0, "Memuaskan", "Satisfactory"),
-                b(62.5, "Sangat Baik", "Very good"),
-                b(40.0, "Baik", "Good"),
-                b(20.0, "Cukup", "Fair"),
                 b(f64::NEG_INFINITY, "Kurang", "Poor"),
             ],
         }

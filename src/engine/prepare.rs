@@ -36,6 +36,8 @@ pub struct Prepared {
     pub groups: HashMap<String, Vec<Option<String>>>,
     /// Targets of the kept units, per indicator ([`Dataset::targets`]).
     pub targets: HashMap<String, Vec<Option<f64>>>,
+    /// Goalposts per indicator and group ([`Dataset::group_goalposts`]).
+    pub group_goalposts: HashMap<String, HashMap<String, (f64, f64)>>,
 }
 
 /// Denominate, screen, impute and treat.
@@ -81,6 +83,7 @@ pub fn prepare(data: &Dataset, h: &Hierarchy, m: &Methods) -> Result<Prepared, E
             .iter()
             .map(|(k, v)| (k.clone(), select(v, &keep)))
             .collect(),
+        group_goalposts: data.group_goalposts.clone(),
     })
 }
 

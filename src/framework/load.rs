@@ -13,8 +13,8 @@ use serde::Deserialize;
 
 use super::targets::Targets;
 use super::{
-    Denominator, Dimension, Framework, FrameworkError, Indicator, PEER_GROUP, Programme,
-    ProgrammeDimensions, default_methods,
+    Denominator, Dimension, Framework, FrameworkError, Indicator, Normalisation, PEER_GROUP,
+    Programme, ProgrammeDimensions, default_methods,
 };
 use crate::engine::{self, Methods};
 
@@ -28,8 +28,11 @@ struct FrameworkFile {
     programmes: PathBuf,
     #[serde(default)]
     programme_dimensions: ProgrammeDimensions,
-    #[serde(default = "default_methods")]
-    methods: Methods,
+    /// How values become scores; `None`: as `[methods]` says (min–max per period by default).
+    #[serde(default)]
+    normalisation: Option<Normalisation>,
+    #[serde(default)]
+    methods: Option<Methods>,
     /// Regional targets (CSV), relative to the framework file.
     #[serde(default)]
     targets: Option<PathBuf>,
@@ -113,6 +116,8 @@ impl Framework {
             .map(|ind| checks.complete(ind.clone(), &mut ind_ids))
             .collect::<Result<Vec<_>, _>>()?;
         check_every_dimension_has_indicators(&file.dimensions, &indicators)?;
+        let (normalisation, methods) = resolve_normalisation(file.normalisation, file.methods)?;
+        check_goalposts(normalisation, &indicators)?;
         let fw = Framework {
             id: file.id,
             version: file.version,
@@ -121,13 +126,78 @@ impl Framework {
             dimensions: file.dimensions,
             indicators,
             programmes,
-            methods: file.methods,
+            normalisation,
+            methods,
             bands: (!file.bands.is_empty()).then_some(engine::Bands { bands: file.bands }),
             targets: None,
         };
         check_methods(&fw)?;
         Ok(fw)
     }
+}
+
+/// The normalisation and the engine's methods that carry it out. `normalisation` sets the
+/// engine's normalisation (fixed goalposts; min–max pooled over the peer group's periods, which
+/// the scoring feeds as per-group goalposts; min–max within the peer group per period), so a
+/// `[methods]` table beside it may not set one of its own. Without it, the methods say which
+/// it is.
+fn resolve_normalisation(
+    normalisation: Option<Normalisation>,
+    methods: Option<Methods>,
+) -> Result<(Normalisation, Methods), EntryError> {
+    let Some(n) = normalisation else {
+        let methods = methods.unwrap_or_else(default_methods);
+        let n = match methods.normalise {
+            engine::Normalise::Goalposts { .. } => Normalisation::Goalposts,
+            _ => Normalisation::PerPeriod,
+        };
+        return Ok((n, methods));
+    };
+    let mut methods = match methods {
+        Some(m) if m.normalise != engine::Normalise::default() || m.normalise_within.is_some() => {
+            return Err((
+                "normalisation".into(),
+                "set either `normalisation` or `[methods] normalise`/`normalise_within`, not both"
+                    .into(),
+            ));
+        }
+        Some(m) => m,
+        None => Methods::default(),
+    };
+    let goalposts = engine::Normalise::Goalposts { scale: 100.0 };
+    (methods.normalise, methods.normalise_within) = match n {
+        Normalisation::Goalposts => (goalposts, None),
+        Normalisation::Pooled => (goalposts, Some(PEER_GROUP.into())),
+        Normalisation::PerPeriod => (engine::Normalise::default(), Some(PEER_GROUP.into())),
+    };
+    Ok((n, methods))
+}
+
+/// Fixed goalposts need a pair on every indicator, worst and best different: an indicator
+/// without them would fall back to a relative scale and break comparisons across years.
+fn check_goalposts(n: Normalisation, indicators: &[Indicator]) -> Result<(), EntryError> {
+    for ind in indicators {
+        let entry = format!("indicator {:?}", ind.id);
+        match ind.goalposts {
+            Some([lo, hi]) if !(lo.is_finite() && hi.is_finite()) || lo == hi => {
+                return Err((
+                    entry,
+                    format!("goalposts [{lo}, {hi}] must be two different numbers"),
+                ));
+            }
+            None if n == Normalisation::Goalposts => {
+                return Err((
+                    entry,
+                    "normalisation = \"goalposts\" needs `goalposts = [worst, best]` on every \
+                     indicator; `kotacerdas framework goalposts --base 2018-2020` derives them \
+                     from a base period"
+                        .into(),
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// At least one dimension; ids unique (and not the framework's), weights non-negative, every

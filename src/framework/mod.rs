@@ -32,13 +32,14 @@ use serde::Serialize;
 use crate::engine::{self, Denominate, Hierarchy, Methods, Node};
 use crate::i18n::Lang;
 
+pub mod edit;
 mod load;
 mod model;
 pub mod targets;
 
 pub use model::{
-    Aggregation, Denominator, Dimension, DistinctOf, Indicator, Measure, Programme,
-    ProgrammeDimensions,
+    Aggregation, Denominator, Dimension, DistinctOf, Indicator, IndicatorSource, Measure,
+    Normalisation, Programme, ProgrammeDimensions,
 };
 use targets::{Targets, TargetsError};
 
@@ -101,6 +102,11 @@ pub fn default_methods() -> Methods {
 /// Name of the unit group column the scoring pipeline provides: the parent kabupaten/kota.
 pub const PEER_GROUP: &str = "peer";
 
+/// The programme code of a nil report (laporan nihil): a record, with quantity 0, saying that
+/// a region did nothing in a period, so that it scores a true zero instead of "no data". It
+/// belongs to no dimension and counts for no indicator.
+pub const NIL_REPORT: &str = "laporan_nihil";
+
 /// A loaded, validated framework.
 #[derive(Debug, Clone, Serialize)]
 pub struct Framework {
@@ -118,6 +124,8 @@ pub struct Framework {
     pub indicators: Vec<Indicator>,
     /// The programme catalogue, by code.
     pub programmes: HashMap<String, Programme>,
+    /// How values become scores: fixed goalposts, pooled or per period.
+    pub normalisation: Normalisation,
     /// Engine methods (normalisation, aggregation, …), recorded with the scores.
     pub methods: Methods,
     /// Predicate bands for the index (e.g. Memuaskan … Kurang), if the file defines `[[band]]`s.
@@ -165,13 +173,13 @@ impl Framework {
         self.dimensions.iter().filter(|d| d.parent.is_none())
     }
 
-    /// The predicate bands of the 0–100 index: the file's `[[band]]`s, or
-    /// [`engine::Bands::index_default`] when it defines none, so every page can name a predicate.
-    pub fn index_bands(&self) -> std::borrow::Cow<'_, engine::Bands> {
-        match &self.bands {
-            Some(b) => std::borrow::Cow::Borrowed(b),
-            None => std::borrow::Cow::Owned(engine::Bands::index_default()),
-        }
+    /// The predicate bands of the index, when its scale is absolute: the file's `[[band]]`s,
+    /// which belong to its goalpost scale. A relative score (pooled or per period) gets no
+    /// predicate: a band says how good a value is, a relative score only where it stands.
+    pub fn index_bands(&self) -> Option<&engine::Bands> {
+        self.bands
+            .as_ref()
+            .filter(|_| self.normalisation.is_absolute())
     }
 
     /// The dimension with this id.

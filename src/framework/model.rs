@@ -103,6 +103,71 @@ pub enum Denominator {
     Indicator,
 }
 
+/// How indicator values become 0–100 scores, and so what a change of score means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Normalisation {
+    /// Fixed goalposts per indicator (`goalposts = [worst, best]` in the file): 0 at the worst,
+    /// 100 at the best, capped. A region's score moves only when its own values move, and
+    /// scores compare across years and places. As the UNDP's HDI and the EU's Regional
+    /// Competitiveness Index do.
+    Goalposts,
+    /// Min–max over all periods of the peer group together: years compare within the peer
+    /// group, but a new period may move the scale.
+    Pooled,
+    /// Min–max within the peer group in each period: a ranking of one period only; a change
+    /// between periods is a change of position.
+    #[default]
+    PerPeriod,
+}
+
+impl Normalisation {
+    /// The name in the framework file and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Normalisation::Goalposts => "goalposts",
+            Normalisation::Pooled => "pooled",
+            Normalisation::PerPeriod => "per_period",
+        }
+    }
+
+    /// Whether a score is on an absolute scale (the framework's goalposts), so that predicate
+    /// bands and comparisons across years and peer groups mean something.
+    pub fn is_absolute(self) -> bool {
+        self == Normalisation::Goalposts
+    }
+
+    /// A short label for charts, pages and reports.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Normalisation::Goalposts => lang.pick(
+                "skala tetap (goalpost per indikator)",
+                "fixed scale (goalposts per indicator)",
+            ),
+            Normalisation::Pooled => lang.pick(
+                "relatif terhadap semua periode kelompok",
+                "relative to all periods of the peer group",
+            ),
+            Normalisation::PerPeriod => lang.pick(
+                "relatif per periode (peringkat antarwilayah)",
+                "relative per period (a cross-section ranking)",
+            ),
+        }
+    }
+}
+
+/// Where an indicator's values come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum IndicatorSource {
+    /// Aggregated from activity records of its programmes.
+    #[default]
+    Activities,
+    /// Indicator values recorded per region and period (BPS statistics, the SPBE index, survey
+    /// results, maturity levels, yes/no documents).
+    Values,
+}
+
 /// An indicator: an aggregation of activity records of one or more programmes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -148,6 +213,21 @@ pub struct Indicator {
     /// Scale applied with the denominator (10,000 for "per 10,000 residents").
     #[serde(default = "one")]
     pub scale: f64,
+    /// A stock: the value at a period is the total of the programme's records up to its end
+    /// (CCTV, Wi-Fi points, street lights, sensors installed), not of the period alone.
+    #[serde(default)]
+    pub stock: bool,
+    /// A stock's unit stops counting this many years after it was recorded (its service
+    /// life); `None`: it counts for ever.
+    #[serde(default)]
+    pub service_life_years: Option<u32>,
+    /// Where the values come from.
+    #[serde(default)]
+    pub source: IndicatorSource,
+    /// The values an indicator of recorded values may take (e.g. `[1, 5]` for a maturity
+    /// level, `[0, 100]` for a percentage, `[0, 1]` for yes/no).
+    #[serde(default)]
+    pub range: Option<[f64; 2]>,
     /// Weight within its dimension.
     #[serde(default = "one")]
     pub weight: f64,

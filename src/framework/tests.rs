@@ -82,10 +82,63 @@ fn six_pillars_framework_maps_all_28_programmes_to_six_pillars() {
 }
 
 #[test]
-fn shipped_framework_without_a_methods_table_uses_todays_method() {
+fn the_shipped_framework_is_on_fixed_goalposts_for_every_indicator() {
     let fw = Framework::load(&shipped()).unwrap();
+    assert_eq!(fw.normalisation, Normalisation::Goalposts);
+    assert_eq!(
+        fw.methods.normalise,
+        engine::Normalise::Goalposts { scale: 100.0 }
+    );
+    assert_eq!(fw.methods.normalise_within, None);
+    assert!(fw.indicators.iter().all(|i| i.goalposts.is_some()));
+    let stocks: Vec<&str> = fw
+        .indicators
+        .iter()
+        .filter(|i| i.stock)
+        .map(|i| i.id.as_str())
+        .collect();
+    assert!(stocks.contains(&"cctv_lalu_lintas") && stocks.contains(&"wifi_publik"));
+}
+
+#[test]
+fn a_framework_without_normalisation_or_methods_is_relative_per_period() {
+    let fw = load_shipped_edited(&[("normalisation = \"goalposts\"\n", "")]).unwrap();
+    assert_eq!(fw.normalisation, Normalisation::PerPeriod);
     assert_eq!(fw.methods, default_methods());
     assert_eq!(fw.methods.normalise_within.as_deref(), Some(PEER_GROUP));
+    assert!(
+        fw.index_bands().is_none(),
+        "a relative score has no predicate"
+    );
+}
+
+#[test]
+fn goalposts_are_needed_on_every_indicator_and_normalisation_excludes_methods_normalise() {
+    let err = load_shipped_edited(&[("goalposts = [0, 15.76]\n", "")])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("umkm_go_online") && err.contains("framework goalposts --base"),
+        "{err}"
+    );
+    let err = load_shipped_edited(&[(
+        "\n[[dimension]]",
+        "[methods]\nnormalise_within = \"peer\"\n\n[[dimension]]",
+    )])
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("not both"), "{err}");
+    let fw = load_shipped_edited(&[(
+        "normalisation = \"goalposts\"",
+        "normalisation = \"pooled\"",
+    )])
+    .unwrap();
+    assert_eq!(fw.methods.normalise_within.as_deref(), Some(PEER_GROUP));
+}
+
+/// The shipped framework with `edits` applied, loaded from a temporary copy.
+fn load_shipped_edited(edits: &[(&str, &str)]) -> Result<Framework, FrameworkError> {
+    load_with_targets(edits, "")
 }
 
 #[test]
@@ -103,6 +156,7 @@ node.umkm_go_online = { normalise = { method = "percent_rank" } }
 [[dimension]]"#;
     let text = std::fs::read_to_string(shipped())
         .unwrap()
+        .replace("normalisation = \"goalposts\"\n", "")
         .replacen("\n[[dimension]]", methods, 1)
         .replace(
             "programmes = \"programmes.csv\"",
@@ -351,7 +405,8 @@ fn a_bad_targets_file_is_rejected_naming_both_files_and_the_row() {
 #[test]
 fn to_target_needs_a_targets_file_and_a_targets_file_some_indicator_using_it() {
     let methods = "[methods]\nnormalise_within = \"peer\"\nto_target = true\n\n[[dimension]]";
-    let err = load_with_targets(&[("\n[[dimension]]", methods)], "")
+    let relative = ("normalisation = \"goalposts\"\n", "");
+    let err = load_with_targets(&[relative, ("\n[[dimension]]", methods)], "")
         .unwrap_err()
         .to_string();
     assert!(
@@ -361,14 +416,14 @@ fn to_target_needs_a_targets_file_and_a_targets_file_some_indicator_using_it() {
     let off = "targets = \"targets.csv\"\n[methods]\nnormalise_within = \"peer\"\n\
                to_target = false\n\n[[dimension]]";
     let targets = "region_code,indicator,period,target\n35.09.01,umkm_go_online,2025,5\n";
-    let err = load_with_targets(&[("\n[[dimension]]", off)], targets)
+    let err = load_with_targets(&[relative, ("\n[[dimension]]", off)], targets)
         .unwrap_err()
         .to_string();
     assert!(err.contains("off for every indicator"), "{err}");
     // Off globally, on for one indicator.
     let one = "targets = \"targets.csv\"\n[methods]\nnormalise_within = \"peer\"\n\
                to_target = false\nnode.umkm_go_online = { to_target = true }\n\n[[dimension]]";
-    let fw = load_with_targets(&[("\n[[dimension]]", one)], targets).unwrap();
+    let fw = load_with_targets(&[relative, ("\n[[dimension]]", one)], targets).unwrap();
     assert!(fw.methods.uses_target("umkm_go_online") && !fw.methods.uses_target("qris_merchant"));
     // The loader, not the file, says where targets came from.
     let forged =

@@ -45,6 +45,8 @@ impl<'a> Lookups<'a> {
                 .programmes
                 .values()
                 .map(|p| (p.programme.clone(), p.dimension.clone()))
+                // A nil report is in no dimension: a row naming one is refused.
+                .chain([(crate::framework::NIL_REPORT.to_string(), String::new())])
                 .collect(),
             today: days(reference.today),
             scope: reference.scope,

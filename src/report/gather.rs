@@ -160,7 +160,7 @@ pub fn prepare(inputs: &Inputs<'_>) -> Result<f64, ReportError> {
     let t = std::time::Instant::now();
     let snapshot = inputs.snapshot;
     for (book, level) in [
-        (&snapshot.regency.book, Level::Regency),
+        (&snapshot.book, Level::Regency),
         (&snapshot.book, Level::District),
     ] {
         if let Some(period) = book.latest_period() {

@@ -104,7 +104,7 @@ impl Inputs<'_> {
             }
             _ => (
                 &self.snapshot.regency.scores,
-                &self.snapshot.regency.book,
+                &self.snapshot.book,
                 Level::Regency,
             ),
         }

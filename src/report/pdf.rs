@@ -16,7 +16,7 @@ use super::{Inputs, Profile, RankedRegion, ReportData, ReportError, signed};
 use crate::chart::{self, Format, HeatmapChart, MapChart};
 use crate::i18n::{Lang, format_date, format_number, format_score};
 use crate::region::Level;
-use crate::view::{self, MapScope, Measure};
+use crate::view::{self, MapScope, Measure, ViewCtx};
 
 static TEMPLATE: &str = include_str!("report.typ");
 
@@ -101,12 +101,13 @@ fn region_charts(
     let (w, h) = (chart::DEFAULT_WIDTH, chart::DEFAULT_HEIGHT);
     let subject = super::Subject::Region(p.code.clone());
     let (_, book, _) = inputs.scores_for(&subject);
+    let ctx = ViewCtx::new(book, regions, fw, lang);
     let v = view::region_view(book, regions, &p.code, Some(period))
         .map_err(|e| chart_err("radar")(&e))?;
-    let radar = chart::render_radar(&view::radar_chart(&v, fw, lang), Format::Svg, w, h)
+    let radar = chart::render_radar(&view::radar_chart(&ctx, &v), Format::Svg, w, h)
         .map_err(|e| chart_err("radar")(&e))?;
     out.push(("radar", radar));
-    let trend = view::trend_chart(book, regions, fw, &p.code, Measure::Index, None, lang)
+    let trend = view::trend_chart(&ctx, &p.code, Measure::Index, None)
         .map_err(|e| chart_err("trend")(&e))
         .and_then(|c| {
             chart::render_trend(&c, Format::Svg, w, h).map_err(|e| chart_err("trend")(&e))
@@ -124,6 +125,7 @@ fn region_charts(
 /// province's kab/kota on the kab/kota-level scores, for a reader who may see them.
 fn profile_map(inputs: &Inputs<'_>, data: &ReportData, p: &Profile) -> Option<MapChart> {
     let (lang, regions) = (data.lang, inputs.regions);
+    let ctx = ViewCtx::new(&inputs.snapshot.book, regions, inputs.framework, lang);
     let period = data.period.as_str();
     let kecamatan = view::map_layer(inputs.boundaries, &p.code, MapScope::Kecamatan)
         .ok()
@@ -132,14 +134,12 @@ fn profile_map(inputs: &Inputs<'_>, data: &ReportData, p: &Profile) -> Option<Ma
         })
         .and_then(|layer| {
             view::map_chart(
-                &inputs.snapshot.book,
-                regions,
+                &ctx,
                 layer,
                 MapScope::Kecamatan,
                 &p.code,
                 Some(period),
                 Measure::Index,
-                lang,
             )
             .ok()
         })
@@ -157,14 +157,12 @@ fn profile_map(inputs: &Inputs<'_>, data: &ReportData, p: &Profile) -> Option<Ma
                 .ok()
                 .and_then(|layer| {
                     view::map_chart(
-                        &inputs.snapshot.regency.book,
-                        regions,
+                        &ctx,
                         layer,
                         MapScope::Province,
                         &province,
                         Some(period),
                         Measure::Index,
-                        lang,
                     )
                     .ok()
                 })
@@ -198,7 +196,7 @@ fn cohort_map(
     let (lang, regions) = (data.lang, inputs.regions);
     let period = data.period.as_str();
     let (w, h) = (chart::DEFAULT_WIDTH, chart::DEFAULT_HEIGHT);
-    let book = &inputs.snapshot.regency.book;
+    let book = &inputs.snapshot.book;
     let members: std::collections::HashSet<&str> =
         data.ranking.iter().map(|r| r.code.as_str()).collect();
     let province = first.code.at_level(Level::Province);
@@ -216,14 +214,12 @@ fn cohort_map(
     let layer =
         view::map_layer(inputs.boundaries, &first.code, scope).map_err(|e| chart_err("map")(&e))?;
     let mut c = view::map_chart(
-        book,
-        regions,
+        &ViewCtx::new(book, regions, inputs.framework, lang),
         layer,
         scope,
         &first.code,
         Some(period),
         Measure::Index,
-        lang,
     )
     .map_err(|e| chart_err("map")(&e))?;
     // Only the cohort is coloured, and no member is singled out.

@@ -1,7 +1,10 @@
 //! The read model the server answers from: scores by region and period, as plain structs.
 //!
 //! Built once per scoring run from the [`Scores`] frames, so request handlers do lookups, not
-//! queries.
+//! queries. The job's book holds one number per region: kecamatan from the kecamatan-level
+//! run, kab/kota (measured whole) and provinces from the kab/kota-level run
+//! ([`ScoreBook::merged`]). On an absolute scale every kab/kota also has its rank among all
+//! kab/kota (the national list), from the same numbers as its rank in its province.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -10,6 +13,9 @@ use serde::Serialize;
 
 use super::{Scores, cols};
 use crate::region::{Level, RegionCode};
+
+/// The peer group of every kab/kota: the national list.
+pub const NATIONAL: &str = "all";
 
 /// One dimension's score for a region and period.
 #[derive(Debug, Clone, Serialize)]
@@ -20,6 +26,8 @@ pub struct DimensionScore {
     pub score: Option<f64>,
     /// Rank among peers (1 = best).
     pub rank: Option<u32>,
+    /// A kab/kota's rank among every scored kab/kota, on an absolute scale only.
+    pub national_rank: Option<u32>,
 }
 
 /// A region's scores in one period.
@@ -37,6 +45,10 @@ pub struct RegionScore {
     pub rank: Option<u32>,
     /// Number of peers ranked.
     pub peers: u32,
+    /// A kab/kota's rank among every scored kab/kota (on an absolute scale only).
+    pub national_rank: Option<u32>,
+    /// Number of kab/kota with an index in the national list.
+    pub national_peers: u32,
     /// Dimension scores in framework order.
     pub dimensions: Vec<DimensionScore>,
 }
@@ -88,12 +100,15 @@ impl ScoreBook {
                     index: score.get(i),
                     rank: rank.get(i),
                     peers: peers.get(i).unwrap_or_default(),
+                    national_rank: None,
+                    national_peers: 0,
                     dimensions: dimension_order
                         .iter()
                         .map(|d| DimensionScore {
                             dimension: d.clone(),
                             score: None,
                             rank: None,
+                            national_rank: None,
                         })
                         .collect(),
                 },
@@ -126,6 +141,87 @@ impl ScoreBook {
             }
         }
 
+        book.group_peers();
+        Ok(book)
+    }
+
+    /// One book of the kecamatan-level scores (`units`) and the kab/kota-level ones
+    /// (`regencies`: kab/kota measured whole, provinces as their means): each region's numbers
+    /// come from the run that measures it. With `national`, kab/kota are also ranked among all
+    /// kab/kota (only meaningful on an absolute scale).
+    pub fn merged(
+        units: &Scores,
+        regencies: &Scores,
+        dimension_order: &[String],
+        national: bool,
+    ) -> PolarsResult<ScoreBook> {
+        let mut book = ScoreBook::new(units, dimension_order)?;
+        book.scores
+            .retain(|(r, _), _| !matches!(r.level(), Level::Regency | Level::Province));
+        let wide = ScoreBook::new(regencies, dimension_order)?;
+        book.scores.extend(wide.scores);
+        let periods: BTreeSet<String> = book.scores.keys().map(|(_, p)| p.clone()).collect();
+        book.periods = periods.into_iter().collect();
+        book.unit_level = book.scores.keys().map(|(r, _)| r.level()).max();
+        book.peer_groups.clear();
+        book.group_peers();
+        if national {
+            book.rank_nationally();
+        }
+        Ok(book)
+    }
+
+    /// Rank every kab/kota among all kab/kota of its period, by the index and each dimension
+    /// (1 = best; ties share the better rank).
+    fn rank_nationally(&mut self) {
+        for period in self.periods.clone() {
+            let keys: Vec<(RegionCode, String)> = self
+                .scores
+                .keys()
+                .filter(|(r, p)| r.level() == Level::Regency && *p == period)
+                .cloned()
+                .collect();
+            let rank = |values: Vec<Option<f64>>| {
+                let ranked: Vec<f64> = values.iter().flatten().copied().collect();
+                let ranks: Vec<Option<u32>> = values
+                    .iter()
+                    .map(|v| v.map(|v| 1 + ranked.iter().filter(|o| **o > v).count() as u32))
+                    .collect();
+                (ranks, ranked.len() as u32)
+            };
+            let (index_ranks, n) = rank(keys.iter().map(|k| self.scores[k].index).collect());
+            for (k, r) in keys.iter().zip(index_ranks) {
+                let rs = self.scores.get_mut(k).expect("key listed above");
+                rs.national_rank = r;
+                rs.national_peers = n;
+            }
+            let dims: Vec<String> = keys
+                .first()
+                .map(|k| {
+                    self.scores[k]
+                        .dimensions
+                        .iter()
+                        .map(|d| d.dimension.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
+            for (j, _) in dims.iter().enumerate() {
+                let values = keys
+                    .iter()
+                    .map(|k| self.scores[k].dimensions[j].score)
+                    .collect();
+                let (ranks, _) = rank(values);
+                for (k, r) in keys.iter().zip(ranks) {
+                    let rs = self.scores.get_mut(k).expect("key listed above");
+                    rs.dimensions[j].national_rank = r;
+                }
+            }
+        }
+    }
+
+    /// The members of each (peer group, period), best first.
+    fn group_peers(&mut self) {
+        let book = self;
         for rs in book.scores.values() {
             book.peer_groups
                 .entry((rs.peer.clone(), rs.period.clone()))
@@ -141,7 +237,6 @@ impl ScoreBook {
                 (ra.is_none(), ra, a).cmp(&(rb.is_none(), rb, b))
             });
         }
-        Ok(book)
     }
 
     /// The level of the scoring units (the finest level in the book): kecamatan for the job's
@@ -176,8 +271,21 @@ impl ScoreBook {
         self.periods.iter().any(|p| self.get(region, p).is_some())
     }
 
-    /// The scored members of a peer group (e.g. a kabupaten's kecamatan) in a period, best first.
+    /// The scored members of a peer group (e.g. a kabupaten's kecamatan) in a period, best
+    /// first; `all` is every kab/kota, by national rank.
     pub fn ranking(&self, peer: &str, period: &str) -> Vec<&RegionScore> {
+        if peer == NATIONAL {
+            let mut all: Vec<&RegionScore> = self
+                .scores
+                .values()
+                .filter(|rs| rs.period == period && rs.region.level() == Level::Regency)
+                .collect();
+            all.sort_by(|a, b| {
+                let (ra, rb) = (a.national_rank, b.national_rank);
+                (ra.is_none(), ra, &a.region).cmp(&(rb.is_none(), rb, &b.region))
+            });
+            return all;
+        }
         self.peer_groups
             .get(&(peer.to_string(), period.to_string()))
             .map(|members| members.iter().filter_map(|m| self.get(m, period)).collect())

@@ -14,7 +14,7 @@ use super::indicators::{add_targets, engine_hierarchy};
 use super::units::{Unit, base_dataset, level_name};
 use super::{ScoreError, Scores};
 use crate::engine;
-use crate::framework::{Denominator, Framework};
+use crate::framework::{Denominator, Framework, Normalisation};
 use crate::region::Level;
 
 /// Each (indicator, unit code)'s last denominated value seen in an earlier period.
@@ -29,7 +29,10 @@ pub(super) fn score_units(
     framework: &Framework,
     level: Level,
 ) -> Result<Scores, ScoreError> {
-    let scoring = Scoring::new(units, framework, level)?;
+    let mut scoring = Scoring::new(units, framework, level)?;
+    if framework.normalisation == Normalisation::Pooled {
+        scoring.base.group_goalposts = scoring.pooled_goalposts(raw, periods)?;
+    }
     let mut rows = Rows::default();
     let mut last = Last::new();
     for (t, period) in periods.iter().enumerate() {
@@ -50,7 +53,11 @@ pub(super) fn score_units(
             period,
         };
         scoring.push_unit_scores(&mut rows, &out, &kept);
-        scoring.push_parent_scores(&mut rows, &out, &kept_peers, period);
+        // Kab/kota are scored whole in a run of their own; above them, provinces are the
+        // population-weighted means of their kab/kota.
+        if level == Level::Regency {
+            scoring.push_parent_scores(&mut rows, &out, &kept_peers, period);
+        }
     }
     frames(rows, framework, &framework.methods)
 }
@@ -117,6 +124,39 @@ impl<'a> Scoring<'a> {
                 .map(|i| (i.id.as_str(), i.weight))
                 .collect(),
         })
+    }
+
+    /// Goalposts pooled over every period of each peer group: per indicator and group, the
+    /// worst and best value any of its units had in any period (after treatment, as the engine
+    /// normalises them). "Last available" imputation is left out here: it only fills gaps with
+    /// values that are pooled already.
+    fn pooled_goalposts(
+        &self,
+        raw: &[Vec<Vec<Option<f64>>>],
+        periods: &[String],
+    ) -> Result<HashMap<String, HashMap<String, (f64, f64)>>, ScoreError> {
+        let mut range: HashMap<(String, String), (f64, f64)> = HashMap::new();
+        for (t, period) in periods.iter().enumerate() {
+            let data = self.dataset(&raw[t], &Last::new(), period);
+            let p = engine::prepare(&data, &self.h, &self.framework.methods)?;
+            for (i, id) in p.indicators.iter().enumerate() {
+                for (u, code) in p.units.iter().enumerate() {
+                    let Some(v) = p.treated[i][u] else { continue };
+                    let group = self.parent_of[code.as_str()].clone();
+                    let r = range
+                        .entry((id.clone(), group))
+                        .or_insert((f64::INFINITY, f64::NEG_INFINITY));
+                    *r = (r.0.min(v), r.1.max(v));
+                }
+            }
+        }
+        let mut out: HashMap<String, HashMap<String, (f64, f64)>> = HashMap::new();
+        for ((id, group), (lo, hi)) in range {
+            let direction = self.h.node(&id).map_or(1.0, |n| n.direction);
+            let (worst, best) = if direction < 0.0 { (hi, lo) } else { (lo, hi) };
+            out.entry(id).or_default().insert(group, (worst, best));
+        }
+        Ok(out)
     }
 
     /// The engine's data set of one period: the base, each indicator's raw values

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use super::reduce::Reduced;
 use super::units::Unit;
 use crate::engine;
-use crate::framework::{Aggregation, Denominator, DistinctOf, Framework, Measure};
+use crate::framework::{Aggregation, Denominator, DistinctOf, Framework, IndicatorSource, Measure};
 
 /// Raw indicator values per period: `[period][indicator][unit]`.
 pub(super) fn indicator_values(
@@ -94,7 +94,7 @@ pub(super) fn indicator_values(
             }
         }
     }
-    (0..np)
+    let flows: Vec<Vec<Vec<Option<f64>>>> = (0..np)
         .map(|t| {
             (0..ni)
                 .map(|i| {
@@ -113,7 +113,71 @@ pub(super) fn indicator_values(
                 })
                 .collect()
         })
-        .collect()
+        .collect();
+    let mut values = stocks(flows, reduced, framework);
+    unreported(&mut values, reduced, &map, framework);
+    values
+}
+
+/// Stock indicators as the total of their records up to each period, less those older than the
+/// service life; flow indicators as they are.
+fn stocks(
+    mut values: Vec<Vec<Vec<Option<f64>>>>,
+    reduced: &Reduced,
+    framework: &Framework,
+) -> Vec<Vec<Vec<Option<f64>>>> {
+    let flows = values.clone();
+    for (i, ind) in framework.indicators.iter().enumerate() {
+        if !ind.stock {
+            continue;
+        }
+        let life = ind.service_life_years.map(|y| y as i32 * 12);
+        for (t, period) in values.iter_mut().enumerate() {
+            let now = reduced.month_of(t);
+            let counted: Vec<usize> = (0..=t)
+                .filter(|&s| life.is_none_or(|l| now - reduced.month_of(s) < l))
+                .collect();
+            for (u, v) in period[i].iter_mut().enumerate() {
+                *v = Some(counted.iter().filter_map(|&s| flows[s][i][u]).sum());
+            }
+        }
+    }
+    values
+}
+
+/// What is not known is not zero. A unit with no record at all in a period (not even a nil
+/// report) has no activity values there. And an activity indicator that no unit recorded in a
+/// period is not measured then: an activity log covers the programmes its steward keeps, so a
+/// programme absent from every region's log says nothing about any of them, and reading it as
+/// zero everywhere would put a "0" on every region for a dimension nobody collected.
+fn unreported(
+    values: &mut [Vec<Vec<Option<f64>>>],
+    reduced: &Reduced,
+    map: &[Option<usize>],
+    framework: &Framework,
+) {
+    let mut reported = std::collections::HashSet::new();
+    for (u, t) in reduced.reporting() {
+        if let Some(scored) = map[u] {
+            reported.insert((scored, t));
+        }
+    }
+    for (t, period) in values.iter_mut().enumerate() {
+        for (i, ind) in framework.indicators.iter().enumerate() {
+            if ind.source != IndicatorSource::Activities {
+                continue;
+            }
+            let row = &mut period[i];
+            for (u, v) in row.iter_mut().enumerate() {
+                if !reported.contains(&(u, t)) {
+                    *v = None;
+                }
+            }
+            if row.iter().all(|v| v.is_none_or(|x| x == 0.0)) {
+                row.fill(None);
+            }
+        }
+    }
 }
 
 /// Column of the engine data set holding a denominator.

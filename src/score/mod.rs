@@ -33,6 +33,7 @@ mod book;
 mod compute;
 pub mod explain;
 mod frames;
+pub mod goalposts;
 mod indicators;
 mod period;
 mod reduce;

@@ -34,8 +34,30 @@ pub(super) struct Cell {
 pub(super) struct Reduced {
     pub(super) units: Vec<String>,
     pub(super) periods: Vec<String>,
+    /// The periods' keys ([`Granularity::key_expr`]), in the order of `periods`.
+    pub(super) keys: Vec<i32>,
+    pub(super) granularity: Granularity,
     pub(super) cells: Vec<Cell>,
     pub(super) records: usize,
+}
+
+impl Reduced {
+    /// Which (unit, period) positions have at least one record of any programme, a nil report
+    /// included: the others have no data, which is not the same as zero.
+    pub(super) fn reporting(&self) -> std::collections::HashSet<(usize, usize)> {
+        self.cells.iter().map(|c| (c.unit, c.period)).collect()
+    }
+
+    /// The period's position on a month scale (a year's key counts as its first month), to
+    /// measure how many years lie between two periods.
+    pub(super) fn month_of(&self, period: usize) -> i32 {
+        let key = self.keys[period];
+        match self.granularity {
+            Granularity::Year => key * 12,
+            Granularity::Quarter => (key / 10) * 12 + (key % 10 - 1) * 3,
+            Granularity::Month => (key / 100) * 12 + key % 100 - 1,
+        }
+    }
 }
 
 /// Group the records once by place, period and programme (and target group or organiser when
@@ -71,6 +93,8 @@ pub(super) fn reduce(
     Ok(Reduced {
         units: units.into_iter().map(str::to_string).collect(),
         periods: keys.iter().map(|k| granularity.label(*k)).collect(),
+        keys: keys.into_iter().collect(),
+        granularity,
         cells,
         records,
     })

@@ -53,6 +53,10 @@ fn indicator(id: &str, dimension: &str, weight: f64) -> Indicator {
         direction: 1.0,
         goalposts: None,
         scale: 10_000.0,
+        stock: false,
+        service_life_years: None,
+        source: crate::framework::IndicatorSource::Activities,
+        range: None,
         weight,
         name_id: id.into(),
         name_en: id.into(),
@@ -82,6 +86,7 @@ fn framework() -> Framework {
             indicator("b1", "b", 1.0),
         ],
         programmes: HashMap::new(),
+        normalisation: crate::framework::Normalisation::PerPeriod,
         methods: crate::framework::default_methods(),
         bands: None,
         targets: None,
@@ -118,7 +123,17 @@ fn activities_with_groups(rows: &[(&str, &str, &str, f64, Option<&str>)]) -> Act
 }
 
 fn example() -> Scores {
-    let acts = activities(&[
+    compute(
+        &example_activities(),
+        &framework(),
+        &regions(),
+        Granularity::Year,
+    )
+    .unwrap()
+}
+
+fn example_activities() -> Activities {
+    activities(&[
         // per 10,000 residents: a1 = 10, 5, 0; a2 = 4, 0, 2; b1 = 2, 4, 1
         ("2024-03-01", "99.01.01", "a1", 10.0),
         ("2024-04-01", "99.01.01", "a2", 4.0),
@@ -131,8 +146,7 @@ fn example() -> Scores {
         ("2024-05-01", "99.01.03", "b1", 1.0),
         // a kabupaten-wide activity cannot be placed in a kecamatan
         ("2024-05-01", "99.01", "b1", 100.0),
-    ]);
-    compute(&acts, &framework(), &regions(), Granularity::Year).unwrap()
+    ])
 }
 
 fn book() -> ScoreBook {
@@ -210,16 +224,225 @@ fn index_is_the_mean_of_dimensions_and_ranks_follow_it() {
 }
 
 #[test]
-fn kabupaten_scores_are_population_weighted_means_of_its_kecamatan() {
-    let book = book();
+fn a_kab_kota_has_one_number_measured_whole_with_its_own_activities() {
+    let acts = example_activities();
+    let fw = framework();
+    let units = compute(&acts, &fw, &regions(), Granularity::Year).unwrap();
+    let wide = compute_at(&acts, &fw, &regions(), Granularity::Year, Level::Regency).unwrap();
+    let dims = ["a".to_string(), "b".to_string()];
+    // The kecamatan-level run has no kabupaten rows of its own.
+    assert!(
+        ScoreBook::new(&units, &dims)
+            .unwrap()
+            .get(&code("99.01"), "2024")
+            .is_none()
+    );
+    let book = ScoreBook::merged(&units, &wide, &dims, false).unwrap();
     let kab = book.get(&code("99.01"), "2024").unwrap();
-    // weights 10k : 20k : 10k
-    let a = (100.0 + 2.0 * 12.5 + 37.5) / 4.0;
-    let b = (100.0 / 3.0 + 2.0 * 100.0 + 0.0) / 4.0;
-    close(kab.dimension("a").unwrap().score, a);
-    close(kab.dimension("b").unwrap().score, b);
-    close(kab.index, (a + b) / 2.0);
-    assert_eq!((kab.rank, kab.peers), (Some(1), 1));
+    let whole = ScoreBook::new(&wide, &dims).unwrap();
+    assert_eq!(kab.index, whole.get(&code("99.01"), "2024").unwrap().index);
+    // The kabupaten-wide activity counts for the kabupaten: its b1 raw value includes it.
+    let b1: f64 = explain_value(&wide, "99.01", "2024", "b1", cols::RAW).unwrap();
+    assert_eq!(b1, 2.0 + 8.0 + 1.0 + 100.0);
+    // Kecamatan keep their own numbers.
+    close(book.get(&code("99.01.01"), "2024").unwrap().index, {
+        (100.0 + 100.0 / 3.0) / 2.0
+    });
+}
+
+/// One column of the explain frame for a region, period and indicator.
+fn explain_value(
+    scores: &Scores,
+    region: &str,
+    period: &str,
+    ind: &str,
+    column: &str,
+) -> Option<f64> {
+    let df = scores
+        .explain
+        .clone()
+        .lazy()
+        .filter(
+            col(cols::REGION)
+                .eq(lit(region))
+                .and(col(cols::PERIOD).eq(lit(period)))
+                .and(col(cols::INDICATOR).eq(lit(ind))),
+        )
+        .collect()
+        .unwrap();
+    df.column(column).ok()?.f64().ok()?.get(0)
+}
+
+/// The framework on fixed goalposts: a1 0–100, a2 0–50, b1 0–40 per 10,000 residents.
+fn goalposts_framework() -> Framework {
+    let mut fw = framework();
+    fw.normalisation = crate::framework::Normalisation::Goalposts;
+    fw.methods.normalise = crate::engine::Normalise::Goalposts { scale: 100.0 };
+    fw.methods.normalise_within = None;
+    for (ind, hi) in fw.indicators.iter_mut().zip([100.0, 50.0, 40.0]) {
+        ind.goalposts = Some([0.0, hi]);
+    }
+    fw
+}
+
+/// Two years of activity in every kecamatan; `late` multiplies the second year's quantities.
+fn two_years(late: f64) -> Activities {
+    let mut rows = Vec::new();
+    for (k, q) in [("99.01.01", 3.0), ("99.01.02", 5.0), ("99.01.03", 2.0)] {
+        for (year, factor) in [("2023", 1.0), ("2024", late)] {
+            for ind in ["a1", "a2", "b1"] {
+                rows.push((format!("{year}-06-01"), k, ind, q * factor));
+            }
+        }
+    }
+    let rows: Vec<(&str, &str, &str, f64)> =
+        rows.iter().map(|r| (r.0.as_str(), r.1, r.2, r.3)).collect();
+    activities(&rows)
+}
+
+fn scored(acts: &Activities, fw: &Framework) -> ScoreBook {
+    let dims = ["a".to_string(), "b".to_string()];
+    let units = compute(acts, fw, &regions(), Granularity::Year).unwrap();
+    let wide = compute_at(acts, fw, &regions(), Granularity::Year, Level::Regency).unwrap();
+    ScoreBook::merged(&units, &wide, &dims, fw.normalisation.is_absolute()).unwrap()
+}
+
+const PLACES: [&str; 4] = ["99.01", "99.01.01", "99.01.02", "99.01.03"];
+
+#[test]
+fn on_fixed_goalposts_adding_a_year_leaves_the_earlier_scores_as_they_were() {
+    let fw = goalposts_framework();
+    let both = scored(&two_years(1.0), &fw);
+    let acts = two_years(1.0);
+    let first_year = acts
+        .frame()
+        .clone()
+        .lazy()
+        .filter(col(act::DATE).dt().year().eq(lit(2023)))
+        .collect()
+        .unwrap();
+    let earlier = scored(&Activities::new(first_year).unwrap(), &fw);
+    for place in PLACES {
+        let (a, b) = (
+            both.get(&code(place), "2023").unwrap(),
+            earlier.get(&code(place), "2023").unwrap(),
+        );
+        assert_eq!(a.index, b.index, "{place}");
+        assert!(a.index.is_some(), "{place}");
+        for (x, y) in a.dimensions.iter().zip(&b.dimensions) {
+            assert_eq!(x.score, y.score, "{place} {}", x.dimension);
+        }
+    }
+}
+
+#[test]
+fn on_fixed_goalposts_doubling_every_regions_activity_raises_every_score_and_its_change() {
+    let fw = goalposts_framework();
+    let (same, doubled) = (scored(&two_years(1.0), &fw), scored(&two_years(2.0), &fw));
+    for place in PLACES {
+        let (s, d) = (
+            same.get(&code(place), "2024").unwrap(),
+            doubled.get(&code(place), "2024").unwrap(),
+        );
+        assert!(d.index.unwrap() > s.index.unwrap(), "{place} index");
+        for (x, y) in s.dimensions.iter().zip(&d.dimensions) {
+            assert!(
+                y.score.unwrap() > x.score.unwrap(),
+                "{place} {}",
+                x.dimension
+            );
+        }
+        let change = |b: &ScoreBook| {
+            b.get(&code(place), "2024").unwrap().index.unwrap()
+                - b.get(&code(place), "2023").unwrap().index.unwrap()
+        };
+        assert!(
+            change(&doubled) > 0.0 && change(&same).abs() < 1e-9,
+            "{place}"
+        );
+    }
+}
+
+#[test]
+fn per_period_normalisation_reads_doubling_everywhere_as_no_change() {
+    let fw = framework();
+    let (same, doubled) = (scored(&two_years(1.0), &fw), scored(&two_years(2.0), &fw));
+    for place in ["99.01.01", "99.01.02", "99.01.03"] {
+        assert_eq!(
+            same.get(&code(place), "2024").unwrap().index,
+            doubled.get(&code(place), "2024").unwrap().index,
+            "a relative score cannot see progress everyone made"
+        );
+    }
+}
+
+#[test]
+fn pooled_normalisation_measures_every_period_on_the_peer_groups_whole_range() {
+    let mut fw = framework();
+    fw.normalisation = crate::framework::Normalisation::Pooled;
+    fw.methods.normalise = crate::engine::Normalise::Goalposts { scale: 100.0 };
+    let book = scored(&two_years(2.0), &fw);
+    // 99.01.01 (3 per 10,000, doubled in 2024) holds the group's best value of both years:
+    // 100 on every indicator then, and a score below it the year before; the others move up
+    // with it.
+    let k = |c: &str, p: &str| book.get(&code(c), p).unwrap().index.unwrap();
+    close(Some(k("99.01.01", "2024")), 100.0);
+    for c in ["99.01.01", "99.01.02", "99.01.03"] {
+        assert!(k(c, "2023") < k(c, "2024"), "{c}");
+    }
+}
+
+#[test]
+fn a_kecamatan_without_any_record_in_a_period_has_no_score_rather_than_zero() {
+    let acts = activities(&[
+        ("2024-03-01", "99.01.01", "a1", 10.0),
+        ("2024-03-01", "99.01.02", "a1", 20.0),
+        ("2024-03-01", "99.01.02", "b1", 2.0),
+    ]);
+    let book = scored(&acts, &framework());
+    let k3 = book.get(&code("99.01.03"), "2024").unwrap();
+    assert_eq!(k3.index, None);
+    assert_eq!(k3.rank, None);
+    assert!(k3.dimensions.iter().all(|d| d.score.is_none()));
+    assert_eq!(book.get(&code("99.01.01"), "2024").unwrap().peers, 2);
+}
+
+#[test]
+fn a_nil_report_records_a_true_zero() {
+    let acts = activities(&[
+        ("2024-03-01", "99.01.01", "a1", 10.0),
+        ("2024-03-01", "99.01.02", "a1", 20.0),
+        ("2024-03-01", "99.01.02", "b1", 2.0),
+        ("2024-12-31", "99.01.03", crate::framework::NIL_REPORT, 0.0),
+    ]);
+    let book = scored(&acts, &framework());
+    let k3 = book.get(&code("99.01.03"), "2024").unwrap();
+    close(k3.index, 0.0);
+    assert_eq!((k3.rank, k3.peers), (Some(3), 3));
+}
+
+#[test]
+fn a_stock_counts_its_units_until_their_service_life_ends() {
+    let mut fw = framework();
+    fw.indicators[0].stock = true;
+    fw.indicators[0].service_life_years = Some(2);
+    let acts = activities(&[
+        ("2022-03-01", "99.01.01", "a1", 10.0),
+        ("2023-03-01", "99.01.01", crate::framework::NIL_REPORT, 0.0),
+        ("2024-03-01", "99.01.01", "a1", 5.0),
+        ("2025-03-01", "99.01.01", "b1", 1.0),
+    ]);
+    let units = compute(&acts, &fw, &regions(), Granularity::Year).unwrap();
+    let raw = |p: &str| explain_value(&units, "99.01.01", p, "a1", cols::RAW);
+    // Installed in 2022, counted in 2022 and 2023; gone after two years.
+    assert_eq!(raw("2022"), Some(10.0));
+    assert_eq!(raw("2023"), Some(10.0));
+    assert_eq!(raw("2024"), Some(5.0));
+    assert_eq!(raw("2025"), Some(5.0));
+    // A flow counts in its own period only; a programme no region recorded in 2024 is not
+    // measured in 2024.
+    let b1 = |p: &str| explain_value(&units, "99.01.01", p, "b1", cols::RAW);
+    assert_eq!((b1("2024"), b1("2025")), (None, Some(1.0)));
 }
 
 #[test]

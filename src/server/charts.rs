@@ -27,7 +27,7 @@ use super::{ApiError, AppState, cache};
 use crate::chart::{self, Format};
 use crate::framework::Framework;
 use crate::region::{Level, RegionCode};
-use crate::view::{self, BarsAmong, MapScope, Measure};
+use crate::view::{self, BarsAmong, MapScope, Measure, ViewCtx};
 
 pub(super) fn routes() -> Vec<Route> {
     vec![get("/charts/{file}", Reads::Regions, chart)]
@@ -298,13 +298,14 @@ fn render(state: &AppState, req: &ChartRequest) -> Result<Vec<u8>, ApiError> {
     let measure = Measure::parse(framework, req.dimension.as_deref())?;
     let period = req.sel.period.as_deref();
     let (region, lang) = (&req.sel.region, req.sel.lang);
+    let ctx = ViewCtx::new(book, regions, framework, lang);
     let (format, width, height) = (req.format, req.width, req.height);
     let internal = |e: chart::ChartError| ApiError::Internal(e.into());
     match req.kind {
         ChartKind::Radar if !req.compare.is_empty() => {
             let mut codes = vec![region.clone()];
             codes.extend(req.compare.iter().cloned());
-            let c = view::compare_radar_chart(book, regions, framework, &codes, period, lang)?;
+            let c = view::compare_radar_chart(&ctx, &codes, period)?;
             chart::render_radar(&c, format, width, height).map_err(internal)
         }
         ChartKind::Radar => {
@@ -313,55 +314,31 @@ fn render(state: &AppState, req: &ChartRequest) -> Result<Vec<u8>, ApiError> {
                 peer_median: req.median,
                 target: req.target,
             };
-            let c = view::radar_chart_with(&v, book, framework, overlays, lang);
+            let c = view::radar_chart_with(&ctx, &v, overlays);
             chart::render_radar(&c, format, width, height).map_err(internal)
         }
         ChartKind::Bars if req.among != BarsAmong::Kecamatan => {
-            let c = view::regency_bars_chart(
-                &snapshot.regency.book,
-                regions,
-                framework,
-                region,
-                req.among,
-                period,
-                measure,
-                lang,
-            )?;
+            let c = view::regency_bars_chart(&ctx, region, req.among, period, measure)?;
             chart::render_bars(&c, format, width, height).map_err(internal)
         }
         ChartKind::Bars => {
-            let c = view::bars_chart(book, regions, framework, region, period, measure, lang)?;
+            let c = view::bars_chart(&ctx, region, period, measure)?;
             chart::render_bars(&c, format, width, height).map_err(internal)
         }
         ChartKind::Trend => {
-            let c = view::trend_chart(book, regions, framework, region, measure, req.target, lang)?;
+            let c = view::trend_chart(&ctx, region, measure, req.target)?;
             chart::render_trend(&c, format, width, height).map_err(internal)
         }
         ChartKind::Heatmap => {
-            let c = view::heatmap_chart(book, regions, framework, region, period, lang)?;
+            let c = view::heatmap_chart(&ctx, region, period)?;
             chart::render_heatmap(&c, format, width, height).map_err(internal)
         }
         ChartKind::Timeline => {
-            let c = view::timeline_chart(
-                &snapshot.activities,
-                regions,
-                framework,
-                region,
-                req.quantity,
-                lang,
-            )?;
+            let c = view::timeline_chart(&ctx, &snapshot.activities, region, req.quantity)?;
             chart::render_stacked(&c, format, width, height).map_err(internal)
         }
         ChartKind::Contributions => {
-            let c = view::contributions_chart(
-                &snapshot.scores,
-                book,
-                regions,
-                framework,
-                region,
-                measure,
-                lang,
-            )?;
+            let c = view::contributions_chart(&ctx, &snapshot.scores, region, measure)?;
             chart::render_stacked(&c, format, width, height).map_err(internal)
         }
         ChartKind::Sensitivity => {
@@ -377,7 +354,7 @@ fn render(state: &AppState, req: &ChartRequest) -> Result<Vec<u8>, ApiError> {
         }
         ChartKind::Map => {
             let layer = view::map_layer(&reference.boundaries, region, req.map)?;
-            let c = view::map_chart(book, regions, layer, req.map, region, period, measure, lang)?;
+            let c = view::map_chart(&ctx, layer, req.map, region, period, measure)?;
             chart::render_map(&c, format, width, height).map_err(internal)
         }
     }

@@ -56,8 +56,10 @@ fn render(
                     .collect()
             })
             .unwrap_or_default();
-    let bands = framework.index_bands();
-    let mut bands_sorted = bands.bands.clone();
+    let mut bands_sorted = framework
+        .index_bands()
+        .map(|b| b.bands.clone())
+        .unwrap_or_default();
     bands_sorted.sort_by(|a, b| b.min.total_cmp(&a.min));
     let title = lang.pick("Metode dan sumber data", "Method and data sources");
     let n = |v: usize| format_number(v as f64, 0, lang);
@@ -127,9 +129,9 @@ fn render(
             }
         }
         h2 { (lang.pick("Predikat indeks", "Index predicates")) }
-        @if framework.bands.is_none() {
-            p.muted { (lang.pick("Kerangka ini tidak mendefinisikan predikat; dipakai predikat SPBE yang diskalakan ke 0–100.",
-                                 "This framework defines no predicates; the SPBE predicates rescaled to 0–100 are used.")) }
+        @if framework.index_bands().is_none() {
+            p.muted { (lang.pick("Kerangka ini tidak memberi predikat pada indeks: predikat hanya berlaku pada skala tetap (goalpost) yang didefinisikan kerangka; skor relatif mendapat peringkat, bukan predikat.",
+                                 "This framework gives the index no predicates: predicates belong to a fixed (goalpost) scale the framework defines; a relative score gets a rank, not a predicate.")) }
         }
         table {
             thead { tr { th scope="col" { (lang.pick("Predikat", "Predicate")) } th.num scope="col" { (lang.pick("Indeks minimal", "Index from")) } } }

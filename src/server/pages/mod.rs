@@ -188,13 +188,14 @@ fn change(delta: Option<f64>, lang: Lang) -> Markup {
     }
 }
 
-/// The predicate of a 0–100 score (e.g. "Baik"), from the framework's bands or the default ones.
+/// The predicate of a 0–100 score (e.g. "Baik"), from the framework's bands when its scale is
+/// absolute; "–" otherwise.
 fn predicate(framework: &crate::framework::Framework, score: Option<f64>, lang: Lang) -> String {
     score
         .filter(|s| s.is_finite())
         .and_then(|s| {
             framework
-                .index_bands()
+                .index_bands()?
                 .predicate(s)
                 .map(|b| lang.pick(&b.label_id, &b.label_en).to_string())
         })
