@@ -135,6 +135,15 @@ pub struct RegencyScores {
 }
 
 impl Snapshot {
+    /// The score frames that measured `region`: a kab/kota's or province's own run (so its
+    /// explanation lists its own indicators), a kecamatan's otherwise.
+    pub fn scores_of(&self, region: &crate::region::RegionCode) -> &Scores {
+        match region.level() {
+            crate::region::Level::Regency | crate::region::Level::Province => &self.regency.scores,
+            _ => &self.scores,
+        }
+    }
+
     /// An identity of this scoring run: changes whenever the job runs again, so anything derived
     /// from the scores (a cached report) can tell it is stale.
     pub fn id(&self) -> String {
@@ -354,7 +363,7 @@ struct RenderedChart {
 
 /// The standard chart set of the latest period, Indonesian, default size, PNG and SVG, written
 /// as `{kind}_{region}_{period}.{png,svg}` with a `manifest.json` listing them:
-/// for every scored region its radar, its ranked bars among the kabupaten's kecamatan, its
+/// for every kabupaten/kota with scored kecamatan and each of its kecamatan its radar, its ranked bars among the kabupaten's kecamatan, its
 /// trend (index and dimensions) and the kecamatan map with the region outlined; for each
 /// kabupaten the kecamatan × dimension heatmap. A kabupaten without kecamatan boundaries gets
 /// no maps.
@@ -389,7 +398,21 @@ fn render_standard_set(
         path: dir.to_path_buf(),
         message: e.to_string(),
     })?;
-    let mut regions: Vec<_> = book.regions().cloned().collect();
+    // The kabupaten/kota whose kecamatan are scored, and those kecamatan. Other kab/kota (a
+    // national file's) are scored and served on request, but a set of eight files for each of
+    // 514 is not what a chart folder is for.
+    let mut regions: Vec<_> = book
+        .regions()
+        .filter(|r| {
+            r.level() == crate::region::Level::District
+                || r.level() == crate::region::Level::Regency
+                    && book
+                        .ranking(r.as_str(), period)
+                        .iter()
+                        .any(|rs| rs.index.is_some())
+        })
+        .cloned()
+        .collect();
     regions.sort();
     let mut jobs: Vec<(&'static str, crate::region::RegionCode, Format)> = Vec::new();
     for r in &regions {

@@ -19,7 +19,7 @@ pub(super) fn explain_cmd(config: &Config, args: ExplainArgs) -> anyhow::Result<
     let reference = ReferenceData::load(config)?;
     let snapshot = job::run(config, &reference, false)?;
     let e = crate::score::explain::explain(
-        &snapshot.scores,
+        snapshot.scores_of(&region),
         &snapshot.book,
         &reference.framework,
         &region,

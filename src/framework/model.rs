@@ -261,7 +261,7 @@ pub enum ProgrammeDimensions {
     /// programme's dimension.
     #[default]
     Strict,
-    /// The framework groups programmes its own way (e.g. Kominfo's six pillars).
+    /// The framework groups programmes its own way (e.g. the six pillars of Komdigi, formerly Kominfo).
     Free,
 }
 

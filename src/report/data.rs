@@ -213,6 +213,8 @@ pub struct ReportData {
     pub framework_name: String,
     /// Framework version.
     pub framework_version: String,
+    /// How indicator values became 0–100 scores.
+    pub normalisation: crate::framework::Normalisation,
     /// Methods as recorded with the scores (flattened `key = value`).
     pub methods: Vec<(String, String)>,
     /// Dimension ids and names in framework order.

@@ -64,6 +64,7 @@ pub fn gather(
         framework_id: scores.framework.0.clone(),
         framework_name: fw.name(lang).to_string(),
         framework_version: scores.framework.1.clone(),
+        normalisation: fw.normalisation,
         methods,
         dimensions: dims,
         framework,

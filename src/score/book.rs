@@ -6,7 +6,7 @@
 //! ([`ScoreBook::merged`]). On an absolute scale every kab/kota also has its rank among all
 //! kab/kota (the national list), from the same numbers as its rank in its province.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use polars::prelude::*;
 use serde::Serialize;
@@ -160,6 +160,7 @@ impl ScoreBook {
             .retain(|(r, _), _| !matches!(r.level(), Level::Regency | Level::Province));
         let wide = ScoreBook::new(regencies, dimension_order)?;
         book.scores.extend(wide.scores);
+        book.drop_regions_without_data();
         let periods: BTreeSet<String> = book.scores.keys().map(|(_, p)| p.clone()).collect();
         book.periods = periods.into_iter().collect();
         book.unit_level = book.scores.keys().map(|(r, _)| r.level()).max();
@@ -169,6 +170,29 @@ impl ScoreBook {
             book.rank_nationally();
         }
         Ok(book)
+    }
+
+    /// Leave out the regions the data says nothing about: a kab/kota or province without a
+    /// score in any period and without a scored kecamatan. A kecamatan stays when its kab/kota
+    /// is scored, so that one that sent nothing reads "no data" among its siblings; a kab/kota
+    /// the data never covered is not listed as a row of blanks.
+    fn drop_regions_without_data(&mut self) {
+        let valued = |rs: &RegionScore| {
+            rs.index.is_some() || rs.dimensions.iter().any(|d| d.score.is_some())
+        };
+        let mut kept: HashSet<RegionCode> = HashSet::new();
+        for ((region, _), rs) in &self.scores {
+            if valued(rs) {
+                kept.insert(region.clone());
+                if region.level() == Level::District {
+                    kept.extend(region.parent());
+                }
+            }
+        }
+        self.scores.retain(|(region, _), _| match region.level() {
+            Level::District => region.parent().is_some_and(|p| kept.contains(&p)),
+            _ => kept.contains(region),
+        });
     }
 
     /// Rank every kab/kota among all kab/kota of its period, by the index and each dimension

@@ -4,8 +4,8 @@
 //! weight and contribution to the index; and the framework version and methods used.
 //!
 //! Built from the score frames ([`Scores::explain`]) and the read model; it computes nothing
-//! new. A kabupaten's indicators are not listed: its scores are population-weighted means of its
-//! kecamatan's, each of which can be explained in turn.
+//! new. Pass the frames of the run that measured the region (a kab/kota is measured whole in
+//! its own run, see `Snapshot::scores_of`); a region another run measured has no rows here.
 
 use polars::prelude::*;
 use serde::Serialize;
@@ -52,6 +52,9 @@ pub struct IndicatorExplained {
     pub value: Option<f64>,
     /// Value after imputation and outlier treatment.
     pub treated: Option<f64>,
+    /// The fixed goalposts `[worst, best]` the score is measured on (0 at worst, 100 at best,
+    /// capped), when the framework normalises on goalposts.
+    pub goalposts: Option<[f64; 2]>,
     /// Normalised score.
     pub score: Option<f64>,
     /// Effective weight in its dimension (renormalised over the indicators present).
@@ -159,6 +162,9 @@ pub fn explain(
             denominator: den.get(i),
             value: value.get(i),
             treated: treated.get(i),
+            goalposts: ind
+                .and_then(|x| x.goalposts)
+                .filter(|_| framework.normalisation.is_absolute()),
             score: score.get(i),
             weight: weight.get(i),
             to_dimension: to_dim.get(i),

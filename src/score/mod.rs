@@ -54,7 +54,7 @@ use indicators::{add_targets, engine_hierarchy, indicator_values};
 use reduce::reduce;
 use units::{base_dataset, units_of};
 
-pub use book::{DimensionScore, RegionScore, ScoreBook};
+pub use book::{DimensionScore, NATIONAL, RegionScore, ScoreBook};
 pub use period::{BadGranularity, Granularity};
 
 /// Column names of the score frames.

@@ -338,7 +338,7 @@ fn render(state: &AppState, req: &ChartRequest) -> Result<Vec<u8>, ApiError> {
             chart::render_stacked(&c, format, width, height).map_err(internal)
         }
         ChartKind::Contributions => {
-            let c = view::contributions_chart(&ctx, &snapshot.scores, region, measure)?;
+            let c = view::contributions_chart(&ctx, snapshot.scores_of(region), region, measure)?;
             chart::render_stacked(&c, format, width, height).map_err(internal)
         }
         ChartKind::Sensitivity => {

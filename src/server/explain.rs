@@ -53,7 +53,7 @@ pub async fn explain_score(
     let reference = state.reference.clone();
     let result = tokio::task::spawn_blocking(move || {
         explain(
-            &snapshot.scores,
+            snapshot.scores_of(&sel.region),
             &snapshot.book,
             &reference.framework,
             &sel.region,

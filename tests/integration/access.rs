@@ -15,8 +15,8 @@ pub(crate) const CALLERS: [Option<&str>; 5] = [
 ];
 
 /// Regions inside the scope of the Jember viewer and steward, and outside it. 35.10
-/// (Banyuwangi) and 35.78 (Surabaya) exist but have no scores: evaluators and admins, who see
-/// every region, get 404 there.
+/// (Banyuwangi) and 35.78 (Surabaya) exist but have no data, so no scores: evaluators and
+/// admins, who see every region, get 404 there.
 const INSIDE: [&str; 2] = ["35.09", "35.09.20"];
 const OUTSIDE: [&str; 2] = ["35.10", "35.78"];
 
@@ -114,9 +114,8 @@ const MATRIX: &[Row] = &[
         "/reports/{region}/{file}",
         "/reports/{r}/2025.csv",
         [401, 403, 200, 403, 200],
-        // A kab/kota report reads kab/kota-level scores, which every kab/kota of a scored
-        // province has: evaluators and admins get East Java's others too.
-        [401, 403, 200, 403, 200],
+        // A kab/kota without data has no scores, so no report (not a report of zeros).
+        [401, 403, 404, 403, 404],
     ),
     row(
         "GET",

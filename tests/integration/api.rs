@@ -163,7 +163,7 @@ async fn a_peer_group_is_ranked_best_first_by_index_or_by_a_dimension() {
 }
 
 #[tokio::test]
-async fn an_indicator_is_explained_for_a_kecamatan_and_not_for_the_kabupaten() {
+async fn an_indicator_is_explained_for_a_kecamatan_and_for_its_kabupaten_measured_whole() {
     let app = spawn_app().await;
     let (_, list) = app.get_json("/api/v1/indicators?dimension=economy").await;
     let list = list.as_array().unwrap();
@@ -186,11 +186,13 @@ async fn an_indicator_is_explained_for_a_kecamatan_and_not_for_the_kabupaten() {
         .find(|i| i["id"] == id)
         .unwrap();
     assert_eq!(same, &body["explained"]);
-    let (status, body) = app
-        .get_json(&format!("/api/v1/indicators/{id}?region=35.09"))
+    // The kab/kota is measured whole: its own value, at least its kecamatan's.
+    let (status, kab) = app
+        .get_json(&format!("/api/v1/indicators/{id}?region=35.09&period=2025"))
         .await;
     assert_eq!(status, 200);
-    assert!(body["explained"].is_null());
+    assert!(kab["explained"]["score"].is_number(), "{kab}");
+    assert!(kab["explained"]["raw"].as_f64() >= body["explained"]["raw"].as_f64());
     let (status, _) = app.get_json("/api/v1/indicators/no_such_thing").await;
     assert_eq!(status, 404);
 }

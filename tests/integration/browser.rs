@@ -26,6 +26,8 @@ use crate::helpers::{decode_png, spawn_app};
 const STEP: Duration = Duration::from_secs(90);
 const WIDTH: u32 = 1280;
 const HEIGHT: u32 = 1000;
+/// A phone's CSS width.
+const PHONE_WIDTH: u32 = 390;
 
 pub(crate) fn find_chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("CHROMIUM") {
@@ -206,6 +208,20 @@ const IMAGES_LOADED: &str = r#"
 })()
 "#;
 
+/// `[page width, viewport width, the outermost elements reaching past the screen]`.
+const WIDTHS: &str = r#"
+(() => {
+  const screen = 390;
+  const out = [...document.body.querySelectorAll('*')]
+    .filter(e => e.getBoundingClientRect().right > screen + 0.5)
+    .filter(e => !e.parentElement || e.parentElement.getBoundingClientRect().right <= screen + 0.5)
+    .filter(e => !e.parentElement || getComputedStyle(e.parentElement).overflowX === 'visible')
+    .slice(0, 5)
+    .map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '') + ' ' + Math.round(e.getBoundingClientRect().right));
+  return [document.documentElement.scrollWidth, window.innerWidth, out.join(', ')];
+})()
+"#;
+
 #[tokio::test(flavor = "multi_thread")]
 async fn chromium_follows_a_kecamatan_link_sees_every_chart_and_takes_a_screenshot() {
     let Some(chromium) = find_chromium() else {
@@ -290,5 +306,51 @@ async fn chromium_follows_a_kecamatan_link_sees_every_chart_and_takes_a_screensh
     assert!(distinct.len() > 50, "the screenshot is nearly blank");
     if let Some(path) = std::env::var_os("DASHBOARD_SCREENSHOT") {
         std::fs::write(&path, &png).unwrap();
+    }
+
+    // On a phone (390 px wide) no page is wider than the screen: wide tables scroll inside
+    // their own box instead of pushing columns off screen.
+    cdp.call(
+        "Emulation.setDeviceMetricsOverride",
+        json!({ "width": PHONE_WIDTH, "height": 844, "deviceScaleFactor": 1, "mobile": true }),
+    )
+    .await;
+    for page in [
+        "/?region=35.09&period=2025",
+        "/?region=35.09.20&period=2025",
+        "/dimensi/economy?region=35.09.20&period=2025",
+        "/bandingkan?region=35.09&period=2025",
+        "/metode",
+    ] {
+        cdp.events.clear();
+        cdp.call(
+            "Page.navigate",
+            json!({ "url": format!("{}{page}", app.address) }),
+        )
+        .await;
+        cdp.wait_for("Page.loadEventFired").await;
+        // A phone widens its layout viewport to fit content that overflows, so both widths
+        // are compared with the screen's; the elements sticking out are named on failure.
+        let widths = cdp.eval(WIDTHS).await;
+        let (page_width, viewport) = (widths[0].as_u64().unwrap(), widths[1].as_u64().unwrap());
+        let screen = u64::from(PHONE_WIDTH);
+        assert!(
+            page_width <= screen && viewport <= screen,
+            "{page} is {page_width} px wide (viewport {viewport}) on a {screen} px screen; \
+             sticking out: {}",
+            widths[2]
+        );
+        let shot = cdp
+            .call("Page.captureScreenshot", json!({ "format": "png" }))
+            .await;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(shot["data"].as_str().unwrap())
+            .unwrap();
+        let (w, _, _) = decode_png(&png);
+        assert_eq!(w, PHONE_WIDTH, "{page}");
+        if let Some(dir) = std::env::var_os("PHONE_SCREENSHOTS") {
+            let name = page.replace(['/', '?', '&', '='], "_");
+            std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), &png).unwrap();
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! Every chart kind through the real server: status, content type, decodable image, errors.
 
-use crate::helpers::{decode_png, spawn_app};
+use crate::helpers::{decode_png, spawn_app, spawn_app_with_east_java};
 
 const KINDS: [&str; 8] = [
     "radar",
@@ -69,8 +69,9 @@ async fn bars_highlight_the_selected_kecamatan_and_accept_a_dimension() {
 
 #[tokio::test]
 async fn bars_rank_the_kab_kota_of_a_province_or_of_the_smart_city_cohort() {
-    let app = spawn_app().await;
-    // Jember among East Java's 38 kab/kota, highlighted.
+    let app = spawn_app_with_east_java().await;
+    // Jember among the five East Java kab/kota with data, highlighted; the other 33 have none
+    // and no bar.
     let resp = app
         .get("/charts/bars.png?region=35.09&among=provinsi&dimension=economy")
         .await;
@@ -85,12 +86,13 @@ async fn bars_rank_the_kab_kota_of_a_province_or_of_the_smart_city_cohort() {
         .text()
         .await
         .unwrap();
-    assert!(svg.contains("38 kabupaten/kota di Jawa Timur"), "{svg}");
+    assert!(svg.contains("5 kabupaten/kota di Jawa Timur"), "{svg}");
     assert!(
         svg.contains("Jember: urutan"),
         "the highlighted kab/kota's position"
     );
-    assert!(svg.contains("Kota Surabaya") && svg.contains("Banyuwangi"));
+    assert!(svg.contains("Sidoarjo") && svg.contains("Gresik"));
+    assert!(!svg.contains("Banyuwangi"), "no data, no bar");
     // A province's bars are its kab/kota without asking.
     let province = app.get("/charts/bars.svg?region=35&lang=en").await;
     assert_eq!(province.status(), 200);
@@ -101,7 +103,7 @@ async fn bars_rank_the_kab_kota_of_a_province_or_of_the_smart_city_cohort() {
             .unwrap()
             .contains("Regencies and cities ranked")
     );
-    // The smart-city cohort members scored (East Java's, on the sample data).
+    // The smart-city cohort members with data (Banyuwangi, a member, sent none).
     let svg = app
         .get("/charts/bars.svg?region=35.09&among=smartcity")
         .await
@@ -109,9 +111,10 @@ async fn bars_rank_the_kab_kota_of_a_province_or_of_the_smart_city_cohort() {
         .await
         .unwrap();
     assert!(svg.contains("100 Smart City"), "{svg}");
-    for member in ["Banyuwangi", "Bojonegoro", "Gresik", "Sidoarjo", "Lamongan"] {
+    for member in ["Jember", "Bojonegoro", "Gresik", "Sidoarjo", "Lamongan"] {
         assert!(svg.contains(member), "{member} missing");
     }
+    assert!(!svg.contains("Banyuwangi"), "a member without data");
     assert!(!svg.contains("Surabaya"), "not a listed member");
     // Bappeda Jember's viewer (scope 35.09) may not see East Java's or the cohort's other
     // kab/kota, though Jember is among them.

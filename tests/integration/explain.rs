@@ -16,7 +16,7 @@ async fn explain_lists_each_indicator_with_raw_value_denominator_weight_and_cont
     assert_eq!(body["region"], "35.09.20");
     assert_eq!(body["period"], "2022");
     assert_eq!(body["framework"], "seven_dimensions");
-    assert_eq!(body["methods"]["normalise"]["method"], "min_max");
+    assert_eq!(body["methods"]["normalise"]["method"], "goalposts");
     let indicators = body["indicators"].as_array().unwrap();
     assert_eq!(indicators.len(), 28);
     for i in indicators {
@@ -25,6 +25,11 @@ async fn explain_lists_each_indicator_with_raw_value_denominator_weight_and_cont
         assert!((value - raw / den * 10_000.0).abs() < 1e-9, "{i}");
         if let Some(score) = i["score"].as_f64() {
             assert!((0.0..=100.0).contains(&score), "{i}");
+            // On fixed goalposts: 0 at the worst, 100 at the best, capped.
+            let (lo, hi) = (num(&i["goalposts"][0]), num(&i["goalposts"][1]));
+            let treated = num(&i["treated"]);
+            let expected = ((treated - lo) / (hi - lo) * 100.0).clamp(0.0, 100.0);
+            assert!((score - expected).abs() < 1e-6, "{i}");
             let to_dim = num(&i["to_dimension"]);
             assert!((to_dim - score * num(&i["weight"])).abs() < 1e-9, "{i}");
         }
@@ -89,7 +94,7 @@ fn explain_command_prints_every_indicator_and_the_methods() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("framework seven_dimensions"), "{stdout}");
-    assert!(stdout.contains("min_max"), "{stdout}");
+    assert!(stdout.contains("goalposts"), "{stdout}");
     for indicator in ["umkm_go_online", "wifi_publik", "bank_sampah"] {
         assert!(stdout.contains(indicator), "{indicator} missing:\n{stdout}");
     }

@@ -8,7 +8,9 @@ use kotacerdas::ingest::{self, Input, Options};
 use kotacerdas::job::ReferenceData;
 use kotacerdas::store::Store;
 
-use crate::helpers::{TestApp, access_settings, spawn_app, spawn_app_with, spawn_own, token};
+use crate::helpers::{
+    TestApp, access_settings, spawn_app, spawn_app_with, spawn_east_java_with, spawn_own, token,
+};
 use crate::reports::pdf_text;
 
 async fn body(app: &TestApp, path: &str) -> (u16, Vec<u8>) {
@@ -326,14 +328,14 @@ async fn a_regions_own_report_shows_no_neighbours_and_cites_only_its_own_sources
         own_region_reports: true,
         ..access_settings(None)
     };
-    let app = spawn_app_with(settings).await;
-    // Banyuwangi has no kecamatan scores: an evaluator's profile shows it on East Java's map.
+    let app = spawn_east_java_with(move |c| c.access = settings).await;
+    // Sidoarjo has no kecamatan scores: an evaluator's profile shows it on East Java's map.
     let evaluator = app.as_user("kominfo");
-    let (status, pdf) = body(&evaluator, "/reports/35.10/2025.pdf").await;
+    let (status, pdf) = body(&evaluator, "/reports/35.15/2025.pdf").await;
     assert_eq!(status, 200);
     let wide = pdf_text(&pdf);
-    let viewer = app.as_user("bappeda-banyuwangi");
-    let (status, pdf) = body(&viewer, "/reports/35.10/2025.pdf").await;
+    let viewer = app.as_user("bappeda-sidoarjo");
+    let (status, pdf) = body(&viewer, "/reports/35.15/2025.pdf").await;
     assert_eq!(status, 200);
     let own = pdf_text(&pdf);
     assert!(
@@ -342,13 +344,14 @@ async fn a_regions_own_report_shows_no_neighbours_and_cites_only_its_own_sources
     );
     assert!(
         !own.contains("Jember"),
-        "Banyuwangi's own report names Jember:\n{own}"
+        "Sidoarjo's own report names Jember:\n{own}"
     );
-    // The sources of its numbers: Jember's sample file has no record in Banyuwangi.
-    let (status, csv) = body(&viewer, "/reports/35.10/2025.csv?table=metadata").await;
+    // The sources of its numbers: Jember's sample file has no record in Sidoarjo.
+    let (status, csv) = body(&viewer, "/reports/35.15/2025.csv?table=metadata").await;
     assert_eq!(status, 200);
     let csv = String::from_utf8(csv).unwrap();
     assert!(!csv.contains("jember_2018_2025.csv"), "{csv}");
+    assert!(csv.contains("jatim_kabkota_2024_2025.csv"), "{csv}");
     let (status, csv) = body(&evaluator, "/reports/35.09/2025.csv?table=metadata").await;
     assert_eq!(status, 200);
     assert!(

@@ -43,6 +43,8 @@ pub struct TestApp {
     pub state: AppState,
     /// The folder of its store and charts, removed with the last clone.
     pub dir: Arc<tempfile::TempDir>,
+    /// Its own data folder, when it does not read the repository's.
+    pub data: Option<Arc<tempfile::TempDir>>,
 }
 
 impl TestApp {
@@ -114,7 +116,60 @@ pub async fn spawn_own(configure: impl FnOnce(&mut Config)) -> TestApp {
             .unwrap(),
         state,
         dir: Arc::new(dir),
+        data: None,
     }
+}
+
+/// The kab/kota of East Java's smart-city cohort that [`spawn_app_with_east_java`] gives
+/// kab/kota-wide records, beside Jember's kecamatan.
+pub const EAST_JAVA_MEMBERS: [&str; 4] = ["35.15", "35.22", "35.24", "35.25"];
+
+/// A server on the sample data plus kab/kota-wide records of four more East Java members of the
+/// smart-city cohort in 2024 and 2025 (different amounts each, so that they rank), for the
+/// tests of provincial and cohort rankings: with Jember's data alone only Jember is scored.
+pub async fn spawn_app_with_east_java() -> TestApp {
+    spawn_east_java_with(|_| {}).await
+}
+
+/// [`spawn_app_with_east_java`] under a configuration `configure` adjusts.
+pub async fn spawn_east_java_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    let data = tempfile::tempdir().unwrap();
+    for dir in ["regions", "frameworks"] {
+        std::os::unix::fs::symlink(repo().join("data").join(dir), data.path().join(dir)).unwrap();
+    }
+    let activities = data.path().join("activities");
+    std::fs::create_dir(&activities).unwrap();
+    std::os::unix::fs::symlink(
+        repo().join("data/activities/jember_2018_2025.csv"),
+        activities.join("jember_2018_2025.csv"),
+    )
+    .unwrap();
+    let mut csv = String::from("activity_id,date,region_code,programme,dimension,quantity\n");
+    let programmes = [
+        ("umkm_go_online", "economy", 400.0),
+        ("literasi_digital", "people", 900.0),
+        ("layanan_daring", "government", 60.0),
+        ("bank_sampah", "environment", 50.0),
+    ];
+    for (k, region) in EAST_JAVA_MEMBERS.iter().enumerate() {
+        for year in [2024, 2025] {
+            for (p, (programme, dimension, base)) in programmes.iter().enumerate() {
+                let quantity = base * (1.0 + k as f64) * if year == 2025 { 1.5 } else { 1.0 };
+                csv.push_str(&format!(
+                    "JTM-{region}-{year}-{p},{year}-06-01,{region},{programme},{dimension},{quantity}\n"
+                ));
+            }
+        }
+    }
+    std::fs::write(activities.join("jatim_kabkota_2024_2025.csv"), csv).unwrap();
+    let dir = data.path().to_path_buf();
+    let mut app = spawn_own(move |c| {
+        c.data_dir = dir;
+        configure(c);
+    })
+    .await;
+    app.data = Some(Arc::new(data));
+    app
 }
 
 /// argon2 parameters for test users: cheap, since the tests check behaviour, not cost.
@@ -128,7 +183,7 @@ pub const CHEAP_HASH: HashParams = HashParams {
 pub const PASSWORD: &str = "kata-sandi-uji-123";
 
 /// Test users: (name, role, scope). Each gets [`PASSWORD`] and one API token.
-pub const USERS: [(&str, Role, Option<&str>); 7] = [
+pub const USERS: [(&str, Role, Option<&str>); 8] = [
     ("bappeda-jember", Role::Viewer, Some("35.09")),
     ("kominfo", Role::Evaluator, None),
     ("diskominfo-jember", Role::Steward, Some("35.09")),
@@ -136,6 +191,7 @@ pub const USERS: [(&str, Role, Option<&str>); 7] = [
     ("bappeda-jatim", Role::Viewer, Some("35")),
     ("bappeda-banyuwangi", Role::Viewer, Some("35.10")),
     ("diskominfo-banyuwangi", Role::Steward, Some("35.10")),
+    ("bappeda-sidoarjo", Role::Viewer, Some("35.15")),
 ];
 
 /// The test users, written to a users file once and read back, with each one's API token.

@@ -42,7 +42,7 @@ async fn overview_shows_predicate_rank_map_and_ranking_with_a_shared_layout() {
     ] {
         assert!(html.contains(expected), "{expected:?} missing");
     }
-    // One of the default predicates, since the seven-dimension framework defines none.
+    // One of the predicates the framework gives its fixed 0–100 scale.
     assert!(
         ["Memuaskan", "Sangat Baik", "Baik", "Cukup", "Kurang"]
             .iter()
@@ -224,7 +224,7 @@ async fn method_page_shows_weights_methods_bands_and_source_checksums() {
         assert!(html.contains(expected), "{expected:?} missing");
     }
     let (_, en) = page(&app, "/metode?lang=en").await;
-    assert!(en.contains("Dimensions and weights") && en.contains("Satisfactory"));
+    assert!(en.contains("Dimensions and weights") && en.contains("Excellent"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

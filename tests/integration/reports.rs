@@ -7,7 +7,10 @@ use std::process::Command;
 
 use calamine::{Data, Reader, Xlsx};
 
-use crate::helpers::{TestApp, access_settings, repo, spawn_app, spawn_app_with};
+use crate::helpers::{
+    EAST_JAVA_MEMBERS, TestApp, access_settings, repo, spawn_app, spawn_app_with,
+    spawn_app_with_east_java,
+};
 
 /// The shared test server, asked by an evaluator (reports need the reports capability).
 async fn spawn_as_evaluator() -> TestApp {
@@ -243,7 +246,7 @@ async fn bad_report_requests_say_what_is_wrong() {
 
 #[tokio::test]
 async fn a_province_cohort_ranks_its_kab_kota() {
-    let app = spawn_as_evaluator().await;
+    let app = spawn_app_with_east_java().await.as_user("kominfo");
     let pdf = download(
         &app,
         "/reports/cohort/2025.pdf?province=35",
@@ -263,13 +266,22 @@ async fn a_province_cohort_ranks_its_kab_kota() {
     )
     .await;
     let ranking = sheet(&xlsx, "Peringkat");
-    let jember = ranking
+    // The five kab/kota with data, ranked 1 to 5; the 33 without data are not ranked as zeros.
+    let mut ranked: Vec<(u32, String)> = ranking
         .iter()
-        .find(|r| r[1] == Data::String("35.09".into()))
-        .expect("Jember in the ranking");
-    // Only Jember has activities in the sample: it leads its province.
-    assert_eq!(number(&jember[0]), Some(1.0));
-    assert!(ranking.len() > 30, "{} rows", ranking.len());
+        .filter_map(|r| match (&r[1], number(&r[0])) {
+            (Data::String(code), Some(rank)) => Some((rank as u32, code.clone())),
+            _ => None,
+        })
+        .collect();
+    ranked.sort();
+    let mut codes: Vec<&str> = ranked.iter().map(|(_, c)| c.as_str()).collect();
+    codes.sort();
+    let mut expected = vec!["35.09"];
+    expected.extend(EAST_JAVA_MEMBERS);
+    assert_eq!(codes, expected, "{ranked:?}");
+    let ranks: Vec<u32> = ranked.iter().map(|(r, _)| *r).collect();
+    assert_eq!(ranks, [1, 2, 3, 4, 5]);
 }
 
 #[test]
@@ -355,7 +367,7 @@ async fn a_regions_own_viewers_get_its_reports_when_the_config_allows() {
 
 #[tokio::test]
 async fn the_smart_city_cohort_ranks_its_scored_members() {
-    let app = spawn_as_evaluator().await;
+    let app = spawn_app_with_east_java().await.as_user("kominfo");
     let csv = download(
         &app,
         "/reports/cohort/2025.csv?regions=smartcity",
@@ -367,13 +379,10 @@ async fn the_smart_city_cohort_ranks_its_scored_members() {
         .records()
         .map(|r| r.unwrap()[1].to_string())
         .collect();
-    // The listed members in East Java, the one province the sample scores.
+    // The listed members with data; Banyuwangi, a member that sent none, is not ranked.
     let mut sorted = codes.clone();
     sorted.sort();
-    assert_eq!(
-        sorted,
-        ["35.09", "35.10", "35.15", "35.22", "35.24", "35.25"],
-        "{codes:?}"
-    );
-    assert_eq!(codes[0], "35.09", "Jember leads: only it has activities");
+    let mut expected = vec!["35.09"];
+    expected.extend(EAST_JAVA_MEMBERS);
+    assert_eq!(sorted, expected, "{codes:?}");
 }

@@ -54,8 +54,8 @@ pub async fn indicators(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct IndicatorQuery {
-    /// A kecamatan (indicators are measured there); default the configured kabupaten, which
-    /// has no indicator values of its own.
+    /// A kecamatan or kab/kota (each is measured with its own indicator values); default the
+    /// configured kabupaten.
     #[param(example = "35.09.20")]
     region: Option<String>,
     /// Period label; default the latest.
@@ -96,8 +96,8 @@ pub struct IndicatorDetail {
     pub region: RegionCode,
     /// The period explained.
     pub period: String,
-    /// Raw value to contribution, for a kecamatan; `null` for a kabupaten or province, whose
-    /// scores are population-weighted means of its kecamatan's.
+    /// Raw value to contribution; `null` for a province, whose scores are population-weighted
+    /// means of its kab/kota's.
     pub explained: Option<IndicatorExplained>,
     /// The whole explanation of this region and period.
     pub explain: String,
@@ -133,7 +133,7 @@ pub async fn indicator(
     let (region, p) = (sel.region.clone(), period.clone());
     let explanation = tokio::task::spawn_blocking(move || {
         explain(
-            &snapshot.scores,
+            snapshot.scores_of(&region),
             &snapshot.book,
             &reference.framework,
             &region,

@@ -68,14 +68,43 @@ pub struct RegionJson {
 /// A score with its rank and change.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ScoreJson {
-    /// 0–100.
+    /// 0–100, `null` when there is no data (see `no_data`).
     pub score: Option<f64>,
+    /// Why `score` is `null`: `no_records` (the region sent no record in the period, not even
+    /// a nil report) or `not_measured` (no indicator of it was recorded by any region then).
+    /// Absent when there is a score. No data is never a zero, and it is not ranked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_data: Option<&'static str>,
     /// Rank among the peer group (1 = best).
     pub rank: Option<u32>,
     /// Members of the peer group ranked.
     pub peers: u32,
     /// Change since the previous period, in points.
     pub change: Option<f64>,
+}
+
+impl ScoreJson {
+    /// A score with its rank among `peers` and its change; `reported` says whether the region
+    /// sent anything in the period (what a missing score then means).
+    pub fn new(
+        score: Option<f64>,
+        rank: Option<u32>,
+        peers: u32,
+        change: Option<f64>,
+        reported: bool,
+    ) -> ScoreJson {
+        ScoreJson {
+            score,
+            no_data: match (score, reported) {
+                (Some(_), _) => None,
+                (None, false) => Some("no_records"),
+                (None, true) => Some("not_measured"),
+            },
+            rank,
+            peers,
+            change,
+        }
+    }
 }
 
 /// `limit` and `offset` of a paged route.

@@ -81,6 +81,13 @@ pub struct FrameworkRef {
     pub version: String,
     /// Period granularity.
     pub granularity: String,
+    /// How indicator values become 0–100 scores: `goalposts` (fixed per indicator: a score
+    /// moves only when the region's own values move, comparable across years and regions),
+    /// `pooled` (min–max over all periods of the peer group) or `per_period` (min–max within
+    /// the peer group in each period: a position, not progress).
+    pub normalisation: &'static str,
+    /// The same in words, as charts and pages say it.
+    pub scale: &'static str,
 }
 
 /// A region's index and dimension scores in a period.
@@ -128,6 +135,7 @@ pub async fn scores(
         let framework = &s.reference.framework;
         let view = view::region_view(&snapshot.book, regions, &region, period.as_deref())?;
         let cur = view.current;
+        let reported = cur.index.is_some();
         let dimensions = framework
             .dimensions
             .iter()
@@ -139,12 +147,13 @@ pub async fn scores(
                     name_id: d.name_id.clone(),
                     name_en: d.name_en.clone(),
                     weight: d.weight,
-                    score: ScoreJson {
-                        score: s.and_then(|s| s.score),
-                        rank: s.and_then(|s| s.rank),
-                        peers: cur.peers,
-                        change: view.dimension_change(&d.id),
-                    },
+                    score: ScoreJson::new(
+                        s.and_then(|s| s.score),
+                        s.and_then(|s| s.rank),
+                        cur.peers,
+                        view.dimension_change(&d.id),
+                        reported,
+                    ),
                 }
             })
             .collect();
@@ -161,13 +170,20 @@ pub async fn scores(
                 id: framework.id.clone(),
                 version: framework.version.clone(),
                 granularity: s.config.period.to_string(),
+                normalisation: framework.normalisation.as_str(),
+                scale: view::scale_phrase(
+                    framework.normalisation,
+                    view.level,
+                    crate::i18n::Lang::En,
+                ),
             },
-            index: ScoreJson {
-                score: cur.index,
-                rank: cur.rank,
-                peers: cur.peers,
-                change: view.index_change(),
-            },
+            index: ScoreJson::new(
+                cur.index,
+                cur.rank,
+                cur.peers,
+                view.index_change(),
+                reported,
+            ),
             dimensions,
             explain: format!(
                 "/api/v1/explain?region={}&period={}",
@@ -315,11 +331,17 @@ pub async fn peer_scores(
             )));
         }
         let previous = book.previous_period(&period);
-        let pick = |rs: &crate::score::RegionScore| match &dimension {
-            Some(d) => rs
+        // Kab/kota of every province are ranked on their national ranks, not within provinces.
+        let national = peer == crate::score::NATIONAL;
+        let pick = |rs: &crate::score::RegionScore| match (&dimension, national) {
+            (Some(d), false) => rs
                 .dimension(d)
                 .map_or((None, None), |x| (x.score, x.rank)),
-            None => (rs.index, rs.rank),
+            (Some(d), true) => rs
+                .dimension(d)
+                .map_or((None, None), |x| (x.score, x.national_rank)),
+            (None, false) => (rs.index, rs.rank),
+            (None, true) => (rs.index, rs.national_rank),
         };
         if dimension.is_some() {
             members.sort_by_key(|rs| {
@@ -344,12 +366,13 @@ pub async fn peer_scores(
                             .map_or_else(|| rs.region.to_string(), Region::display_name),
                         level: rs.region.level(),
                     },
-                    score: ScoreJson {
+                    score: ScoreJson::new(
                         score,
                         rank,
-                        peers: rs.peers,
-                        change: score.zip(before).map(|(a, b)| a - b),
-                    },
+                        if national { rs.national_peers } else { rs.peers },
+                        score.zip(before).map(|(a, b)| a - b),
+                        rs.index.is_some(),
+                    ),
                 }
             })
             .collect();

@@ -554,7 +554,7 @@ fn render(
                     th scope="col" { (lang.pick("Tanggal", "Date")) }
                     th scope="col" { (lang.pick("Wilayah", "Area")) }
                     th scope="col" { (lang.pick("Program", "Programme")) }
-                    th scope="col" { (lang.pick("Sasaran", "Target group")) }
+                    th scope="col" { (lang.pick("Kelompok sasaran", "Target group")) }
                     th.num scope="col" { (lang.pick("Jumlah", "Quantity")) }
                     th.num scope="col" { (lang.pick("Peserta", "Participants")) }
                     th.num scope="col" { (lang.pick("Anggaran (Rp)", "Budget (Rp)")) }

@@ -47,8 +47,9 @@ h3 { font-size:1.05rem; margin:1.2rem 0 .4rem; }
 .up { color:#006d4f; } .down { color:#b3261e; }
 .error { color:#b3261e; font-weight:bold; }
 .grid { display:grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap:1.2rem; align-items:start; }
+.grid > * { min-width:0; }
 .grid.pair { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); margin-top:1.2rem; }
-@media (max-width: 900px) { .grid, .grid.pair { grid-template-columns: 1fr; } main { padding:.8rem .8rem 2rem; } header.site { padding:.6rem .8rem; } }
+@media (max-width: 900px) { .grid, .grid.pair { grid-template-columns: minmax(0, 1fr); } main { padding:.8rem .8rem 2rem; } header.site { padding:.6rem .8rem; } }
 figure { margin:0; background:#fff; border:1px solid var(--line); border-radius:6px; padding:.5rem; }
 figure img { width:100%; height:auto; display:block; }
 figure.chart { max-width:820px; margin-top:1rem; }
@@ -61,6 +62,8 @@ tbody th { background:none; }
 td.num, th.num { text-align:right; font-variant-numeric: tabular-nums; white-space:nowrap; }
 tr.selected td, tr.selected th { background:#e3f0fa; font-weight:bold; }
 .scroll { overflow-x:auto; }
+@media (max-width: 640px) { table { display:block; overflow-x:auto; } dl.methods { grid-template-columns:1fr; } }
+dl.methods dd, code { overflow-wrap:anywhere; }
 .muted { color:var(--muted); font-size:.9rem; }
 .band { display:inline-block; padding:.05rem .45rem; border-radius:3px; background:#eef2f5; font-size:.85rem; }
 svg.spark { vertical-align:middle; }

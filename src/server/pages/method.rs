@@ -67,10 +67,8 @@ fn render(
         h1 { (title) }
         p {
             (framework.name(lang)) " — " code { (framework.id) } " " (lang.pick("versi", "version")) " " (framework.version) ". "
-            (lang.pick(
-                "Setiap indikator adalah jumlah kegiatan satu program per wilayah dan periode, dibagi penyebutnya (mis. per 10.000 penduduk), lalu dinormalisasi ke 0–100 di antara kecamatan satu kabupaten (min–maks; indikator yang nilainya sama untuk semua kecamatan tidak membawa informasi dan tidak dipakai). Skor dimensi adalah rata-rata berbobot indikatornya, indeks adalah rata-rata berbobot dimensinya. Skor kabupaten adalah rata-rata skor kecamatannya berbobot penduduk. Peringkat di antara kecamatan sekabupaten; nilai sama berbagi peringkat terbaik.",
-                "Each indicator is the activity of one programme per region and period, divided by its denominator (e.g. per 10,000 residents), then normalised to 0–100 among the kecamatan of one kabupaten (min–max; an indicator on which all are equal carries no information and is left out). A dimension is the weighted mean of its indicators, the index the weighted mean of the dimensions. A kabupaten's scores are the population-weighted mean of its kecamatan's. Ranks are among the kabupaten's kecamatan; ties share the better rank."))
         }
+        (how_scores_are_made(framework, lang))
         h2 { (lang.pick("Dimensi dan bobot", "Dimensions and weights")) }
         div.scroll { table {
             thead { tr {
@@ -103,6 +101,7 @@ fn render(
                 th.num scope="col" { (lang.pick("Skala", "Scale")) }
                 th.num scope="col" { (lang.pick("Bobot", "Weight")) }
                 th scope="col" { (lang.pick("Arah", "Direction")) }
+                th.num scope="col" { (lang.pick("Patokan (terburuk–terbaik)", "Goalposts (worst–best)")) }
             } }
             tbody {
                 @for i in &framework.indicators {
@@ -114,7 +113,13 @@ fn render(
                         td { (format!("{:?}", i.per).to_lowercase()) @if let Some(p) = &i.per_indicator { " (" code { (p) } ")" } }
                         td.num { (format_number(i.scale, 0, lang)) }
                         td.num { (format_number(i.weight, 2, lang)) }
-                        td { (if i.direction < 0.0 { lang.pick("lebih kecil lebih baik", "lower is better") } else { lang.pick("lebih besar lebih baik", "higher is better") }) }
+                        td {
+                            (if i.direction < 0.0 { lang.pick("lebih kecil lebih baik", "lower is better") } else { lang.pick("lebih besar lebih baik", "higher is better") })
+                            @if i.stock {
+                                br; span.muted { (lang.pick("stok", "stock")) @if let Some(y) = i.service_life_years { ", " (y) " " (lang.pick("tahun", "years")) } }
+                            }
+                        }
+                        td.num { (i.goalposts.map_or_else(|| "–".to_string(), |[lo, hi]| format!("{} – {}", format_number(lo, 2, lang), format_number(hi, 2, lang)))) }
                     }
                 }
             }
@@ -204,4 +209,38 @@ fn render(
         }
     };
     Ok(layout::page(&ctx, title, body))
+}
+
+/// What a score means under this framework, in the words an evaluator signs: how activity
+/// becomes an indicator value, the normalisation (which decides whether a change is progress),
+/// how kab/kota get their one number, and what "no data" is.
+fn how_scores_are_made(framework: &crate::framework::Framework, lang: crate::i18n::Lang) -> Markup {
+    use crate::framework::Normalisation as N;
+    let normalisation = match framework.normalisation {
+        N::Goalposts => lang.pick(
+            "Nilai indikator diukur terhadap patokan tetap (goalpost) yang tertulis di berkas kerangka: 0 pada patokan terburuk, 100 pada patokan terbaik, dibatasi 0–100. Patokannya sama setiap tahun dan untuk setiap wilayah, sehingga skor suatu wilayah hanya berubah bila nilainya sendiri berubah: skor 60 berarti 60 % jalan dari patokan terburuk ke terbaik, dan kenaikan adalah kemajuan. Patokan diturunkan sekali dari periode dasar (persentil ke-5 dan ke-95, sehingga wilayah sangat kecil dengan nilai per penduduk ekstrem tidak menggeser skala) dengan kotacerdas framework goalposts; mengubahnya menaikkan versi kerangka, dan hanya itu yang mengubah skor tahun-tahun yang sudah terbit.",
+            "Indicator values are measured on fixed goalposts written in the framework file: 0 at the worst goalpost, 100 at the best, capped to 0–100. The goalposts are the same every year and for every region, so a region's score moves only when its own values move: a score of 60 is 60 % of the way from the worst goalpost to the best, and a rise is progress. The goalposts are derived once from a base period (5th and 95th percentiles, so that very small regions with extreme per-resident values do not move the scale) with kotacerdas framework goalposts; changing them bumps the framework version, and only that changes the published scores of earlier years.",
+        ),
+        N::Pooled => lang.pick(
+            "Nilai indikator dinormalisasi min–maks ke 0–100 atas semua periode kelompok sebaya sekaligus: tahun-tahun dapat dibandingkan di dalam kelompok, tetapi periode baru dapat menggeser skala. Tanpa predikat.",
+            "Indicator values are normalised min–max to 0–100 over all periods of the peer group together: years compare within the group, but a new period may move the scale. No predicates.",
+        ),
+        N::PerPeriod => lang.pick(
+            "Skor relatif: nilai indikator dinormalisasi min–maks ke 0–100 di antara kelompok sebaya dalam setiap periode, sehingga selalu ada yang 100 dan yang 0. Ini peringkat satu periode; perubahan antarperiode adalah perubahan posisi, bukan kemajuan. Tanpa predikat.",
+            "Relative scores: indicator values are normalised min–max to 0–100 within the peer group in each period, so someone is always 100 and someone 0. This ranks one period; a change between periods is a change of position, not progress. No predicates.",
+        ),
+    };
+    html! {
+        h2 { (lang.pick("Arti sebuah skor", "What a score means")) }
+        p { (lang.pick(
+            "Setiap indikator adalah kegiatan satu program per wilayah dan periode (jumlah, banyaknya catatan atau rata-rata), dibagi penyebutnya (mis. per 10.000 penduduk). Instalasi (CCTV, halte, PJU, sensor, Wi-Fi publik) adalah stok: yang terpasang sampai periode itu dan masih dalam umur layanannya.",
+            "Each indicator is the activity of one programme per region and period (a sum, a count of records or a mean), divided by its denominator (e.g. per 10,000 residents). Installations (CCTV, bus stops, street lights, sensors, public Wi-Fi) are stocks: what was installed up to the period and is still within its service life.")) }
+        p { (normalisation) }
+        p { (lang.pick(
+            "Skor dimensi adalah rata-rata berbobot skor indikatornya, indeks adalah rata-rata berbobot skor dimensinya. Kabupaten/kota diukur utuh: kegiatan seluruh kecamatannya dan kegiatan yang dicatat untuk kabupaten/kota itu sendiri, dibagi penduduknya, pada patokan yang sama. Satu angka itu yang tampil di dasbor, API, grafik dan setiap laporan. Kecamatan diperingkat di antara kecamatan sekabupaten, kabupaten/kota seprovinsi dan secara nasional; nilai sama berbagi peringkat terbaik.",
+            "A dimension's score is the weighted mean of its indicators' scores, the index the weighted mean of the dimensions'. A kab/kota is measured whole: the activities of all its kecamatan and those recorded for the kab/kota itself, divided by its residents, on the same goalposts. That one number is what the dashboard, the API, the charts and every report show. Kecamatan are ranked among the kabupaten's kecamatan, kab/kota within their province and nationally; ties share the better rank.")) }
+        p { (lang.pick(
+            "Tidak ada data bukan nol. Wilayah yang tidak mengirim satu catatan pun dalam suatu periode (juga bukan laporan nihil, program laporan_nihil) tidak bernilai dan tidak diperingkat; peta menampilkannya abu-abu. Program yang tidak dicatat satu wilayah pun dalam suatu periode tidak diukur pada periode itu, dan dimensinya dihitung dari indikator lain yang ada.",
+            "No data is not zero. A region that sent no record in a period (not even a nil report, programme laporan_nihil) has no score and no rank; maps show it grey. A programme no region recorded in a period is not measured in that period, and its dimension is made of the indicators that are.")) }
+    }
 }

@@ -106,8 +106,7 @@ fn render(
                 Granularity::Quarter => lang.pick("periode triwulanan", "quarterly periods"),
                 Granularity::Month => lang.pick("periode bulanan", "monthly periods"),
             }) ". "
-            (lang.pick("Skor 0–100: 100 = terbaik di antara kecamatan sekabupaten.",
-                       "Scores 0–100: 100 = best among the kabupaten's districts."))
+            (capitalised(view::scale_phrase(framework.normalisation, view.level, lang))) "."
             " " a href=(href("/metode", &[("lang", lang.code())])) { (lang.pick("Cara penghitungan", "How scores are made")) }
         }
         (cards(state, &view, lang))
@@ -226,6 +225,26 @@ fn figure(
 fn cards(state: &AppState, view: &RegionView<'_>, lang: Lang) -> Markup {
     let cur = view.current;
     let framework = &state.reference.framework;
+    // Coverage: how many of the peer group have data in the period, and how many of the
+    // framework's dimensions the region has a score in, so a number is read with its gaps.
+    let snapshot = state.snapshot();
+    let peers = snapshot.book.ranking(&cur.peer, &cur.period);
+    let with_data = peers.iter().filter(|rs| rs.index.is_some()).count();
+    // Kab/kota the data never covered have no row in the book: count them from the regions.
+    let members = match view.level {
+        Level::District => peers.len(),
+        _ => RegionCode::parse(&cur.peer)
+            .map(|p| state.reference.regions.children(&p).len())
+            .unwrap_or(peers.len())
+            .max(peers.len()),
+    };
+    let dims = cur.dimensions.iter().filter(|d| d.score.is_some()).count();
+    let level = match (view.level, lang) {
+        (Level::District, Lang::Id) => "kecamatan",
+        (Level::District, Lang::En) => "districts",
+        (_, Lang::Id) => "kabupaten/kota",
+        (_, Lang::En) => "regencies/cities",
+    };
     html! {
         div.cards {
             div.card {
@@ -240,6 +259,15 @@ fn cards(state: &AppState, view: &RegionView<'_>, lang: Lang) -> Markup {
                 div.label { (lang.pick("Peringkat", "Rank")) }
                 div.value { (cur.rank.map_or("–".to_string(), |r| r.to_string())) }
                 div.muted { (view::rank_phrase(cur.rank, cur.peers, view.level, lang)) }
+            }
+            div.card {
+                div.label { (lang.pick("Cakupan data", "Data coverage")) }
+                div.value { (with_data) "/" (members) }
+                div.muted {
+                    (level) " " (lang.pick("bernilai", "with data")) " · "
+                    (dims) " " (lang.pick("dari", "of")) " " (cur.dimensions.len()) " "
+                    (lang.pick("dimensi bernilai untuk wilayah ini", "dimensions scored for this region"))
+                }
             }
             div.card {
                 div.label {
@@ -391,7 +419,7 @@ fn data_section(snapshot: &Snapshot, lang: Lang) -> Markup {
         div.scroll { table {
             thead { tr {
                 th scope="col" { (lang.pick("Sumber", "Source")) }
-                th scope="col" { (lang.pick("Diingest", "Ingested")) }
+                th scope="col" { (lang.pick("Dimuat", "Ingested")) }
                 th.num scope="col" { (lang.pick("Baris", "Rows")) }
                 th.num scope="col" { (lang.pick("Diterima", "Accepted")) }
                 th.num scope="col" { (lang.pick("Ditolak", "Rejected")) }
@@ -422,4 +450,12 @@ fn data_section(snapshot: &Snapshot, lang: Lang) -> Markup {
             }
         }
     }
+}
+
+/// `s` with its first letter upper-case, for a phrase that opens a sentence.
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
