@@ -79,6 +79,9 @@ struct Scoring<'a> {
     weight_of: HashMap<&'a str, f64>,
 }
 
+/// `(worst, best)` per indicator, then per peer group: the engine's `group_goalposts`.
+type GroupGoalposts = HashMap<String, HashMap<String, (f64, f64)>>;
+
 impl<'a> Scoring<'a> {
     fn new(
         units: &'a [Unit],
@@ -134,7 +137,7 @@ impl<'a> Scoring<'a> {
         &self,
         raw: &[Vec<Vec<Option<f64>>>],
         periods: &[String],
-    ) -> Result<HashMap<String, HashMap<String, (f64, f64)>>, ScoreError> {
+    ) -> Result<GroupGoalposts, ScoreError> {
         let mut range: HashMap<(String, String), (f64, f64)> = HashMap::new();
         for (t, period) in periods.iter().enumerate() {
             let data = self.dataset(&raw[t], &Last::new(), period);
@@ -150,7 +153,7 @@ impl<'a> Scoring<'a> {
                 }
             }
         }
-        let mut out: HashMap<String, HashMap<String, (f64, f64)>> = HashMap::new();
+        let mut out: GroupGoalposts = HashMap::new();
         for ((id, group), (lo, hi)) in range {
             let direction = self.h.node(&id).map_or(1.0, |n| n.direction);
             let (worst, best) = if direction < 0.0 { (hi, lo) } else { (lo, hi) };
