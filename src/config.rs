@@ -15,6 +15,10 @@ use figment::value::magic::RelativePathBuf;
 use figment::{Figment, Metadata};
 use serde::{Deserialize, Serialize};
 
+mod evaluation;
+
+pub use evaluation::{DatabaseSettings, EvaluationConfig, EvaluationSettings};
+
 use crate::auth::{
     AccessSettings, FailureLimit, GateSettings, HashParams, LoginLimits, Scope, SecureCookies,
     Users, UsersError,
@@ -79,72 +83,6 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// `[evaluation]`
     pub evaluation: EvaluationSettings,
-}
-
-/// `[database]` section: where rounds, forms and the audit trail are kept.
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DatabaseSettings {
-    /// `postgres://user:password@host/db`; unset: the SQLite file `<data_dir>/kotacerdas.db`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-    /// PostgreSQL schema for the tables (created when missing); unset: the default.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub schema: Option<String>,
-    /// Connections in the pool.
-    pub max_connections: u32,
-}
-
-impl Default for DatabaseSettings {
-    fn default() -> Self {
-        DatabaseSettings {
-            url: None,
-            schema: None,
-            max_connections: 8,
-        }
-    }
-}
-
-// The URL may hold a password: never print it.
-impl std::fmt::Debug for DatabaseSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DatabaseSettings")
-            .field("url", &self.url.as_deref().map(crate::db::redact))
-            .field("schema", &self.schema)
-            .field("max_connections", &self.max_connections)
-            .finish()
-    }
-}
-
-/// `[evaluation]` section: evaluation rounds.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct EvaluationSettings {
-    /// Largest evidence file accepted, in MiB.
-    pub max_evidence_mb: u64,
-    /// Where evidence files are stored by content hash; unset: `<data_dir>/evidence`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub evidence_dir: Option<RelativePathBuf>,
-}
-
-impl Default for EvaluationSettings {
-    fn default() -> Self {
-        EvaluationSettings {
-            max_evidence_mb: 20,
-            evidence_dir: None,
-        }
-    }
-}
-
-/// The evaluation settings, validated.
-#[derive(Debug, Clone)]
-pub struct EvaluationConfig {
-    /// Largest evidence file, bytes.
-    pub max_evidence_bytes: u64,
-    /// Evidence files by hash.
-    pub evidence_dir: PathBuf,
-    /// Where instrument files are looked up (`<data_dir>/frameworks`).
-    pub instruments_dir: PathBuf,
 }
 
 /// `[cache]` section: the in-memory response cache in front of charts and score JSON.
@@ -552,39 +490,11 @@ impl Config {
         let max_body_bytes =
             usize::try_from(s.server.max_body_kb.saturating_mul(1024)).unwrap_or(usize::MAX);
         let data_dir = s.paths.data_dir.relative();
-        let database = crate::db::Target::from_settings(
-            s.database.url.as_deref(),
-            s.database.schema.as_deref(),
-            &data_dir,
-        )
-        .map_err(|e| invalid("database.url", e.to_string()))?;
-        if !(1..=256).contains(&s.database.max_connections) {
-            return Err(invalid(
-                "database.max_connections",
-                format!("{} is not between 1 and 256", s.database.max_connections),
-            ));
-        }
-        if !(1..=1024).contains(&s.evaluation.max_evidence_mb) {
-            return Err(invalid(
-                "evaluation.max_evidence_mb",
-                format!(
-                    "{} is not between 1 and 1024 MB",
-                    s.evaluation.max_evidence_mb
-                ),
-            ));
-        }
-        let evaluation = EvaluationConfig {
-            max_evidence_bytes: s.evaluation.max_evidence_mb * 1024 * 1024,
-            evidence_dir: s
-                .evaluation
-                .evidence_dir
-                .as_ref()
-                .map_or_else(|| data_dir.join("evidence"), RelativePathBuf::relative),
-            instruments_dir: data_dir.join("frameworks"),
-        };
+        let (database, evaluation) =
+            evaluation::parse(&s.database, &s.evaluation, &data_dir, invalid)?;
         Ok(Config {
-            database,
-            database_connections: s.database.max_connections,
+            database: database.0,
+            database_connections: database.1,
             evaluation,
             bind,
             max_body_bytes,

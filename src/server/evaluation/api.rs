@@ -1,9 +1,9 @@
-//! The JSON API of evaluation rounds: open and manage rounds, read and fill a form, add
-//! evidence, submit, verify, return, finalise, the audit trail, results, and the masterplan
-//! register. Every error is `{"error": {"status", "message"}}` with the message in the caller's
+//! The JSON API of evaluation rounds, the region's side: open and manage rounds, read and fill
+//! a form, add evidence, submit, and the audit trail (the evaluator's side and the results are
+//! in [`super::review`], the masterplan register in [`super::masterplan`]). Every error is `{"error": {"status", "message"}}` with the message in the caller's
 //! language (`lang=` or `Accept-Language`).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::{Multipart, Path, Query, State};
@@ -12,12 +12,12 @@ use axum::response::IntoResponse;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::access::{CohortRequest, FormRequest, MasterplanRequest, RoundRequest};
+use super::access::{FormRequest, RoundRequest};
 use super::{ApiResult, Fail, access, actor, evaluation, lang, region, round_id};
 use crate::auth::{Principal, Role};
-use crate::evaluation::masterplan::{self, Entry, Realisation};
+use crate::evaluation::masterplan::{self, Realisation};
 use crate::evaluation::store::{AuditEntry, Evidence, Form, Round};
-use crate::evaluation::workflow::{AnswerInput, Decision, FormView, OpenRound, RegionResult};
+use crate::evaluation::workflow::{AnswerInput, FormView, OpenRound};
 use crate::evaluation::{AnswerType, Evaluation, EvidenceInput};
 use crate::i18n::Lang;
 use crate::region::RegionCode;
@@ -54,46 +54,10 @@ pub(super) fn routes() -> Vec<Route> {
             Reads::Regions,
             submit,
         ),
-        post(
-            "/api/v1/rounds/{round}/forms/{region}/verify",
-            Reads::Regions,
-            verify,
-        ),
-        post(
-            "/api/v1/rounds/{round}/forms/{region}/return",
-            Reads::Regions,
-            return_form,
-        ),
-        post(
-            "/api/v1/rounds/{round}/forms/{region}/finalise",
-            Reads::Regions,
-            finalise,
-        ),
         get(
             "/api/v1/rounds/{round}/forms/{region}/audit",
             Reads::Regions,
             audit,
-        ),
-        get("/api/v1/rounds/{round}/results", Reads::Regions, results),
-        get(
-            "/api/v1/rounds/{round}/results/{region}",
-            Reads::Regions,
-            region_result,
-        ),
-        get(
-            "/api/v1/masterplan/{region}",
-            Reads::Regions,
-            masterplan_list,
-        ),
-        post(
-            "/api/v1/masterplan/{region}",
-            Reads::Regions,
-            masterplan_add,
-        ),
-        put(
-            "/api/v1/masterplan/{region}/{id}",
-            Reads::Regions,
-            masterplan_put,
         ),
     ]
 }
@@ -419,7 +383,7 @@ struct AnswerBody {
 }
 
 /// A JSON answer as text: numbers and booleans as typed, strings as they are.
-fn raw(v: Option<serde_json::Value>) -> Option<String> {
+pub(super) fn raw(v: Option<serde_json::Value>) -> Option<String> {
     match v? {
         serde_json::Value::String(s) => Some(s),
         serde_json::Value::Bool(b) => Some(if b { "yes" } else { "no" }.into()),
@@ -429,8 +393,8 @@ fn raw(v: Option<serde_json::Value>) -> Option<String> {
 }
 
 #[derive(Debug, Serialize)]
-struct VersionJson {
-    version: i64,
+pub(super) struct VersionJson {
+    pub version: i64,
 }
 
 async fn save(
@@ -553,10 +517,10 @@ async fn add_evidence(
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct VersionBody {
-    version: i64,
+pub(super) struct VersionBody {
+    pub version: i64,
     #[serde(default)]
-    note: Option<String>,
+    pub note: Option<String>,
 }
 
 async fn submit(
@@ -584,123 +548,6 @@ async fn submit(
     Ok(Json(VersionJson { version }))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VerifyBody {
-    version: i64,
-    #[serde(default)]
-    decisions: Vec<DecisionBody>,
-    #[serde(default)]
-    accept_rest: bool,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DecisionBody {
-    item: String,
-    #[serde(default)]
-    value: Option<serde_json::Value>,
-    #[serde(default)]
-    note: Option<String>,
-}
-
-async fn verify(
-    State(state): State<AppState>,
-    Scoped {
-        request:
-            FormRequest {
-                round: id,
-                region: code,
-                ..
-            },
-        principal,
-    }: Scoped<FormRequest>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-    Json(body): Json<VerifyBody>,
-) -> ApiResult<VersionJson> {
-    let l = lang(q.lang.as_deref(), &headers);
-    access::verify_form(&principal, l)?;
-    let ev = evaluation(&state, l)?;
-    let decisions: Vec<Decision> = body
-        .decisions
-        .into_iter()
-        .map(|d| Decision {
-            item: d.item,
-            value: raw(d.value),
-            note: d.note,
-        })
-        .collect();
-    let version = ev
-        .verify(
-            &actor(&principal, l)?,
-            id,
-            &code,
-            body.version,
-            &decisions,
-            body.accept_rest,
-        )
-        .await
-        .map_err(|e| Fail::from_eval(&e, l))?;
-    Ok(Json(VersionJson { version }))
-}
-
-async fn return_form(
-    State(state): State<AppState>,
-    Scoped {
-        request:
-            FormRequest {
-                round: id,
-                region: code,
-                ..
-            },
-        principal,
-    }: Scoped<FormRequest>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-    Json(body): Json<VersionBody>,
-) -> ApiResult<VersionJson> {
-    let l = lang(q.lang.as_deref(), &headers);
-    access::verify_form(&principal, l)?;
-    let ev = evaluation(&state, l)?;
-    let version = ev
-        .return_form(
-            &actor(&principal, l)?,
-            id,
-            &code,
-            body.version,
-            body.note.as_deref().unwrap_or(""),
-        )
-        .await
-        .map_err(|e| Fail::from_eval(&e, l))?;
-    Ok(Json(VersionJson { version }))
-}
-
-async fn finalise(
-    State(state): State<AppState>,
-    Scoped {
-        request:
-            FormRequest {
-                round: id,
-                region: code,
-                ..
-            },
-        principal,
-    }: Scoped<FormRequest>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-    Json(body): Json<VersionBody>,
-) -> ApiResult<VersionJson> {
-    let l = lang(q.lang.as_deref(), &headers);
-    access::verify_form(&principal, l)?;
-    let ev = evaluation(&state, l)?;
-    let version = ev
-        .finalise(&actor(&principal, l)?, id, &code, body.version)
-        .await
-        .map_err(|e| Fail::from_eval(&e, l))?;
-    Ok(Json(VersionJson { version }))
-}
-
 async fn audit(
     State(state): State<AppState>,
     Scoped {
@@ -722,165 +569,4 @@ async fn audit(
             .await
             .map_err(|e| Fail::from_eval(&e, l))?,
     ))
-}
-
-#[derive(Debug, Serialize)]
-struct ResultsJson {
-    round: Round,
-    pending: usize,
-    regions: Vec<ResultJson>,
-}
-
-#[derive(Debug, Serialize)]
-struct ResultJson {
-    name: String,
-    #[serde(flatten)]
-    result: RegionResult,
-    change: Option<f64>,
-}
-
-fn result_json(state: &AppState, r: RegionResult) -> ResultJson {
-    ResultJson {
-        name: crate::evaluation::charts::name(&state.reference.regions, &r.region),
-        change: r.previous.and_then(|p| Some(r.verified.index? - p.index)),
-        result: r,
-    }
-}
-
-async fn results(
-    State(state): State<AppState>,
-    Scoped {
-        request: CohortRequest { round: id, .. },
-        ..
-    }: Scoped<CohortRequest>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-) -> ApiResult<ResultsJson> {
-    let l = lang(q.lang.as_deref(), &headers);
-    let ev = evaluation(&state, l)?;
-    let r = ev.results(id).await.map_err(|e| Fail::from_eval(&e, l))?;
-    Ok(Json(ResultsJson {
-        round: r.round,
-        pending: r.pending,
-        regions: r
-            .regions
-            .into_iter()
-            .map(|x| result_json(&state, x))
-            .collect(),
-    }))
-}
-
-async fn region_result(
-    State(state): State<AppState>,
-    Scoped {
-        request:
-            FormRequest {
-                round: id,
-                region: code,
-                ..
-            },
-        ..
-    }: Scoped<FormRequest>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-) -> ApiResult<ResultJson> {
-    let l = lang(q.lang.as_deref(), &headers);
-    let ev = evaluation(&state, l)?;
-    let r = ev.results(id).await.map_err(|e| Fail::from_eval(&e, l))?;
-    let found = r
-        .regions
-        .into_iter()
-        .find(|x| x.region == code)
-        .ok_or_else(|| {
-            Fail::new(
-                404,
-                match l {
-                    Lang::Id => format!("{code} belum punya hasil final di ronde {id}."),
-                    Lang::En => format!("{code} has no finalised result in round {id} yet."),
-                },
-            )
-        })?;
-    Ok(Json(result_json(&state, found)))
-}
-
-/// Activity programme codes of the catalogue.
-pub(super) fn programme_codes(state: &AppState) -> HashSet<String> {
-    state
-        .reference
-        .framework
-        .programmes
-        .keys()
-        .cloned()
-        .collect()
-}
-
-async fn masterplan_list(
-    State(state): State<AppState>,
-    Scoped {
-        request: MasterplanRequest { region: code, .. },
-        ..
-    }: Scoped<MasterplanRequest>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-) -> ApiResult<Vec<Entry>> {
-    let l = lang(q.lang.as_deref(), &headers);
-    let ev = evaluation(&state, l)?;
-    Ok(Json(
-        ev.masterplan(&code)
-            .await
-            .map_err(|e| Fail::from_eval(&e, l))?,
-    ))
-}
-
-async fn masterplan_add(
-    State(state): State<AppState>,
-    Scoped {
-        request: MasterplanRequest { region: code, .. },
-        principal,
-    }: Scoped<MasterplanRequest>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-    Json(mut entry): Json<Entry>,
-) -> Result<impl IntoResponse, Fail> {
-    let l = lang(q.lang.as_deref(), &headers);
-    access::fill_form(&principal, l)?;
-    let ev = evaluation(&state, l)?;
-    entry.id = 0;
-    let saved = ev
-        .put_masterplan(
-            &actor(&principal, l)?,
-            &code,
-            &entry,
-            &programme_codes(&state),
-        )
-        .await
-        .map_err(|e| Fail::from_eval(&e, l))?;
-    Ok((StatusCode::CREATED, Json(saved)))
-}
-
-async fn masterplan_put(
-    State(state): State<AppState>,
-    Scoped {
-        request: MasterplanRequest { region: code, .. },
-        principal,
-    }: Scoped<MasterplanRequest>,
-    Path((_, entry_id)): Path<(String, i64)>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-    Json(mut entry): Json<Entry>,
-) -> ApiResult<Entry> {
-    let l = lang(q.lang.as_deref(), &headers);
-    access::fill_form(&principal, l)?;
-    let ev = evaluation(&state, l)?;
-    entry.id = entry_id.max(1);
-    let saved = ev
-        .put_masterplan(
-            &actor(&principal, l)?,
-            &code,
-            &entry,
-            &programme_codes(&state),
-        )
-        .await
-        .map_err(|e| Fail::from_eval(&e, l))?;
-    Ok(Json(saved))
 }

@@ -1,16 +1,21 @@
-//! Evaluation rounds over HTTP: the JSON API under `/api/v1/rounds` and `/api/v1/masterplan`
-//! ([`api`]), the pages under `/evaluasi` ([`pages`]), and downloads and charts ([`files`]).
+//! Evaluation rounds over HTTP: the JSON API under `/api/v1/rounds` (the region's side in
+//! [`api`], the evaluator's and the results in [`review`]) and `/api/v1/masterplan`
+//! ([`masterplan`]), the pages under `/evaluasi` ([`pages`]), and downloads and charts
+//! ([`files`]).
 //!
 //! Handlers stay thin: a route that reads a region takes its parameters through the server's
 //! one access decision ([`Scoped`](super::access::Scoped), with the request types of
 //! [`access`]), checks the role the action needs, and hands over to [`Evaluation`], whose errors carry their message in both
 //! languages. The language is `lang=` or, for the API, `Accept-Language`; Indonesian by default.
-//! Without a database (a server built without one) every route answers 503.
+//! `Application::build` always opens the database; a state built without one (a unit test's)
+//! answers 503 on every route.
 
 mod access;
 mod api;
 mod files;
+mod masterplan;
 mod pages;
+mod review;
 
 use std::sync::Arc;
 
@@ -27,10 +32,16 @@ use crate::region::RegionCode;
 
 /// The routes, for the route table.
 pub fn routes() -> Vec<Route> {
-    [api::routes(), pages::routes(), files::routes()]
-        .into_iter()
-        .flatten()
-        .collect()
+    [
+        api::routes(),
+        review::routes(),
+        masterplan::routes(),
+        pages::routes(),
+        files::routes(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// A refusal or failure with its message already in the caller's language.
