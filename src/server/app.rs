@@ -112,7 +112,7 @@ impl Application {
 
 /// Evaluation rounds on the configured database (SQLite file or PostgreSQL, migrated on
 /// opening) and evidence folder.
-async fn open_evaluation(config: &Config) -> Result<Evaluation, StartError> {
+pub async fn open_evaluation(config: &Config) -> Result<Evaluation, StartError> {
     let db = Db::open(&config.database, config.database_connections).await?;
     Ok(Evaluation::new(
         db,

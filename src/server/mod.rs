@@ -44,7 +44,7 @@ use crate::config::Config;
 use crate::job::{ReferenceData, Snapshot};
 use crate::report::ReportCache;
 
-pub use app::{Application, StartError};
+pub use app::{Application, StartError, open_evaluation};
 pub use cache::ResponseCache;
 pub use error::ApiError;
 pub use metrics::Metrics;
