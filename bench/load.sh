@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Load benchmark of the HTTP server: a second process (wrk) on loopback against the release
-# binary, on the shipped sample data in a temporary chart folder and store.
+# binary (or $BIN), on the shipped sample data in a temporary chart folder and store.
 #
 #   bench/load.sh [DURATION] [THREADS] [CONNECTIONS]      (defaults: 10s 2 64)
 #
@@ -25,8 +25,11 @@ BASE="http://127.0.0.1:$PORT"
 
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
 
-cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml"
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/kotacerdas"
+# BIN=path/to/kotacerdas times another build (a dev-profile one, say) instead of the release.
+if [[ -z "${BIN:-}" ]]; then
+    cargo build --release --quiet --manifest-path "$ROOT/Cargo.toml"
+    BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/kotacerdas"
+fi
 
 WORK=$(mktemp -d)
 LOG="$WORK/server.log"
