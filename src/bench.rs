@@ -1,11 +1,13 @@
 //! `kotacerdas bench`: time the job's stages and chart rendering on the configured data.
 //! With `--login-flood URL`, flood a running server's login instead ([`login_flood`]).
+//! With `--rounds`, time the national recap of an evaluation round ([`rounds`]).
 //!
 //! Each measurement is repeated and reported as median and minimum wall-clock time, so figures
 //! in BENCHMARKS.md come from one command on the machine at hand. Nothing here asserts a time;
 //! it only measures and prints. Errors are `anyhow`: this is an edge tool like the CLI.
 
 pub mod login_flood;
+pub mod rounds;
 
 use std::time::Instant;
 

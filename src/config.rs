@@ -15,6 +15,10 @@ use figment::value::magic::RelativePathBuf;
 use figment::{Figment, Metadata};
 use serde::{Deserialize, Serialize};
 
+mod evaluation;
+
+pub use evaluation::{DatabaseSettings, EvaluationConfig, EvaluationSettings};
+
 use crate::auth::{
     AccessSettings, FailureLimit, GateSettings, HashParams, LoginLimits, Scope, SecureCookies,
     Users, UsersError,
@@ -75,6 +79,10 @@ pub struct Settings {
     pub log: LogSettings,
     /// `[schedule]`
     pub schedule: ScheduleSettings,
+    /// `[database]`
+    pub database: DatabaseSettings,
+    /// `[evaluation]`
+    pub evaluation: EvaluationSettings,
 }
 
 /// `[cache]` section: the in-memory response cache in front of charts and score JSON.
@@ -363,6 +371,12 @@ pub struct Config {
     pub log_level: String,
     /// Background job intervals.
     pub schedule: ScheduleSettings,
+    /// The database of evaluation rounds.
+    pub database: crate::db::Target,
+    /// Connections in the database pool.
+    pub database_connections: u32,
+    /// Evaluation rounds.
+    pub evaluation: EvaluationConfig,
 }
 
 impl Config {
@@ -391,7 +405,13 @@ impl Config {
         };
         let mut figment = Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(&path))
-            .merge(Env::prefixed(ENV_PREFIX).split("__").ignore(&["config"]));
+            // KOTACERDAS_CONFIG names the file; KOTACERDAS_TEST_POSTGRES_URL is the tests'
+            // database, not a setting.
+            .merge(
+                Env::prefixed(ENV_PREFIX)
+                    .split("__")
+                    .ignore(&["config", "test_postgres_url"]),
+            );
         let o = overrides;
         for (key, value) in [
             ("server.bind", o.bind.clone()),
@@ -474,7 +494,13 @@ impl Config {
         }
         let max_body_bytes =
             usize::try_from(s.server.max_body_kb.saturating_mul(1024)).unwrap_or(usize::MAX);
+        let data_dir = s.paths.data_dir.relative();
+        let (database, evaluation) =
+            evaluation::parse(&s.database, &s.evaluation, &data_dir, invalid)?;
         Ok(Config {
+            database: database.0,
+            database_connections: database.1,
+            evaluation,
             bind,
             max_body_bytes,
             request_timeout: std::time::Duration::from_secs(s.server.request_timeout_secs),
@@ -482,7 +508,7 @@ impl Config {
             log_format,
             log_level: s.log.level,
             schedule: s.schedule,
-            data_dir: s.paths.data_dir.relative(),
+            data_dir,
             chart_dir: s.paths.chart_dir.relative(),
             framework: s.paths.framework.relative(),
             store: s.paths.store.relative(),
@@ -742,6 +768,23 @@ mod tests {
             err.contains("access.trusted_proxies") && err.contains("proxy.local"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_database_is_a_file_in_the_data_dir_unless_a_url_is_given() {
+        let f = write_config("[paths]\ndata_dir = \"d\"\n");
+        let cfg = Config::load(Some(f.path()), &Overrides::default()).unwrap();
+        let file = f.path().parent().unwrap().join("d/kotacerdas.db");
+        assert!(matches!(cfg.database, crate::db::Target::Sqlite(ref p) if *p == file));
+        assert_eq!(cfg.evaluation.max_evidence_bytes, 20 * 1024 * 1024);
+        let f = write_config("[database]\nurl = \"postgres://kc:rahasia@127.0.0.1/kc\"\n");
+        let cfg = Config::load(Some(f.path()), &Overrides::default()).unwrap();
+        assert!(!format!("{cfg:?}").contains("rahasia"));
+        let f = write_config("[database]\nurl = \"mysql://h/d\"\n");
+        let err = Config::load(Some(f.path()), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("database.url"), "{err}");
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! ([`framework`]) are loaded from `data/`; activity records are read and validated
 //! ([`ingest`]) into the [`store`]; [`score`] turns them into dimension scores, an index and
 //! ranks; [`chart`] draws them; [`report`] turns them into PDF, Excel and CSV documents; [`job`] runs those stages in order; [`server`] serves the
-//! dashboard, the API and the charts. [`cli`] and [`config`] sit at the edge.
+//! dashboard, the API and the charts. [`evaluation`] runs the ministry's evaluation rounds
+//! (self-assessment, verification, results) on the database in [`db`]. [`cli`] and [`config`] sit at the edge.
 
 pub mod analysis;
 pub mod auth;
@@ -13,7 +14,9 @@ pub mod cells;
 pub mod chart;
 pub mod cli;
 pub mod config;
+pub mod db;
 pub mod engine;
+pub mod evaluation;
 pub mod framework;
 pub mod generate;
 pub mod geo;

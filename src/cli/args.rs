@@ -74,6 +74,27 @@ pub(super) enum Command {
     Report(ReportArgs),
     /// Time the job's stages and chart rendering on the configured data (Markdown table).
     Bench(BenchArgs),
+    /// Evaluation rounds on the configured database: list them, or write a round's national
+    /// recap (PDF, xlsx, CSV).
+    #[command(subcommand)]
+    Round(RoundCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum RoundCommand {
+    /// List the rounds: id, year, deadline, forms finalised of the cohort.
+    List,
+    /// Write a round's national recap as PDF, xlsx and one CSV per table.
+    Recap {
+        /// Round id
+        round: i64,
+        /// Language: id (default) or en
+        #[arg(long, default_value = "id")]
+        lang: crate::i18n::Lang,
+        /// Folder the files are written to (created if missing)
+        #[arg(long, value_name = "DIR", default_value = "reports")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -154,6 +175,9 @@ pub(super) struct BenchArgs {
     /// With --reports: a national activity CSV (one kab/kota's PDF, the cohort of all)
     #[arg(long, value_name = "FILE", requires = "reports")]
     pub(super) national: Option<PathBuf>,
+    /// Time the national recap of an evaluation round of all 514 kab/kota instead
+    #[arg(long, conflicts_with_all = ["scoring", "reports"])]
+    pub(super) rounds: bool,
     #[command(flatten)]
     pub(super) access: crate::bench::AccessArgs,
 }

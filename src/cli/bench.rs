@@ -16,11 +16,13 @@ pub(super) fn bench_cmd(config: &Config, args: BenchArgs) -> anyhow::Result<Exit
         replications,
         reports,
         national,
+        rounds,
         access,
     } = args;
     let measurements = match scoring {
         _ if access.flood.is_set() => return crate::bench::login_flood::run(access.flood),
         _ if access.auth => crate::bench::auth(config, runs)?,
+        _ if rounds => crate::bench::rounds::recap(config, runs)?,
         _ if reports => crate::bench::reports(config, national.as_deref(), runs)?,
         Some(file) => crate::bench::scoring(config, &file, runs, replications)?,
         None => {

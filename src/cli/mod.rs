@@ -1,5 +1,5 @@
 //! The command line: `serve` (default), `run`, `ingest`, `generate`, `explain`, `sensitivity`,
-//! `bench`, and `user` (the users file: add, token, list, remove).
+//! `bench`, `user` (the users file: add, token, list, remove) and `round` (evaluation rounds).
 //!
 //! Parses flags, sets up logging, loads the configuration and hands over to the library.
 //! Errors print once with their cause chain; the exit code is 0 on success, 1 on a failure of
@@ -15,6 +15,7 @@ mod framework;
 mod generate;
 mod ingest;
 mod report;
+mod round;
 mod serve;
 mod user;
 
@@ -100,5 +101,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sensitivity(args) => explain::sensitivity_cmd(&config, args),
         Command::Report(args) => report::report_cmd(&config, args),
         Command::Bench(args) => bench::bench_cmd(&config, args),
+        Command::Round(command) => round::round_cmd(&config, command),
     }
 }

@@ -25,23 +25,35 @@ const HEATMAP_ROWS: usize = 50;
 
 fn engine() -> &'static TypstEngine<typst_as_lib::TypstTemplateMainFile> {
     static ENGINE: OnceLock<TypstEngine<typst_as_lib::TypstTemplateMainFile>> = OnceLock::new();
-    ENGINE.get_or_init(|| {
-        TypstEngine::builder()
-            .main_file(TEMPLATE)
-            .fonts(chart::embedded_fonts())
-            .build()
-    })
+    ENGINE.get_or_init(|| engine_for(TEMPLATE))
+}
+
+/// A typst engine for `template` with only the embedded fonts: the set-up every PDF of the
+/// project shares (the evaluation's documents bring their own template).
+pub fn engine_for(template: &'static str) -> TypstEngine<typst_as_lib::TypstTemplateMainFile> {
+    TypstEngine::builder()
+        .main_file(template)
+        .fonts(chart::embedded_fonts())
+        .build()
 }
 
 /// Typeset the report.
 pub fn render(inputs: &Inputs<'_>, data: &ReportData) -> Result<Vec<u8>, ReportError> {
+    typeset(engine(), &model(data), charts(inputs, data)?)
+}
+
+/// Typeset a document: `data` as JSON in `sys.inputs.data`, each SVG image under its key.
+pub fn typeset(
+    engine: &TypstEngine<typst_as_lib::TypstTemplateMainFile>,
+    data: &Value,
+    images: Vec<(&'static str, Vec<u8>)>,
+) -> Result<Vec<u8>, ReportError> {
     let mut dict = Dict::new();
-    let model = model(data);
-    dict.insert("data".into(), model.to_string().into_value());
-    for (key, svg) in charts(inputs, data)? {
+    dict.insert("data".into(), data.to_string().into_value());
+    for (key, svg) in images {
         dict.insert(key.into(), Bytes::new(svg).into_value());
     }
-    let doc: typst_layout::PagedDocument = engine()
+    let doc: typst_layout::PagedDocument = engine
         .compile_with_input(dict)
         .output
         .map_err(|e| ReportError::Pdf(e.to_string()))?;

@@ -1,6 +1,6 @@
 //! One start-up for the binary and the tests: [`Application::build`] goes from a configuration
 //! to a listening server — reference data, the start-up job (ingest the activity folder, score),
-//! the shared state, the scheduled jobs and source pulls, the listener — and
+//! the database of evaluation rounds (opened and migrated), the shared state, the scheduled jobs and source pulls, the listener — and
 //! [`Application::run_until_stopped`] serves until Ctrl-C or SIGTERM. `kotacerdas serve` and
 //! the integration tests' `spawn_app` both go through it, so a test cannot pass on wiring the
 //! binary does not use.
@@ -16,6 +16,9 @@ use tokio::net::TcpListener;
 
 use super::{AppState, reports, router, spawn_schedule, spawn_source_pulls};
 use crate::config::Config;
+use crate::db::Db;
+use crate::evaluation::Evaluation;
+use crate::evaluation::evidence::FsEvidence;
 use crate::job::{self, JobError, ReferenceData};
 
 /// The server could not start.
@@ -24,6 +27,9 @@ pub enum StartError {
     /// Loading the reference data or the start-up job failed.
     #[error("the start-up job failed")]
     Job(#[from] JobError),
+    /// The database of evaluation rounds could not be opened or migrated.
+    #[error("the evaluation database could not be opened")]
+    Database(#[from] crate::db::DbError),
     /// The start-up job panicked.
     #[error("the start-up job panicked: {0}")]
     Panicked(String),
@@ -56,8 +62,11 @@ impl Application {
         })
         .await
         .map_err(|e| StartError::Panicked(e.to_string()))??;
+        let evaluation = open_evaluation(&config).await?;
         let addr = config.bind;
-        let state = AppState::new(config, reference, snapshot);
+        let mut state = AppState::new(config, reference, snapshot);
+        state.db = Some(evaluation.db().clone());
+        state.evaluation = Some(std::sync::Arc::new(evaluation));
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Bind { addr, source })?;
@@ -99,6 +108,18 @@ impl Application {
         .with_graceful_shutdown(shutdown_signal())
         .await
     }
+}
+
+/// Evaluation rounds on the configured database (SQLite file or PostgreSQL, migrated on
+/// opening) and evidence folder.
+pub async fn open_evaluation(config: &Config) -> Result<Evaluation, StartError> {
+    let db = Db::open(&config.database, config.database_connections).await?;
+    Ok(Evaluation::new(
+        db,
+        std::sync::Arc::new(FsEvidence::new(config.evaluation.evidence_dir.clone())),
+        config.evaluation.instruments_dir.clone(),
+        config.evaluation.max_evidence_bytes,
+    ))
 }
 
 async fn shutdown_signal() {

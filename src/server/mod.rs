@@ -16,6 +16,7 @@ pub mod auth;
 pub mod cache;
 mod charts;
 mod error;
+mod evaluation;
 mod explain;
 mod headers;
 mod ingest;
@@ -43,7 +44,7 @@ use crate::config::Config;
 use crate::job::{ReferenceData, Snapshot};
 use crate::report::ReportCache;
 
-pub use app::{Application, StartError};
+pub use app::{Application, StartError, open_evaluation};
 pub use cache::ResponseCache;
 pub use error::ApiError;
 pub use metrics::Metrics;
@@ -70,6 +71,10 @@ pub struct AppState {
     job_lock: Arc<tokio::sync::Mutex<()>>,
     /// Rendered reports of the current scoring run.
     pub reports: ReportCache,
+    /// The database, when the server has one (evaluation rounds live there).
+    pub db: Option<crate::db::Db>,
+    /// Evaluation rounds on that database.
+    pub evaluation: Option<Arc<crate::evaluation::Evaluation>>,
 }
 
 impl AppState {
@@ -86,6 +91,8 @@ impl AppState {
             reference: Arc::new(reference),
             snapshot: Arc::new(RwLock::new(Arc::new(snapshot))),
             reports: ReportCache::new(),
+            db: None,
+            evaluation: None,
         }
     }
 
@@ -139,7 +146,13 @@ pub fn router(state: AppState) -> Router {
             .max_upload_mb
             .saturating_mul(1024 * 1024),
     )
-    .unwrap_or(usize::MAX);
+    .unwrap_or(usize::MAX)
+    // Evidence files come through the same upload limit; a multipart body carries a little
+    // more than its file, and the evaluation's own limit answers with the clearer message.
+    .max(
+        usize::try_from(state.config.evaluation.max_evidence_bytes + 1024 * 1024)
+            .unwrap_or(usize::MAX),
+    );
     routes::router(max_body, max_upload)
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)

@@ -94,6 +94,24 @@ where
     route(Method::POST, path, reads, handler)
 }
 
+/// A PUT route.
+pub fn put<H, T>(path: &'static str, reads: Reads, handler: H) -> Route
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    route(Method::PUT, path, reads, handler)
+}
+
+/// A PATCH route.
+pub fn patch<H, T>(path: &'static str, reads: Reads, handler: H) -> Route
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    route(Method::PATCH, path, reads, handler)
+}
+
 /// Every route of the server.
 pub fn all() -> Vec<Route> {
     [
@@ -108,6 +126,7 @@ pub fn all() -> Vec<Route> {
         super::reports::routes(),
         super::ingest::routes(),
         super::pages::routes(),
+        super::evaluation::routes(),
     ]
     .into_iter()
     .flatten()

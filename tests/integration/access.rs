@@ -6,7 +6,7 @@ use kotacerdas::server::routes::{self, Reads};
 use crate::helpers::{PASSWORD, TestApp, access_settings, spawn_app_with, token};
 
 /// The callers of the matrix, in the order of the expected-status arrays.
-const CALLERS: [Option<&str>; 5] = [
+pub(crate) const CALLERS: [Option<&str>; 5] = [
     None, // anonymous
     Some("bappeda-jember"),
     Some("kominfo"),
@@ -23,7 +23,7 @@ const OUTSIDE: [&str; 2] = ["35.10", "35.78"];
 /// One route of the matrix: the route as registered, the request (`{r}` stands for the
 /// region), and the status per caller (anonymous, viewer, evaluator, steward, admin) for a
 /// region inside the Jember scope and for one outside it.
-struct Row {
+pub(crate) struct Row {
     method: &'static str,
     route: &'static str,
     path: &'static str,
@@ -31,7 +31,7 @@ struct Row {
     outside: [u16; 5],
 }
 
-const fn row(
+pub(crate) const fn row(
     method: &'static str,
     route: &'static str,
     path: &'static str,
@@ -268,6 +268,40 @@ const MATRIX: &[Row] = &[
     ),
 ];
 
+/// The body a matrix request sends: an activity upload (as a dry run) to the upload routes and
+/// evidence routes, and to the evaluation routes a body of the right shape that their handler
+/// refuses or answers without changing a form, so each caller reaches the handler's own checks.
+fn with_body(req: reqwest::RequestBuilder, path: &str) -> reqwest::RequestBuilder {
+    let route = path.split('?').next().unwrap_or(path);
+    let region = path.split("region=").nth(1).unwrap_or("35.09");
+    let json = |v: serde_json::Value| req.try_clone().unwrap().json(&v);
+    if route.ends_with("/evidence") || route.ends_with("/bukti") {
+        return req.multipart(upload_form(region));
+    }
+    if route.starts_with("/evaluasi") {
+        return req.form(&[("action", "save"), ("version", "0")]);
+    }
+    if route.starts_with("/api/v1/masterplan") {
+        return json(serde_json::json!({
+            "programme": "Satu Data", "pillar": "bukan-pilar", "planned_year": 2025,
+            "opd": "Diskominfo", "status": "planned"
+        }));
+    }
+    if route == "/api/v1/rounds" {
+        return json(serde_json::json!({ "year": 2025, "deadline": "bukan-tanggal" }));
+    }
+    if route.starts_with("/api/v1/rounds/") && route.contains("/forms/") {
+        if route.rsplit('/').nth(1) == Some("forms") {
+            return json(serde_json::json!({ "version": 0, "answers": [] }));
+        }
+        return json(serde_json::json!({ "version": 0 }));
+    }
+    if route.starts_with("/api/v1/rounds/") {
+        return json(serde_json::json!({}));
+    }
+    req.multipart(upload_form(region))
+}
+
 /// One activity row for region `r`, as a steward would upload it.
 fn upload_form(r: &str) -> reqwest::multipart::Form {
     let csv = format!(
@@ -292,11 +326,8 @@ impl TestApp {
     async fn call(&self, method: &str, path: &str, caller: Option<&str>) -> reqwest::Response {
         let url = format!("{}{path}", self.address);
         let mut req = match method {
-            "POST" => self
-                .client
-                .post(url)
-                .multipart(upload_form(path.split("region=").nth(1).unwrap_or("35.09"))),
-            _ => self.client.get(url),
+            "GET" => self.client.get(url),
+            other => with_body(self.client.request(other.parse().unwrap(), url), path),
         };
         if let Some(name) = caller {
             req = req.bearer_auth(token(name));
@@ -306,9 +337,20 @@ impl TestApp {
 }
 
 async fn check(app: &TestApp, rows: &[Row], callers: &[Option<&str>]) -> Vec<String> {
+    check_in(app, rows, callers, &INSIDE, &OUTSIDE).await
+}
+
+/// [`check`] with other regions inside and outside the Jember scope.
+pub(crate) async fn check_in(
+    app: &TestApp,
+    rows: &[Row],
+    callers: &[Option<&str>],
+    inside: &[&str],
+    outside: &[&str],
+) -> Vec<String> {
     let mut failures = Vec::new();
     for row in rows {
-        for (regions, expected) in [(INSIDE, &row.inside), (OUTSIDE, &row.outside)] {
+        for (regions, expected) in [(inside, &row.inside), (outside, &row.outside)] {
             for region in regions {
                 let path = row.path.replace("{r}", region);
                 for (i, caller) in callers.iter().enumerate() {
@@ -343,6 +385,7 @@ async fn every_route_of_the_server_has_a_row_in_the_matrix() {
     for r in routes::table() {
         let covered = MATRIX
             .iter()
+            .chain(crate::access_evaluation::MATRIX)
             .any(|row| row.method == r.method.as_str() && row.route == r.path)
             // Login and logout take forms and have tests of their own (below).
             || matches!((r.method.as_str(), r.path), ("POST", "/login" | "/logout"));
@@ -357,7 +400,7 @@ async fn every_route_of_the_server_has_a_row_in_the_matrix() {
 /// The GET routes that read no region's data. Every other GET route decides its regions in
 /// the access extractor: the matrix above gets 200s from each of them, which a route that
 /// skipped the extractor cannot give (it answers 500, see the unit tests of the access module).
-const NO_REGION_GETS: [&str; 11] = [
+const NO_REGION_GETS: [&str; 13] = [
     "/healthz",
     "/readyz",
     "/metrics",
@@ -369,6 +412,9 @@ const NO_REGION_GETS: [&str; 11] = [
     "/api/v1/frameworks/{id}",
     "/api/v1/indicators",
     "/unggah",
+    // The list of evaluation rounds: year, title, deadline and cohort, no region's form.
+    "/api/v1/rounds",
+    "/evaluasi",
 ];
 
 #[tokio::test]

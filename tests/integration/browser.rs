@@ -29,7 +29,7 @@ const HEIGHT: u32 = 1000;
 /// A phone's CSS width.
 const PHONE_WIDTH: u32 = 390;
 
-fn find_chromium() -> Option<PathBuf> {
+pub(crate) fn find_chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("CHROMIUM") {
         return Some(PathBuf::from(p));
     }
@@ -41,7 +41,7 @@ fn find_chromium() -> Option<PathBuf> {
 }
 
 /// Kills the browser when the test ends, however it ends.
-struct Browser(Child);
+pub(crate) struct Browser(Child);
 
 impl Drop for Browser {
     fn drop(&mut self) {
@@ -54,11 +54,11 @@ type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A DevTools protocol session on one page target.
-struct Cdp {
+pub(crate) struct Cdp {
     ws: Ws,
     next_id: u64,
     session: Option<String>,
-    events: VecDeque<Value>,
+    pub(crate) events: VecDeque<Value>,
 }
 
 impl Cdp {
@@ -75,7 +75,7 @@ impl Cdp {
         }
     }
 
-    async fn call(&mut self, method: &str, params: Value) -> Value {
+    pub(crate) async fn call(&mut self, method: &str, params: Value) -> Value {
         self.next_id += 1;
         let id = self.next_id;
         let mut msg = json!({ "id": id, "method": method, "params": params });
@@ -98,7 +98,7 @@ impl Cdp {
         }
     }
 
-    async fn wait_for(&mut self, event: &str) {
+    pub(crate) async fn wait_for(&mut self, event: &str) {
         if let Some(i) = self.events.iter().position(|e| e["method"] == event) {
             self.events.drain(..=i);
             return;
@@ -112,7 +112,7 @@ impl Cdp {
     }
 
     /// Evaluate `expression` in the page (awaiting a promise) and return its value.
-    async fn eval(&mut self, expression: &str) -> Value {
+    pub(crate) async fn eval(&mut self, expression: &str) -> Value {
         let r = self
             .call(
                 "Runtime.evaluate",
@@ -124,7 +124,7 @@ impl Cdp {
     }
 }
 
-async fn launch(chromium: &PathBuf, profile: &std::path::Path) -> (Browser, Cdp) {
+pub(crate) async fn launch(chromium: &PathBuf, profile: &std::path::Path) -> (Browser, Cdp) {
     let mut child = Command::new(chromium)
         .args([
             "--headless",

@@ -186,3 +186,56 @@ fn user_add_and_token_write_only_hashes_to_the_users_file() {
     );
     assert!(!listing.contains("kominfo") && !listing.contains("pendek"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn round_list_and_recap_read_the_servers_database() {
+    let (app, cleanup) = crate::helpers::TestDb::all("cli_round")
+        .await
+        .into_iter()
+        .next()
+        .unwrap()
+        .spawn()
+        .await;
+    let deadline = (chrono::Utc::now() + chrono::Duration::days(30)).format("%Y-%m-%d");
+    let resp = app
+        .as_user("admin")
+        .client
+        .post(format!("{}/api/v1/rounds", app.address))
+        .json(
+            &serde_json::json!({ "year": 2025, "cohort": ["35.09", "35.10"],
+                                   "deadline": deadline.to_string() }),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let database = format!(
+        "sqlite://{}",
+        app.dir.path().join("kotacerdas.db").display()
+    );
+    let out_dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        kotacerdas()
+            .env("KOTACERDAS_DATABASE__URL", &database)
+            .env("KOTACERDAS_EVALUATION__EVIDENCE_DIR", out_dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+
+    let list = tokio::task::block_in_place(|| run(&["round", "list"]));
+    let stdout = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        list.status.success(),
+        "{}",
+        String::from_utf8_lossy(&list.stderr)
+    );
+    assert!(stdout.starts_with("1\t2025\t"), "{stdout}");
+    assert!(stdout.contains("0/2 finalised"), "{stdout}");
+
+    let recap = tokio::task::block_in_place(|| run(&["round", "recap", "7"]));
+    let stderr = String::from_utf8_lossy(&recap.stderr);
+    assert_eq!(recap.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains('7'), "the unknown round is named: {stderr}");
+    cleanup.finish().await;
+}

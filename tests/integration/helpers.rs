@@ -28,6 +28,9 @@ pub fn test_config(dir: &Path) -> Config {
     let mut config = Config::load(Some(&repo().join("config.toml")), &overrides).unwrap();
     config.access = access_settings(Some("all"));
     config.schedule.render_on_start = false;
+    // The evaluation database and evidence of each test server are its own.
+    config.database = kotacerdas::db::Target::Sqlite(dir.join("kotacerdas.db"));
+    config.evaluation.evidence_dir = dir.join("evidence");
     config
 }
 
@@ -267,4 +270,89 @@ pub fn files_in(dir: &Path, ext: &str) -> Vec<PathBuf> {
         .collect();
     v.sort();
     v
+}
+
+/// A database for one test: SQLite in the test server's folder, or PostgreSQL in a schema of
+/// its own (`KOTACERDAS_TEST_POSTGRES_URL`); evidence up to 1 MiB.
+pub struct TestDb {
+    pub label: &'static str,
+    target: Option<kotacerdas::db::Target>,
+    schema: Option<String>,
+}
+
+impl TestDb {
+    /// SQLite, and PostgreSQL when configured. Without the PostgreSQL URL the PostgreSQL part
+    /// is skipped with a notice, unless `CI` is set (`.ci/run` starts PostgreSQL), when it fails.
+    pub async fn all(test: &str) -> Vec<TestDb> {
+        use kotacerdas::db::Target;
+        let mut out = vec![TestDb {
+            label: "sqlite",
+            target: None,
+            schema: None,
+        }];
+        match std::env::var("KOTACERDAS_TEST_POSTGRES_URL") {
+            Ok(url) if !url.is_empty() => {
+                let schema = format!("it_{test}_{}", kotacerdas::auth::users::random_hex(4));
+                out.push(TestDb {
+                    label: "postgres",
+                    target: Some(Target::Postgres {
+                        url,
+                        schema: Some(schema.clone()),
+                    }),
+                    schema: Some(schema),
+                });
+            }
+            _ => {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "CI is set but KOTACERDAS_TEST_POSTGRES_URL is not (.ci/run starts PostgreSQL)"
+                );
+                eprintln!("{test}: PostgreSQL part skipped (set KOTACERDAS_TEST_POSTGRES_URL)");
+            }
+        }
+        out
+    }
+
+    /// A server (public mode off, the test users) on this database, started as the binary
+    /// starts; call [`Cleanup::finish`] at the end.
+    pub async fn spawn(self) -> (TestApp, Cleanup) {
+        let target = self.target;
+        let app = spawn_own(move |c| {
+            c.access = access_settings(None);
+            c.evaluation.max_evidence_bytes = 1024 * 1024;
+            c.evaluation.instruments_dir = repo().join("data/frameworks");
+            if let Some(t) = target {
+                c.database = t;
+            }
+        })
+        .await;
+        let cleanup = Cleanup {
+            db: app
+                .state
+                .db
+                .clone()
+                .expect("the server opened its database"),
+            schema: self.schema,
+        };
+        (app, cleanup)
+    }
+}
+
+/// What a test leaves behind: its PostgreSQL schema (the SQLite file goes with the server's
+/// folder).
+pub struct Cleanup {
+    db: kotacerdas::db::Db,
+    schema: Option<String>,
+}
+
+impl Cleanup {
+    /// Drop the PostgreSQL schema.
+    pub async fn finish(self) {
+        if let Some(schema) = &self.schema {
+            self.db
+                .execute_raw(&format!("DROP SCHEMA {schema} CASCADE"))
+                .await
+                .unwrap();
+        }
+    }
 }

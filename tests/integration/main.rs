@@ -2,12 +2,15 @@
 //! One test binary (modules below) so polars is linked once.
 
 mod access;
+mod access_evaluation;
 mod api;
 mod architecture;
 mod atomic;
 mod browser;
 mod charts;
 mod cli;
+mod evaluation;
+mod evaluation_browser;
 mod explain;
 mod flood;
 mod hardening;

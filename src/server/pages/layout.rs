@@ -86,10 +86,12 @@ pub enum Nav {
     Method,
     /// `/unggah`
     Ingest,
+    /// `/evaluasi`
+    Evaluation,
 }
 
 /// What the layout needs from the request.
-pub(super) struct Ctx<'a> {
+pub(in crate::server) struct Ctx<'a> {
     pub state: &'a AppState,
     /// Who is asking: the header shows their name and a sign-in or sign-out control.
     pub principal: &'a Principal,
@@ -117,7 +119,7 @@ fn with_lang(uri: &Uri, lang: Lang) -> String {
 }
 
 /// A whole page: `title` in the tab, `body` in `<main>`.
-pub(super) fn page(ctx: &Ctx<'_>, title: &str, body: Markup) -> Markup {
+pub(in crate::server) fn page(ctx: &Ctx<'_>, title: &str, body: Markup) -> Markup {
     let lang = ctx.lang;
     let other = match lang {
         Lang::Id => Lang::En,
@@ -165,6 +167,11 @@ pub(super) fn page(ctx: &Ctx<'_>, title: &str, body: Markup) -> Markup {
             Nav::Ingest,
             href("/unggah", &[("lang", lang.code())]),
             lang.pick("Unggah data", "Upload data"),
+        ),
+        (
+            Nav::Evaluation,
+            href("/evaluasi", &[("lang", lang.code())]),
+            lang.pick("Evaluasi", "Evaluation"),
         ),
     ];
     html! {

@@ -12,7 +12,7 @@
 mod compare;
 mod dimension;
 mod ingest;
-mod layout;
+pub(in crate::server) mod layout;
 mod method;
 mod overview;
 
