@@ -143,6 +143,10 @@ pub struct ScheduleSettings {
     /// Render the standard chart files once the server listens (the dashboard renders what it
     /// shows on demand, so nobody waits for them).
     pub render_on_start: bool,
+    /// Every N seconds, compare the store's live generation with the one the served scores
+    /// were made from, and re-score when another instance sharing the store has committed;
+    /// 0 = never.
+    pub follow_store_seconds: u64,
 }
 
 impl Default for ScheduleSettings {
@@ -151,6 +155,7 @@ impl Default for ScheduleSettings {
             rescore_minutes: 0,
             render_minutes: 0,
             render_on_start: true,
+            follow_store_seconds: 5,
         }
     }
 }

@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use axum::Router;
 use tokio::net::TcpListener;
 
-use super::{AppState, reports, router, spawn_schedule, spawn_source_pulls};
+use super::{AppState, reports, router, spawn_schedule, spawn_source_pulls, spawn_store_follow};
 use crate::config::Config;
 use crate::db::Db;
 use crate::evaluation::Evaluation;
@@ -72,6 +72,7 @@ impl Application {
             .map_err(|source| StartError::Bind { addr, source })?;
         spawn_source_pulls(&state);
         spawn_schedule(&state);
+        spawn_store_follow(&state);
         let after = state.clone();
         tokio::task::spawn_blocking(move || {
             if after.config.schedule.render_on_start {

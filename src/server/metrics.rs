@@ -111,6 +111,8 @@ pub struct Gauges {
     pub snapshot_age_secs: f64,
     /// Cache generation (snapshot swaps since start).
     pub generation: u64,
+    /// The store generation the served scores were made from.
+    pub store_generation: u64,
     /// Entries in the response cache.
     pub cache_entries: u64,
     /// Bytes held by the response cache.
@@ -288,6 +290,12 @@ impl Metrics {
         );
         gauge(
             out,
+            "kotacerdas_store_generation_served",
+            "The store generation the scores being served were made from.",
+            gauges.store_generation as f64,
+        );
+        gauge(
+            out,
             "kotacerdas_cache_entries",
             "Responses held by the cache.",
             gauges.cache_entries as f64,
@@ -380,6 +388,7 @@ pub async fn handler(
     let gauges = Gauges {
         snapshot_age_secs: age.as_seconds_f64().max(0.0),
         generation: state.cache.generation(),
+        store_generation: state.snapshot().manifest.generation,
         cache_entries,
         cache_bytes,
     };

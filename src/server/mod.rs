@@ -51,7 +51,9 @@ pub use metrics::Metrics;
 pub use openapi::{ApiDoc, json as openapi_json};
 pub use pages::Nav;
 pub use reports::prepare as prepare_reports;
-pub use schedule::{JobKind, JobOutcome, run_job, spawn_schedule, spawn_source_pulls};
+pub use schedule::{
+    JobKind, JobOutcome, run_job, spawn_schedule, spawn_source_pulls, spawn_store_follow,
+};
 
 /// Shared state of every handler.
 #[derive(Clone)]

@@ -45,6 +45,9 @@ pub struct Readiness {
     pub latest_period: Option<String>,
     /// Store generation read from its manifest, if readable.
     pub store_generation: Option<u64>,
+    /// The store generation the served scores were made from; behind `store_generation` until
+    /// this instance has followed another's commit.
+    pub served_generation: u64,
 }
 
 /// `GET /readyz`: 200 when scores are loaded and the store is readable, else 503 with reasons.
@@ -83,6 +86,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         reasons,
         latest_period,
         store_generation,
+        served_generation: snapshot.manifest.generation,
     };
     (status, Json(body)).into_response()
 }

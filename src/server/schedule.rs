@@ -223,14 +223,57 @@ pub fn spawn_schedule(state: &AppState) {
     }
 }
 
+/// Follow the store: every `follow_store_seconds`, compare the store's live generation with
+/// the one the served scores were made from, and re-score when they differ — another instance
+/// (or a `kotacerdas ingest` run) sharing the store folder has committed. Every instance then
+/// serves the numbers of the same store generation within the interval and a re-score.
+pub fn spawn_store_follow(state: &AppState) {
+    let seconds = state.config.schedule.follow_store_seconds;
+    if seconds == 0 {
+        return;
+    }
+    info!(seconds, "following the store's generation");
+    let state = state.clone();
+    every_period(Duration::from_secs(seconds), move || {
+        let state = state.clone();
+        async move {
+            let dir = state.config.store.clone();
+            let live = match tokio::task::spawn_blocking(move || Store::live_generation(&dir)).await
+            {
+                Ok(Ok(g)) => g,
+                Ok(Err(e)) => {
+                    warn!("cannot read the store's generation: {e}");
+                    return;
+                }
+                Err(_) => return,
+            };
+            let served = state.snapshot().manifest.generation;
+            if let Some(live) = live.filter(|g| *g != served) {
+                info!(served, live, "the store has another generation: re-scoring");
+                if let Err(e) = run_job(&state, JobKind::Rescore).await {
+                    warn!("re-scoring the store's new generation failed: {e:#}");
+                }
+            }
+        }
+    });
+}
+
 /// Call `f` every `minutes`, first after one interval.
 fn every<F, Fut>(minutes: u64, f: F)
 where
     F: Fn() -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = ()> + Send,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    every_period(Duration::from_secs(minutes * 60), f);
+}
+
+/// Call `f` every `period`, first after one period.
+fn every_period<F, Fut>(period: Duration, f: F)
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
 {
     tokio::spawn(async move {
-        let period = Duration::from_secs(minutes * 60);
         let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         // A run longer than the interval delays the next one instead of queueing a burst.
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

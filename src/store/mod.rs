@@ -230,6 +230,18 @@ impl Store {
         .manifest()
     }
 
+    /// The number of the live generation as `CURRENT` names it (`gen-000007` → 7), without
+    /// reading its manifest: cheap enough to poll, so that a process serving scores notices a
+    /// commit another process made to the same store. `None` for a store never committed to.
+    pub fn live_generation(dir: &Path) -> Result<Option<u64>, StoreError> {
+        let store = Store {
+            dir: dir.to_path_buf(),
+        };
+        Ok(store
+            .current_generation()?
+            .and_then(|g| g.strip_prefix("gen-").and_then(|n| n.parse().ok())))
+    }
+
     /// The store folder.
     pub fn dir(&self) -> &Path {
         &self.dir

@@ -28,6 +28,9 @@ pub fn test_config(dir: &Path) -> Config {
     let mut config = Config::load(Some(&repo().join("config.toml")), &overrides).unwrap();
     config.access = access_settings(Some("all"));
     config.schedule.render_on_start = false;
+    // Each test server has a store of its own; the tests of several instances on one store
+    // turn following on.
+    config.schedule.follow_store_seconds = 0;
     // The evaluation database and evidence of each test server are its own.
     config.database = kotacerdas::db::Target::Sqlite(dir.join("kotacerdas.db"));
     config.evaluation.evidence_dir = dir.join("evidence");

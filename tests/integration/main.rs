@@ -17,6 +17,7 @@ mod hardening;
 mod helpers;
 mod hostile;
 mod ingest;
+mod instances;
 mod openapi;
 mod ops;
 mod pages;
