@@ -1,6 +1,6 @@
 //! The rank intervals every report and rank-interval chart of one scoring run shares: the
 //! sensitivity analysis of every unit of a level in a period, with the shared settings
-//! ([`Settings::SHARED`]), computed at most once per scoring run.
+//! ([`MonteCarlo::SHARED`]), computed at most once per scoring run.
 //!
 //! The Monte Carlo re-aggregates every activity, which on national data costs far more than
 //! typesetting a report, and its result does not depend on the region a report is about. The
@@ -17,7 +17,7 @@ use crate::region::{Level, Regions};
 use crate::score::{Granularity, ScoreError};
 use crate::store::Activities;
 
-use super::sensitivity::Settings;
+use super::sensitivity::MonteCarlo;
 
 /// Rank intervals by unit code, as a report shows them.
 pub type Intervals = BTreeMap<String, RankInterval>;
@@ -91,7 +91,7 @@ impl IntervalMemo {
         period: &str,
     ) -> Result<Arc<Intervals>, ScoreError> {
         self.get_or_compute(level, period, || {
-            let spec = Settings::SHARED.spec(&run.framework.id);
+            let spec = MonteCarlo::SHARED.spec(&run.framework.id);
             let intervals = crate::score::sensitivity(
                 run.activities,
                 run.framework,

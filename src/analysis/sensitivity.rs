@@ -28,9 +28,10 @@ pub const DEFAULT_SEED: u64 = 2025;
 /// Weight share when none is given: each weight × a factor in [0.75, 1.25].
 pub const DEFAULT_SHARE: f64 = 0.25;
 
-/// What the caller may choose; [`Settings::new`] checks the bounds.
+/// The Monte Carlo a caller may choose: replications, seed and weight share;
+/// [`MonteCarlo::new`] checks the bounds.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Settings {
+pub struct MonteCarlo {
     /// Monte Carlo replications, within [`REPLICATIONS`].
     pub replications: usize,
     /// Random seed: the same seed gives the same intervals.
@@ -39,9 +40,9 @@ pub struct Settings {
     pub weight_share: f64,
 }
 
-impl Default for Settings {
+impl Default for MonteCarlo {
     fn default() -> Self {
-        Settings {
+        MonteCarlo {
             replications: DEFAULT_REPLICATIONS,
             seed: DEFAULT_SEED,
             weight_share: DEFAULT_SHARE,
@@ -49,9 +50,9 @@ impl Default for Settings {
     }
 }
 
-impl Settings {
+impl MonteCarlo {
     /// Checked settings; the error names the parameter and its allowed range.
-    pub fn new(replications: usize, seed: u64, weight_share: f64) -> Result<Settings, String> {
+    pub fn new(replications: usize, seed: u64, weight_share: f64) -> Result<MonteCarlo, String> {
         if !REPLICATIONS.contains(&replications) {
             return Err(format!(
                 "replications must be between {} and {}, not {replications}",
@@ -64,7 +65,7 @@ impl Settings {
                 "share must be between 0 and 1 (weights vary by ± that share), not {weight_share}"
             ));
         }
-        Ok(Settings {
+        Ok(MonteCarlo {
             replications,
             seed,
             weight_share,
@@ -72,11 +73,11 @@ impl Settings {
     }
 }
 
-impl Settings {
+impl MonteCarlo {
     /// The run behind the rank-interval chart and the reports' 5–95 % ranks: enough replications
     /// for stable percentiles of a few dozen ranks, few enough to compute once per scoring run
     /// in well under a second. Chart and report therefore show the same intervals.
-    pub const SHARED: Settings = Settings {
+    pub const SHARED: MonteCarlo = MonteCarlo {
         replications: 200,
         seed: DEFAULT_SEED,
         weight_share: DEFAULT_SHARE,
@@ -174,7 +175,7 @@ pub fn peer_sensitivity(
     inputs: Inputs<'_>,
     region: &RegionCode,
     period: Option<&str>,
-    settings: Settings,
+    settings: MonteCarlo,
 ) -> Result<PeerSensitivity, SensitivityError> {
     let book = inputs.book;
     let group = group_of(inputs.regions, region)?;
@@ -251,7 +252,7 @@ pub struct RegionRef {
 
 /// The settings used, with the method choices drawn from.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct SettingsJson {
+pub struct MonteCarloJson {
     /// Monte Carlo replications.
     pub replications: usize,
     /// Random seed.
@@ -300,9 +301,9 @@ pub struct SensitivityReport {
     /// Number of regions ranked.
     pub peers: usize,
     /// Framework id and version.
-    pub framework: FrameworkRef,
+    pub framework: FrameworkVersion,
     /// How the Monte Carlo was run.
-    pub settings: SettingsJson,
+    pub settings: MonteCarloJson,
     /// The peers, by nominal rank (unranked last).
     pub regions: Vec<RankJson>,
 }
@@ -310,7 +311,7 @@ pub struct SensitivityReport {
 /// Framework id and version.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[schema(as = SensitivityFramework)]
-pub struct FrameworkRef {
+pub struct FrameworkVersion {
     /// Id.
     pub id: String,
     /// Version.
@@ -377,7 +378,7 @@ pub fn analyse(
     inputs: Inputs<'_>,
     region: &RegionCode,
     period: Option<&str>,
-    settings: Settings,
+    settings: MonteCarlo,
 ) -> Result<SensitivityReport, SensitivityError> {
     let (regions, framework) = (inputs.regions, inputs.framework);
     let run = peer_sensitivity(inputs, region, period, settings)?;
@@ -421,11 +422,11 @@ pub fn analyse(
             code: group,
         },
         peers: rows.len(),
-        framework: FrameworkRef {
+        framework: FrameworkVersion {
             id: framework.id.clone(),
             version: framework.version.clone(),
         },
-        settings: SettingsJson {
+        settings: MonteCarloJson {
             replications: settings.replications,
             seed: settings.seed,
             weight_share: settings.weight_share,

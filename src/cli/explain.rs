@@ -35,10 +35,10 @@ pub(super) fn explain_cmd(config: &Config, args: ExplainArgs) -> anyhow::Result<
 
 /// Print the rank intervals of a region's peer group in a period.
 pub(super) fn sensitivity_cmd(config: &Config, args: SensitivityArgs) -> anyhow::Result<ExitCode> {
-    use crate::analysis::sensitivity::{Inputs, Settings, analyse};
+    use crate::analysis::sensitivity::{Inputs, MonteCarlo, analyse};
     let region = RegionCode::parse(&args.region).context("bad region code")?;
     let settings =
-        Settings::new(args.replications, args.seed, args.share).map_err(anyhow::Error::msg)?;
+        MonteCarlo::new(args.replications, args.seed, args.share).map_err(anyhow::Error::msg)?;
     let reference = ReferenceData::load(config)?;
     let snapshot = job::run(config, &reference, false)?;
     let inputs = Inputs {

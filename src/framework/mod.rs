@@ -38,8 +38,8 @@ mod model;
 pub mod targets;
 
 pub use model::{
-    Aggregation, Denominator, Dimension, DistinctOf, Indicator, IndicatorSource, Measure,
-    Normalisation, Programme, ProgrammeDimensions,
+    Aggregation, Denominator, Dimension, DistinctOf, Indicator, IndicatorSource, Normalisation,
+    Programme, ProgrammeDimensions, RecordField,
 };
 use targets::{Targets, TargetsError};
 

@@ -47,7 +47,7 @@ pub struct Dimension {
 /// Which activity field an indicator aggregates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Measure {
+pub enum RecordField {
     /// Sum of `quantity` (units reached, in the programme's unit).
     Quantity,
     /// Sum of `participants`.
@@ -190,7 +190,7 @@ pub struct Indicator {
     pub organisers: Vec<String>,
     /// Which field is aggregated.
     #[serde(default = "quantity")]
-    pub measure: Measure,
+    pub measure: RecordField,
     /// How records are combined.
     #[serde(default)]
     pub aggregation: Aggregation,
@@ -249,8 +249,8 @@ fn one() -> f64 {
     1.0
 }
 
-fn quantity() -> Measure {
-    Measure::Quantity
+fn quantity() -> RecordField {
+    RecordField::Quantity
 }
 
 /// Whether an indicator's dimension must be its programmes' dimension in the catalogue.

@@ -44,8 +44,8 @@ pub use tables::{COHORT_TABLES, Cell, REGION_TABLES, Table};
 
 /// The settings of a report's rank intervals: the scoring run's shared analysis, as the
 /// dashboard's rank-interval chart shows it.
-pub const SENSITIVITY: crate::analysis::sensitivity::Settings =
-    crate::analysis::sensitivity::Settings::SHARED;
+pub const SENSITIVITY: crate::analysis::sensitivity::MonteCarlo =
+    crate::analysis::sensitivity::MonteCarlo::SHARED;
 
 /// A report cannot be made.
 #[derive(Debug, thiserror::Error)]

@@ -12,7 +12,9 @@ use std::collections::{HashMap, HashSet};
 use super::reduce::Reduced;
 use super::units::Unit;
 use crate::engine;
-use crate::framework::{Aggregation, Denominator, DistinctOf, Framework, IndicatorSource, Measure};
+use crate::framework::{
+    Aggregation, Denominator, DistinctOf, Framework, IndicatorSource, RecordField,
+};
 use crate::store::IndicatorValues;
 
 /// Raw indicator values per period: `[period][indicator][unit]`.
@@ -68,10 +70,10 @@ pub(super) fn indicator_values(
                 continue;
             }
             let field = match ind.measure {
-                Measure::Quantity => Some(0),
-                Measure::Participants => Some(1),
-                Measure::BudgetIdr => Some(2),
-                Measure::Count => None,
+                RecordField::Quantity => Some(0),
+                RecordField::Participants => Some(1),
+                RecordField::BudgetIdr => Some(2),
+                RecordField::Count => None,
             };
             let (s, n) = match field {
                 Some(f) => (c.sums[f], c.present[f]),

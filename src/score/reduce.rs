@@ -11,7 +11,7 @@ use polars::prelude::*;
 
 use super::units::code_len;
 use super::{Granularity, cols};
-use crate::framework::{Aggregation, DistinctOf, Framework, Measure};
+use crate::framework::{Aggregation, DistinctOf, Framework, RecordField};
 use crate::region::Level;
 use crate::store::{Activities, cols as act};
 
@@ -113,10 +113,10 @@ struct Needs {
 
 /// The measures that are sums, in the order of [`Cell::sums`], with their column and the
 /// names of their sum and count aggregates.
-const SUMMED: [(Measure, &str, &str, &str); 3] = [
-    (Measure::Quantity, act::QUANTITY, "q", "qn"),
-    (Measure::Participants, act::PARTICIPANTS, "p", "pn"),
-    (Measure::BudgetIdr, act::BUDGET_IDR, "b", "bn"),
+const SUMMED: [(RecordField, &str, &str, &str); 3] = [
+    (RecordField::Quantity, act::QUANTITY, "q", "qn"),
+    (RecordField::Participants, act::PARTICIPANTS, "p", "pn"),
+    (RecordField::BudgetIdr, act::BUDGET_IDR, "b", "bn"),
 ];
 
 impl Needs {
@@ -131,7 +131,7 @@ impl Needs {
                 || (i.aggregation == Aggregation::DistinctCount
                     && i.distinct == DistinctOf::Organiser)
         });
-        let uses = |m: Measure| framework.indicators.iter().any(|i| i.measure == m);
+        let uses = |m: RecordField| framework.indicators.iter().any(|i| i.measure == m);
         Needs {
             by_target,
             by_organiser,

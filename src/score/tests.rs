@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use polars::prelude::*;
 
 use super::*;
-use crate::framework::{Aggregation, Denominator, Dimension, DistinctOf, Indicator, Measure};
+use crate::framework::{Aggregation, Denominator, Dimension, DistinctOf, Indicator, RecordField};
 use crate::region::{Region, RegionCode};
 use crate::store::cols as act;
 
@@ -45,7 +45,7 @@ fn indicator(id: &str, dimension: &str, weight: f64) -> Indicator {
         programmes: vec![id.into()],
         target_groups: vec![],
         organisers: vec![],
-        measure: Measure::Quantity,
+        measure: RecordField::Quantity,
         aggregation: Aggregation::Sum,
         distinct: DistinctOf::Region,
         per: Denominator::Population,

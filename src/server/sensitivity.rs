@@ -16,7 +16,7 @@ use super::params::{RawSelection, Selection};
 use super::routes::{Reads, Route, get};
 use super::{ApiError, AppState};
 use crate::analysis::sensitivity::{
-    self, DEFAULT_REPLICATIONS, DEFAULT_SEED, DEFAULT_SHARE, SensitivityReport, Settings, analyse,
+    self, DEFAULT_REPLICATIONS, DEFAULT_SEED, DEFAULT_SHARE, MonteCarlo, SensitivityReport, analyse,
 };
 
 /// The sensitivity route.
@@ -57,7 +57,7 @@ fn number<T: std::str::FromStr>(
 #[derive(Debug)]
 pub struct SensitivityRequest {
     sel: Selection,
-    settings: Settings,
+    settings: MonteCarlo,
 }
 
 impl RegionRequest for SensitivityRequest {
@@ -76,7 +76,7 @@ impl RegionRequest for SensitivityRequest {
             DEFAULT_SHARE,
             "a number between 0 and 1",
         )?;
-        let settings = Settings::new(replications, seed, share).map_err(ApiError::BadRequest)?;
+        let settings = MonteCarlo::new(replications, seed, share).map_err(ApiError::BadRequest)?;
         let sel = RawSelection {
             region: raw.region,
             period: raw.period,

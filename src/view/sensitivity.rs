@@ -5,12 +5,12 @@
 //! no setting of the analysis.
 
 use super::{ViewError, display_name, short_name, source_line};
-use crate::analysis::sensitivity::{self, SensitivityError, Settings};
+use crate::analysis::sensitivity::{self, MonteCarlo, SensitivityError};
 use crate::i18n::Lang;
 use crate::region::RegionCode;
 
 /// How sure each kecamatan's index rank is: median rank and 5–95 % interval over the seeded
-/// Monte Carlo of the methods that the reports share ([`Settings::SHARED`]: weights ± 25 %,
+/// Monte Carlo of the methods that the reports share ([`MonteCarlo::SHARED`]: weights ± 25 %,
 /// min–max or z-score, arithmetic or geometric means), with the nominal rank; `region`
 /// highlighted when it is a kecamatan.
 pub fn sensitivity_chart(
@@ -20,7 +20,7 @@ pub fn sensitivity_chart(
     lang: Lang,
 ) -> Result<crate::chart::RankChart, ViewError> {
     let regions = inputs.regions;
-    let settings = Settings::SHARED;
+    let settings = MonteCarlo::SHARED;
     let run =
         sensitivity::peer_sensitivity(inputs, region, period, settings).map_err(|e| match e {
             SensitivityError::UnknownRegion(r) => ViewError::UnknownRegion(r),
