@@ -330,6 +330,13 @@ impl IndicatorChecks<'_> {
 /// Weight non-negative, scale positive, direction 1 or −1.
 fn check_numbers(ind: &Indicator) -> Result<(), String> {
     check_weight(ind.weight)?;
+    if !ind.bands.is_empty() && ind.range.is_none() {
+        return Err(
+            "has predicate bands but no declared scale: bands belong to a scale, give range = \
+             [low, high]"
+                .into(),
+        );
+    }
     if !(ind.scale.is_finite() && ind.scale > 0.0) {
         return Err(format!("scale must be positive, got {}", ind.scale));
     }

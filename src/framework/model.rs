@@ -228,6 +228,10 @@ pub struct Indicator {
     /// level, `[0, 100]` for a percentage, `[0, 1]` for yes/no).
     #[serde(default)]
     pub range: Option<[f64; 2]>,
+    /// Predicates of the indicator's own declared scale (`[[indicator.band]]`: the SPBE index's
+    /// Memuaskan … Kurang on 1–5), read off its value, not off a 0–100 score.
+    #[serde(default, rename = "band")]
+    pub bands: Vec<crate::engine::Band>,
     /// Weight within its dimension.
     #[serde(default = "one")]
     pub weight: f64,

@@ -430,3 +430,36 @@ fn to_target_needs_a_targets_file_and_a_targets_file_some_indicator_using_it() {
         "[methods]\ntargets = { file = \"x\", sha256 = \"y\", targets = 1 }\n\n[[dimension]]";
     assert!(load_with_targets(&[("\n[[dimension]]", forged)], "").is_err());
 }
+
+#[test]
+fn predicate_bands_on_an_indicator_need_its_declared_scale() {
+    let with_values = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data/frameworks/seven_dimensions_with_values.toml");
+    let fw = Framework::load(&with_values).unwrap();
+    let spbe = fw.indicator("indeks_spbe").unwrap();
+    assert_eq!(spbe.bands.len(), 5);
+    let text = std::fs::read_to_string(&with_values)
+        .unwrap()
+        .replace(
+            "goalposts = [0, 15.76]\n",
+            "goalposts = [0, 15.76]\n\n[[indicator.band]]\nmin = 1.0\nlabel_id = \"x\"\nlabel_en = \"x\"\n",
+        )
+        .replace(
+            "programmes = \"programmes.csv\"",
+            &format!(
+                "programmes = {:?}",
+                with_values
+                    .with_file_name("programmes.csv")
+                    .display()
+                    .to_string()
+            ),
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("no_range.toml");
+    std::fs::write(&path, text).unwrap();
+    let err = Framework::load(&path).unwrap_err().to_string();
+    assert!(
+        err.contains("umkm_go_online") && err.contains("bands belong to a scale"),
+        "{err}"
+    );
+}

@@ -57,6 +57,9 @@ pub struct IndicatorExplained {
     pub goalposts: Option<[f64; 2]>,
     /// Normalised score.
     pub score: Option<f64>,
+    /// The value's predicate on the indicator's own scale (e.g. the SPBE index's `Cukup`),
+    /// when the framework gives the indicator bands.
+    pub predicate: Option<engine::Band>,
     /// Effective weight in its dimension (renormalised over the indicators present).
     pub weight: Option<f64>,
     /// Contribution to the dimension score (weight × score, for arithmetic means).
@@ -166,6 +169,13 @@ pub fn explain(
                 .and_then(|x| x.goalposts)
                 .filter(|_| framework.normalisation.is_absolute()),
             score: score.get(i),
+            predicate: ind.zip(value.get(i)).and_then(|(x, v)| {
+                engine::Bands {
+                    bands: x.bands.clone(),
+                }
+                .predicate(v)
+                .cloned()
+            }),
             weight: weight.get(i),
             to_dimension: to_dim.get(i),
             to_index: to_index.get(i),

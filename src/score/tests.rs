@@ -57,6 +57,7 @@ fn indicator(id: &str, dimension: &str, weight: f64) -> Indicator {
         service_life_years: None,
         source: crate::framework::IndicatorSource::Activities,
         range: None,
+        bands: vec![],
         weight,
         name_id: id.into(),
         name_en: id.into(),

@@ -27,6 +27,20 @@ async fn a_recorded_spbe_index_scores_on_its_own_scale_and_is_traced_to_its_file
     assert_eq!(spbe["goalposts"], serde_json::json!([1.0, 5.0]));
     let score = spbe["score"].as_f64().unwrap();
     assert!((score - 24.75).abs() < 1e-9, "{spbe}");
+    // Its predicate is the SPBE scale's own, read off the value: 1.99 is Cukup.
+    assert_eq!(spbe["predicate"]["label_id"], "Cukup", "{spbe}");
+    let (status, page) = app
+        .get("/dimensi/government?region=35.09&period=2022")
+        .await
+        .text()
+        .await
+        .map(|t| (200, t))
+        .unwrap();
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Indeks SPBE") && page.contains("Cukup"),
+        "{page}"
+    );
 
     // A year without a recorded value: not measured, never a zero.
     let (_, later) = app

@@ -462,7 +462,13 @@ fn indicator_table(
                         th scope="row" { (ind.name(lang)) br; span.muted { code { (ind.id) } } }
                         td.num { (now.raw.map_or("–".to_string(), |v| format_number(v, 0, lang))) }
                         td.num { (now.denominator.map_or("–".to_string(), |v| format_number(v, 0, lang))) }
-                        td.num { (now.value.map_or("–".to_string(), |v| format_number(v, 2, lang))) }
+                        td.num {
+                            (now.value.map_or("–".to_string(), |v| format_number(v, 2, lang)))
+                            // The predicate of the indicator's own scale (SPBE's Cukup …).
+                            @if let Some(b) = now.value.and_then(|v| crate::engine::Bands { bands: ind.bands.clone() }.predicate(v).cloned()) {
+                                br; span.band { (lang.pick(&b.label_id, &b.label_en)) }
+                            }
+                        }
                         td { (lang.pick(&ind.unit_id, &ind.unit_en)) " " (per_phrase(ind, lang)) }
                         td.num { (target_cell(framework, ind, &c.sel.region, period, lang)) }
                         td.num { (format_score(now.score, lang)) }
