@@ -277,8 +277,37 @@ pub fn scoring(
     let (activities, load_ms) = load_national(file)?;
     let fw = &reference.framework;
     let regions = &reference.regions;
+    // The values folder's indicator values, when the framework takes them (as the job does).
+    let values_files = crate::ingest::values::value_files(&config.values_dir())?;
+    let (values, _) = crate::ingest::values::load(&values_files, fw, regions, None);
+    let activities = activities.with_values(values);
 
     let mut out = Vec::new();
+    // What the job does: kecamatan within their kabupaten, kab/kota measured whole, one book
+    // with national ranks (on an absolute scale).
+    let dims: Vec<String> = fw.dimensions.iter().map(|d| d.id.clone()).collect();
+    let (mut m, whole) = measure(
+        "score: the job's scoring (kecamatan, kab/kota, one book, national ranks)",
+        runs,
+        || -> anyhow::Result<usize> {
+            let year = crate::score::Granularity::Year;
+            let units = crate::score::compute(&activities, fw, regions, year)?;
+            let wide = crate::score::compute_at(&activities, fw, regions, year, Level::Regency)?;
+            let national = fw.normalisation.is_absolute();
+            let book = crate::score::ScoreBook::merged(&units, &wide, &dims, national)?;
+            Ok(book.regions().count())
+        },
+    );
+    m.note = format!(
+        "{} activities, {} recorded values; {} regions in the book; framework {} {} ({})",
+        activities.len(),
+        activities.values().len(),
+        whole?,
+        fw.id,
+        fw.version,
+        fw.normalisation.as_str()
+    );
+    out.push(m);
     let (mut m, scores) = measure("score: kab/kota × years × indicators", runs, || {
         crate::score::compute_at(
             &activities,
