@@ -337,6 +337,15 @@ impl MapChart {
     }
 }
 
+/// Whether a ring spans at least a pixel in either direction.
+fn wider_than_a_pixel(ring: &[Pt]) -> bool {
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for p in ring {
+        (x0, x1, y0, y1) = (x0.min(p.0), x1.max(p.0), y0.min(p.1), y1.max(p.1));
+    }
+    x1 - x0 >= 1.0 || y1 - y0 >= 1.0
+}
+
 /// Fills, then white borders (thin when there are hundreds of areas, as on a national map),
 /// then the highlighted areas' outlines on top.
 fn paint_shapes<C: Canvas>(
@@ -355,7 +364,9 @@ fn paint_shapes<C: Canvas>(
         }
     }
     for sh in shapes {
-        for r in &sh.rings {
+        // A ring smaller than a pixel has no border to draw (its outline would be one point,
+        // which SVG readers warn about when a map is embedded in a report).
+        for r in sh.rings.iter().filter(|r| wider_than_a_pixel(r)) {
             let mut closed = r.clone();
             closed.push(r[0]);
             canvas.line(&closed, solid(WHITE), border)?;
