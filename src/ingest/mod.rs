@@ -437,23 +437,7 @@ pub fn ingest(
                     )?);
                 }
                 report.rejections.extend(rejections);
-                records.push(SourceRecord {
-                    name: input.name.clone(),
-                    checksum,
-                    format: format.to_string(),
-                    rows: file.rows,
-                    accepted: file.accepted,
-                    rejected: file.rejected,
-                    added: 0,
-                    replaced: 0,
-                    unchanged: 0,
-                    ingested_at: now.to_rfc3339(),
-                    quarantine: file.quarantine.clone(),
-                    validators: input
-                        .validators
-                        .as_ref()
-                        .and_then(|v| serde_json::to_value(v).ok()),
-                });
+                records.push(source_record(input, checksum, format, &file, &now));
             }
             // Bugs surface; bad files are reported and the run goes on.
             Err(
@@ -478,11 +462,48 @@ pub fn ingest(
         }
         report.files.push(file);
     }
-    let Some(tx) = tx.filter(|_| !records.is_empty()) else {
+    match tx.filter(|_| !records.is_empty()) {
+        Some(tx) => commit(tx, records, report),
         // Nothing to commit; a transaction begun for files that all failed is dropped, which
         // removes what it wrote.
-        return Ok(report);
-    };
+        None => Ok(report),
+    }
+}
+
+/// The manifest's record of an ingested source, its counts of the store to be filled in by
+/// the commit.
+fn source_record(
+    input: &Input,
+    checksum: String,
+    format: InputFormat,
+    file: &FileReport,
+    now: &chrono::DateTime<chrono::Utc>,
+) -> SourceRecord {
+    SourceRecord {
+        name: input.name.clone(),
+        checksum,
+        format: format.to_string(),
+        rows: file.rows,
+        accepted: file.accepted,
+        rejected: file.rejected,
+        added: 0,
+        replaced: 0,
+        unchanged: 0,
+        ingested_at: now.to_rfc3339(),
+        quarantine: file.quarantine.clone(),
+        validators: input
+            .validators
+            .as_ref()
+            .and_then(|v| serde_json::to_value(v).ok()),
+    }
+}
+
+/// Make the transaction's generation live and put what it did to each source in the report.
+fn commit(
+    tx: Transaction<'_>,
+    records: Vec<SourceRecord>,
+    mut report: IngestReport,
+) -> Result<IngestReport, IngestError> {
     let started = std::time::Instant::now();
     let (manifest, counts) = tx.commit(records)?;
     tracing::debug!(
