@@ -187,19 +187,7 @@ pub async fn flood(o: FloodOptions) -> anyhow::Result<String> {
     let before = o.server_pid.and_then(resident_mib);
 
     let flooding = Arc::new(AtomicBool::new(true));
-    let peak = o.server_pid.map(|pid| {
-        let flooding = flooding.clone();
-        tokio::spawn(async move {
-            let mut peak = 0.0f64;
-            while flooding.load(Ordering::SeqCst) {
-                if let Some((rss, _)) = resident_mib(pid) {
-                    peak = peak.max(rss);
-                }
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-            peak
-        })
-    });
+    let peak = o.server_pid.map(|pid| watch_peak(pid, flooding.clone()));
     let mut charts = Vec::new();
     for c in 0..o.chart_clients {
         let (client, cookie, flooding) = (client.clone(), cookie.clone(), flooding.clone());
@@ -293,4 +281,18 @@ pub async fn flood(o: FloodOptions) -> anyhow::Result<String> {
         ));
     }
     Ok(out)
+}
+
+/// Sample the server's resident memory every 10 ms while `flooding` holds; its highest value.
+fn watch_peak(pid: u32, flooding: Arc<AtomicBool>) -> tokio::task::JoinHandle<f64> {
+    tokio::spawn(async move {
+        let mut peak = 0.0f64;
+        while flooding.load(Ordering::SeqCst) {
+            if let Some((rss, _)) = resident_mib(pid) {
+                peak = peak.max(rss);
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        peak
+    })
 }

@@ -125,54 +125,10 @@ pub fn workbook_stream(bytes: &[u8]) -> Result<Vec<u8>, Defect> {
     let dir_start = u32_at(header, 48);
     let mini_fat_start = u32_at(header, 60);
     let mini_fat_len = u64::from(u32_at(header, 64));
-    let mut difat_id = u32_at(header, 68);
-
-    // The list of FAT sectors: 109 in the header, the rest in a chain of DIFAT sectors, each
-    // ending with the number of the next.
-    let mut difat: Vec<u32> = u32s(&header[76..512]).collect();
-    let mut difat_sectors = 0u64;
-    while difat_id < RESERVED {
-        difat_sectors += 1;
-        if difat_sectors > sectors.maxid + 1 {
-            return Err(broken("DIFAT chain is longer than the file"));
-        }
-        difat.extend(u32s(sectors.get(difat_id)?));
-        difat_id = difat.pop().unwrap_or(ENDOFCHAIN);
-    }
-    let fat_sectors: Vec<u32> = difat.into_iter().filter(|id| *id < DIFSECT).collect();
-    if fat_sectors.len() as u64 > sectors.maxid + 1 {
-        return Err(broken(format!(
-            "allocation table lists {} sectors in a file of {}",
-            fat_sectors.len(),
-            sectors.maxid + 1
-        )));
-    }
-    let mut fat = Vec::new();
-    for id in fat_sectors {
-        fat.extend(u32s(sectors.get(id)?));
-    }
+    let fat = allocation_table(header, &sectors)?;
 
     let directory = sectors.chain(dir_start, &fat, u64::MAX, "directory chain")?;
-    let entries: Vec<Entry> = directory
-        .chunks_exact(128)
-        .map(|d| {
-            let units: Vec<u16> = d[..64].chunks_exact(2).map(|c| u16_at(c, 0)).collect();
-            let name: String = char::decode_utf16(units)
-                .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-                .take_while(|&c| c != '\0')
-                .collect();
-            let len = if size == 512 {
-                u64::from(u32_at(d, 120))
-            } else {
-                u64::from_le_bytes(d[120..128].try_into().expect("eight bytes"))
-            };
-            Entry {
-                name,
-                start: u32_at(d, 116),
-                len,
-            }
-        })
-        .collect();
+    let entries = directory_entries(&directory, size);
     let Some(root) = entries.first() else {
         return Err(broken("directory is empty"));
     };
@@ -217,6 +173,60 @@ pub fn workbook_stream(bytes: &[u8]) -> Result<Vec<u8>, Defect> {
             None => first.unwrap_or_else(|| Err(broken("file holds no workbook stream"))),
         },
     }
+}
+
+/// The file allocation table: the FAT sectors listed in the header (109) and in the chain of
+/// DIFAT sectors after it (each ending with the number of the next), read in order.
+fn allocation_table(header: &[u8], sectors: &Sectors<'_>) -> Result<Vec<u32>, Defect> {
+    let mut difat_id = u32_at(header, 68);
+    let mut difat: Vec<u32> = u32s(&header[76..512]).collect();
+    let mut difat_sectors = 0u64;
+    while difat_id < RESERVED {
+        difat_sectors += 1;
+        if difat_sectors > sectors.maxid + 1 {
+            return Err(broken("DIFAT chain is longer than the file"));
+        }
+        difat.extend(u32s(sectors.get(difat_id)?));
+        difat_id = difat.pop().unwrap_or(ENDOFCHAIN);
+    }
+    let fat_sectors: Vec<u32> = difat.into_iter().filter(|id| *id < DIFSECT).collect();
+    if fat_sectors.len() as u64 > sectors.maxid + 1 {
+        return Err(broken(format!(
+            "allocation table lists {} sectors in a file of {}",
+            fat_sectors.len(),
+            sectors.maxid + 1
+        )));
+    }
+    let mut fat = Vec::new();
+    for id in fat_sectors {
+        fat.extend(u32s(sectors.get(id)?));
+    }
+    Ok(fat)
+}
+
+/// The directory's entries (128 bytes each): name (UTF-16), first sector and length, whose
+/// width depends on the sector size.
+fn directory_entries(directory: &[u8], size: usize) -> Vec<Entry> {
+    directory
+        .chunks_exact(128)
+        .map(|d| {
+            let units: Vec<u16> = d[..64].chunks_exact(2).map(|c| u16_at(c, 0)).collect();
+            let name: String = char::decode_utf16(units)
+                .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+                .take_while(|&c| c != '\0')
+                .collect();
+            let len = if size == 512 {
+                u64::from(u32_at(d, 120))
+            } else {
+                u64::from_le_bytes(d[120..128].try_into().expect("eight bytes"))
+            };
+            Entry {
+                name,
+                start: u32_at(d, 116),
+                len,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

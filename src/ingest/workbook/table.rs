@@ -22,6 +22,26 @@ const HEADER_ROWS: u32 = 30;
 
 /// One row of the sheet: its 0-based number and its cells (column from the sheet's first,
 /// text), in column order.
+/// The header row's names, `width` of them. Merged header cells keep their value in the
+/// top-left cell only: a blank header cell takes the nearest known column name above it, within
+/// the rows above the header.
+fn header_names(rows: &[Row], header_idx: usize, width: usize) -> Vec<String> {
+    (0..width as u32)
+        .map(|c| {
+            rows[header_idx]
+                .get(c)
+                .or_else(|| {
+                    rows[..header_idx]
+                        .iter()
+                        .rev()
+                        .filter_map(|r| r.get(c))
+                        .find(|t| schema::canonical_column(t).is_some())
+                })
+                .map_or_else(|| format!("column_{}", c + 1), str::to_string)
+        })
+        .collect()
+}
+
 struct Row {
     number: u32,
     cells: Vec<(u32, String)>,
@@ -87,22 +107,7 @@ pub fn build(gate: &Gate<'_>, cells: Cells<'_>) -> Result<RawTable, IngestError>
                 schema::REQUIRED_COLUMNS.join(", ")
             ),
         })?;
-    // Merged header cells keep their value in the top-left cell only: a blank header cell takes
-    // the nearest known column name above it, within the rows above the header.
-    let header: Vec<String> = (0..width as u32)
-        .map(|c| {
-            rows[header_idx]
-                .get(c)
-                .or_else(|| {
-                    rows[..header_idx]
-                        .iter()
-                        .rev()
-                        .filter_map(|r| r.get(c))
-                        .find(|t| schema::canonical_column(t).is_some())
-                })
-                .map_or_else(|| format!("column_{}", c + 1), str::to_string)
-        })
-        .collect();
+    let header = header_names(&rows, header_idx, width);
 
     let data_rows = rows.len() - header_idx - 1;
     let laid_out = (data_rows as u64).saturating_mul(width as u64);
