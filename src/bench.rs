@@ -278,9 +278,7 @@ pub fn scoring(
     let fw = &reference.framework;
     let regions = &reference.regions;
     // The values folder's indicator values, when the framework takes them (as the job does).
-    let values_files = crate::ingest::values::value_files(&config.values_dir())?;
-    let (values, _) = crate::ingest::values::load(&values_files, fw, regions, None);
-    let activities = activities.with_values(values);
+    let activities = activities.with_values(crate::job::load_values(config, &reference, None));
 
     let mut out = Vec::new();
     // What the job does: kecamatan within their kabupaten, kab/kota measured whole, one book

@@ -209,7 +209,7 @@ pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<S
         ingest::Options::default(),
     )?;
     let contents = store.load()?;
-    let values = load_values(config, reference, &store);
+    let values = load_values(config, reference, Some(&store.quarantine_dir()));
     let activities = contents.activities()?.with_values(values);
     let ingest_ms = ms(t.elapsed());
     log_ingest(&config.activities_dir(), &report, ingest_ms);
@@ -300,11 +300,12 @@ pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<S
 }
 
 /// The indicator values of the values folder, checked against the framework; refused rows and
-/// unreadable files are logged (and the rows quarantined), the good values still count.
-fn load_values(
+/// unreadable files are logged (and the rows written to `quarantine`, when given), the good
+/// values still count. None when the framework takes no recorded values.
+pub fn load_values(
     config: &Config,
     reference: &ReferenceData,
-    store: &Store,
+    quarantine: Option<&Path>,
 ) -> crate::store::IndicatorValues {
     let dir = config.values_dir();
     let takes_values = reference
@@ -322,12 +323,8 @@ fn load_values(
         warn!(dir = %dir.display(), error = %e, "cannot list the values folder");
         Vec::new()
     });
-    let (values, reports) = ingest::values::load(
-        &files,
-        &reference.framework,
-        &reference.regions,
-        Some(&store.quarantine_dir()),
-    );
+    let (values, reports) =
+        ingest::values::load(&files, &reference.framework, &reference.regions, quarantine);
     for r in &reports {
         if let Some(e) = &r.error {
             warn!(file = %r.file, error = %e, "values file not read");

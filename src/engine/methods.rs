@@ -663,9 +663,14 @@ impl Bands {
 
     /// The band a value falls in.
     pub fn predicate(&self, value: f64) -> Option<&Band> {
-        self.bands
-            .iter()
-            .filter(|b| value >= b.min)
-            .max_by(|a, b| a.min.total_cmp(&b.min))
+        band_of(&self.bands, value)
     }
+}
+
+/// The band of `bands` (any order) that `value` falls in: the highest `min` at or below it.
+pub fn band_of(bands: &[Band], value: f64) -> Option<&Band> {
+    bands
+        .iter()
+        .filter(|b| value >= b.min)
+        .max_by(|a, b| a.min.total_cmp(&b.min))
 }

@@ -277,6 +277,11 @@ impl Dimension {
 }
 
 impl Indicator {
+    /// The predicate of `value` on the indicator's own scale, when it has bands.
+    pub fn predicate(&self, value: f64) -> Option<&crate::engine::Band> {
+        crate::engine::band_of(&self.bands, value)
+    }
+
     /// The name in `lang`.
     pub fn name(&self, lang: Lang) -> &str {
         lang.pick(&self.name_id, &self.name_en)

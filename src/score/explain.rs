@@ -169,13 +169,9 @@ pub fn explain(
                 .and_then(|x| x.goalposts)
                 .filter(|_| framework.normalisation.is_absolute()),
             score: score.get(i),
-            predicate: ind.zip(value.get(i)).and_then(|(x, v)| {
-                engine::Bands {
-                    bands: x.bands.clone(),
-                }
-                .predicate(v)
-                .cloned()
-            }),
+            predicate: ind
+                .zip(value.get(i))
+                .and_then(|(x, v)| x.predicate(v).cloned()),
             weight: weight.get(i),
             to_dimension: to_dim.get(i),
             to_index: to_index.get(i),

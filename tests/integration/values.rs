@@ -29,14 +29,11 @@ async fn a_recorded_spbe_index_scores_on_its_own_scale_and_is_traced_to_its_file
     assert!((score - 24.75).abs() < 1e-9, "{spbe}");
     // Its predicate is the SPBE scale's own, read off the value: 1.99 is Cukup.
     assert_eq!(spbe["predicate"]["label_id"], "Cukup", "{spbe}");
-    let (status, page) = app
+    let resp = app
         .get("/dimensi/government?region=35.09&period=2022")
-        .await
-        .text()
-        .await
-        .map(|t| (200, t))
-        .unwrap();
-    assert_eq!(status, 200);
+        .await;
+    assert_eq!(resp.status(), 200);
+    let page = resp.text().await.unwrap();
     assert!(
         page.contains("Indeks SPBE") && page.contains("Cukup"),
         "{page}"

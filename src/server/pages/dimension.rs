@@ -465,7 +465,7 @@ fn indicator_table(
                         td.num {
                             (now.value.map_or("–".to_string(), |v| format_number(v, 2, lang)))
                             // The predicate of the indicator's own scale (SPBE's Cukup …).
-                            @if let Some(b) = now.value.and_then(|v| crate::engine::Bands { bands: ind.bands.clone() }.predicate(v).cloned()) {
+                            @if let Some(b) = now.value.and_then(|v| ind.predicate(v)) {
                                 br; span.band { (lang.pick(&b.label_id, &b.label_en)) }
                             }
                         }

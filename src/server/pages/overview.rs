@@ -99,7 +99,7 @@ fn render(
             (capitalised(view::scale_phrase(framework.normalisation, view.level, lang))) "."
             " " a href=(href("/metode", &[("lang", lang.code())])) { (lang.pick("Cara penghitungan", "How scores are made")) }
         }
-        (cards(state, &view, lang))
+        (cards(state, &snapshot, &view, lang))
         div.grid {
             figure {
                 img src=(radar) width="800" height="500"
@@ -238,12 +238,13 @@ fn figure(
     }
 }
 
-fn cards(state: &AppState, view: &RegionView<'_>, lang: Lang) -> Markup {
+/// The index, predicate, rank, coverage and change cards, from the snapshot `view` was read
+/// from (a newer one swapped in meanwhile could count other peers).
+fn cards(state: &AppState, snapshot: &Snapshot, view: &RegionView<'_>, lang: Lang) -> Markup {
     let cur = view.current;
     let framework = &state.reference.framework;
     // Coverage: how many of the peer group have data in the period, and how many of the
     // framework's dimensions the region has a score in, so a number is read with its gaps.
-    let snapshot = state.snapshot();
     let peers = snapshot.book.ranking(&cur.peer, &cur.period);
     let with_data = peers.iter().filter(|rs| rs.index.is_some()).count();
     // Kab/kota the data never covered have no row in the book: count them from the regions.
