@@ -73,8 +73,12 @@ fn goalposts_cmd(config: &Config, args: GoalpostArgs) -> anyhow::Result<ExitCode
             high: args.high,
         },
     )?;
-    for (id, [worst, best]) in &derived {
-        println!("{id:<32} worst {worst:>12}  best {best:>12}");
+    for (id, scale) in &derived {
+        let [worst, best] = scale.goalposts;
+        let typical = scale
+            .typical
+            .map_or(String::new(), |t| format!("  typical {t:>10}"));
+        println!("{id:<32} worst {worst:>12}  best {best:>12}{typical}");
     }
     if args.dry_run {
         return Ok(ExitCode::SUCCESS);

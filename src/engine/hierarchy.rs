@@ -18,6 +18,34 @@ pub struct Denominate {
     pub column: String,
     /// Multiplier (10,000 for "per 10,000 residents").
     pub scale: f64,
+    /// Weigh a small unit's value above the typical one by how large the unit is (see
+    /// [`Prior`]); `None`: every value counts in full.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prior: Option<Prior>,
+}
+
+/// Credibility of a value per denominator unit: a value above `typical` counts with the weight
+/// `d / (d + weight)` of the unit's denominator `d`, the rest of it is the typical value, so
+/// that a unit of `weight` residents keeps half its lead and one a hundred times larger almost
+/// all of it. A value at or below the typical one is left as it is: the weighting keeps a small
+/// denominator from multiplying a few records into a top value, and gives nothing to a unit
+/// that recorded little. This is limited-fluctuation credibility, one-sided.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Prior {
+    /// Denominator at which a unit's own lead counts half (e.g. 100,000 residents).
+    pub weight: f64,
+    /// The typical value, after the denominator and scale.
+    pub typical: f64,
+}
+
+impl Prior {
+    /// `value` of a unit with denominator `d`, weighted.
+    pub fn weigh(&self, value: f64, d: f64) -> f64 {
+        if value <= self.typical || d <= 0.0 {
+            return value;
+        }
+        self.typical + d / (d + self.weight) * (value - self.typical)
+    }
 }
 
 /// A node of the hierarchy: an indicator (leaf, a data column) or an aggregate.

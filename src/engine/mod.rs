@@ -26,7 +26,7 @@ pub mod table;
 pub use aggregate::{Outcome, aggregate_all, finish, normalise_all};
 pub use choices::{Methods, Override, Screen, TargetSource};
 pub use dataset::{Dataset, GroupGoalposts};
-pub use hierarchy::{Denominate, Hierarchy, Node};
+pub use hierarchy::{Denominate, Hierarchy, Node, Prior};
 pub use methods::{Aggregate, Band, Bands, Impute, Normalise, Treat, TreatLog, WinCap, band_of};
 pub use prepare::{Prepared, prepare};
 

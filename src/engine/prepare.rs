@@ -55,7 +55,8 @@ pub fn prepare(data: &Dataset, h: &Hierarchy, m: &Methods) -> Result<Prepared, E
     if after_impute {
         imputed = screen_imputed(m, imputed, &mut keep, n);
     }
-    let (treated, treatment) = treat_all(m, &den.indicators, &imputed);
+    let weighed = weigh_small_units(h, &den, &keep, &imputed);
+    let (treated, treatment) = treat_all(m, &den.indicators, &weighed);
     Ok(Prepared {
         units: select(&data.units, &keep),
         screened_out: data
@@ -239,6 +240,29 @@ fn screen_imputed(m: &Methods, imputed: Columns, keep: &mut [bool], n: usize) ->
         *k = it.next().unwrap_or(false);
     }
     imputed
+}
+
+/// The imputed values with each indicator's [`super::Prior`] applied to the kept units, before
+/// outlier treatment: both are treatments of a value that the explanation shows as "treated".
+fn weigh_small_units(
+    h: &Hierarchy,
+    den: &Denominated,
+    keep: &[bool],
+    imputed: &[Vec<Option<f64>>],
+) -> Columns {
+    let mut out = imputed.to_vec();
+    for (i, ind) in h.indicators().enumerate() {
+        let Some(prior) = ind.denominator.as_ref().and_then(|d| d.prior) else {
+            continue;
+        };
+        let d = select(&den.denominator[i], keep);
+        for (v, d) in out[i].iter_mut().zip(d) {
+            if let (Some(x), Some(d)) = (v.as_mut(), d) {
+                *x = prior.weigh(*x, d);
+            }
+        }
+    }
+    out
 }
 
 /// Treat each indicator's outliers with its method, on a copy of the imputed values.

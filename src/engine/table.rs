@@ -160,6 +160,7 @@ fn hierarchy_of(
                     .map(|d| Denominate {
                         column: d.to_string(),
                         scale: 1.0,
+                        prior: None,
                     });
                 nodes.push(Node {
                     id: id.to_string(),

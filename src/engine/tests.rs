@@ -755,3 +755,18 @@ fn distance_to_target_follows_the_direction_and_targets_must_have_one_value_per_
     data.targets.insert("a".into(), vec![Some(1.0)]);
     assert!(matches!(run(&data, &h, &m), Err(EngineError::Length(_))));
 }
+
+#[test]
+fn a_prior_weighs_only_the_lead_over_the_typical_value_by_the_denominator() {
+    let p = Prior {
+        weight: 100_000.0,
+        typical: 10.0,
+    };
+    // 100,000 residents: half of the lead of 30.
+    assert_eq!(p.weigh(40.0, 100_000.0), 25.0);
+    // 900,000 residents: nine tenths of it.
+    assert!((p.weigh(40.0, 900_000.0) - 37.0).abs() < 1e-9);
+    // At or below the typical value, and without a denominator, nothing changes.
+    assert_eq!(p.weigh(3.0, 1_000.0), 3.0);
+    assert_eq!(p.weigh(40.0, 0.0), 40.0);
+}

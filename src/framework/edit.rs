@@ -1,7 +1,8 @@
 //! Writing goalposts into a framework file, keeping everything else as it is written.
 //!
 //! The file is edited as text, line by line, so its comments, order and layout survive: each
-//! `[[indicator]]` block gets (or has replaced) its `goalposts = [worst, best]` line, the
+//! `[[indicator]]` block gets (or has replaced) its `goalposts = [worst, best]` line and, for an
+//! indicator per resident, its `typical = …` line (see `[small_regions]`), the
 //! top-level `normalisation = "goalposts"` is set, a `[methods]` table's own `normalise` and
 //! `normalise_within` are removed (the normalisation decides them), and the version is bumped,
 //! because published scores are only comparable within one version. The result is loaded back
@@ -12,9 +13,18 @@ use std::path::Path;
 
 use super::{Framework, FrameworkError};
 
+/// What a base period fixes for one indicator.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scale {
+    /// `[worst, best]`.
+    pub goalposts: [f64; 2],
+    /// The typical value (the base's median), for the indicators `[small_regions]` weighs.
+    pub typical: Option<f64>,
+}
+
 /// The text of `text` with `goalposts` (per indicator id) written in, normalisation on
 /// goalposts and the version `version`.
-pub fn with_goalposts(text: &str, goalposts: &BTreeMap<String, [f64; 2]>, version: &str) -> String {
+pub fn with_goalposts(text: &str, goalposts: &BTreeMap<String, Scale>, version: &str) -> String {
     let mut out: Vec<String> = Vec::new();
     let mut section = String::new();
     let mut indicator: Option<String> = None;
@@ -37,7 +47,7 @@ pub fn with_goalposts(text: &str, goalposts: &BTreeMap<String, [f64; 2]>, versio
                 continue;
             }
             ("[methods]", "normalise" | "normalise_within") => continue,
-            ("[[indicator]]", "goalposts") => continue,
+            ("[[indicator]]", "goalposts" | "typical") => continue,
             ("[[indicator]]", "id") => {
                 indicator = trimmed
                     .split('=')
@@ -69,15 +79,19 @@ pub fn with_goalposts(text: &str, goalposts: &BTreeMap<String, [f64; 2]>, versio
 fn close_indicator(
     out: &mut Vec<String>,
     indicator: Option<String>,
-    goalposts: &BTreeMap<String, [f64; 2]>,
+    goalposts: &BTreeMap<String, Scale>,
 ) {
     let Some(id) = indicator else { return };
-    let Some([worst, best]) = goalposts.get(&id) else {
+    let Some(scale) = goalposts.get(&id) else {
         return;
     };
     let blanks = out.iter().rev().take_while(|l| l.trim().is_empty()).count();
     let at = out.len() - blanks;
+    let [worst, best] = scale.goalposts;
     out.insert(at, format!("goalposts = [{worst}, {best}]"));
+    if let Some(typical) = scale.typical {
+        out.insert(at + 1, format!("typical = {typical}"));
+    }
 }
 
 /// The next version: the last number of `version` plus one (`2025.1` → `2025.2`), or `.1`
@@ -100,7 +114,7 @@ pub fn next_version(version: &str) -> String {
 pub fn write_goalposts(
     path: &Path,
     framework: &Framework,
-    goalposts: &BTreeMap<String, [f64; 2]>,
+    goalposts: &BTreeMap<String, Scale>,
 ) -> Result<String, FrameworkError> {
     let io = |source| FrameworkError::Io {
         path: path.to_path_buf(),
@@ -146,14 +160,17 @@ dimension = "d"
 
     #[test]
     fn goalposts_go_into_each_indicator_block_and_the_rest_is_kept() {
+        let scale = |goalposts, typical| Scale { goalposts, typical };
         let g = BTreeMap::from([
-            ("a".to_string(), [0.0, 10.5]),
-            ("b".to_string(), [3.0, 0.0]),
+            ("a".to_string(), scale([0.0, 10.5], Some(2.5))),
+            ("b".to_string(), scale([3.0, 0.0], None)),
         ]);
         let out = with_goalposts(FILE, &g, "2025.2");
         assert!(out.starts_with("# a comment that must stay\n"));
         assert!(out.contains("version = \"2025.2\"\nnormalisation = \"goalposts\"\n"));
-        assert!(out.contains("id = \"a\"\ndimension = \"d\"\ngoalposts = [0, 10.5]\n\n"));
+        assert!(
+            out.contains("id = \"a\"\ndimension = \"d\"\ngoalposts = [0, 10.5]\ntypical = 2.5\n\n")
+        );
         assert!(out.ends_with("id = \"b\"\ndimension = \"d\"\ngoalposts = [3, 0]\n"));
         assert!(!out.contains("goalposts = [1, 2]"));
         assert!(!out.contains("normalise_within"));
@@ -161,6 +178,7 @@ dimension = "d"
         // A second run replaces, never repeats.
         let again = with_goalposts(&out, &g, "2025.3");
         assert_eq!(again.matches("goalposts = [0, 10.5]").count(), 1);
+        assert_eq!(again.matches("typical = 2.5").count(), 1);
         assert_eq!(again.matches("normalisation =").count(), 1);
     }
 

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::targets::Targets;
 use super::{
     Denominator, Dimension, Framework, FrameworkError, Indicator, IndicatorSource, Normalisation,
-    PEER_GROUP, Programme, ProgrammeDimensions, default_methods,
+    PEER_GROUP, Programme, ProgrammeDimensions, SmallRegions, default_methods,
 };
 use crate::engine::{self, Methods};
 
@@ -38,6 +38,8 @@ struct FrameworkFile {
     targets: Option<PathBuf>,
     #[serde(default, rename = "band")]
     bands: Vec<engine::Band>,
+    #[serde(default)]
+    small_regions: Option<SmallRegions>,
     #[serde(rename = "dimension")]
     dimensions: Vec<Dimension>,
     #[serde(rename = "indicator")]
@@ -118,6 +120,7 @@ impl Framework {
         check_every_dimension_has_indicators(&file.dimensions, &indicators)?;
         let (normalisation, methods) = resolve_normalisation(file.normalisation, file.methods)?;
         check_goalposts(normalisation, &indicators)?;
+        check_small_regions(file.small_regions, &indicators)?;
         let fw = Framework {
             id: file.id,
             version: file.version,
@@ -129,6 +132,7 @@ impl Framework {
             normalisation,
             methods,
             bands: (!file.bands.is_empty()).then_some(engine::Bands { bands: file.bands }),
+            small_regions: file.small_regions,
             targets: None,
         };
         check_methods(&fw)?;
@@ -171,6 +175,38 @@ fn resolve_normalisation(
         Normalisation::PerPeriod => (engine::Normalise::default(), Some(PEER_GROUP.into())),
     };
     Ok((n, methods))
+}
+
+/// `[small_regions]` needs a positive population and a typical value on every indicator it
+/// weighs (activity indicators per resident), since a region's weighted value must not depend
+/// on the other regions' values of the period.
+fn check_small_regions(
+    small: Option<SmallRegions>,
+    indicators: &[Indicator],
+) -> Result<(), EntryError> {
+    let Some(small) = small else {
+        return Ok(());
+    };
+    if !(small.residents.is_finite() && small.residents > 0.0) {
+        return Err((
+            "[small_regions]".into(),
+            format!(
+                "residents = {} must be a positive number of residents",
+                small.residents
+            ),
+        ));
+    }
+    for ind in indicators.iter().filter(|i| i.per_resident_activity()) {
+        if !ind.typical.is_some_and(f64::is_finite) {
+            return Err((
+                format!("indicator \"{}\"", ind.id),
+                "[small_regions] needs `typical = …` on every indicator per resident; \
+                 `kotacerdas framework goalposts --base 2018-2020` derives it"
+                    .into(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Fixed goalposts need a pair on every indicator, worst and best different: an indicator

@@ -39,7 +39,7 @@ pub mod targets;
 
 pub use model::{
     Aggregation, Denominator, Dimension, DistinctOf, Indicator, IndicatorSource, Normalisation,
-    Programme, ProgrammeDimensions, RecordField,
+    Programme, ProgrammeDimensions, RecordField, SmallRegions,
 };
 use targets::{Targets, TargetsError};
 
@@ -130,6 +130,9 @@ pub struct Framework {
     pub methods: Methods,
     /// Predicate bands for the index (e.g. Memuaskan … Kurang), if the file defines `[[band]]`s.
     pub bands: Option<engine::Bands>,
+    /// How the per-resident values of small kab/kota are weighted (`[small_regions]`), if at
+    /// all.
+    pub small_regions: Option<SmallRegions>,
     /// Regional targets, if the file names a `targets` file (its source is recorded in
     /// [`Framework::methods`]).
     #[serde(skip)]

@@ -156,6 +156,18 @@ impl Normalisation {
     }
 }
 
+/// `[small_regions]`: per-resident values of kab/kota are weighted by credibility, so that a
+/// few records in a region of 25,000 residents do not outrank a province capital. A value above
+/// the indicator's `typical` one keeps the share `residents / (residents + weight)` of its
+/// lead (see [`crate::engine::Prior`]); values at or below it are left alone. Kecamatan are
+/// compared only within their kabupaten, among regions of like size, and are not weighted.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmallRegions {
+    /// The population at which a kab/kota keeps half of its lead over the typical value.
+    pub residents: f64,
+}
+
 /// Where an indicator's values come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -213,6 +225,11 @@ pub struct Indicator {
     /// Scale applied with the denominator (10,000 for "per 10,000 residents").
     #[serde(default = "one")]
     pub scale: f64,
+    /// The typical value after the denominator (the base period's median, written by
+    /// `kotacerdas framework goalposts`), towards which `[small_regions]` weighs a small
+    /// kab/kota's per-resident value.
+    #[serde(default)]
+    pub typical: Option<f64>,
     /// A stock: the value at a period is the total of the programme's records up to its end
     /// (CCTV, Wi-Fi points, street lights, sensors installed), not of the period alone.
     #[serde(default)]
@@ -277,6 +294,12 @@ impl Dimension {
 }
 
 impl Indicator {
+    /// Whether the indicator counts activities per resident, the values `[small_regions]`
+    /// weighs.
+    pub fn per_resident_activity(&self) -> bool {
+        self.source == IndicatorSource::Activities && self.per == Denominator::Population
+    }
+
     /// The predicate of `value` on the indicator's own scale, when it has bands.
     pub fn predicate(&self, value: f64) -> Option<&crate::engine::Band> {
         crate::engine::band_of(&self.bands, value)

@@ -52,6 +52,9 @@ pub struct IndicatorRow {
     pub score: Option<f64>,
     /// Whether the value lay beyond the goalposts, so its score was capped at 0 or 100.
     pub capped: bool,
+    /// The share of its lead over the typical value that counted, when the value of a small
+    /// kab/kota was weighted towards the typical one (`[small_regions]`).
+    pub weighted: Option<f64>,
     /// Effective weight in the dimension.
     pub weight: Option<f64>,
     /// Contribution to the dimension's score.
@@ -217,6 +220,9 @@ pub struct ReportData {
     pub framework_version: String,
     /// How indicator values became 0–100 scores.
     pub normalisation: crate::framework::Normalisation,
+    /// The population at which a kab/kota's lead over the typical value counts half
+    /// (`[small_regions]`), if the framework weighs small regions.
+    pub small_regions: Option<f64>,
     /// Methods as recorded with the scores (flattened `key = value`).
     pub methods: Vec<(String, String)>,
     /// Dimension ids and names in framework order.

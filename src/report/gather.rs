@@ -65,6 +65,7 @@ pub fn gather(
         framework_name: fw.name(lang).to_string(),
         framework_version: scores.framework.1.clone(),
         normalisation: fw.normalisation,
+        small_regions: fw.small_regions.map(|s| s.residents),
         methods,
         dimensions: dims,
         framework,

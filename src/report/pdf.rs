@@ -467,7 +467,7 @@ fn coverage_line(p: &Profile, l: Lang) -> String {
             n.join(", ")
         }
     };
-    format!(
+    let mut line = format!(
         "{}: {measured} {} {} {}. {}: {}. {}: {}.",
         l.pick("Cakupan data", "Data coverage"),
         l.pick("dari", "of"),
@@ -480,7 +480,21 @@ fn coverage_line(p: &Profile, l: Lang) -> String {
             "Beyond the goalposts, score capped"
         ),
         names(&|i| i.capped),
-    )
+    );
+    // Said only where it happened: most regions are large enough for it not to matter.
+    if let Some(share) = p.indicators.iter().find_map(|i| i.weighted) {
+        line.push_str(&format!(
+            " {} ({} {} %): {}.",
+            l.pick(
+                "Nilai per penduduk di atas nilai tipikal ditimbang karena penduduknya sedikit",
+                "Values per resident above the typical value weighted for a small population"
+            ),
+            l.pick("yang dihitung", "counted"),
+            format_number(share * 100.0, 0, l),
+            names(&|i| i.weighted.is_some()),
+        ));
+    }
+    line
 }
 
 /// A number with `decimals`, or "–" when missing.
@@ -678,6 +692,28 @@ fn normalisation_text(n: crate::framework::Normalisation, level: &str, l: Lang) 
     scale + rest
 }
 
+/// The appendix's paragraph on `[small_regions]`: which values of a kab/kota are weighted
+/// for its population, and how much.
+fn small_regions_text(d: &ReportData) -> String {
+    let l = d.lang;
+    match d.small_regions.filter(|_| d.level != Level::District) {
+        Some(k) => {
+            let k = format_number(k, 0, l);
+            l.pick(
+                &format!("Nilai per penduduk suatu kabupaten/kota yang melebihi nilai tipikal indikator (median periode dasar) dihitung sebagian: bagian penduduk ÷ (penduduk + {k}) dari selisihnya, separuh untuk wilayah berpenduduk {k}. Nilai yang tidak melebihi nilai tipikal tidak diubah. Dengan begitu sedikit kegiatan di wilayah yang sangat kecil tidak melompati wilayah besar."),
+                &format!("A kab/kota's value per resident above the indicator's typical value (the base period's median) counts in part: the share residents ÷ (residents + {k}) of the excess, half for a region of {k} residents. Values not above the typical one are unchanged. A few activities in a very small region thus do not leap over large ones."),
+            )
+            .to_string()
+        }
+        None => l
+            .pick(
+                "Nilai per penduduk tidak ditimbang menurut jumlah penduduk.",
+                "Values per resident are not weighted for population size.",
+            )
+            .to_string(),
+    }
+}
+
 fn appendix(d: &ReportData) -> Value {
     let l = d.lang;
     let level = match (d.level, l) {
@@ -690,12 +726,14 @@ fn appendix(d: &ReportData) -> Value {
         Lang::Id => vec![
             ("Kerangka", format!("{} versi {} ({}): {} dimensi dengan indikator dari katalog program; setiap indikator menjumlahkan kegiatan programnya per wilayah dan periode, dibagi jumlah penduduk (per 10.000 penduduk, kecuali disebut lain).", d.framework_name, d.framework_version, d.framework_id, d.dimensions.len())),
             ("Normalisasi", normalisation_text(d.normalisation, level, l)),
+            ("Wilayah kecil", small_regions_text(d)),
             ("Pembobotan dan agregasi", "Skor dimensi adalah rata-rata berbobot skor indikatornya; indeks adalah rata-rata berbobot skor dimensi. Bobot dinormalisasi ulang atas yang ada nilainya. Kolom kontribusi = bobot efektif × skor.".to_string()),
             ("Sensitivitas", format!("Rentang peringkat 5–95% berasal dari {} replikasi Monte Carlo (benih {}): bobot ± {} %, normalisasi min–maks atau skor-z, rata-rata aritmetik atau geometrik; peringkat di antara {level}.", super::SENSITIVITY.replications, super::SENSITIVITY.seed, (super::SENSITIVITY.weight_share * 100.0).round())),
         ],
         Lang::En => vec![
             ("Framework", format!("{} version {} ({}): {} dimensions with indicators from the programme catalogue; each indicator sums its programme's activities per region and period, divided by residents (per 10,000 residents unless stated otherwise).", d.framework_name, d.framework_version, d.framework_id, d.dimensions.len())),
             ("Normalisation", normalisation_text(d.normalisation, level, l)),
+            ("Small regions", small_regions_text(d)),
             ("Weighting and aggregation", "A dimension's score is the weighted mean of its indicators' scores; the index is the weighted mean of the dimension scores. Weights are renormalised over those present. Contribution = effective weight × score.".to_string()),
             ("Sensitivity", format!("The 5–95% rank interval comes from {} Monte Carlo replications (seed {}): weights ± {} %, min–max or z-score normalisation, arithmetic or geometric means; ranks among {level}.", super::SENSITIVITY.replications, super::SENSITIVITY.seed, (super::SENSITIVITY.weight_share * 100.0).round())),
         ],

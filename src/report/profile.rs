@@ -161,6 +161,9 @@ pub(super) fn indicator_rows(
                 .goalposts
                 .zip(i.treated)
                 .is_some_and(|([a, b], v)| v > a.max(b) || v < a.min(b)),
+            weighted: i
+                .own_weight
+                .filter(|_| i.value.zip(i.treated).is_some_and(|(v, t)| t < v)),
             weight: i.weight,
             to_dimension: i.to_dimension,
             to_index: i.to_index,

@@ -99,7 +99,7 @@ impl<'a> Scoring<'a> {
         let fallback = engine::methods::mean(&known).unwrap_or(1.0);
         Ok(Scoring {
             framework,
-            h: engine_hierarchy(framework)?,
+            h: engine_hierarchy(framework, Some(level))?,
             unit_level: level_name(level),
             parent_level: level_name(parent_level),
             codes: units.iter().map(|u| u.code.to_string()).collect(),

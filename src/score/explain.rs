@@ -50,8 +50,13 @@ pub struct IndicatorExplained {
     pub denominator: Option<f64>,
     /// Value after the denominator (× scale).
     pub value: Option<f64>,
-    /// Value after imputation and outlier treatment.
+    /// Value after imputation, the weighting of small regions and outlier treatment.
     pub treated: Option<f64>,
+    /// For a kab/kota's value per resident under `[small_regions]`: the share of its lead over
+    /// the typical value that counts, `residents / (residents + weight)`.
+    pub own_weight: Option<f64>,
+    /// The typical value a small region's value above it is weighted towards.
+    pub typical: Option<f64>,
     /// The fixed goalposts `[worst, best]` the score is measured on (0 at worst, 100 at best,
     /// capped), when the framework normalises on goalposts.
     pub goalposts: Option<[f64; 2]>,
@@ -152,6 +157,10 @@ pub fn explain(
         f(cols::TO_DIMENSION)?,
         f(cols::TO_INDEX)?,
     );
+    // Only a kab/kota's own run weighs small regions (`score::indicators::engine_hierarchy`).
+    let small = framework
+        .small_regions
+        .filter(|_| region.level() == crate::region::Level::Regency);
     let mut indicators = Vec::with_capacity(rows.height());
     for i in 0..rows.height() {
         let id = ids.get(i).unwrap_or_default();
@@ -165,6 +174,13 @@ pub fn explain(
             denominator: den.get(i),
             value: value.get(i),
             treated: treated.get(i),
+            own_weight: small
+                .filter(|_| ind.is_some_and(|x| x.per_resident_activity()))
+                .zip(den.get(i))
+                .map(|(s, d)| d / (d + s.residents)),
+            typical: ind
+                .and_then(|x| x.typical)
+                .filter(|_| small.is_some() && ind.is_some_and(|x| x.per_resident_activity())),
             goalposts: ind
                 .and_then(|x| x.goalposts)
                 .filter(|_| framework.normalisation.is_absolute()),

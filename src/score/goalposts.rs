@@ -1,6 +1,7 @@
 //! Goalposts derived once from a base period: per indicator, the value at a low and a high
 //! percentile of every unit's values in the base periods, after the framework's outlier
-//! treatment, as the worst and best ends of its fixed 0–100 scale.
+//! treatment, as the worst and best ends of its fixed 0–100 scale; and for an indicator per
+//! resident its median there, the typical value `[small_regions]` weighs small kab/kota towards.
 //!
 //! Percentiles rather than the extremes, so that a handful of very small regions, whose values
 //! per resident swing widest, cannot set the scale for everyone: a value beyond a goalpost
@@ -20,6 +21,7 @@ use super::units::{base_dataset, units_of};
 use super::{Granularity, ScoreError};
 use crate::engine;
 use crate::framework::Framework;
+use crate::framework::edit::Scale;
 use crate::region::{Level, Regions};
 use crate::store::Activities;
 
@@ -52,7 +54,7 @@ pub enum GoalpostError {
     Score(#[from] ScoreError),
 }
 
-/// Each indicator's goalposts `[worst, best]` from the values of every unit of `level` in the
+/// Each indicator's goalposts `[worst, best]` (and typical value) from the values of every unit of `level` in the
 /// periods `base` (labels such as `2018`, `2019`, `2020`), in the indicator's units after its
 /// denominator. An indicator whose percentiles coincide in the base (e.g. nothing done yet)
 /// takes its largest base value, or its largest value of any period, as the best end, so its
@@ -65,11 +67,11 @@ pub fn derive(
     level: Level,
     base: &[String],
     percentiles: Percentiles,
-) -> Result<BTreeMap<String, [f64; 2]>, GoalpostError> {
+) -> Result<BTreeMap<String, Scale>, GoalpostError> {
     let reduced = reduce(activities, granularity, level, framework).map_err(ScoreError::from)?;
     let units = units_of(&reduced.units, regions, level);
     let raw = indicator_values(&reduced, activities.values(), framework, &units);
-    let h = engine_hierarchy(framework).map_err(ScoreError::from)?;
+    let h = engine_hierarchy(framework, None).map_err(ScoreError::from)?;
     let in_base: Vec<usize> = (0..reduced.periods.len())
         .filter(|&t| base.contains(&reduced.periods[t]))
         .collect();
@@ -111,7 +113,13 @@ pub fn derive(
             } else {
                 [lo, hi]
             };
-            out.insert(ind.id.clone(), pair);
+            out.insert(
+                ind.id.clone(),
+                Scale {
+                    goalposts: pair,
+                    typical: None,
+                },
+            );
             continue;
         }
         let mut base = base_values.remove(&ind.id).unwrap_or_default();
@@ -125,7 +133,17 @@ pub fn derive(
         } else {
             [lo, hi]
         };
-        out.insert(ind.id.clone(), pair.map(round));
+        let typical = ind
+            .per_resident_activity()
+            .then(|| percentile(&mut base, 50.0).unwrap_or(lo))
+            .map(round);
+        out.insert(
+            ind.id.clone(),
+            Scale {
+                goalposts: pair.map(round),
+                typical,
+            },
+        );
     }
     Ok(out)
 }

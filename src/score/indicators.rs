@@ -15,6 +15,7 @@ use crate::engine;
 use crate::framework::{
     Aggregation, Denominator, DistinctOf, Framework, IndicatorSource, RecordField,
 };
+use crate::region::Level;
 use crate::store::IndicatorValues;
 
 /// Raw indicator values per period: `[period][indicator][unit]`.
@@ -220,18 +221,32 @@ fn denominator_column(per: Denominator, per_indicator: Option<&str>) -> Option<S
     }
 }
 
-/// The engine's hierarchy for a framework, with each indicator's denominator.
+/// The engine's hierarchy for a framework scoring units of `level`, with each indicator's
+/// denominator, and at kab/kota level the framework's weighting of small regions
+/// (`[small_regions]`; goalposts are derived without it, from the values as recorded).
 pub(super) fn engine_hierarchy(
     framework: &Framework,
+    level: Option<Level>,
 ) -> Result<engine::Hierarchy, engine::EngineError> {
+    let small = framework
+        .small_regions
+        .filter(|_| level == Some(Level::Regency));
     let mut nodes = framework.hierarchy().nodes().to_vec();
     for n in nodes.iter_mut().filter(|n| n.indicator) {
         if let Some(ind) = framework.indicator(&n.id) {
+            let prior = small
+                .filter(|_| ind.per_resident_activity())
+                .zip(ind.typical)
+                .map(|(s, typical)| engine::Prior {
+                    weight: s.residents,
+                    typical,
+                });
             n.denominator =
                 denominator_column(ind.per, ind.per_indicator.as_deref()).map(|column| {
                     engine::Denominate {
                         column,
                         scale: ind.scale,
+                        prior,
                     }
                 });
         }

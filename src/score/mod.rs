@@ -228,7 +228,7 @@ pub fn sensitivity(
         data.columns.insert(ind.id.clone(), raw[t][i].clone());
     }
     add_targets(&mut data, framework, period);
-    let h = engine_hierarchy(framework)?;
+    let h = engine_hierarchy(framework, Some(level))?;
     let prepared = engine::prepare(&data, &h, &framework.methods)?;
     Ok(engine::sensitivity::analyse(
         &prepared,

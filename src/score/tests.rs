@@ -53,6 +53,7 @@ fn indicator(id: &str, dimension: &str, weight: f64) -> Indicator {
         direction: 1.0,
         goalposts: None,
         scale: 10_000.0,
+        typical: None,
         stock: false,
         service_life_years: None,
         source: crate::framework::IndicatorSource::Activities,
@@ -90,6 +91,7 @@ fn framework() -> Framework {
         normalisation: crate::framework::Normalisation::PerPeriod,
         methods: crate::framework::default_methods(),
         bands: None,
+        small_regions: None,
         targets: None,
     }
 }
@@ -807,17 +809,73 @@ fn derived_goalposts_come_from_the_base_period_and_a_stocks_from_its_whole_histo
             .fold(f64::MIN, f64::max)
     };
     // Flows: the base year's range alone (2024's four-fold values do not widen it).
-    assert!(
-        (g["b1"][1] - largest("b1", "2023")).abs() < 1e-3,
-        "{:?}",
-        g["b1"]
-    );
-    assert!(g["b1"][1] < largest("b1", "2024"));
+    let b1 = g["b1"].goalposts;
+    assert!((b1[1] - largest("b1", "2023")).abs() < 1e-3, "{b1:?}");
+    assert!(b1[1] < largest("b1", "2024"));
     // The stock a1 accumulates 2023 and 2024: its best goalpost is its largest in any year.
     let a1 = largest("a1", "2024");
+    let a1_goalposts = g["a1"].goalposts;
     assert!(
-        (g["a1"][1] - a1).abs() <= a1 * 1e-3,
-        "{:?} vs {a1}",
-        g["a1"]
+        (a1_goalposts[1] - a1).abs() <= a1 * 1e-3,
+        "{a1_goalposts:?} vs {a1}"
     );
+    // The typical value of a flow per resident is its base median: 2023's per 10,000 residents
+    // are 3, 2.5 and 2 in the three kecamatan.
+    close(g["b1"].typical, 2.5);
+}
+
+/// Kab/kota 99.01 (40,000 residents) and 99.02 (4,000,000), on goalposts a1 0–100 per 10,000
+/// with a typical 10, both recording `per_resident` a1 per 10,000 residents in 2024.
+fn small_and_large(per_resident: f64, small: Option<f64>) -> Scores {
+    let mut r = regions();
+    r.insert(region("99.02", Some(4_000_000)));
+    let mut fw = goalposts_framework();
+    fw.small_regions = small.map(|residents| crate::framework::SmallRegions { residents });
+    for ind in &mut fw.indicators {
+        ind.typical = Some(10.0);
+    }
+    let q = |pop: f64| per_resident * pop / 10_000.0;
+    let acts = activities(&[
+        ("2024-03-01", "99.01", "a1", q(40_000.0)),
+        ("2024-03-01", "99.02", "a1", q(4_000_000.0)),
+    ]);
+    compute_at(&acts, &fw, &r, Granularity::Year, Level::Regency).unwrap()
+}
+
+#[test]
+fn a_small_kab_kota_keeps_the_share_of_its_lead_its_population_earns_and_a_low_value_stays() {
+    let a1 = |s: &Scores, region: &str, column: &str| {
+        explain_value(s, region, "2024", "a1", column).unwrap()
+    };
+    // 60 per 10,000 residents in both: a lead of 50 over the typical 10.
+    let weighted = small_and_large(60.0, Some(40_000.0));
+    // 40,000 residents with a weight of 40,000: half the lead counts.
+    close(Some(a1(&weighted, "99.01", cols::TREATED)), 10.0 + 25.0);
+    close(Some(a1(&weighted, "99.01", cols::SCORE)), 35.0);
+    // Four million residents: 99 % of it.
+    let large = 10.0 + 50.0 * 4_000_000.0 / 4_040_000.0;
+    close(Some(a1(&weighted, "99.02", cols::TREATED)), large);
+    // The value as recorded is kept beside the weighted one, for the explanation.
+    close(Some(a1(&weighted, "99.01", cols::VALUE)), 60.0);
+    // Without [small_regions] both score their value.
+    let plain = small_and_large(60.0, None);
+    close(Some(a1(&plain, "99.01", cols::SCORE)), 60.0);
+    // A value below the typical one gains nothing from being small.
+    let low = small_and_large(4.0, Some(40_000.0));
+    close(Some(a1(&low, "99.01", cols::TREATED)), 4.0);
+}
+
+#[test]
+fn kecamatan_are_not_weighted_for_their_size() {
+    let mut fw = goalposts_framework();
+    fw.small_regions = Some(crate::framework::SmallRegions {
+        residents: 1_000_000.0,
+    });
+    for ind in &mut fw.indicators {
+        ind.typical = Some(1.0);
+    }
+    let scores = compute(&two_years(1.0), &fw, &regions(), Granularity::Year).unwrap();
+    let treated = explain_value(&scores, "99.01.01", "2024", "a1", cols::TREATED).unwrap();
+    let value = explain_value(&scores, "99.01.01", "2024", "a1", cols::VALUE).unwrap();
+    assert_eq!(treated, value);
 }

@@ -136,17 +136,6 @@ pub async fn spawn_app_with_east_java() -> TestApp {
 
 /// [`spawn_app_with_east_java`] under a configuration `configure` adjusts.
 pub async fn spawn_east_java_with(configure: impl FnOnce(&mut Config)) -> TestApp {
-    let data = tempfile::tempdir().unwrap();
-    for dir in ["regions", "frameworks"] {
-        std::os::unix::fs::symlink(repo().join("data").join(dir), data.path().join(dir)).unwrap();
-    }
-    let activities = data.path().join("activities");
-    std::fs::create_dir(&activities).unwrap();
-    std::os::unix::fs::symlink(
-        repo().join("data/activities/jember_2018_2025.csv"),
-        activities.join("jember_2018_2025.csv"),
-    )
-    .unwrap();
     let mut csv = String::from("activity_id,date,region_code,programme,dimension,quantity\n");
     let programmes = [
         ("umkm_go_online", "economy", 400.0),
@@ -164,7 +153,28 @@ pub async fn spawn_east_java_with(configure: impl FnOnce(&mut Config)) -> TestAp
             }
         }
     }
-    std::fs::write(activities.join("jatim_kabkota_2024_2025.csv"), csv).unwrap();
+    spawn_sample_with_file("jatim_kabkota_2024_2025.csv", &csv, configure).await
+}
+
+/// A server on the sample data plus the activity file `name` holding `csv`, under a
+/// configuration `configure` adjusts.
+pub async fn spawn_sample_with_file(
+    name: &str,
+    csv: &str,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
+    let data = tempfile::tempdir().unwrap();
+    for dir in ["regions", "frameworks"] {
+        std::os::unix::fs::symlink(repo().join("data").join(dir), data.path().join(dir)).unwrap();
+    }
+    let activities = data.path().join("activities");
+    std::fs::create_dir(&activities).unwrap();
+    std::os::unix::fs::symlink(
+        repo().join("data/activities/jember_2018_2025.csv"),
+        activities.join("jember_2018_2025.csv"),
+    )
+    .unwrap();
+    std::fs::write(activities.join(name), csv).unwrap();
     let dir = data.path().to_path_buf();
     let mut app = spawn_own(move |c| {
         c.data_dir = dir;

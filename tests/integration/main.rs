@@ -25,5 +25,6 @@ mod remote;
 mod reports;
 mod sensitivity;
 mod server;
+mod small_regions;
 mod upload;
 mod values;

@@ -257,6 +257,20 @@ fn sources_section(
 /// What a score means under this framework, in the words an evaluator signs: how activity
 /// becomes an indicator value, the normalisation (which decides whether a change is progress),
 /// how kab/kota get their one number, and what "no data" is.
+/// What `[small_regions]` does to a kab/kota's values per resident.
+fn small_regions_paragraph(residents: f64, lang: Lang) -> String {
+    let k = crate::i18n::format_number(residents, 0, lang);
+    let million = crate::i18n::format_number(100.0 * 1e6 / (1e6 + residents), 0, lang);
+    match lang {
+        Lang::Id => format!(
+            "Wilayah kecil: nilai per penduduk kabupaten/kota yang melebihi nilai tipikal indikator (median periode dasar, tertulis di berkas kerangka) dihitung sebagian, bagian penduduk ÷ (penduduk + {k}) dari selisihnya: separuh untuk {k} penduduk, {million} % untuk sejuta. Nilai yang tidak melebihi nilai tipikal tidak diubah, sehingga wilayah kecil yang sedikit berkegiatan tidak diuntungkan. Kecamatan hanya dibandingkan di dalam kabupatennya dan tidak ditimbang."
+        ),
+        Lang::En => format!(
+            "Small regions: a kab/kota's value per resident above the indicator's typical value (the base period's median, written in the framework file) counts in part, the share residents ÷ (residents + {k}) of the excess: half for {k} residents, {million} % for a million. Values not above the typical one are unchanged, so a small region that did little gains nothing. Kecamatan are compared only within their kabupaten and are not weighted."
+        ),
+    }
+}
+
 fn how_scores_are_made(framework: &Framework, lang: Lang) -> Markup {
     use crate::framework::Normalisation as N;
     let normalisation = match framework.normalisation {
@@ -282,6 +296,9 @@ fn how_scores_are_made(framework: &Framework, lang: Lang) -> Markup {
         p { (lang.pick(
             "Skor dimensi adalah rata-rata berbobot skor indikatornya, indeks adalah rata-rata berbobot skor dimensinya. Kabupaten/kota diukur utuh: kegiatan seluruh kecamatannya dan kegiatan yang dicatat untuk kabupaten/kota itu sendiri, dibagi penduduknya, pada patokan yang sama. Satu angka itu yang tampil di dasbor, API, grafik dan setiap laporan. Kecamatan diperingkat di antara kecamatan sekabupaten, kabupaten/kota seprovinsi dan secara nasional; nilai sama berbagi peringkat terbaik.",
             "A dimension's score is the weighted mean of its indicators' scores, the index the weighted mean of the dimensions'. A kab/kota is measured whole: the activities of all its kecamatan and those recorded for the kab/kota itself, divided by its residents, on the same goalposts. That one number is what the dashboard, the API, the charts and every report show. Kecamatan are ranked among the kabupaten's kecamatan, kab/kota within their province and nationally; ties share the better rank.")) }
+        @if let Some(small) = framework.small_regions {
+            p { (small_regions_paragraph(small.residents, lang)) }
+        }
         p { (lang.pick(
             "Tidak ada data bukan nol. Wilayah yang tidak mengirim satu catatan pun dalam suatu periode (juga bukan laporan nihil, program laporan_nihil) tidak bernilai dan tidak diperingkat; peta menampilkannya abu-abu. Program yang tidak dicatat satu wilayah pun dalam suatu periode tidak diukur pada periode itu, dan dimensinya dihitung dari indikator lain yang ada.",
             "No data is not zero. A region that sent no record in a period (not even a nil report, programme laporan_nihil) has no score and no rank; maps show it grey. A programme no region recorded in a period is not measured in that period, and its dimension is made of the indicators that are.")) }
