@@ -289,8 +289,11 @@ pub fn scoring(
         runs,
         || -> anyhow::Result<usize> {
             let year = crate::score::Granularity::Year;
-            let units = crate::score::compute(&activities, fw, regions, year)?;
-            let wide = crate::score::compute_at(&activities, fw, regions, year, Level::Regency)?;
+            let levels = [Level::District, Level::Regency];
+            let [units, wide]: [crate::score::Scores; 2] =
+                crate::score::compute_levels(&activities, fw, regions, year, &levels)?
+                    .try_into()
+                    .expect("one scores per level");
             let national = fw.normalisation.is_absolute();
             let book = crate::score::ScoreBook::merged(&units, &wide, &dims, national)?;
             Ok(book.regions().count())
@@ -518,14 +521,11 @@ fn national_snapshot(
     let (activities, _) = load_national(file)?;
     let fw = &reference.framework;
     let dims: Vec<String> = fw.dimensions.iter().map(|d| d.id.clone()).collect();
-    let scores = crate::score::compute(&activities, fw, &reference.regions, config.period)?;
-    let regency = crate::score::compute_at(
-        &activities,
-        fw,
-        &reference.regions,
-        config.period,
-        Level::Regency,
-    )?;
+    let levels = [Level::District, Level::Regency];
+    let [scores, regency]: [crate::score::Scores; 2] =
+        crate::score::compute_levels(&activities, fw, &reference.regions, config.period, &levels)?
+            .try_into()
+            .expect("one scores per level");
     let national = fw.normalisation.is_absolute();
     Ok(job::Snapshot {
         book: ScoreBook::merged(&scores, &regency, &dims, national)?,

@@ -16,7 +16,7 @@ use crate::framework::{Framework, FrameworkError};
 use crate::i18n::Lang;
 use crate::ingest::{self, IngestError, IngestReport, Input, Reference};
 use crate::region::boundaries::{Boundaries, BoundaryError};
-use crate::region::{RegionError, Regions};
+use crate::region::{Level, RegionError, Regions};
 use crate::score::{self, ScoreBook, ScoreError, Scores};
 use crate::store::{Activities, Manifest, Store, StoreError};
 use crate::view;
@@ -221,25 +221,21 @@ pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<S
     );
 
     let t = Instant::now();
-    let scores = score::compute(
+    let [scores, regency_scores]: [Scores; 2] = score::compute_levels(
         &activities,
         &reference.framework,
         &reference.regions,
         config.period,
-    )?;
+        &[Level::District, Level::Regency],
+    )?
+    .try_into()
+    .expect("one scores per level asked for");
     let dimension_ids: Vec<String> = reference
         .framework
         .dimensions
         .iter()
         .map(|d| d.id.clone())
         .collect();
-    let regency_scores = score::compute_at(
-        &activities,
-        &reference.framework,
-        &reference.regions,
-        config.period,
-        crate::region::Level::Regency,
-    )?;
     // One number per region: kecamatan from their run, kab/kota measured whole and provinces
     // from theirs; a national rank only where the scale is absolute.
     let national = reference.framework.normalisation.is_absolute();

@@ -190,16 +190,47 @@ pub fn compute_at(
     granularity: Granularity,
     level: Level,
 ) -> Result<Scores, ScoreError> {
+    let mut scores = compute_levels(activities, framework, regions, granularity, &[level])?;
+    Ok(scores.remove(0))
+}
+
+/// As [`compute_at`] for each of `levels`, in that order, grouping the records once for all of
+/// them and scoring the levels side by side on threads of their own (each level's placing,
+/// indicator values and engine runs are single-threaded work).
+pub fn compute_levels(
+    activities: &Activities,
+    framework: &Framework,
+    regions: &Regions,
+    granularity: Granularity,
+    levels: &[Level],
+) -> Result<Vec<Scores>, ScoreError> {
     if let Some(t) = &framework.targets {
         t.check_regions(regions)?;
     }
-    let reduced = reduce(activities, granularity, level, framework)?;
-    let unplaced_activities = activities.len() - reduced.records;
-    let units = units_of(&reduced.units, regions, level);
-    let raw = indicator_values(&reduced, activities.values(), framework, &units);
-    let mut scores = score_units(&raw, &units, &reduced.periods, framework, level)?;
-    scores.unplaced_activities = unplaced_activities;
-    Ok(scores)
+    let grouped = reduce::group_records(activities, granularity, framework)?;
+    let score_level = |level: Level| -> Result<Scores, ScoreError> {
+        let reduced = grouped.place(level)?;
+        let unplaced_activities = activities.len() - reduced.records;
+        let units = units_of(&reduced.units, regions, level);
+        let raw = indicator_values(&reduced, activities.values(), framework, &units);
+        let mut scores = score_units(&raw, &units, &reduced.periods, framework, level)?;
+        scores.unplaced_activities = unplaced_activities;
+        Ok(scores)
+    };
+    std::thread::scope(|s| {
+        let running: Vec<_> = levels
+            .iter()
+            .map(|&level| s.spawn(move || score_level(level)))
+            .collect();
+        running
+            .into_iter()
+            .map(|h| match h.join() {
+                Ok(scores) => scores,
+                // A panic in a scoring thread is a bug; surface it where it happened.
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
 }
 
 /// Sensitivity analysis of one period's ranks (see [`engine::sensitivity`]), on the units

@@ -60,6 +60,31 @@ impl Reduced {
     }
 }
 
+/// The records grouped once by region code, period and programme (and target group or
+/// organiser when an indicator needs them): the expensive pass over every record, which does
+/// not depend on the level the groups are then placed at, so one grouping serves the kecamatan
+/// and the kab/kota runs alike.
+pub(super) struct Grouped {
+    df: DataFrame,
+    needs: Needs,
+    granularity: Granularity,
+}
+
+/// Group the records of `activities` for `framework` by period of `granularity`.
+pub(super) fn group_records(
+    activities: &Activities,
+    granularity: Granularity,
+    framework: &Framework,
+) -> PolarsResult<Grouped> {
+    let needs = Needs::of(framework);
+    let df = group(activities, granularity, &needs)?;
+    Ok(Grouped {
+        df,
+        needs,
+        granularity,
+    })
+}
+
 /// Group the records once by place, period and programme (and target group or organiser when
 /// an indicator needs them), so that each indicator is a pass over far fewer rows. Records whose
 /// code is above `level` cannot be placed in a unit and are left out.
@@ -69,35 +94,43 @@ pub(super) fn reduce(
     level: Level,
     framework: &Framework,
 ) -> PolarsResult<Reduced> {
-    let needs = Needs::of(framework);
-    let df = group(activities, granularity, &needs)?;
-    let groups = Groups::read(&df, &needs)?;
-    // A kecamatan code is `35.09.02` (8 characters); desa codes start with it.
-    let len = code_len(level) as usize;
-    let placed: Vec<Option<(&str, i32)>> =
-        (0..df.height()).map(|i| groups.placed(i, len)).collect();
-    let units: BTreeSet<&str> = placed.iter().flatten().map(|x| x.0).collect();
-    let keys: BTreeSet<i32> = placed.iter().flatten().map(|x| x.1).collect();
-    let unit_ix: HashMap<&str, usize> = units.iter().enumerate().map(|(i, u)| (*u, i)).collect();
-    let period_ix: HashMap<i32, usize> = keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
-    let mut cells = Vec::with_capacity(df.height());
-    let mut records = 0usize;
-    for (i, place) in placed.iter().enumerate() {
-        let Some((u, t)) = place else {
-            continue;
-        };
-        let cell = groups.cell(i, unit_ix[u], period_ix[t]);
-        records += cell.records as usize;
-        cells.push(cell);
+    group_records(activities, granularity, framework)?.place(level)
+}
+
+impl Grouped {
+    /// The groups placed in units of `level`; groups whose code is above it are left out.
+    pub(super) fn place(&self, level: Level) -> PolarsResult<Reduced> {
+        let (df, granularity) = (&self.df, self.granularity);
+        let groups = Groups::read(df, &self.needs)?;
+        // A kecamatan code is `35.09.02` (8 characters); desa codes start with it.
+        let len = code_len(level) as usize;
+        let placed: Vec<Option<(&str, i32)>> =
+            (0..df.height()).map(|i| groups.placed(i, len)).collect();
+        let units: BTreeSet<&str> = placed.iter().flatten().map(|x| x.0).collect();
+        let keys: BTreeSet<i32> = placed.iter().flatten().map(|x| x.1).collect();
+        let unit_ix: HashMap<&str, usize> =
+            units.iter().enumerate().map(|(i, u)| (*u, i)).collect();
+        let period_ix: HashMap<i32, usize> =
+            keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+        let mut cells = Vec::with_capacity(df.height());
+        let mut records = 0usize;
+        for (i, place) in placed.iter().enumerate() {
+            let Some((u, t)) = place else {
+                continue;
+            };
+            let cell = groups.cell(i, unit_ix[u], period_ix[t]);
+            records += cell.records as usize;
+            cells.push(cell);
+        }
+        Ok(Reduced {
+            units: units.into_iter().map(str::to_string).collect(),
+            periods: keys.iter().map(|k| granularity.label(*k)).collect(),
+            keys: keys.into_iter().collect(),
+            granularity,
+            cells,
+            records,
+        })
     }
-    Ok(Reduced {
-        units: units.into_iter().map(str::to_string).collect(),
-        periods: keys.iter().map(|k| granularity.label(*k)).collect(),
-        keys: keys.into_iter().collect(),
-        granularity,
-        cells,
-        records,
-    })
 }
 
 /// What the grouping must keep apart and add up: only what some indicator uses, since each
