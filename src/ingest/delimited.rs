@@ -363,7 +363,7 @@ impl<'a> CsvBatches<'a> {
             .iter()
             .map(str::to_string)
             .collect();
-        schema::check_duplicates(&names, name)?;
+        schema::check_duplicates(&names, name, limits.contract)?;
         let mut header = head.as_bytes()[..header_end].to_vec();
         if !header.ends_with(b"\n") {
             header.push(b'\n');
@@ -410,7 +410,7 @@ impl<'a> CsvBatches<'a> {
             .into_reader_with_file_handle(Cursor::new(chunk))
             .finish()
             .map_err(|e| invalid(name, format!("is not a readable CSV file: {e}")))?;
-        schema::canonicalise_header(&mut df, name)?;
+        schema::canonicalise_header(&mut df, name, self.limits.contract)?;
         let first = self.next_row;
         self.next_row += df.height() as i64;
         let rows = (first..self.next_row).collect::<Vec<i64>>();

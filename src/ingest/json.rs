@@ -169,7 +169,7 @@ impl<'g> Table<'g> {
             .map(|(k, values)| Column::new(k.as_str().into(), values))
             .collect();
         let mut df = DataFrame::new(height, frame_cols).map_err(|e| polars_err(name, e))?;
-        schema::canonicalise_header(&mut df, name)?;
+        schema::canonicalise_header(&mut df, name, self.gate.limits.contract)?;
         df.with_column(Column::new(cols::SOURCE_ROW.into(), numbers))
             .map_err(|e| polars_err(name, e))?;
         Ok(RawTable {

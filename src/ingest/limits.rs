@@ -160,6 +160,9 @@ pub struct Limits {
     pub record_bytes: u64,
     /// See [`Bound::JsonDepth`].
     pub json_depth: u64,
+    /// Which table the file must hold. Not a bound, but carried with them because every
+    /// reader takes the limits and the header search is the readers' (see `schema`).
+    pub contract: super::schema::Contract,
 }
 
 /// Zip entries up to this size are not held to the compression ratio: small parts of real
@@ -189,6 +192,13 @@ impl Limits {
         table_text: 256 << 20,
         record_bytes: 1 << 20,
         json_depth: 32,
+        contract: super::schema::Contract::Activities,
+    };
+
+    /// [`Limits::STANDARD`] for a file of indicator values.
+    pub const VALUES: Limits = Limits {
+        contract: super::schema::Contract::Values,
+        ..Limits::STANDARD
     };
 
     /// The limit of `bound`.

@@ -50,7 +50,7 @@ pub use format::{InputFormat, UnknownFormat};
 pub use limits::{Bound, Limits};
 pub use parse::NumberStyle;
 pub use report::{FileReport, IngestReport, Rejection};
-pub use schema::{REQUIRED_COLUMNS, canonical_column};
+pub use schema::{Contract, REQUIRED_COLUMNS, canonical_column};
 
 /// Why a whole file could not be ingested.
 #[derive(Debug, thiserror::Error)]

@@ -163,13 +163,13 @@ pub(super) fn polars_err(name: &str, source: PolarsError) -> IngestError {
 
 /// Unknown extra columns may share a name (two blank headers); give them distinct names so
 /// the frame can be built. Known columns appearing twice are caught by the header check.
-pub(super) fn dedupe_names(columns: &mut [Column]) {
+pub(super) fn dedupe_names(columns: &mut [Column], contract: schema::Contract) {
     let mut seen = std::collections::HashSet::new();
     for c in columns.iter_mut() {
         let mut name = c.name().to_string();
         let mut n = 2;
         while !seen.insert(name.clone()) {
-            if schema::canonical_column(&name).is_some() {
+            if contract.canonical(&name).is_some() {
                 // Leave it: the header check reports the duplicate with both spellings.
                 name = format!("{} ", c.name());
             } else {

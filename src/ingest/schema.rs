@@ -1,4 +1,5 @@
-//! The input side of the activity contract: which header cells mean which column.
+//! The input side of the two tables ingest takes, activity records and indicator values
+//! ([`Contract`]): which header cells mean which column.
 //!
 //! Headers are matched case- and spacing-insensitively, in English (`region_code`) or
 //! Indonesian (`kode_wilayah`). Required columns must be present; optional ones that are absent
@@ -57,28 +58,109 @@ const ALIASES: [(&str, &[&str]); 10] = [
     ),
 ];
 
-/// The canonical column a header cell stands for, if any.
+/// Indicator values: required columns.
+const VALUE_REQUIRED: [&str; 4] = ["region_code", "period", "indicator", "value"];
+/// Indicator values: optional columns.
+const VALUE_OPTIONAL: [&str; 4] = ["unit", "source", "source_url", "status"];
+/// Indicator values: header spellings, with the reference data's own (`kode_kemendagri`,
+/// `tahun_evaluasi`, `dasar`, `source_url`).
+const VALUE_ALIASES: [(&str, &[&str]); 8] = [
+    (
+        "region_code",
+        &["region_code", "kode_wilayah", "kode_kemendagri", "kode"],
+    ),
+    (
+        "period",
+        &["period", "periode", "tahun", "year", "tahun_evaluasi"],
+    ),
+    ("indicator", &["indicator", "indikator"]),
+    ("value", &["value", "nilai"]),
+    ("unit", &["unit", "satuan"]),
+    ("source", &["source", "sumber", "dasar"]),
+    ("source_url", &["source_url", "url_sumber", "tautan"]),
+    ("status", &["status", "status_verifikasi"]),
+];
+
+/// Which table a file must hold. The readers are the same for both (the same bounds, the same
+/// header search); only the columns differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Contract {
+    /// Activity records (`date, region_code, programme, quantity`, …).
+    #[default]
+    Activities,
+    /// Indicator values (`region_code, period, indicator, value`, …).
+    Values,
+}
+
+impl Contract {
+    /// Columns a file must have.
+    pub fn required(self) -> &'static [&'static str] {
+        match self {
+            Contract::Activities => &REQUIRED_COLUMNS,
+            Contract::Values => &VALUE_REQUIRED,
+        }
+    }
+
+    /// Columns a file may leave out.
+    pub fn optional(self) -> &'static [&'static str] {
+        match self {
+            Contract::Activities => &OPTIONAL_COLUMNS,
+            Contract::Values => &VALUE_OPTIONAL,
+        }
+    }
+
+    fn aliases(self) -> &'static [(&'static str, &'static [&'static str])] {
+        match self {
+            Contract::Activities => &ALIASES,
+            Contract::Values => &VALUE_ALIASES,
+        }
+    }
+
+    /// What the table holds, for messages: "activity" or "indicator value".
+    pub fn noun(self) -> &'static str {
+        match self {
+            Contract::Activities => "activity",
+            Contract::Values => "indicator value",
+        }
+    }
+
+    /// The canonical column a header cell stands for, if any.
+    pub fn canonical(self, header: &str) -> Option<&'static str> {
+        let key = header_key(header);
+        self.aliases()
+            .iter()
+            .find(|(_, names)| names.contains(&key.as_str()))
+            .map(|(canonical, _)| *canonical)
+    }
+}
+
+/// The canonical activity column a header cell stands for, if any.
 pub fn canonical_column(header: &str) -> Option<&'static str> {
-    let key: String = header
+    Contract::Activities.canonical(header)
+}
+
+/// A header cell lower-cased, its words joined by `_`.
+fn header_key(header: &str) -> String {
+    header
         .trim()
         .trim_start_matches('\u{feff}')
         .to_lowercase()
         .split(|c: char| c.is_whitespace() || c == '-' || c == '_')
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
-        .join("_");
-    ALIASES
-        .iter()
-        .find(|(_, names)| names.contains(&key.as_str()))
-        .map(|(canonical, _)| *canonical)
+        .join("_")
 }
 
 /// Refuse a header in which two cells name the same column (`tanggal` and `date`, or
 /// `jumlah` twice).
-pub(super) fn check_duplicates(header: &[String], name: &str) -> Result<(), IngestError> {
+pub(super) fn check_duplicates(
+    header: &[String],
+    name: &str,
+    contract: Contract,
+) -> Result<(), IngestError> {
     let mut seen: Vec<(&'static str, &str)> = Vec::new();
     for h in header {
-        if let Some(canonical) = canonical_column(h) {
+        if let Some(canonical) = contract.canonical(h) {
             if let Some((_, first)) = seen.iter().find(|(c, _)| *c == canonical) {
                 return Err(IngestError::DuplicateColumn {
                     path: name.into(),
@@ -95,7 +177,11 @@ pub(super) fn check_duplicates(header: &[String], name: &str) -> Result<(), Inge
 
 /// Rename header cells to canonical names, refuse files missing required columns, and add
 /// absent optional columns as nulls. Unknown columns are dropped.
-pub(super) fn canonicalise_header(df: &mut DataFrame, name: &str) -> Result<(), IngestError> {
+pub(super) fn canonicalise_header(
+    df: &mut DataFrame,
+    name: &str,
+    contract: Contract,
+) -> Result<(), IngestError> {
     let path = std::path::Path::new(name);
     let found: Vec<String> = df
         .get_column_names()
@@ -104,7 +190,7 @@ pub(super) fn canonicalise_header(df: &mut DataFrame, name: &str) -> Result<(), 
         .collect();
     let mut mapped: Vec<(&'static str, String)> = Vec::new();
     for header in &found {
-        if let Some(canonical) = canonical_column(header) {
+        if let Some(canonical) = contract.canonical(header) {
             if let Some((_, first)) = mapped.iter().find(|(c, _)| *c == canonical) {
                 return Err(IngestError::DuplicateColumn {
                     path: path.to_path_buf(),
@@ -116,7 +202,8 @@ pub(super) fn canonicalise_header(df: &mut DataFrame, name: &str) -> Result<(), 
             mapped.push((canonical, header.clone()));
         }
     }
-    let missing: Vec<String> = REQUIRED_COLUMNS
+    let missing: Vec<String> = contract
+        .required()
         .iter()
         .filter(|c| !mapped.iter().any(|(m, _)| m == *c))
         .map(|c| c.to_string())
@@ -124,7 +211,7 @@ pub(super) fn canonicalise_header(df: &mut DataFrame, name: &str) -> Result<(), 
     if !missing.is_empty() {
         let closest = missing
             .iter()
-            .filter_map(|m| closest_header(m, &found).map(|h| format!("{m} ~ {h:?}")))
+            .filter_map(|m| closest_header(m, &found, contract).map(|h| format!("{m} ~ {h:?}")))
             .collect();
         return Err(IngestError::MissingColumns {
             path: path.to_path_buf(),
@@ -134,9 +221,9 @@ pub(super) fn canonicalise_header(df: &mut DataFrame, name: &str) -> Result<(), 
         });
     }
     let height = df.height();
-    let mut columns: Vec<Column> =
-        Vec::with_capacity(REQUIRED_COLUMNS.len() + OPTIONAL_COLUMNS.len());
-    for canonical in REQUIRED_COLUMNS.iter().chain(OPTIONAL_COLUMNS.iter()) {
+    let (required, optional) = (contract.required(), contract.optional());
+    let mut columns: Vec<Column> = Vec::with_capacity(required.len() + optional.len());
+    for canonical in required.iter().chain(optional.iter()) {
         let column = match mapped.iter().find(|(c, _)| c == canonical) {
             Some((_, header)) => df
                 .column(header)
@@ -155,8 +242,9 @@ pub(super) fn canonicalise_header(df: &mut DataFrame, name: &str) -> Result<(), 
 }
 
 /// The header cell most like a missing column (or one of its Indonesian names), if any is close.
-fn closest_header<'a>(missing: &str, found: &'a [String]) -> Option<&'a str> {
-    let names = ALIASES
+fn closest_header<'a>(missing: &str, found: &'a [String], contract: Contract) -> Option<&'a str> {
+    let names = contract
+        .aliases()
         .iter()
         .find(|(c, _)| *c == missing)
         .map_or(&[][..], |(_, n)| *n);

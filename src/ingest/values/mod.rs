@@ -1,6 +1,7 @@
-//! Indicator values in: CSV files (comma or semicolon, UTF-8) of `region_code, period,
-//! indicator, value` with optional `unit, source, status`, checked row by row against the
-//! framework and the regions.
+//! Indicator values in: files of `region_code, period, indicator, value` with optional `unit,
+//! source, status` (CSV with comma or semicolon, Excel, OpenDocument, JSON or NDJSON, read by
+//! the same readers and bounds as activity files), checked row by row against the framework,
+//! the regions and the sender's scope.
 //!
 //! Headers are matched as activity headers are (case and spacing aside), in English or
 //! Indonesian: `kode_wilayah`, `tahun`/`periode`, `indikator`, `nilai`, `satuan`, `sumber`,
@@ -18,34 +19,18 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use super::format::InputFormat;
+use super::limits::Limits;
 use super::parse::{NumberStyle, normalise_region};
 use super::report::Rejection;
+use super::schema::Contract;
 use crate::framework::{Framework, IndicatorSource};
-use crate::region::Regions;
+use crate::region::{RegionCode, Regions};
 use crate::store::{IndicatorValue, IndicatorValues};
 
 /// A values file larger than this is refused whole: values are a few per region and year, so
 /// a file this size is not a values file.
 const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
-
-/// Header spellings per column (after lower-casing and turning spaces and dashes into `_`).
-const ALIASES: [(&str, &[&str]); 7] = [
-    (
-        "region_code",
-        &["region_code", "kode_wilayah", "kode_kemendagri", "kode"],
-    ),
-    (
-        "period",
-        &["period", "periode", "tahun", "year", "tahun_evaluasi"],
-    ),
-    ("indicator", &["indicator", "indikator"]),
-    ("value", &["value", "nilai"]),
-    ("unit", &["unit", "satuan"]),
-    ("source", &["source", "sumber", "dasar", "source_url"]),
-    ("status", &["status", "status_verifikasi"]),
-];
-
-const REQUIRED: [&str; 4] = ["region_code", "period", "indicator", "value"];
 
 /// What reading one values file gave.
 #[derive(Debug, Clone)]
@@ -60,14 +45,19 @@ pub struct ValuesFileReport {
     pub error: Option<String>,
 }
 
-/// The values files under `dir` (`*.csv`, sorted by name); none when the folder is absent.
+/// The values files under `dir` (CSV, Excel, OpenDocument, JSON, sorted by name); none when
+/// the folder is absent.
 pub fn value_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     if !dir.is_dir() {
         return Ok(Vec::new());
     }
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| InputFormat::from_name(&n.to_string_lossy()))
+                .is_some()
+        })
         .collect();
     files.sort();
     Ok(files)
@@ -82,54 +72,114 @@ pub fn load(
     quarantine: Option<&Path>,
 ) -> (IndicatorValues, Vec<ValuesFileReport>) {
     let mut rows: Vec<IndicatorValue> = Vec::new();
-    let mut seen: HashMap<(String, String, String), (String, u64)> = HashMap::new();
+    let mut seen = Seen::new();
     let mut reports = Vec::with_capacity(files.len());
+    let checks = Checks {
+        framework,
+        regions,
+        scope: None,
+    };
     for path in files {
         let file = path.file_name().map_or_else(
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
-        let mut report = ValuesFileReport {
-            file: file.clone(),
-            accepted: 0,
-            rejected: Vec::new(),
-            error: None,
+        let (values, report) = match read_file(path, &file) {
+            Ok(bytes) => checks.file(&file, &bytes, &mut seen),
+            Err(e) => (Vec::new(), ValuesFileReport::unreadable(&file, e)),
         };
-        match read(path, &file) {
-            Err(e) => report.error = Some(e),
-            Ok(table) => {
-                let checker = Checker {
-                    framework,
-                    regions,
-                    file: &file,
-                };
-                for (row, cells) in table {
-                    match checker.check(row, &cells, &mut seen) {
-                        Ok(v) => {
-                            report.accepted += 1;
-                            rows.push(v);
-                        }
-                        Err(r) => report.rejected.push(*r),
-                    }
-                }
-            }
-        }
-        if let (Some(dir), false) = (quarantine, report.rejected.is_empty())
-            && let Err(e) = write_quarantine(dir, &file, &report.rejected)
-        {
-            tracing::warn!(file = %file, error = %e, "cannot write the quarantine file of refused values");
+        rows.extend(values);
+        if let Some(dir) = quarantine {
+            report.quarantine(dir);
         }
         reports.push(report);
     }
     (IndicatorValues::new(rows), reports)
 }
 
+/// What a values file is checked against: the framework, the regions, and the region the
+/// sender may write (`None`: every region).
+pub struct Checks<'a> {
+    /// The framework whose value indicators a row may name.
+    pub framework: &'a Framework,
+    /// The regions a row's code must be one of.
+    pub regions: &'a Regions,
+    /// The sender's scope.
+    pub scope: Option<&'a RegionCode>,
+}
+
+/// The first file and row of each (region, period, indicator) accepted so far.
+pub type Seen = HashMap<(String, String, String), (String, u64)>;
+
+impl Checks<'_> {
+    /// The accepted values of the file `file` holding `bytes` (CSV, Excel, OpenDocument, JSON
+    /// or NDJSON, told by its name and first bytes), and its report. `seen` carries the keys
+    /// of earlier files, so a second value for one key is refused wherever it comes.
+    pub fn file(
+        &self,
+        file: &str,
+        bytes: &[u8],
+        seen: &mut Seen,
+    ) -> (Vec<IndicatorValue>, ValuesFileReport) {
+        let mut report = ValuesFileReport {
+            file: file.to_string(),
+            accepted: 0,
+            rejected: Vec::new(),
+            error: None,
+        };
+        let mut values = Vec::new();
+        match read(file, bytes) {
+            Err(e) => report.error = Some(e),
+            Ok(table) => {
+                let checker = Checker {
+                    framework: self.framework,
+                    regions: self.regions,
+                    scope: self.scope,
+                    file,
+                };
+                for (row, cells) in table {
+                    match checker.check(row, &cells, seen) {
+                        Ok(v) => {
+                            report.accepted += 1;
+                            values.push(v);
+                        }
+                        Err(r) => report.rejected.push(*r),
+                    }
+                }
+            }
+        }
+        (values, report)
+    }
+}
+
+impl ValuesFileReport {
+    /// The report of a file that could not be read at all.
+    fn unreadable(file: &str, error: String) -> ValuesFileReport {
+        ValuesFileReport {
+            file: file.to_string(),
+            accepted: 0,
+            rejected: Vec::new(),
+            error: Some(error),
+        }
+    }
+
+    /// Write the refused rows to `values-{file}` in `dir`, if there are any; a failure is
+    /// logged, since the refusals are also in the report.
+    pub fn quarantine(&self, dir: &Path) {
+        if self.rejected.is_empty() {
+            return;
+        }
+        if let Err(e) = write_quarantine(dir, &self.file, &self.rejected) {
+            tracing::warn!(file = %self.file, error = %e, "cannot write the quarantine file of refused values");
+        }
+    }
+}
+
 /// One table's rows as (row number, column → cell).
 type Table = Vec<(u64, HashMap<&'static str, String>)>;
 
-/// The file's rows keyed by canonical column; an error naming what is wrong when the file
-/// cannot be read or lacks a required column.
-fn read(path: &Path, file: &str) -> Result<Table, String> {
+/// The bytes of the values file at `path`, refused when it is too large to be one.
+fn read_file(path: &Path, file: &str) -> Result<Vec<u8>, String> {
     let size = std::fs::metadata(path)
         .map_err(|e| format!("cannot open {file}: {e}"))?
         .len();
@@ -138,70 +188,53 @@ fn read(path: &Path, file: &str) -> Result<Table, String> {
             "{file} is {size} bytes, over the {MAX_FILE_BYTES}-byte limit of a values file"
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {file}: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|_| format!("{file} is not UTF-8 text"))?;
-    let header_line = text.lines().next().unwrap_or_default();
-    let delimiter = if header_line.matches(';').count() > header_line.matches(',').count() {
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| format!("{file}: cannot read the header row: {e}"))?
-        .clone();
-    let columns: Vec<Option<&'static str>> = headers.iter().map(canonical).collect();
-    let missing: Vec<&str> = REQUIRED
-        .iter()
-        .filter(|c| !columns.contains(&Some(**c)))
-        .copied()
-        .collect();
-    if !missing.is_empty() {
-        return Err(format!(
-            "{file} lacks required column(s) {}; header found: {}",
-            missing.join(", "),
-            headers.iter().collect::<Vec<_>>().join(", ")
-        ));
-    }
-    let mut table = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let row = i as u64 + 2;
-        let record = record.map_err(|e| format!("{file} row {row}: {e}"))?;
-        if record.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        let mut cells = HashMap::new();
-        for (column, cell) in columns.iter().zip(record.iter()) {
-            if let Some(c) = column {
-                cells.entry(*c).or_insert_with(|| cell.trim().to_string());
-            }
-        }
-        table.push((row, cells));
-    }
-    Ok(table)
+    std::fs::read(path).map_err(|e| format!("cannot read {file}: {e}"))
 }
 
-/// The column a header cell stands for, if any.
-fn canonical(header: &str) -> Option<&'static str> {
-    let h = header
-        .trim()
-        .trim_start_matches('\u{feff}')
-        .to_lowercase()
-        .replace([' ', '-'], "_");
-    ALIASES
+/// The file's rows keyed by canonical column, read by ingest's readers (the same bounds and
+/// header search as activity files) under the values contract; an error naming what is wrong
+/// when the file cannot be read or lacks a required column.
+fn read(file: &str, bytes: &[u8]) -> Result<Table, String> {
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "{file} is {} bytes, over the {MAX_FILE_BYTES}-byte limit of a values file",
+            bytes.len()
+        ));
+    }
+    let format = InputFormat::detect(file, bytes);
+    let table =
+        super::read::read(file, bytes, format, None, &Limits::VALUES).map_err(|e| e.to_string())?;
+    let frame = &table.frame;
+    let text = |c: &str| frame.column(c).ok().and_then(|c| c.str().ok().cloned());
+    let columns: Vec<(&'static str, polars::prelude::StringChunked)> = Contract::Values
+        .required()
         .iter()
-        .find(|(_, spellings)| spellings.contains(&h.as_str()))
-        .map(|(c, _)| *c)
+        .chain(Contract::Values.optional())
+        .filter_map(|c| Some((*c, text(c)?)))
+        .collect();
+    let rows = frame
+        .column(crate::store::cols::SOURCE_ROW)
+        .and_then(|c| c.i64().cloned())
+        .map_err(|e| format!("{file}: {e}"))?;
+    let mut out = Vec::with_capacity(frame.height());
+    for i in 0..frame.height() {
+        let cells: HashMap<&'static str, String> = columns
+            .iter()
+            .filter_map(|(c, col)| Some((*c, col.get(i)?.trim().to_string())))
+            .collect();
+        if cells.values().all(|v| v.is_empty()) {
+            continue;
+        }
+        out.push((rows.get(i).unwrap_or(i as i64 + 2) as u64, cells));
+    }
+    Ok(out)
 }
 
 /// What a row is checked against.
 struct Checker<'a> {
     framework: &'a Framework,
     regions: &'a Regions,
+    scope: Option<&'a RegionCode>,
     file: &'a str,
 }
 
@@ -211,7 +244,7 @@ impl Checker<'_> {
         &self,
         row: u64,
         cells: &HashMap<&'static str, String>,
-        seen: &mut HashMap<(String, String, String), (String, u64)>,
+        seen: &mut Seen,
     ) -> Result<IndicatorValue, Box<Rejection>> {
         let cell = |c: &str| cells.get(c).map(String::as_str).unwrap_or_default();
         let refuse = |column: &str, id: String, en: String| {
@@ -233,6 +266,15 @@ impl Checker<'_> {
                     "is not a known Kemendagri or BPS region code".into(),
                 )
             })?;
+        if let Some(scope) = self.scope
+            && !scope.contains_code(region.as_str())
+        {
+            return Err(refuse(
+                "region_code",
+                format!("di luar wilayah Anda ({scope})"),
+                format!("is outside your region ({scope})"),
+            ));
+        }
         let period = cell("period");
         if !is_period(period) {
             return Err(refuse(
@@ -291,7 +333,11 @@ impl Checker<'_> {
             indicator: id.to_string(),
             value,
             unit: optional("unit"),
-            source: optional("source"),
+            // A legal basis and the address it was read at are both the value's source.
+            source: match (optional("source"), optional("source_url")) {
+                (Some(s), Some(url)) => Some(format!("{s} ({url})")),
+                (s, url) => s.or(url),
+            },
             status: optional("status"),
             file: self.file.to_string(),
             row,

@@ -174,3 +174,72 @@ fn periods_are_years_quarters_or_months() {
         assert!(!is_period(bad), "{bad}");
     }
 }
+
+/// `rows` (header first) as the bytes of an .xlsx workbook with a title row above the table,
+/// as stewards' workbooks often have.
+fn workbook(rows: &[&[&str]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "Nilai indikator 2024").unwrap();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            let (r, c) = (r as u32 + 2, c as u16);
+            match cell.parse::<f64>() {
+                Ok(n) => sheet.write_number(r, c, n).unwrap(),
+                Err(_) => sheet.write_string(r, c, *cell).unwrap(),
+            };
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn values_come_from_workbooks_and_json_as_from_csv() {
+    let (fw, regions) = reference();
+    let checks = Checks {
+        framework: &fw,
+        regions: &regions,
+        scope: None,
+    };
+    let xlsx = workbook(&[
+        &["kode_wilayah", "tahun", "indikator", "nilai", "sumber"],
+        &["35.09", "2024", "indeks_spbe", "2.31", "KepmenPANRB"],
+    ]);
+    let (from_xlsx, report) = checks.file("spbe.xlsx", &xlsx, &mut Seen::new());
+    assert_eq!(report.accepted, 1, "{report:?}");
+    assert_eq!(from_xlsx[0].value, 2.31);
+    // The workbook's row number, as the steward sees it (title, blank, header, then row 4).
+    assert_eq!(from_xlsx[0].row, 4);
+    let json = br#"[{"region_code": "35.09", "period": "2024", "indicator": "indeks_spbe", "value": "2.31"},
+                    {"region_code": "35.09", "period": "2024", "indicator": "indeks_spbe", "value": "6"}]"#;
+    let (from_json, report) = checks.file("spbe.json", json, &mut Seen::new());
+    assert_eq!(report.accepted, 1);
+    assert_eq!(from_json[0].value, 2.31);
+    // The second row is refused twice over; the reason named is the first found.
+    assert_eq!(report.rejected[0].column, "value");
+    // A workbook without the values header is refused whole, naming the columns it lacks.
+    let activities = workbook(&[&["tanggal", "kode_wilayah", "program", "jumlah"]]);
+    let (_, report) = checks.file("kegiatan.xlsx", &activities, &mut Seen::new());
+    let error = report.error.unwrap();
+    assert!(error.contains("indicator value columns"), "{error}");
+}
+
+#[test]
+fn a_steward_sends_values_only_for_their_own_region() {
+    let (fw, regions) = reference();
+    let jember = crate::region::RegionCode::parse("35.09").unwrap();
+    let checks = Checks {
+        framework: &fw,
+        regions: &regions,
+        scope: Some(&jember),
+    };
+    let csv = "region_code,period,indicator,value\n\
+               35.09,2024,indeks_spbe,2.5\n\
+               35.74,2024,indeks_spbe,2.5\n";
+    let (values, report) = checks.file("spbe.csv", csv.as_bytes(), &mut Seen::new());
+    assert_eq!(values.len(), 1);
+    let refused = &report.rejected[0];
+    assert_eq!((refused.row, refused.column.as_str()), (3, "region_code"));
+    assert!(refused.reason_en.contains("outside your region (35.09)"));
+    assert!(refused.reason_id.contains("di luar wilayah Anda"));
+}

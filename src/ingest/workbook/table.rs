@@ -8,10 +8,11 @@
 
 use polars::prelude::*;
 
+use super::super::IngestError;
 use super::super::limits::{Bound, Gate};
 use super::super::parse::NumberStyle;
 use super::super::read::{RawTable, dedupe_names, polars_err};
-use super::super::{IngestError, schema};
+use super::super::schema::{self, Contract};
 use super::Cells;
 use crate::store::cols;
 
@@ -25,7 +26,7 @@ const HEADER_ROWS: u32 = 30;
 /// The header row's names, `width` of them. Merged header cells keep their value in the
 /// top-left cell only: a blank header cell takes the nearest known column name above it, within
 /// the rows above the header.
-fn header_names(rows: &[Row], header_idx: usize, width: usize) -> Vec<String> {
+fn header_names(rows: &[Row], header_idx: usize, width: usize, contract: Contract) -> Vec<String> {
     (0..width as u32)
         .map(|c| {
             rows[header_idx]
@@ -35,7 +36,7 @@ fn header_names(rows: &[Row], header_idx: usize, width: usize) -> Vec<String> {
                         .iter()
                         .rev()
                         .filter_map(|r| r.get(c))
-                        .find(|t| schema::canonical_column(t).is_some())
+                        .find(|t| contract.canonical(t).is_some())
                 })
                 .map_or_else(|| format!("column_{}", c + 1), str::to_string)
         })
@@ -59,6 +60,7 @@ impl Row {
 /// The table of `cells` (see the module documentation).
 pub fn build(gate: &Gate<'_>, cells: Cells<'_>) -> Result<RawTable, IngestError> {
     let name = gate.file;
+    let contract = gate.limits.contract;
     let sheet_name = cells.sheet;
     let mut cells = cells.cells;
     // In reading order, and a cell given twice keeps its last value, as Excel does.
@@ -87,7 +89,7 @@ pub fn build(gate: &Gate<'_>, cells: Cells<'_>) -> Result<RawTable, IngestError>
     let known = |row: &Row| {
         row.cells
             .iter()
-            .filter(|(_, t)| schema::canonical_column(t).is_some())
+            .filter(|(_, t)| contract.canonical(t).is_some())
             .count()
     };
     // The header is the row (of the first 30) naming the most known columns, at least three;
@@ -103,11 +105,12 @@ pub fn build(gate: &Gate<'_>, cells: Cells<'_>) -> Result<RawTable, IngestError>
         .ok_or_else(|| IngestError::Unreadable {
             path: name.into(),
             message: format!(
-                "sheet {sheet_name:?} has no header row naming the activity columns ({}) in its first 30 rows",
-                schema::REQUIRED_COLUMNS.join(", ")
+                "sheet {sheet_name:?} has no header row naming the {} columns ({}) in its first 30 rows",
+                contract.noun(),
+                contract.required().join(", ")
             ),
         })?;
-    let header = header_names(&rows, header_idx, width);
+    let header = header_names(&rows, header_idx, width, contract);
 
     let data_rows = rows.len() - header_idx - 1;
     let laid_out = (data_rows as u64).saturating_mul(width as u64);
@@ -147,9 +150,9 @@ pub fn build(gate: &Gate<'_>, cells: Cells<'_>) -> Result<RawTable, IngestError>
         .zip(columns)
         .map(|(h, values)| Column::new(h.as_str().into(), values))
         .collect();
-    dedupe_names(&mut frame_cols);
+    dedupe_names(&mut frame_cols, contract);
     let mut df = DataFrame::new(height, frame_cols).map_err(|e| polars_err(name, e))?;
-    schema::canonicalise_header(&mut df, name)?;
+    schema::canonicalise_header(&mut df, name, contract)?;
     df.with_column(Column::new(cols::SOURCE_ROW.into(), source_rows))
         .map_err(|e| polars_err(name, e))?;
     Ok(RawTable {
