@@ -441,8 +441,8 @@ fn predicate_bands_on_an_indicator_need_its_declared_scale() {
     let text = std::fs::read_to_string(&with_values)
         .unwrap()
         .replace(
-            "goalposts = [0, 15.76]\n",
-            "goalposts = [0, 15.76]\n\n[[indicator.band]]\nmin = 1.0\nlabel_id = \"x\"\nlabel_en = \"x\"\n",
+            "goalposts = [0, 15.76]\ntypical = 1.564\n",
+            "goalposts = [0, 15.76]\ntypical = 1.564\n\n[[indicator.band]]\nmin = 1.0\nlabel_id = \"x\"\nlabel_en = \"x\"\n",
         )
         .replace(
             "programmes = \"programmes.csv\"",
