@@ -198,10 +198,11 @@ impl ReferenceData {
 pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<Snapshot, JobError> {
     let t = Instant::now();
     let store = Store::open(&config.store)?;
-    let inputs = ingest::activity_files(&config.activities_dir())?
+    let mut inputs = ingest::activity_files(&config.activities_dir())?
         .iter()
         .map(|p| Input::from_path(p, None))
         .collect::<Result<Vec<_>, _>>()?;
+    inputs.extend(value_inputs(config, reference)?);
     let report = ingest::ingest(
         &inputs,
         reference.validation(),
@@ -209,8 +210,7 @@ pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<S
         ingest::Options::default(),
     )?;
     let contents = store.load()?;
-    let values = load_values(config, reference, Some(&store.quarantine_dir()));
-    let activities = contents.activities()?.with_values(values);
+    let activities = contents.activities()?.with_values(contents.values());
     let ingest_ms = ms(t.elapsed());
     log_ingest(&config.activities_dir(), &report, ingest_ms);
     info!(
@@ -298,21 +298,47 @@ pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<S
 /// The indicator values of the values folder, checked against the framework; refused rows and
 /// unreadable files are logged (and the rows written to `quarantine`, when given), the good
 /// values still count. None when the framework takes no recorded values.
+/// The values folder's files as inputs of the job's ingest, named `values/FILE` so that they
+/// never share a source name with an activity file; none when the framework takes no recorded
+/// values (their rows would all be refused).
+fn value_inputs(config: &Config, reference: &ReferenceData) -> Result<Vec<Input>, JobError> {
+    let dir = config.values_dir();
+    if !takes_values(&reference.framework) {
+        info!(dir = %dir.display(), framework = %reference.framework.id, "the framework takes no recorded values; values folder not read");
+        return Ok(Vec::new());
+    }
+    let files = ingest::values::value_files(&dir).map_err(|source| IngestError::Io {
+        path: dir.clone(),
+        source,
+    })?;
+    let mut inputs = Vec::with_capacity(files.len());
+    for path in &files {
+        let input = Input::from_path(path, None)?;
+        inputs.push(Input {
+            name: format!("values/{}", input.name),
+            ..input
+        });
+    }
+    Ok(inputs)
+}
+
+/// Whether `framework` has indicators that take recorded values.
+fn takes_values(framework: &Framework) -> bool {
+    framework
+        .indicators
+        .iter()
+        .any(|i| i.source == crate::framework::IndicatorSource::Values)
+}
+
+/// The values folder read directly, for a benchmark of a file that is not in the store (the
+/// job ingests the folder into the store instead).
 pub fn load_values(
     config: &Config,
     reference: &ReferenceData,
     quarantine: Option<&Path>,
 ) -> crate::store::IndicatorValues {
     let dir = config.values_dir();
-    let takes_values = reference
-        .framework
-        .indicators
-        .iter()
-        .any(|i| i.source == crate::framework::IndicatorSource::Values);
-    if !takes_values {
-        // Values of indicators this framework does not have would all be refused: the folder
-        // belongs to frameworks that take them.
-        info!(dir = %dir.display(), framework = %reference.framework.id, "the framework takes no recorded values; values folder not read");
+    if !takes_values(&reference.framework) {
         return crate::store::IndicatorValues::default();
     }
     let files = ingest::values::value_files(&dir).unwrap_or_else(|e| {

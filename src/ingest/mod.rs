@@ -375,6 +375,7 @@ pub fn ingest(
     let mut tx: Option<Transaction<'_>> = None;
     let mut records = Vec::new();
     let mut names: HashSet<&str> = HashSet::new();
+    let mut value_keys = values::Seen::new();
     for input in inputs {
         let t = std::time::Instant::now();
         let scan = match input.scan() {
@@ -444,6 +445,29 @@ pub fn ingest(
                 e @ (IngestError::Polars { .. } | IngestError::Contract(_) | IngestError::Store(_)),
             ) => {
                 return Err(e);
+            }
+            // Not an activity file: it may be one of indicator values.
+            Err(IngestError::MissingColumns { .. })
+                if let Some((values, checked)) =
+                    values::try_ingest(input, &reference, &mut value_keys) =>
+            {
+                file.values = true;
+                file.error = checked.error;
+                (file.accepted, file.rejected) = (checked.accepted, checked.rejected.len());
+                file.rows = file.accepted + file.rejected;
+                if !options.dry_run && !checked.rejected.is_empty() {
+                    file.quarantine = Some(report::write_quarantine(
+                        store,
+                        &input.name,
+                        &now,
+                        &checked.rejected,
+                    )?);
+                }
+                report.rejections.extend(checked.rejected);
+                if let Some(tx) = tx.as_mut() {
+                    tx.put_values(values);
+                }
+                records.push(source_record(input, checksum, format, &file, &now));
             }
             Err(e) => {
                 // Batches before the one that failed may already be in the transaction.

@@ -80,6 +80,9 @@ pub struct FileReport {
     pub notes: Vec<String>,
     /// Why the whole file was refused, if it was.
     pub error: Option<String>,
+    /// The file held indicator values (`region_code, period, indicator, value`), not activity
+    /// records; its counts are of values.
+    pub values: bool,
 }
 
 /// The outcome of an ingest run.

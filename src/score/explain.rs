@@ -297,6 +297,15 @@ impl Explanation {
                     n(i.to_index)
                 ));
             }
+            // Why "treated" is below "value" for a small kab/kota, once, under the table.
+            if let Some(share) = self.indicators.iter().find_map(|i| i.own_weight) {
+                out.push_str(&format!(
+                    "
+small region: of a value per resident above its indicator's typical value, \
+                     {:.0} % of the excess counts ([small_regions])\n",
+                    share * 100.0
+                ));
+            }
         }
         out
     }

@@ -90,6 +90,8 @@ pub struct Transaction<'a> {
     tmp: PathBuf,
     new_parts: Vec<Option<Part>>,
     sessions: HashMap<String, Session>,
+    /// Indicator values put in, to be merged into the live ones at the commit.
+    values: Vec<super::IndicatorValue>,
     committed: bool,
 }
 
@@ -116,6 +118,7 @@ impl<'a> Transaction<'a> {
             tmp,
             new_parts: Vec::new(),
             sessions: HashMap::new(),
+            values: Vec::new(),
             committed: false,
         })
     }
@@ -328,6 +331,12 @@ impl<'a> Transaction<'a> {
         Ok(())
     }
 
+    /// Put indicator values in (checked by ingest, within the writer's scope); they are merged
+    /// into the stored ones when the transaction commits, counted per source file.
+    pub fn put_values(&mut self, values: Vec<super::IndicatorValue>) {
+        self.values.extend(values);
+    }
+
     /// Counts so far for `source`.
     pub fn counts(&self, source: &str) -> MergeCounts {
         self.sessions
@@ -384,13 +393,16 @@ impl<'a> Transaction<'a> {
         }
         parts.extend(self.new_parts.iter().flatten().cloned());
 
+        let (values, value_counts) = super::values::merge(&self.live.values, &self.values);
         let counts: HashMap<String, MergeCounts> = self
             .sessions
             .iter()
             .map(|(s, session)| (s.clone(), session.counts))
+            .chain(value_counts)
             .collect();
         let mut manifest = self.live.clone();
         manifest.generation += 1;
+        manifest.values = values;
         manifest.records = parts.iter().map(|p| p.rows).sum();
         manifest.parts = parts;
         for mut s in sources {

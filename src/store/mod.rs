@@ -126,6 +126,9 @@ pub struct Manifest {
     /// The data files of this generation.
     #[serde(default)]
     pub parts: Vec<Part>,
+    /// The indicator values (see [`values`] for why they live here).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<IndicatorValue>,
 }
 
 /// One data file of a generation. Written once, never changed: later generations share it
@@ -178,6 +181,11 @@ impl Contents {
     /// The activities, in the contract's columns.
     pub fn activities(&self) -> Result<Activities, ContractError> {
         Activities::new(self.frame.clone())
+    }
+
+    /// The indicator values.
+    pub fn values(&self) -> IndicatorValues {
+        IndicatorValues::new(self.manifest.values.clone())
     }
 
     /// Number of records.

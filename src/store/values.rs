@@ -2,13 +2,22 @@
 //! households with internet), the SPBE index, satisfaction surveys, maturity levels 1–5, "the
 //! document exists: yes/no" — as opposed to activity records, which scoring aggregates.
 //!
-//! This is the accepted values' shape and their look-up only. Reading and checking a values
-//! file is ingest's (`crate::ingest::values`); turning a value into a score is scoring's.
+//! This is the accepted values' shape, their look-up and how a commit merges new ones into the
+//! stored ones. They are stored in the generation's manifest, not in Parquet parts: values are
+//! few (one per region, period and indicator: every kab/kota over eight years of three
+//! indicators is about 12,000, some 2 MB of JSON), and in the manifest they are committed by the
+//! very write that makes a generation live, on a folder and on object storage alike. Reading
+//! and checking a values file is ingest's (`crate::ingest::values`); turning a value into a
+//! score is scoring's.
 
 use std::collections::HashMap;
 
+use serde::{Deserialize, Serialize};
+
+use super::MergeCounts;
+
 /// One accepted value, with where it came from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IndicatorValue {
     /// Kemendagri code of the region it describes.
     pub region: String,
@@ -79,6 +88,47 @@ impl IndicatorValues {
     }
 }
 
+/// The stored values `live` with `new` put in: a value for a region, period and indicator not
+/// stored yet is added, one that differs from the stored value (number, unit, source or
+/// status) replaces it, one equal to it leaves it as it is. The counts are per source file.
+pub(super) fn merge(
+    live: &[IndicatorValue],
+    new: &[IndicatorValue],
+) -> (Vec<IndicatorValue>, HashMap<String, MergeCounts>) {
+    let key = |v: &IndicatorValue| (v.region.clone(), v.period.clone(), v.indicator.clone());
+    let mut merged = live.to_vec();
+    let mut at: HashMap<(String, String, String), usize> = merged
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (key(v), i))
+        .collect();
+    let mut counts: HashMap<String, MergeCounts> = HashMap::new();
+    for v in new {
+        let c = counts.entry(v.file.clone()).or_default();
+        match at.get(&key(v)) {
+            None => {
+                at.insert(key(v), merged.len());
+                merged.push(v.clone());
+                c.added += 1;
+            }
+            Some(&i) => {
+                let old = &merged[i];
+                let same = old.value == v.value
+                    && old.unit == v.unit
+                    && old.source == v.source
+                    && old.status == v.status;
+                if same {
+                    c.unchanged += 1;
+                } else {
+                    merged[i] = v.clone();
+                    c.replaced += 1;
+                }
+            }
+        }
+    }
+    (merged, counts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +166,27 @@ mod tests {
         assert!(values.get("35.09", "2023", "indeks_spbe").is_none());
         assert!(values.get("35.09", "2022", "ipm").is_none());
         assert!(IndicatorValues::default().is_empty());
+    }
+
+    #[test]
+    fn a_merge_adds_new_values_replaces_changed_ones_and_counts_per_file() {
+        let live = vec![value("35.09", "2022", 1.99), value("35.78", "2023", 4.49)];
+        let mut corrected = value("35.09", "2022", 2.05);
+        corrected.file = "koreksi.csv".into();
+        let new = vec![
+            corrected,
+            value("35.78", "2023", 4.49),
+            value("35.09", "2024", 2.5),
+        ];
+        let (merged, counts) = merge(&live, &new);
+        assert_eq!(merged.len(), 3);
+        let values = IndicatorValues::new(merged);
+        assert_eq!(
+            values.get("35.09", "2022", "indeks_spbe").unwrap().value,
+            2.05
+        );
+        let spbe = counts["spbe.csv"];
+        assert_eq!((spbe.added, spbe.replaced, spbe.unchanged), (1, 0, 1));
+        assert_eq!(counts["koreksi.csv"].replaced, 1);
     }
 }

@@ -102,3 +102,114 @@ async fn the_default_framework_does_not_read_the_values_folder() {
         .unwrap_or_default();
     assert!(refused.is_empty(), "{refused:?}");
 }
+
+/// Upload `csv` as `name` to `app` with the API token of `user`.
+async fn upload(
+    app: &crate::helpers::TestApp,
+    user: &str,
+    name: &str,
+    csv: &str,
+) -> (u16, serde_json::Value) {
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name(name.to_string()),
+    );
+    let resp = reqwest::Client::new()
+        .post(format!("{}/api/v1/ingest", app.address))
+        .bearer_auth(crate::helpers::token(user))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap())
+}
+
+/// Jember's recorded SPBE index of `period`, as the explanation gives it.
+async fn spbe_of_jember(app: &crate::helpers::TestApp, period: &str) -> serde_json::Value {
+    let (_, body) = app
+        .get_json(&format!("/api/v1/explain?region=35.09&period={period}"))
+        .await;
+    body["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "indeks_spbe")
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_steward_uploads_values_for_their_region_through_the_ingest_route_and_they_are_scored() {
+    let app = spawn_own(|c| {
+        c.framework = repo().join("data/frameworks/seven_dimensions_with_values.toml");
+    })
+    .await;
+    // Jember's steward sends a corrected 2022 index, a 2025 one, and one for Probolinggo,
+    // which is outside Jember and refused.
+    let csv = "kode_wilayah;tahun;indikator;nilai;sumber\n\
+               35.09;2022;indeks_spbe;2,05;koreksi KepmenPANRB\n\
+               35.09;2025;indeks_spbe;3,10;evaluasi SPBE 2025\n\
+               35.74;2025;indeks_spbe;2,00;evaluasi SPBE 2025\n";
+    let (status, report) = upload(&app, "diskominfo-jember", "spbe_2025.csv", csv).await;
+    assert_eq!(status, 200, "{report}");
+    let file = &report["files"][0];
+    assert_eq!(file["values"], true, "{report}");
+    assert_eq!(
+        (file["accepted"].as_u64(), file["rejected"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(
+        (file["added"].as_u64(), file["replaced"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let refused = &report["rejections"][0];
+    assert_eq!(refused["row"], 4);
+    assert!(
+        refused["reason_en"]
+            .as_str()
+            .unwrap()
+            .contains("outside your region")
+    );
+    // The refused row is in the quarantine file, like a refused activity.
+    assert!(file["quarantine"].as_str().is_some(), "{file}");
+
+    // Scored at once, on the SPBE scale: 3.10 → 52.5, and the correction replaced 1.99.
+    let spbe = spbe_of_jember(&app, "2025").await;
+    assert_eq!(spbe["raw"].as_f64(), Some(3.1), "{spbe}");
+    assert!(
+        (spbe["score"].as_f64().unwrap() - 52.5).abs() < 1e-9,
+        "{spbe}"
+    );
+    assert_eq!(
+        spbe_of_jember(&app, "2022").await["raw"].as_f64(),
+        Some(2.05)
+    );
+
+    // The same file again changes nothing; a viewer may not upload values at all.
+    let (_, again) = upload(&app, "diskominfo-jember", "spbe_2025.csv", csv).await;
+    assert_eq!(again["files"][0]["skipped_unchanged"], true, "{again}");
+    let (status, _) = upload(&app, "bappeda-jember", "spbe.csv", csv).await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn a_file_that_is_neither_activities_nor_values_is_refused_naming_the_activity_columns() {
+    let app = spawn_own(|c| {
+        c.framework = repo().join("data/frameworks/seven_dimensions_with_values.toml");
+    })
+    .await;
+    let (status, report) = upload(
+        &app,
+        "diskominfo-jember",
+        "catatan.csv",
+        "kode_wilayah,keterangan\n35.09,apa saja\n",
+    )
+    .await;
+    assert_eq!(status, 422, "{report}");
+    let error = report["files"][0]["error"].as_str().unwrap();
+    assert!(
+        error.contains("programme") && error.contains("quantity"),
+        "{error}"
+    );
+}

@@ -175,6 +175,36 @@ impl ValuesFileReport {
     }
 }
 
+/// A file of an ingest run that lacked the activity columns, tried as indicator values: its
+/// checked values and report, or `None` when it is no values table either (lacking their
+/// columns too), so that the activity refusal stands. Only for a framework that takes
+/// recorded values; the sender's scope is `reference.scope`.
+pub(super) fn try_ingest(
+    input: &super::Input,
+    reference: &super::Reference<'_>,
+    seen: &mut Seen,
+) -> Option<(Vec<IndicatorValue>, ValuesFileReport)> {
+    let takes_values = reference
+        .framework
+        .indicators
+        .iter()
+        .any(|i| i.source == IndicatorSource::Values);
+    if !takes_values {
+        return None;
+    }
+    let bytes = match &input.data {
+        super::InputData::Bytes(b) => std::borrow::Cow::Borrowed(b.as_slice()),
+        super::InputData::File(path) => std::borrow::Cow::Owned(read_file(path, &input.name).ok()?),
+    };
+    read(&input.name, &bytes).ok()?;
+    let checks = Checks {
+        framework: reference.framework,
+        regions: reference.regions,
+        scope: reference.scope,
+    };
+    Some(checks.file(&input.name, &bytes, seen))
+}
+
 /// One table's rows as (row number, column → cell).
 type Table = Vec<(u64, HashMap<&'static str, String>)>;
 
