@@ -25,5 +25,6 @@ mod remote;
 mod reports;
 mod sensitivity;
 mod server;
+mod sessions;
 mod upload;
 mod values;
