@@ -286,11 +286,11 @@ impl AccessStore {
         let mut tx = self.db.begin_write().await?;
         let mut taken = Vec::new();
         for u in records {
-            if exists(&mut *tx, "SELECT name FROM users WHERE name = $1", &u.name).await? {
+            if exists(&mut tx, "SELECT name FROM users WHERE name = $1", &u.name).await? {
                 taken.push(format!("user {}", u.name));
             }
             for t in &u.tokens {
-                if exists(&mut *tx, "SELECT id FROM user_tokens WHERE id = $1", &t.id).await? {
+                if exists(&mut tx, "SELECT id FROM user_tokens WHERE id = $1", &t.id).await? {
                     taken.push(format!("token {} of {}", t.id, u.name));
                 }
             }
@@ -312,7 +312,7 @@ impl AccessStore {
             .execute(&mut *tx)
             .await?;
             for t in &u.tokens {
-                insert_token(&mut *tx, &u.name, t).await?;
+                insert_token(&mut tx, &u.name, t).await?;
             }
         }
         tx.commit().await?;
@@ -326,11 +326,11 @@ impl AccessStore {
             message,
         })?;
         let mut tx = self.db.begin_write().await?;
-        if !exists(&mut *tx, "SELECT name FROM users WHERE name = $1", name).await? {
+        if !exists(&mut tx, "SELECT name FROM users WHERE name = $1", name).await? {
             return Err(StoreError::NoSuchUser(name.into()));
         }
         if exists(
-            &mut *tx,
+            &mut tx,
             "SELECT id FROM user_tokens WHERE id = $1",
             &token.id,
         )
@@ -338,7 +338,7 @@ impl AccessStore {
         {
             return Err(StoreError::Exists(format!("token {}", token.id)));
         }
-        insert_token(&mut *tx, name, token).await?;
+        insert_token(&mut tx, name, token).await?;
         tx.commit().await?;
         Ok(())
     }

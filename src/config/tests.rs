@@ -132,7 +132,10 @@ fn with_users_in_the_database_the_users_file_is_not_read() {
     let err = Config::load(Some(f.path()), &Overrides::default())
         .unwrap_err()
         .to_string();
-    assert!(err.contains("access.users") && err.contains("ldap"), "{err}");
+    assert!(
+        err.contains("access.users") && err.contains("ldap"),
+        "{err}"
+    );
     let f = write_config("[access]\nrecheck_seconds = 86400\n");
     let err = Config::load(Some(f.path()), &Overrides::default())
         .unwrap_err()
