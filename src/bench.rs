@@ -138,11 +138,12 @@ pub struct AccessArgs {
 }
 
 /// Time access control: argon2id hashing and verification with the configured parameters (what
-/// the first use of a token or a login costs), and the per-request checks that follow (a
-/// remembered token, a session), 10,000 at a time.
+/// the first use of a token or a login costs), and the per-request checks that follow: a token
+/// remembered in memory, and a session and a database user's token when they are trusted from
+/// memory and when every request asks the database. The database is a temporary SQLite file,
+/// or, when `[database] url` names PostgreSQL, a schema of its own there, dropped afterwards.
 pub fn auth(config: &Config, runs: usize) -> anyhow::Result<Vec<Measurement>> {
-    use crate::auth::users::{self, Users};
-    use crate::auth::{Access, AccessSettings, Role};
+    use crate::auth::users;
     let params = config.access.hash_params;
     let cost = format!(
         "argon2id m={} KiB, t={}, p={}",
@@ -163,36 +164,139 @@ pub fn auth(config: &Config, runs: usize) -> anyhow::Result<Vec<Measurement>> {
     anyhow::ensure!(ok, "the benchmark's own hash did not verify");
     m.note = cost;
     out.push(m);
-
-    let mut people = Users::default();
-    people.add("bench", Role::Viewer, Some("35.09"), None, &params)?;
-    let token = people.new_token("bench", &params)?;
-    let access = Access::new(AccessSettings {
-        users: std::sync::Arc::new(people),
-        ..AccessSettings::default()
-    });
-    // The first use goes through the verification gate, which runs on the blocking pool.
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    // The lookups run on a runtime like the server's; the first use of a token goes through
+    // the verification gate, which runs on the blocking pool.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()?;
-    let principal = runtime
-        .block_on(access.authenticate_token(&token, None))
-        .map_err(|e| anyhow::anyhow!("the benchmark's own token did not verify: {e}"))?;
+    let dir = std::env::temp_dir().join(format!(
+        "kotacerdas-bench-auth-{}",
+        crate::auth::users::random_hex(4)
+    ));
+    let (target, schema) = match &config.database {
+        crate::db::Target::Postgres { url, .. } => {
+            let schema = format!("kc_bench_{}", crate::auth::users::random_hex(4));
+            let target = crate::db::Target::Postgres {
+                url: url.clone(),
+                schema: Some(schema.clone()),
+            };
+            (target, Some(schema))
+        }
+        crate::db::Target::Sqlite(_) => (crate::db::Target::Sqlite(dir.join("bench.db")), None),
+    };
+    let db = runtime.block_on(crate::db::Db::open(&target, 4))?;
+    let backend = match db.backend() {
+        crate::db::Backend::Sqlite => "SQLite",
+        crate::db::Backend::Postgres => "PostgreSQL",
+    };
+    let result = auth_lookups(&runtime, &db, runs, backend, &params);
+    if let Some(schema) = schema {
+        runtime.block_on(db.execute_raw(&format!("DROP SCHEMA {schema} CASCADE")))?;
+    }
+    runtime.block_on(db.close());
+    let _ = std::fs::remove_dir_all(&dir);
+    out.extend(result?);
+    Ok(out)
+}
+
+/// The per-request checks of [`auth`] on `db`.
+fn auth_lookups(
+    runtime: &tokio::runtime::Runtime,
+    db: &crate::db::Db,
+    runs: usize,
+    backend: &str,
+    params: &crate::auth::HashParams,
+) -> anyhow::Result<Vec<Measurement>> {
+    use crate::auth::users::Users;
+    use crate::auth::{Access, AccessSettings, AccessStore, Role, UserSource};
+    use std::time::Duration;
     const BATCH: usize = 10_000;
+    const DB_BATCH: usize = 1_000;
+    let mut out = Vec::new();
+    let mut people = Users::default();
+    people.add(
+        "bench",
+        Role::Viewer,
+        Some("35.09"),
+        Some("bench-password"),
+        params,
+    )?;
+    let token = people.new_token("bench", params)?;
+    let store = AccessStore::new(db.clone());
+    runtime.block_on(store.insert_users(&people.iter().cloned().collect::<Vec<_>>()))?;
+    let open = |source, recheck| {
+        runtime.block_on(Access::open(
+            AccessSettings {
+                users: std::sync::Arc::new(people.clone()),
+                source,
+                recheck,
+                ..AccessSettings::default()
+            },
+            store.clone(),
+        ))
+    };
+    let per_request = |m: &Measurement, batch: usize| {
+        format!("{:.2} µs per request", m.median_ms * 1e3 / batch as f64)
+    };
+    let file = open(UserSource::File, Duration::from_secs(2))?;
+    let principal = runtime
+        .block_on(file.authenticate_token(&token, None))
+        .map_err(|e| anyhow::anyhow!("the benchmark's own token did not verify: {e}"))?;
     let (mut m, _) = measure("10,000 remembered token checks", runs, || {
         (0..BATCH)
-            .filter(|_| access.remembered_token(&token).is_some())
+            .filter(|_| file.remembered_token(&token).is_some())
             .count()
     });
-    m.note = format!("{:.2} µs per request", m.median_ms * 1e3 / BATCH as f64);
+    m.note = per_request(&m, BATCH);
     out.push(m);
-    let session = access.start_session(principal);
-    let (mut m, _) = measure("10,000 session lookups", runs, || {
-        (0..BATCH)
-            .filter(|_| access.session(session.as_str()).is_some())
-            .count()
+    let session = runtime
+        .block_on(file.start_session(&principal))
+        .map_err(|e| anyhow::anyhow!("no session: {e}"))?;
+    let (mut m, _) = measure("10,000 session lookups, trusted for 2 s", runs, || {
+        runtime.block_on(async {
+            let mut found = 0;
+            for _ in 0..BATCH {
+                found += usize::from(matches!(file.session(session.as_str()).await, Ok(Some(_))));
+            }
+            found
+        })
     });
-    m.note = format!("{:.2} µs per request", m.median_ms * 1e3 / BATCH as f64);
+    m.note = per_request(&m, BATCH);
+    out.push(m);
+    // Every request asks the database: what the cache saves.
+    let asking = open(UserSource::Database, Duration::ZERO)?;
+    runtime
+        .block_on(asking.authenticate_token(&token, None))
+        .map_err(|e| anyhow::anyhow!("the benchmark's own token did not verify: {e}"))?;
+    let name = format!("1,000 session lookups in {backend} (recheck_seconds = 0)");
+    let (mut m, found) = measure(&name, runs, || {
+        runtime.block_on(async {
+            let mut found = 0;
+            for _ in 0..DB_BATCH {
+                found += usize::from(matches!(
+                    asking.session(session.as_str()).await,
+                    Ok(Some(_))
+                ));
+            }
+            found
+        })
+    });
+    anyhow::ensure!(found == DB_BATCH, "a session lookup failed");
+    m.note = per_request(&m, DB_BATCH);
+    out.push(m);
+    let name = format!("1,000 token checks of a user in {backend} (recheck_seconds = 0)");
+    let (mut m, found) = measure(&name, runs, || {
+        runtime.block_on(async {
+            let mut found = 0;
+            for _ in 0..DB_BATCH {
+                found += usize::from(asking.authenticate_token(&token, None).await.is_ok());
+            }
+            found
+        })
+    });
+    anyhow::ensure!(found == DB_BATCH, "a token check failed");
+    m.note = per_request(&m, DB_BATCH);
     out.push(m);
     Ok(out)
 }

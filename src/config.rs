@@ -3,9 +3,9 @@
 //! Raw settings are deserialised with figment (which remembers where every value came from) and
 //! then parsed once into [`Config`], the validated form the rest of the program trusts. A bad
 //! value is an error naming the key and the file or variable it came from. Besides the
-//! configuration itself it reads only the users file (`[access] users_file`), which is
-//! configuration too: a broken one stops start-up like a bad key. It does not read any data
-//! files; it only says where they are.
+//! configuration itself it reads only the users file (`[access] users_file`, unless `[access]
+//! users = "database"`), which is configuration too: a broken one stops start-up like a bad
+//! key. It does not read any data files; it only says where they are.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -21,7 +21,7 @@ pub use evaluation::{DatabaseSettings, EvaluationConfig, EvaluationSettings};
 
 use crate::auth::{
     AccessSettings, FailureLimit, GateSettings, HashParams, LoginLimits, Scope, SecureCookies,
-    Users, UsersError,
+    UserSource, Users, UsersError,
 };
 use crate::ingest::remote::SourceConfig;
 use crate::region::RegionCode;
@@ -199,8 +199,13 @@ pub struct AccessRaw {
     pub public: bool,
     /// What anonymous callers see in public mode: `all` or a province / kab/kota code.
     pub public_scope: String,
+    /// Where the users are: `file` (the users file) or `database`.
+    pub users: String,
     /// The users file (names, roles, scopes, argon2 hashes of passwords and tokens).
     pub users_file: RelativePathBuf,
+    /// Seconds a session or a database user's token is trusted before the database is asked
+    /// again; 0 = every request asks.
+    pub recheck_seconds: u64,
     /// How long a browser login lasts, in hours.
     pub session_hours: u64,
     /// `Secure` session cookies: `auto` (when `X-Forwarded-Proto: https`), `always`, `never`.
@@ -237,7 +242,9 @@ impl Default for AccessRaw {
         AccessRaw {
             public: false,
             public_scope: "all".into(),
+            users: "file".into(),
             users_file: PathBuf::from("users.toml").into(),
+            recheck_seconds: crate::auth::DEFAULT_RECHECK_SECS,
             session_hours: 8,
             secure_cookies: "auto".into(),
             argon2_memory_kib: hash.memory_kib,
@@ -577,13 +584,30 @@ impl Config {
                 format!("{} is not between 1 and 30000 ms", a.verify_wait_ms),
             ));
         }
-        let users = Users::load(&a.users_file.relative())?;
+        let source = a
+            .users
+            .parse::<UserSource>()
+            .map_err(|e| invalid("access.users", e))?;
+        if a.recheck_seconds > 3600 {
+            return Err(invalid(
+                "access.recheck_seconds",
+                format!("{} is not between 0 and 3600 seconds", a.recheck_seconds),
+            ));
+        }
+        // With users in the database the file is read only by `kotacerdas user migrate`: a
+        // file left behind must not stop start-up, nor be mistaken for the users.
+        let users = match source {
+            UserSource::File => Users::load(&a.users_file.relative())?,
+            UserSource::Database => Users::empty(&a.users_file.relative()),
+        };
         Ok(AccessSettings {
             public: a.public.then_some(public_scope),
             session_ttl: std::time::Duration::from_secs(a.session_hours * 3600),
             secure_cookies,
             hash_params,
+            source,
             users: std::sync::Arc::new(users),
+            recheck: std::time::Duration::from_secs(a.recheck_seconds),
             own_region_reports: a.own_region_reports,
             login_limits: LoginLimits {
                 per_name: FailureLimit {

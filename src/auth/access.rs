@@ -1,17 +1,31 @@
 //! The running server's access state: users, verified tokens, login sessions, and the limits on
 //! checking secrets.
 //!
-//! argon2 verification costs tens of milliseconds and its memory cost (19 MiB by default) by
-//! design, far too much per request when charts are served at thousands per second. So a
-//! presented API token is verified once and, when valid, remembered under the SHA-256 of the
-//! token (the token itself is not kept); that table cannot grow past the number of tokens in
-//! the users file. Invalid tokens are remembered in a separate bounded table, so no number of
-//! them can push a valid one out. Every verification, of a login or a token's first use, goes
-//! through the [`Gate`] (a few at once, the rest refused as busy), and an unknown name or token
-//! id is verified against a decoy hash of the same cost, so the time to refuse tells nothing.
-//! Failed logins and failed token verifications count per client address, failed logins also
-//! per name ([`limit`](super::limit)). Browser logins get a random 256-bit session id that maps
-//! to the principal in memory, with an expiry; sessions do not survive a restart.
+//! **Where users and sessions are.** Users come from the users file (`[access] users =
+//! "file"`, read at start) or from the database (`"database"`, read when needed, so a change
+//! made with `kotacerdas user` on any machine applies to every instance without a restart).
+//! Login sessions are always in the database ([`AccessStore`]): a login on one instance is
+//! valid on every instance of the database, and a logout on any of them ends it everywhere.
+//!
+//! **What is remembered, and for how long.** argon2 verification costs tens of milliseconds and
+//! its memory cost (19 MiB by default) by design, far too much per request when charts are
+//! served at thousands per second. So a presented API token is verified once and, when valid,
+//! remembered under the SHA-256 of the token (the token itself is not kept). With the users
+//! file that is for the server's life: the file cannot change under it. With users in the
+//! database a remembered token is checked against the database again when its last check is
+//! older than `[access] recheck_seconds`: a removed token or user is refused, and a changed
+//! role or scope applies, on every instance within that bound. Sessions are looked up in the
+//! database and kept in memory for the same bound; a logout on this instance forgets its
+//! session at once, a logout or a removal on another instance takes effect here within
+//! `recheck_seconds` (0: every request asks the database). A session also ends when its user's
+//! record no longer matches the [`stamp`](super::store::stamp) taken at login.
+//!
+//! Invalid tokens are remembered in a separate bounded table, so no number of them can push a
+//! valid one out. Every verification, of a login or a token's first use, goes through the
+//! [`Gate`] (a few at once, the rest refused as busy), and an unknown name or token id is
+//! verified against a decoy hash of the same cost, so the time to refuse tells nothing. Failed
+//! logins and failed token verifications count per client address, failed logins also per name
+//! ([`limit`](super::limit)); those counts are per instance.
 //!
 //! This module knows nothing about HTTP: the caller passes the client's address, and the server
 //! turns [`AccessError`] into statuses.
@@ -27,13 +41,16 @@ use sha2::{Digest, Sha256};
 
 use super::gate::{Gate, GateError, GateSettings, GateStats};
 use super::limit::{self, Failures, LoginLimits};
-use super::users::{self, HashParams, StoredHash, Users};
+use super::store::{self, AccessStore, SessionRow, StoreError};
+use super::users::{self, HashParams, StoredHash, UserRecord, Users};
 use super::{Principal, Scope, Via};
 
+/// `[access] recheck_seconds` by default.
+pub const DEFAULT_RECHECK_SECS: u64 = 2;
 /// Invalid tokens remembered at most (valid ones are bounded by the users file).
 const MAX_INVALID: u64 = 10_000;
-/// Live sessions kept at most; past this the one closest to expiry is dropped.
-const MAX_SESSIONS: usize = 10_000;
+/// Sessions kept in memory at most (the database holds them all).
+const MAX_CACHED_SESSIONS: u64 = 10_000;
 
 /// When session cookies carry the `Secure` attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -60,6 +77,27 @@ impl FromStr for SecureCookies {
     }
 }
 
+/// Where the users are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UserSource {
+    /// The users file, read at start (one instance, or the same file on every instance).
+    #[default]
+    File,
+    /// The database's `users` and `user_tokens` tables, which every instance reads.
+    Database,
+}
+
+impl FromStr for UserSource {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "file" => Ok(UserSource::File),
+            "database" => Ok(UserSource::Database),
+            other => Err(format!("{other:?}: expected file or database")),
+        }
+    }
+}
+
 /// The validated `[access]` settings.
 #[derive(Debug, Clone)]
 pub struct AccessSettings {
@@ -71,8 +109,14 @@ pub struct AccessSettings {
     pub secure_cookies: SecureCookies,
     /// argon2id parameters for new hashes (`kotacerdas user …`).
     pub hash_params: HashParams,
-    /// The users.
+    /// Where the users are.
+    pub source: UserSource,
+    /// The users of the users file (with [`UserSource::Database`] only its path, for
+    /// `kotacerdas user migrate`).
     pub users: Arc<Users>,
+    /// How long a session or a remembered token of a database user is trusted before the
+    /// database is asked again; zero: every request asks.
+    pub recheck: Duration,
     /// Signed-in users scoped to a province or kab/kota (viewers, stewards) may download the
     /// report of a region within their scope, though their role lacks the reports capability.
     /// Cohort reports stay with evaluators and admins.
@@ -92,7 +136,9 @@ impl Default for AccessSettings {
             session_ttl: Duration::from_secs(8 * 3600),
             secure_cookies: SecureCookies::Auto,
             hash_params: HashParams::default(),
+            source: UserSource::File,
             users: Arc::new(Users::default()),
+            recheck: Duration::from_secs(DEFAULT_RECHECK_SECS),
             own_region_reports: false,
             login_limits: LoginLimits::default(),
             trusted_proxies: Vec::new(),
@@ -124,6 +170,17 @@ pub enum AccessError {
     /// The verification gate is full.
     #[error(transparent)]
     Gate(#[from] GateError),
+    /// The database of users and sessions could not be read or written (the cause is logged
+    /// where it happened).
+    #[error("the database of users and sessions is not available")]
+    Database,
+}
+
+impl From<StoreError> for AccessError {
+    fn from(e: StoreError) -> AccessError {
+        tracing::error!(error = %e, "users and sessions: database failure");
+        AccessError::Database
+    }
 }
 
 /// What failures are counted by.
@@ -155,7 +212,17 @@ impl SessionId {
     }
 }
 
-struct Session {
+/// A token verified with argon2, and when the database last confirmed it.
+struct Remembered {
+    principal: Principal,
+    /// The hash it was verified against: a row with another hash is another token.
+    hash: String,
+    checked: Instant,
+}
+
+/// A session as this instance last read it from the database.
+#[derive(Clone)]
+struct CachedSession {
     principal: Principal,
     expires: Instant,
 }
@@ -163,9 +230,11 @@ struct Session {
 /// Users, verified tokens and sessions of a running server.
 pub struct Access {
     settings: AccessSettings,
-    valid_tokens: RwLock<HashMap<[u8; 32], Principal>>,
+    store: AccessStore,
+    valid_tokens: RwLock<HashMap<[u8; 32], Remembered>>,
     invalid_tokens: moka::sync::Cache<[u8; 32], ()>,
-    sessions: RwLock<HashMap<String, Session>>,
+    /// `None` when `recheck` is zero: every lookup asks the database.
+    sessions: Option<moka::sync::Cache<[u8; 32], CachedSession>>,
     gate: Arc<Gate>,
     failed_names: Failures<String>,
     failed_addresses: Failures<IpAddr>,
@@ -177,7 +246,8 @@ impl std::fmt::Debug for Access {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Access")
             .field("public", &self.settings.public)
-            .field("users", &self.settings.users.len())
+            .field("source", &self.settings.source)
+            .field("users_file", &self.settings.users.len())
             .finish_non_exhaustive()
     }
 }
@@ -201,41 +271,62 @@ fn decoy<'a>(mut hashes: impl Iterator<Item = &'a str>, configured: &HashParams)
     StoredHash::decoy(params)
 }
 
+/// The session's end as an instant of this process, from its RFC 3339 text; an unreadable one
+/// counts as ended.
+fn instant_of(expires: &str) -> Instant {
+    let left = chrono::DateTime::parse_from_rfc3339(expires)
+        .ok()
+        .and_then(|t| {
+            (t.with_timezone(&chrono::Utc) - chrono::Utc::now())
+                .to_std()
+                .ok()
+        })
+        .unwrap_or_default();
+    Instant::now() + left
+}
+
 impl Access {
-    /// Access state for `settings`, with no token verified and no session yet.
-    pub fn new(settings: AccessSettings) -> Access {
-        let users = &settings.users;
+    /// Access state for `settings`, with sessions (and, with [`UserSource::Database`], the
+    /// users) on `store`; no token verified yet.
+    pub async fn open(settings: AccessSettings, store: AccessStore) -> Result<Access, StoreError> {
+        // The decoys cost what the installation's real hashes cost.
+        let records: Vec<UserRecord> = match settings.source {
+            UserSource::File => settings.users.iter().cloned().collect(),
+            UserSource::Database => store.users().await?,
+        };
         let password_decoy = decoy(
-            users.iter().filter_map(|u| u.password.as_deref()),
+            records.iter().filter_map(|u| u.password.as_deref()),
             &settings.hash_params,
         );
         let token_decoy = decoy(
-            users
+            records
                 .iter()
                 .flat_map(|u| u.tokens.iter().map(|t| t.hash.as_str())),
             &settings.hash_params,
         );
-        Access {
+        let sessions = (!settings.recheck.is_zero()).then(|| {
+            moka::sync::Cache::builder()
+                .max_capacity(MAX_CACHED_SESSIONS)
+                .time_to_live(settings.recheck)
+                .build()
+        });
+        Ok(Access {
+            store,
             valid_tokens: RwLock::new(HashMap::new()),
             invalid_tokens: moka::sync::Cache::new(MAX_INVALID),
-            sessions: RwLock::new(HashMap::new()),
+            sessions,
             gate: Arc::new(Gate::new(&settings.gate)),
             failed_names: Failures::new(settings.login_limits.per_name),
             failed_addresses: Failures::new(settings.login_limits.per_address),
             password_decoy,
             token_decoy,
             settings,
-        }
+        })
     }
 
     /// The settings.
     pub fn settings(&self) -> &AccessSettings {
         &self.settings
-    }
-
-    /// The users.
-    pub fn users(&self) -> &Users {
-        &self.settings.users
     }
 
     /// Who an anonymous caller is.
@@ -248,13 +339,52 @@ impl Access {
         self.gate.stats()
     }
 
-    /// The principal of a token verified before. Cheap: one SHA-256 and a map lookup.
+    /// The user called `name`, from the users file or the database.
+    pub async fn find_user(&self, name: &str) -> Result<Option<UserRecord>, AccessError> {
+        match self.settings.source {
+            UserSource::File => Ok(self.settings.users.get(name).cloned()),
+            UserSource::Database => Ok(self.store.user(name).await?),
+        }
+    }
+
+    /// The holder of the token with this id, and the token's hash.
+    async fn find_token(&self, id: &str) -> Result<Option<(UserRecord, String)>, AccessError> {
+        match self.settings.source {
+            UserSource::File => Ok(self
+                .settings
+                .users
+                .token(id)
+                .map(|(u, t)| (u.clone(), t.hash.clone()))),
+            UserSource::Database => Ok(self.store.token(id).await?.map(|(u, t)| (u, t.hash))),
+        }
+    }
+
+    /// `user` as a principal authenticated `via`.
+    fn principal(&self, user: &UserRecord, via: Via) -> Principal {
+        // With the users file every principal shares the file's copy of the name.
+        let name = self
+            .settings
+            .users
+            .shared_name(&user.name)
+            .filter(|_| self.settings.source == UserSource::File)
+            .unwrap_or_else(|| Arc::from(user.name.as_str()));
+        Principal::user(name, user.role, user.scope(), via)
+    }
+
+    /// Whether a remembered token may be trusted without asking the database.
+    fn fresh(&self, r: &Remembered) -> bool {
+        self.settings.source == UserSource::File || r.checked.elapsed() < self.settings.recheck
+    }
+
+    /// The principal of a token verified before and still fresh (see the module's doc).
+    /// Cheap: one SHA-256 and a map lookup.
     pub fn remembered_token(&self, token: &str) -> Option<Principal> {
         self.valid_tokens
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(&digest(token))
-            .cloned()
+            .filter(|r| self.fresh(r))
+            .map(|r| r.principal.clone())
     }
 
     /// How long `client` is still refused for its failures, if it is.
@@ -279,9 +409,55 @@ impl Access {
         }
     }
 
-    /// Who `token` belongs to. A token seen before costs a hash and a lookup; a new one is
-    /// verified with argon2 through the gate (an unknown id against the decoy, at the same
-    /// cost), unless its shape is wrong or `client` has failed too often.
+    /// A remembered token whose last check is too old, checked against the database again:
+    /// `Some` with the outcome when the database decided it, `None` when it is no longer
+    /// remembered (or never was) and must be verified.
+    async fn recheck_token(
+        &self,
+        key: &[u8; 32],
+        id: &str,
+    ) -> Result<Option<Principal>, AccessError> {
+        let hash = {
+            let tokens = self.valid_tokens.read().unwrap_or_else(|e| e.into_inner());
+            match tokens.get(key) {
+                Some(r) => r.hash.clone(),
+                None => return Ok(None),
+            }
+        };
+        let stored_now = self.find_token(id).await?;
+        let mut tokens = self.valid_tokens.write().unwrap_or_else(|e| e.into_inner());
+        match stored_now {
+            Some((user, stored)) if stored == hash => {
+                let principal = self.principal(&user, Via::Token);
+                tokens.insert(
+                    *key,
+                    Remembered {
+                        principal: principal.clone(),
+                        hash,
+                        checked: Instant::now(),
+                    },
+                );
+                Ok(Some(principal))
+            }
+            Some(_) => {
+                // Another token under the same id: verify the one presented afresh.
+                tokens.remove(key);
+                Ok(None)
+            }
+            None => {
+                // Revoked, or its user removed: refused from now on without argon2, and not
+                // counted against the client, whose token was genuine until now.
+                tokens.remove(key);
+                self.invalid_tokens.insert(*key, ());
+                Err(AccessError::InvalidToken)
+            }
+        }
+    }
+
+    /// Who `token` belongs to. A token seen before costs a hash and a lookup (and, for a user
+    /// in the database, a query once per `recheck`); a new one is verified with argon2 through
+    /// the gate (an unknown id against the decoy, at the same cost), unless its shape is wrong
+    /// or `client` has failed too often.
     pub async fn authenticate_token(
         &self,
         token: &str,
@@ -292,22 +468,19 @@ impl Access {
             return Ok(principal);
         }
         let key = digest(token);
+        if let Some(principal) = self.recheck_token(&key, id).await? {
+            return Ok(principal);
+        }
         if self.invalid_tokens.contains_key(&key) {
             return Err(AccessError::InvalidToken);
         }
         self.address_refused(client, Instant::now())?;
-        let users = &self.settings.users;
-        let holder = users.token(id).and_then(|(user, record)| {
-            let principal = Principal::user(
-                users.shared_name(&user.name)?,
-                user.role,
-                user.scope(),
-                Via::Token,
-            );
-            Some((principal, StoredHash::parse(&record.hash).ok()?))
+        let holder = self.find_token(id).await?.and_then(|(user, stored)| {
+            let hash = StoredHash::parse(&stored).ok()?;
+            Some((self.principal(&user, Via::Token), stored, hash))
         });
         let (principal, hash) = match holder {
-            Some((p, h)) => (Some(p), h),
+            Some((p, stored, h)) => (Some((p, stored)), h),
             None => (None, self.token_decoy.clone()),
         };
         let secret = token.to_string();
@@ -316,11 +489,18 @@ impl Access {
             .run(move |v| v.verify(secret.as_bytes(), &hash))
             .await?;
         match principal.filter(|_| matches) {
-            Some(principal) => {
+            Some((principal, stored)) => {
                 self.valid_tokens
                     .write()
                     .unwrap_or_else(|e| e.into_inner())
-                    .insert(key, principal.clone());
+                    .insert(
+                        key,
+                        Remembered {
+                            principal: principal.clone(),
+                            hash: stored,
+                            checked: Instant::now(),
+                        },
+                    );
                 Ok(principal)
             }
             None => {
@@ -349,18 +529,9 @@ impl Access {
             });
         }
         self.address_refused(client, now)?;
-        let users = &self.settings.users;
-        let holder = users.get(name).and_then(|user| {
-            let principal = Principal::user(
-                users.shared_name(&user.name)?,
-                user.role,
-                user.scope(),
-                Via::Session,
-            );
-            Some((
-                principal,
-                StoredHash::parse(user.password.as_deref()?).ok()?,
-            ))
+        let holder = self.find_user(name).await?.and_then(|user| {
+            let hash = StoredHash::parse(user.password.as_deref()?).ok()?;
+            Some((self.principal(&user, Via::Session), hash))
         });
         let (principal, hash) = match holder {
             Some((p, h)) => (Some(p), h),
@@ -384,46 +555,75 @@ impl Access {
         }
     }
 
-    /// Start a session for `principal`.
-    pub fn start_session(&self, principal: Principal) -> SessionId {
+    /// Start a session for the user `principal` names (as [`login`](Self::login) returned
+    /// it), recorded in the database for `session_ttl`.
+    pub async fn start_session(&self, principal: &Principal) -> Result<SessionId, AccessError> {
+        let name = principal.name().ok_or(AccessError::WrongPassword)?;
+        // Read again for the stamp: the session belongs to the record as it is now.
+        let user = self
+            .find_user(name)
+            .await?
+            .ok_or(AccessError::WrongPassword)?;
         let id = users::random_hex(32);
-        let now = Instant::now();
-        let mut sessions = self.sessions.write().unwrap_or_else(|e| e.into_inner());
-        if sessions.len() >= MAX_SESSIONS {
-            sessions.retain(|_, s| s.expires > now);
+        let key = digest(&id);
+        let ttl = self.settings.session_ttl;
+        let expires = chrono::Utc::now() + chrono::Duration::from_std(ttl).unwrap_or_default();
+        let expires = expires.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+        self.store
+            .insert_session(&store::hex(&key), &user, &expires)
+            .await?;
+        if let Some(cache) = &self.sessions {
+            cache.insert(
+                key,
+                CachedSession {
+                    principal: self.principal(&user, Via::Session),
+                    expires: Instant::now() + ttl,
+                },
+            );
         }
-        if sessions.len() >= MAX_SESSIONS
-            && let Some(oldest) = sessions
-                .iter()
-                .min_by_key(|(_, s)| s.expires)
-                .map(|(k, _)| k.clone())
-        {
-            sessions.remove(&oldest);
-        }
-        sessions.insert(
-            id.clone(),
-            Session {
-                principal: principal.with_via(Via::Session),
-                expires: now + self.settings.session_ttl,
-            },
-        );
-        SessionId(id)
+        Ok(SessionId(id))
     }
 
-    /// The principal of a live session.
-    pub fn session(&self, id: &str) -> Option<Principal> {
-        let sessions = self.sessions.read().unwrap_or_else(|e| e.into_inner());
-        sessions
-            .get(id)
-            .filter(|s| s.expires > Instant::now())
-            .map(|s| s.principal.clone())
+    /// The principal of a live session: from memory when this instance read it within
+    /// `recheck`, else from the database, refused when its user no longer matches the stamp.
+    pub async fn session(&self, id: &str) -> Result<Option<Principal>, AccessError> {
+        let key = digest(id);
+        if let Some(cached) = self.sessions.as_ref().and_then(|c| c.get(&key)) {
+            return Ok((cached.expires > Instant::now()).then_some(cached.principal));
+        }
+        let now = crate::db::now();
+        let digest = store::hex(&key);
+        let found: Option<(SessionRow, UserRecord)> = match self.settings.source {
+            UserSource::File => self.store.session(&digest, &now).await?.and_then(|row| {
+                let user = self.settings.users.get(&row.user)?.clone();
+                Some((row, user))
+            }),
+            UserSource::Database => self.store.session_with_user(&digest, &now).await?,
+        };
+        let Some((row, user)) = found.filter(|(row, user)| row.stamp == store::stamp(user)) else {
+            return Ok(None);
+        };
+        let principal = self.principal(&user, Via::Session);
+        if let Some(cache) = &self.sessions {
+            cache.insert(
+                key,
+                CachedSession {
+                    principal: principal.clone(),
+                    expires: instant_of(&row.expires),
+                },
+            );
+        }
+        Ok(Some(principal))
     }
 
-    /// End a session (logout). Unknown ids are ignored.
-    pub fn end_session(&self, id: &str) {
-        self.sessions
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(id);
+    /// End a session (logout) on every instance: its row is deleted, and this instance forgets
+    /// it at once. Unknown ids are ignored.
+    pub async fn end_session(&self, id: &str) -> Result<(), AccessError> {
+        let key = digest(id);
+        if let Some(cache) = &self.sessions {
+            cache.invalidate(&key);
+        }
+        self.store.delete_session(&store::hex(&key)).await?;
+        Ok(())
     }
 }

@@ -4,10 +4,11 @@
 //! (Kemkominfo) also reports and exports, for all regions; a **steward** uploads activity data
 //! for its own region and sees it; an **admin** may do everything, re-scoring included. Each
 //! user has a [`Scope`]: all regions, or one province or kab/kota with everything inside it.
-//! Users, password hashes and API token hashes live in a users file ([`users`]); secrets are
-//! stored only as argon2id PHC strings. [`Access`] is the running server's view of it: it
-//! verifies a presented token or password once and remembers the outcome, and keeps login
-//! sessions in memory. Verifications pass a [`Gate`] that bounds how many run at once and the
+//! Users, password hashes and API token hashes live in a users file ([`users`]) or in the
+//! database ([`store`], `[access] users = "database"`); secrets are stored only as argon2id
+//! PHC strings. Login sessions are in the database, so every instance on it shares them.
+//! [`Access`] is the running server's view of all this: it verifies a presented token or
+//! password once and remembers the outcome for a bounded time. Verifications pass a [`Gate`] that bounds how many run at once and the
 //! memory they hold; failed sign-ins are counted per name and per address ([`limit`]).
 //!
 //! This module knows nothing about HTTP: the server's extractor, login pages and cookies are in
@@ -16,6 +17,7 @@
 mod access;
 mod gate;
 pub mod limit;
+pub mod store;
 pub mod users;
 
 use std::fmt;
@@ -26,9 +28,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::region::{Level, RegionCode};
 
-pub use access::{Access, AccessError, AccessSettings, Counted, SecureCookies, SessionId};
+pub use access::{
+    Access, AccessError, AccessSettings, Counted, DEFAULT_RECHECK_SECS, SecureCookies, SessionId,
+    UserSource,
+};
 pub use gate::{Gate, GateError, GateSettings, GateStats, Verifier};
 pub use limit::{FailureLimit, LoginLimits};
+pub use store::{AccessStore, StoreError};
 pub use users::{HashParams, UserRecord, Users, UsersError};
 
 /// A role, from least to most trusted.
@@ -284,12 +290,6 @@ impl Principal {
             scope,
             via,
         }
-    }
-
-    /// The same user, authenticated another way.
-    pub(crate) fn with_via(mut self, via: Via) -> Principal {
-        self.via = via;
-        self
     }
 
     /// The user's name, `None` when anonymous.

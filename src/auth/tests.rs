@@ -12,6 +12,17 @@ const CHEAP: HashParams = HashParams {
     parallelism: 1,
 };
 
+/// Access on a fresh SQLite file (sessions live in a database); the folder goes with the
+/// returned guard.
+async fn open_access(settings: AccessSettings) -> (Access, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = crate::db::Db::open(&crate::db::Target::Sqlite(dir.path().join("kc.db")), 2)
+        .await
+        .unwrap();
+    let access = Access::open(settings, AccessStore::new(db)).await.unwrap();
+    (access, dir)
+}
+
 fn code(s: &str) -> RegionCode {
     RegionCode::parse(s).unwrap()
 }
@@ -153,23 +164,24 @@ fn users_round_trip_through_the_file_with_hashes_only() {
     assert_eq!(users.token(id).unwrap().0.name, "bappeda-jember");
 }
 
-fn access_with_token(settings: AccessSettings) -> (Access, String) {
+async fn access_with_token(settings: AccessSettings) -> (Access, String, tempfile::TempDir) {
     let mut users = Users::default();
     users
         .add("kominfo", Role::Evaluator, None, None, &CHEAP)
         .unwrap();
     let token = users.new_token("kominfo", &CHEAP).unwrap();
-    let access = Access::new(AccessSettings {
+    let (access, dir) = open_access(AccessSettings {
         users: Arc::new(users),
         hash_params: CHEAP,
         ..settings
-    });
-    (access, token)
+    })
+    .await;
+    (access, token, dir)
 }
 
 #[tokio::test]
 async fn a_token_is_verified_once_and_then_remembered() {
-    let (access, token) = access_with_token(AccessSettings::default());
+    let (access, token, _dir) = access_with_token(AccessSettings::default()).await;
     assert_eq!(access.remembered_token(&token), None);
     let p = access.authenticate_token(&token, None).await.unwrap();
     assert_eq!(
@@ -201,7 +213,7 @@ async fn a_token_is_verified_once_and_then_remembered() {
 
 #[tokio::test]
 async fn an_unknown_token_id_costs_an_argon2_verification_and_a_malformed_token_none() {
-    let (access, _) = access_with_token(AccessSettings::default());
+    let (access, _, _dir) = access_with_token(AccessSettings::default()).await;
     let unknown = format!("kc_{}_{}", "0".repeat(12), "ab".repeat(32));
     assert_eq!(
         access.authenticate_token(&unknown, None).await,
@@ -225,7 +237,7 @@ async fn an_unknown_token_id_costs_an_argon2_verification_and_a_malformed_token_
 
 #[tokio::test]
 async fn many_invalid_tokens_do_not_push_out_a_valid_one() {
-    let (access, token) = access_with_token(AccessSettings::default());
+    let (access, token, _dir) = access_with_token(AccessSettings::default()).await;
     access.authenticate_token(&token, None).await.unwrap();
     for i in 0..2_000u32 {
         let bad = format!("kc_{:012x}_{}", i, "cd".repeat(32));
@@ -245,14 +257,15 @@ async fn failed_logins_are_limited_per_name_and_per_address() {
             .unwrap();
     }
     let window = Duration::from_secs(600);
-    let access = Access::new(AccessSettings {
+    let (access, _dir) = open_access(AccessSettings {
         users: Arc::new(users),
         login_limits: LoginLimits {
             per_name: FailureLimit { max: 2, window },
             per_address: FailureLimit { max: 4, window },
         },
         ..AccessSettings::default()
-    });
+    })
+    .await;
     let here: std::net::IpAddr = "192.0.2.7".parse().unwrap();
     let there: std::net::IpAddr = "198.51.100.9".parse().unwrap();
     for _ in 0..2 {
@@ -301,25 +314,28 @@ async fn sessions_end_at_logout_and_expire() {
     users
         .add("admin", Role::Admin, None, Some("pw"), &CHEAP)
         .unwrap();
-    let access = Access::new(AccessSettings {
-        users: Arc::new(users),
+    let users = Arc::new(users);
+    let (access, _dir) = open_access(AccessSettings {
+        users: users.clone(),
         session_ttl: Duration::from_millis(0),
         ..AccessSettings::default()
-    });
+    })
+    .await;
     assert!(access.login("admin", "wrong", None).await.is_err());
     assert!(access.login("nobody", "pw", None).await.is_err());
     let p = access.login("admin", "pw", None).await.unwrap();
-    let expired = access.start_session(p.clone());
-    assert_eq!(access.session(expired.as_str()), None);
+    let expired = access.start_session(&p).await.unwrap();
+    assert_eq!(access.session(expired.as_str()).await.unwrap(), None);
 
-    let access = Access::new(AccessSettings {
-        users: access.settings().users.clone(),
+    let (access, _dir) = open_access(AccessSettings {
+        users,
         ..AccessSettings::default()
-    });
-    let id = access.start_session(p.clone());
-    assert_eq!(access.session(id.as_str()), Some(p));
-    access.end_session(id.as_str());
-    assert_eq!(access.session(id.as_str()), None);
+    })
+    .await;
+    let id = access.start_session(&p).await.unwrap();
+    assert_eq!(access.session(id.as_str()).await.unwrap(), Some(p));
+    access.end_session(id.as_str()).await.unwrap();
+    assert_eq!(access.session(id.as_str()).await.unwrap(), None);
 }
 
 #[test]

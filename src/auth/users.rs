@@ -187,14 +187,19 @@ impl Users {
     pub fn load(path: &Path) -> Result<Users, UsersError> {
         match std::fs::read_to_string(path) {
             Ok(text) => Users::parse(&text, path),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Users {
-                path: path.to_path_buf(),
-                ..Users::default()
-            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Users::empty(path)),
             Err(source) => Err(UsersError::Io {
                 path: path.to_path_buf(),
                 source,
             }),
+        }
+    }
+
+    /// No users, to be saved at `path` (or only named there).
+    pub fn empty(path: &Path) -> Users {
+        Users {
+            path: path.to_path_buf(),
+            ..Users::default()
         }
     }
 
@@ -404,6 +409,64 @@ impl Users {
         }
         std::fs::rename(&tmp, &self.path).map_err(io)
     }
+}
+
+/// Whether a record read from elsewhere than a file (the database) keeps the users file's
+/// rules: its name, role and scope, its password hash and its tokens.
+pub fn check_record(u: &UserRecord) -> Result<(), String> {
+    check_name(&u.name)?;
+    check_scope(u.role, u.region.as_deref())?;
+    if let Some(p) = &u.password {
+        StoredHash::parse(p).map_err(|e| format!("password: {e}"))?;
+    }
+    u.tokens.iter().try_for_each(check_token)
+}
+
+/// Whether a token record has a 12-hex-digit id and an argon2id hash.
+pub fn check_token(t: &TokenRecord) -> Result<(), String> {
+    if t.id.len() != 12 || !t.id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!("token id {:?} is not 12 hex digits", t.id));
+    }
+    StoredHash::parse(&t.hash)
+        .map(|_| ())
+        .map_err(|e| format!("token {}: {e}", t.id))
+}
+
+/// A new user record, checked, with its password hashed when one is given.
+pub fn new_record(
+    name: &str,
+    role: Role,
+    region: Option<&str>,
+    password: Option<&str>,
+    params: &HashParams,
+) -> Result<UserRecord, String> {
+    check_name(name)?;
+    let region = region.map(|r| r.trim().to_string());
+    check_scope(role, region.as_deref())?;
+    let password = password
+        .map(|p| hash_secret(p, params))
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    Ok(UserRecord {
+        name: name.to_string(),
+        role,
+        region,
+        password,
+        tokens: Vec::new(),
+    })
+}
+
+/// A new API token: the token itself, shown once, and its record, which holds only its hash.
+pub fn new_token_record(params: &HashParams) -> Result<(String, TokenRecord), UsersError> {
+    let id = random_hex(6);
+    let token = format!("{TOKEN_PREFIX}{id}_{}", random_hex(32));
+    let hash = hash_secret(&token, params)?;
+    let record = TokenRecord {
+        id,
+        hash,
+        created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    };
+    Ok((token, record))
 }
 
 fn check_name(name: &str) -> Result<(), String> {

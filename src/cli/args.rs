@@ -59,7 +59,8 @@ pub(super) enum Command {
     Ingest(IngestArgs),
     /// Write a seeded, reproducible sample activity log (canonical CSV).
     Generate(GenerateArgs),
-    /// Manage the users file ([access] users_file): add users, make API tokens, list, remove.
+    /// Manage the users ([access] users: the users file or the database): add users, make API
+    /// tokens, list, remove; migrate the file into the database.
     #[command(subcommand)]
     User(UserCommand),
     /// Work on the framework file (--framework): derive fixed goalposts from a base period.
@@ -207,11 +208,14 @@ pub(super) enum UserCommand {
     },
     /// List users: name, role, scope, whether a password is set, token ids.
     List,
-    /// Remove a user and its tokens.
+    /// Remove a user and its tokens (and, with users in the database, its sessions).
     Remove {
         /// The user's name
         name: String,
     },
+    /// Copy every user and token of the users file into the database, all or none; then set
+    /// `[access] users = "database"` and the user commands act on the database.
+    Migrate,
 }
 
 #[derive(Debug, Args)]

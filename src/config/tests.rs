@@ -114,6 +114,36 @@ fn a_broken_users_file_stops_start_up_naming_it() {
 }
 
 #[test]
+fn with_users_in_the_database_the_users_file_is_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("people.toml");
+    std::fs::write(&file, "[[user]]\nname = \"x\"\nrole = \"steward\"\n").unwrap();
+    let f = write_config(&format!(
+        "[access]\nusers = \"database\"\nusers_file = {file:?}\nrecheck_seconds = 0\n"
+    ));
+    let cfg = Config::load(Some(f.path()), &Overrides::default()).unwrap();
+    assert_eq!(cfg.access.source, UserSource::Database);
+    assert_eq!(cfg.access.recheck, std::time::Duration::ZERO);
+    // Only its path is kept, for `kotacerdas user migrate`.
+    assert!(cfg.access.users.is_empty());
+    assert_eq!(cfg.access.users.path(), file.as_path());
+
+    let f = write_config("[access]\nusers = \"ldap\"\n");
+    let err = Config::load(Some(f.path()), &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("access.users") && err.contains("ldap"),
+        "{err}"
+    );
+    let f = write_config("[access]\nrecheck_seconds = 86400\n");
+    let err = Config::load(Some(f.path()), &Overrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("access.recheck_seconds"), "{err}");
+}
+
+#[test]
 fn operations_sections_are_read_and_checked() {
     let f = write_config(
         "[log]\nformat = \"json\"\n[cache]\nmax_mb = 8\n[schedule]\nrescore_minutes = 15\n[server]\nmax_body_kb = 2\n",

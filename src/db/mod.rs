@@ -18,8 +18,9 @@
 //! on PostgreSQL, whose row locks do that job), the SQLite pragmas, and the PostgreSQL schema.
 //!
 //! Migrations are embedded in the binary and run at start; on PostgreSQL sqlx holds an advisory
-//! lock while migrating, so instances starting together take turns. Users and login sessions can
-//! move here later as further migrations on the same pool.
+//! lock while migrating, so instances starting together take turns. Besides evaluation rounds
+//! the database holds login sessions and, when `[access] users = "database"`, the users and
+//! their API tokens (`migrations/0003_users_and_sessions.sql`, queried by `auth::store`).
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -29,6 +30,9 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{Any, AnyPool, Executor, Transaction};
+
+#[cfg(test)]
+pub(crate) mod testing;
 
 /// The database could not be opened, migrated or queried.
 #[derive(Debug, thiserror::Error)]
@@ -157,6 +161,13 @@ fn migrator() -> Migrator {
             Cow::Borrowed("id counters"),
             MigrationType::Simple,
             Cow::Borrowed(include_str!("../../migrations/0002_id_counters.sql")),
+            false,
+        ),
+        Migration::new(
+            3,
+            Cow::Borrowed("users and sessions"),
+            MigrationType::Simple,
+            Cow::Borrowed(include_str!("../../migrations/0003_users_and_sessions.sql")),
             false,
         ),
     ];

@@ -1,6 +1,7 @@
 //! One start-up for the binary and the tests: [`Application::build`] goes from a configuration
 //! to a listening server — reference data, the start-up job (ingest the activity folder, score),
-//! the database of evaluation rounds (opened and migrated), the shared state, the scheduled jobs and source pulls, the listener — and
+//! the database (opened and migrated: evaluation rounds, login sessions, users when they live
+//! there), the shared state, the scheduled jobs and source pulls, the listener — and
 //! [`Application::run_until_stopped`] serves until Ctrl-C or SIGTERM. `kotacerdas serve` and
 //! the integration tests' `spawn_app` both go through it, so a test cannot pass on wiring the
 //! binary does not use.
@@ -15,6 +16,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 use super::{AppState, reports, router, spawn_schedule, spawn_source_pulls, spawn_store_follow};
+use crate::auth::{Access, AccessStore, UserSource};
 use crate::config::Config;
 use crate::db::Db;
 use crate::evaluation::Evaluation;
@@ -30,6 +32,9 @@ pub enum StartError {
     /// The database of evaluation rounds could not be opened or migrated.
     #[error("the evaluation database could not be opened")]
     Database(#[from] crate::db::DbError),
+    /// The users in the database could not be read.
+    #[error("the users in the database could not be read")]
+    Users(#[from] crate::auth::StoreError),
     /// The start-up job panicked.
     #[error("the start-up job panicked: {0}")]
     Panicked(String),
@@ -63,8 +68,9 @@ impl Application {
         .await
         .map_err(|e| StartError::Panicked(e.to_string()))??;
         let evaluation = open_evaluation(&config).await?;
+        let access = open_access(&config, evaluation.db().clone()).await?;
         let addr = config.bind;
-        let mut state = AppState::new(config, reference, snapshot);
+        let mut state = AppState::new(config, reference, snapshot, access);
         state.db = Some(evaluation.db().clone());
         state.evaluation = Some(std::sync::Arc::new(evaluation));
         let listener = TcpListener::bind(addr)
@@ -121,6 +127,21 @@ pub async fn open_evaluation(config: &Config) -> Result<Evaluation, StartError> 
         config.evaluation.instruments_dir.clone(),
         config.evaluation.max_evidence_bytes,
     ))
+}
+
+/// Who may do what, with sessions (and, when configured, users) on `db`.
+async fn open_access(config: &Config, db: Db) -> Result<Access, StartError> {
+    let settings = config.access.clone();
+    let file = settings.users.path();
+    if settings.source == UserSource::Database && file.exists() {
+        // Not an error: the file may be the one just migrated. But it is not read.
+        tracing::warn!(
+            file = %file.display(),
+            "[access] users = \"database\": the users file is not read (`kotacerdas user migrate` \
+             copies its users into the database)"
+        );
+    }
+    Ok(Access::open(settings, AccessStore::new(db)).await?)
 }
 
 async fn shutdown_signal() {

@@ -3,7 +3,8 @@
 //! [`super::access`].
 //!
 //! A request is authenticated by an `Authorization: Bearer kc_…` API token or by the
-//! `kotacerdas_session` cookie that `POST /login` sets; without either it is anonymous, which
+//! `kotacerdas_session` cookie that `POST /login` sets (the session is in the database, so any
+//! instance on it accepts the cookie); without either it is anonymous, which
 //! means a viewer within `[access] public_scope` when public read-only mode is on and nobody
 //! otherwise. A bad bearer token is a 401 even in public mode (a client that sends credentials
 //! wants them checked); a stale session cookie simply counts as no cookie.
@@ -185,14 +186,22 @@ impl FromRequestParts<AppState> for Principal {
                         retry_after,
                         message,
                     },
-                    None if e == AccessError::Gate(GateError::Failed) => {
-                        ApiError::Internal(anyhow::Error::new(e))
+                    None if matches!(
+                        e,
+                        AccessError::Gate(GateError::Failed) | AccessError::Database
+                    ) =>
+                    {
+                        internal(e)
                     }
                     None => ApiError::Unauthorized(e.to_string()),
                 }),
             };
         }
-        if let Some(principal) = session_cookie(&parts.headers).and_then(|id| access.session(id)) {
+        let session = match session_cookie(&parts.headers) {
+            Some(id) => access.session(id).await.map_err(internal)?,
+            None => None,
+        };
+        if let Some(principal) = session {
             if !is_safe(&parts.method) && !same_origin(&parts.headers) {
                 return Err(ApiError::Forbidden(
                     "cross-site request refused: the Origin does not match this site".into(),
@@ -202,6 +211,12 @@ impl FromRequestParts<AppState> for Principal {
         }
         Ok(access.anonymous())
     }
+}
+
+/// A failure of the database of users and sessions, or of a check, as a 500 (the cause is
+/// logged where it happened; the client learns nothing of it).
+fn internal(e: AccessError) -> ApiError {
+    ApiError::Internal(anyhow::Error::new(e))
 }
 
 fn is_safe(method: &Method) -> bool {
@@ -364,6 +379,7 @@ async fn login(
                 "the password check of a login stopped unexpectedly"
             )));
         }
+        Err(e @ AccessError::Database) => return Err(internal(e)),
         Err(e) => {
             tracing::info!(user = name, client = ?client, reason = %e, "login refused");
             let anonymous = state.access.anonymous();
@@ -389,7 +405,11 @@ async fn login(
         }
     };
     tracing::info!(user = principal.name(), role = ?principal.role(), "logged in");
-    let id = state.access.start_session(principal);
+    let id = state
+        .access
+        .start_session(&principal)
+        .await
+        .map_err(internal)?;
     let ttl = state.access.settings().session_ttl.as_secs();
     let mut response = Redirect::to(&next).into_response();
     response.headers_mut().insert(
@@ -407,7 +427,7 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
         ));
     }
     if let Some(id) = session_cookie(&headers) {
-        state.access.end_session(id);
+        state.access.end_session(id).await.map_err(internal)?;
     }
     let mut response = Redirect::to("/").into_response();
     response

@@ -80,12 +80,17 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State answering from `snapshot`.
-    pub fn new(config: Config, reference: ReferenceData, snapshot: Snapshot) -> AppState {
+    /// State answering from `snapshot`, with `access` deciding who is asking.
+    pub fn new(
+        config: Config,
+        reference: ReferenceData,
+        snapshot: Snapshot,
+        access: Access,
+    ) -> AppState {
         let metrics = Metrics::default();
         observe_job_ingest(&metrics, &snapshot);
         AppState {
-            access: Arc::new(Access::new(config.access.clone())),
+            access: Arc::new(access),
             cache: Arc::new(ResponseCache::new(&config.cache)),
             metrics: Arc::new(metrics),
             job_lock: Arc::default(),

@@ -351,6 +351,42 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// Where this database is, for several servers and commands that share it: an SQLite file
+    /// in `dir`, or this test's PostgreSQL schema.
+    pub fn shared_target(&self, dir: &Path) -> kotacerdas::db::Target {
+        self.target
+            .clone()
+            .unwrap_or_else(|| kotacerdas::db::Target::Sqlite(dir.join("kotacerdas.db")))
+    }
+
+    /// A server (public mode off, the test users) on `target`, adjusted by `configure`,
+    /// started as the binary starts: one of several instances on one database.
+    pub async fn spawn_instance(
+        target: kotacerdas::db::Target,
+        configure: impl FnOnce(&mut Config),
+    ) -> TestApp {
+        spawn_own(move |c| {
+            c.access = access_settings(None);
+            c.database = target;
+            configure(c);
+        })
+        .await
+    }
+
+    /// What to clean up after the servers on this database, `app` among them.
+    pub fn cleanup(self, app: &TestApp) -> Cleanup {
+        Cleanup {
+            db: app
+                .state
+                .db
+                .clone()
+                .expect("the server opened its database"),
+            schema: self.schema,
+        }
+    }
+}
+
 /// What a test leaves behind: its PostgreSQL schema (the SQLite file goes with the server's
 /// folder).
 pub struct Cleanup {

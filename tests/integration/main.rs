@@ -25,6 +25,7 @@ mod remote;
 mod reports;
 mod sensitivity;
 mod server;
+mod sessions;
 mod small_regions;
 mod upload;
 mod values;

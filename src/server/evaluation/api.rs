@@ -96,10 +96,21 @@ fn date(raw: &str, l: Lang) -> Result<NaiveDate, Fail> {
     })
 }
 
-/// An evaluator's name must be a user with the evaluator role.
-fn evaluator(state: &AppState, name: &str, l: Lang) -> Result<String, Fail> {
-    match state.access.users().get(name.trim()) {
-        Some(u) if u.role == Role::Evaluator => Ok(u.name.clone()),
+/// An evaluator's name must be a user with the evaluator role (in the users file or the
+/// database, wherever users are).
+async fn evaluator(state: &AppState, name: &str, l: Lang) -> Result<String, Fail> {
+    // The cause is logged where it happened; the caller is told to come back.
+    let user = state.access.find_user(name.trim()).await.map_err(|_| {
+        Fail::new(
+            503,
+            l.pick(
+                "Data pengguna tidak dapat dibaca saat ini; coba lagi nanti.",
+                "The users cannot be read at the moment; try again later.",
+            ),
+        )
+    })?;
+    match user {
+        Some(u) if u.role == Role::Evaluator => Ok(u.name),
         _ => Err(Fail::new(
             422,
             match l {
@@ -111,7 +122,7 @@ fn evaluator(state: &AppState, name: &str, l: Lang) -> Result<String, Fail> {
 }
 
 /// Parse the opening request once: codes known kab/kota, evaluators real users.
-pub(super) fn parse_open(state: &AppState, b: OpenBody, l: Lang) -> Result<OpenRound, Fail> {
+pub(super) async fn parse_open(state: &AppState, b: OpenBody, l: Lang) -> Result<OpenRound, Fail> {
     let regions = &state.reference.regions;
     let known = |raw: &str| -> Result<RegionCode, Fail> {
         let code = region(raw, l)?;
@@ -134,11 +145,10 @@ pub(super) fn parse_open(state: &AppState, b: OpenBody, l: Lang) -> Result<OpenR
             .collect::<Result<Vec<_>, _>>()?,
         None => regions.smart_city().to_vec(),
     };
-    let assignments = b
-        .assignments
-        .iter()
-        .map(|(r, e)| Ok((known(r)?, evaluator(state, e, l)?)))
-        .collect::<Result<Vec<_>, Fail>>()?;
+    let mut assignments = Vec::with_capacity(b.assignments.len());
+    for (r, e) in &b.assignments {
+        assignments.push((known(r)?, evaluator(state, e, l).await?));
+    }
     Ok(OpenRound {
         year: b.year,
         title: b.title,
@@ -171,7 +181,7 @@ async fn open(
     let l = lang(q.lang.as_deref(), &headers);
     access::manage_rounds(&principal, l)?;
     let ev = evaluation(&state, l)?;
-    let o = parse_open(&state, body, l)?;
+    let o = parse_open(&state, body, l).await?;
     let round = ev
         .open_round(&actor(&principal, l)?, o)
         .await
@@ -201,16 +211,14 @@ async fn update(
     let ev = evaluation(&state, l)?;
     let id = round_id(&id, l)?;
     let deadline = body.deadline.as_deref().map(|d| date(d, l)).transpose()?;
-    let assignments = body
-        .assignments
-        .iter()
-        .map(|(r, e)| {
-            Ok((
-                region(r, l)?,
-                e.as_deref().map(|e| evaluator(&state, e, l)).transpose()?,
-            ))
-        })
-        .collect::<Result<Vec<_>, Fail>>()?;
+    let mut assignments = Vec::with_capacity(body.assignments.len());
+    for (r, e) in &body.assignments {
+        let e = match e {
+            Some(e) => Some(evaluator(&state, e, l).await?),
+            None => None,
+        };
+        assignments.push((region(r, l)?, e));
+    }
     let round = ev
         .update_round(&actor(&principal, l)?, id, deadline, &assignments)
         .await

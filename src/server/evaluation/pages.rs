@@ -192,7 +192,7 @@ async fn open_round(
                 .map(|(r, e)| (r.trim().to_string(), e.trim().to_string()))
                 .collect(),
         };
-        let o = api::parse_open(&state, body, l)?;
+        let o = api::parse_open(&state, body, l).await?;
         ev.open_round(&actor(&p, l)?, o)
             .await
             .map_err(|e| Fail::from_eval(&e, l))
