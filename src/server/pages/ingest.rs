@@ -120,8 +120,8 @@ fn upload_form(principal: &Principal, uri: &Uri, lang: Lang) -> Markup {
     html! {
         p {
             (lang.pick(
-                "Kirim berkas kegiatan (CSV, Excel .xlsx/.xls/.ods, JSON) seperti adanya: judul kolom Indonesia atau Inggris, angka 1.234,5 atau 1,234.5, kode wilayah Kemendagri atau BPS. Setiap baris diperiksa; baris yang ditolak disimpan di karantina beserta alasannya, baris lain tetap masuk.",
-                "Send activity files (CSV, Excel .xlsx/.xls/.ods, JSON) as they are: Indonesian or English headers, numbers as 1.234,5 or 1,234.5, Kemendagri or BPS region codes. Every row is checked; rejected rows go to quarantine with the reason, the others still go in."))
+                "Kirim berkas kegiatan (CSV, Excel .xlsx/.xls/.ods, JSON) seperti adanya: judul kolom Indonesia atau Inggris, angka 1.234,5 atau 1,234.5, kode wilayah Kemendagri atau BPS. Berkas nilai indikator (kode_wilayah, tahun, indikator, nilai: indeks SPBE, IPM, survei) diterima dengan cara yang sama bila kerangka memakainya. Setiap baris diperiksa; baris yang ditolak disimpan di karantina beserta alasannya, baris lain tetap masuk.",
+                "Send activity files (CSV, Excel .xlsx/.xls/.ods, JSON) as they are: Indonesian or English headers, numbers as 1.234,5 or 1,234.5, Kemendagri or BPS region codes. Files of indicator values (region_code, period, indicator, value: the SPBE index, IPM, surveys) are taken the same way when the framework uses them. Every row is checked; rejected rows go to quarantine with the reason, the others still go in."))
         }
         @if !enabled {
             p.error role="status" { (lang.pick(
@@ -188,6 +188,7 @@ fn report_markup(report: &IngestReport, lang: Lang) -> Markup {
                             td.num { (n(f.unchanged)) }
                         }
                         td {
+                            @if f.values { (lang.pick("nilai indikator (bukan catatan kegiatan)", "indicator values (not activity records)")) br; }
                             @if f.skipped_unchanged { (lang.pick("tidak berubah sejak ingest terakhir, dilewati", "unchanged since the last ingest, skipped")) br; }
                             @for note in &f.notes { (note) br; }
                             @if let Some(q) = &f.quarantine { (lang.pick("karantina: ", "quarantine: ")) code { (q) } }
