@@ -98,39 +98,37 @@ echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION, loopback, $(nproc) cores, load 
 echo
 echo "| set-up, route | requests/s | p50 | p99 | errors |"
 echo "|---|---:|---:|---:|---:|"
+nginx_conf() { # ports of the upstream servers
+    {
+        echo "pid $WORK/nginx.pid; error_log $WORK/nginx-error.log; worker_processes 1;"
+        echo "events { worker_connections 1024; }"
+        echo "http { access_log off; upstream kotacerdas {"
+        for port in "$@"; do echo "server 127.0.0.1:$port max_fails=3 fail_timeout=10s;"; done
+        echo "keepalive 32; }"
+        echo "server { listen 127.0.0.1:$PORT_LB; location / { proxy_pass http://kotacerdas;"
+        echo "proxy_http_version 1.1; proxy_set_header Connection \"\"; } } }"
+    } >"$WORK/nginx.conf"
+}
+LB="http://127.0.0.1:$PORT_LB"
+# Warm every instance's cache: round robin alternates them.
+warm() { for _ in 1 2 3 4; do curl -fs -o /dev/null "$LB/charts/radar.png?region=35.09&period=2025"; done; }
+
 start a "$PORT_A"
-run "one instance, cached radar PNG" "http://127.0.0.1:$PORT_A"
-run "one instance, uncached radar PNG" "http://127.0.0.1:$PORT_A" uncached
+run "one instance, direct, cached radar PNG" "http://127.0.0.1:$PORT_A"
+run "one instance, direct, uncached radar PNG" "http://127.0.0.1:$PORT_A" uncached
+nginx_conf "$PORT_A"
+nginx -c "$WORK/nginx.conf"
+for _ in $(seq 1 50); do curl -fs "$LB/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+run "one instance behind nginx, cached radar PNG" "$LB"
+run "one instance behind nginx, uncached radar PNG" "$LB" uncached
 
 start b "$PORT_B"
-cat >"$WORK/nginx.conf" <<NGINX
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log;
-worker_processes 1;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    upstream kotacerdas {
-        server 127.0.0.1:$PORT_A max_fails=3 fail_timeout=10s;
-        server 127.0.0.1:$PORT_B max_fails=3 fail_timeout=10s;
-        keepalive 32;
-    }
-    server {
-        listen 127.0.0.1:$PORT_LB;
-        location / {
-            proxy_pass http://kotacerdas;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-        }
-    }
-}
-NGINX
-nginx -c "$WORK/nginx.conf"
-for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT_LB/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
-# Warm both instances' caches: round robin alternates them.
-for _ in 1 2 3 4; do curl -fs -o /dev/null "http://127.0.0.1:$PORT_LB/charts/radar.png?region=35.09&period=2025"; done
-run "two instances behind nginx, cached radar PNG" "http://127.0.0.1:$PORT_LB"
-run "two instances behind nginx, uncached radar PNG" "http://127.0.0.1:$PORT_LB" uncached
+nginx_conf "$PORT_A" "$PORT_B"
+nginx -c "$WORK/nginx.conf" -s reload 2>/dev/null
+sleep 0.5
+warm
+run "two instances behind nginx, cached radar PNG" "$LB"
+run "two instances behind nginx, uncached radar PNG" "$LB" uncached
 
 # An upload on A, timed until B serves the new generation.
 served() { curl -fs "http://127.0.0.1:$1/readyz" | grep -o '"served_generation":[0-9]*' | cut -d: -f2; }
