@@ -60,29 +60,12 @@ start() { # name port
     exit 1
 }
 
-cat >"$WORK/uncached.lua" <<'LUA'
-local counter = 0
-local offset = 0
-local threads = 0
-function setup(thread)
-  thread:set("offset", threads * 40)
-  threads = threads + 1
-end
-function init(args)
-  offset = tonumber(offset) or 0
-  path = args[1]
-end
-function request()
-  counter = counter + 1
-  return wrk.format("GET", path .. "&target=" .. string.format("%.5f", offset + counter / 100000))
-end
-LUA
 
 run() { # label base uncached?
     local label=$1 base=$2 path="/charts/radar.png?region=35.09&period=2025" out
     curl -fs -o /dev/null "$base$path"
     if [[ "${3:-}" == uncached ]]; then
-        out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/uncached.lua" "$base" -- "$path")
+        out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$ROOT/bench/uncached.lua" "$base" -- "$path")
     else
         out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$base$path")
     fi

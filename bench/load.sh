@@ -60,27 +60,6 @@ for _ in $(seq 1 100); do
 done
 curl -fs "$BASE/readyz" >/dev/null || { echo "server did not become ready:" >&2; cat "$LOG" >&2; exit 1; }
 
-# Every request a different target line: a new cache key, so a render each time. Threads
-# start far apart so they never ask for the same key.
-cat >"$WORK/uncached.lua" <<'LUA'
-local counter = 0
-local offset = 0
-local threads = 0
-function setup(thread)
-  thread:set("offset", threads * 40)
-  threads = threads + 1
-end
-function init(args)
-  offset = tonumber(offset) or 0
-  path = args[1]
-end
-function request()
-  counter = counter + 1
-  local target = offset + counter / 100000
-  return wrk.format("GET", path .. "&target=" .. string.format("%.5f", target))
-end
-LUA
-
 # The 95th percentile, which wrk's --latency table leaves out.
 cat >"$WORK/p95.lua" <<'LUA'
 function done(summary, latency, requests)
@@ -123,8 +102,8 @@ echo
 echo "| run | requests/s | p50 | p95 | p99 | errors |"
 echo "|---|---:|---:|---:|---:|---:|"
 run "cached chart (radar 800×500 PNG)" "$BASE/charts/radar.png?region=35.09&period=2025"
-run "uncached chart (radar 800×500 PNG, new target each request)" "$BASE/charts/radar.png?region=35.09&period=2025" "$WORK/uncached.lua"
-run "uncached chart (radar 800×500 SVG, new target each request)" "$BASE/charts/radar.svg?region=35.09&period=2025" "$WORK/uncached.lua"
+run "uncached chart (radar 800×500 PNG, new target each request)" "$BASE/charts/radar.png?region=35.09&period=2025" "$ROOT/bench/uncached.lua"
+run "uncached chart (radar 800×500 SVG, new target each request)" "$BASE/charts/radar.svg?region=35.09&period=2025" "$ROOT/bench/uncached.lua"
 run "scores API (/api/v1/scores, cached JSON)" "$BASE/api/v1/scores?region=35.09&period=2025"
 run "peer ranking (/api/v1/scores/peers, cached JSON)" "$BASE/api/v1/scores/peers?peer_group=35.09&period=2025"
 run "evaluation form page (/evaluasi/1/35.09, steward, 36 answered items)" "$BASE/evaluasi/1/35.09" "$WORK/p95.lua" "Authorization: Bearer $STEWARD_TOKEN"

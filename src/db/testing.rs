@@ -14,11 +14,16 @@ pub(crate) struct TestDatabase {
     /// The open, migrated database.
     pub db: Db,
     /// Where the SQLite file is (kept for the test's length).
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     schema: Option<String>,
 }
 
 impl TestDatabase {
+    /// A folder that lives as long as the database, for files beside it (evidence).
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
     /// Drop the PostgreSQL schema and close the pool.
     pub async fn finish(self) {
         if let Some(s) = &self.schema {
@@ -40,7 +45,7 @@ pub(crate) async fn databases(name: &str) -> Vec<TestDatabase> {
     let mut out = vec![TestDatabase {
         label: "sqlite",
         db,
-        _dir: dir,
+        dir,
         schema: None,
     }];
     match std::env::var("KOTACERDAS_TEST_POSTGRES_URL") {
@@ -56,7 +61,7 @@ pub(crate) async fn databases(name: &str) -> Vec<TestDatabase> {
             out.push(TestDatabase {
                 label: "postgres",
                 db: Db::open(&target, 4).await.unwrap(),
-                _dir: tempfile::tempdir().unwrap(),
+                dir: tempfile::tempdir().unwrap(),
                 schema: Some(schema),
             });
         }

@@ -4,49 +4,10 @@
 use std::path::Path;
 
 use super::*;
-use crate::db::Target;
+use crate::db::testing::databases;
 use crate::evaluation::EvidenceInput;
 use crate::evaluation::evidence::FsEvidence;
 use crate::i18n::Lang;
-
-/// A database per backend available, each with a cleanup.
-pub(crate) async fn databases(name: &str) -> Vec<(Db, tempfile::TempDir, Option<String>)> {
-    let mut out = Vec::new();
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&Target::Sqlite(dir.path().join("kc.db")), 4)
-        .await
-        .unwrap();
-    out.push((db, dir, None));
-    match std::env::var("KOTACERDAS_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => {
-            let schema = format!("unit_{name}_{}", crate::auth::users::random_hex(4));
-            let target = Target::Postgres {
-                url,
-                schema: Some(schema.clone()),
-            };
-            let db = Db::open(&target, 4).await.unwrap();
-            out.push((db, tempfile::tempdir().unwrap(), Some(schema)));
-        }
-        _ => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI is set but KOTACERDAS_TEST_POSTGRES_URL is not (.ci/run starts PostgreSQL)"
-            );
-            eprintln!("{name}: PostgreSQL part skipped (set KOTACERDAS_TEST_POSTGRES_URL)");
-        }
-    }
-    out
-}
-
-pub(crate) async fn drop_schema(db: &Db, schema: Option<String>) {
-    if let Some(s) = schema {
-        sqlx::query(&format!("DROP SCHEMA {s} CASCADE"))
-            .execute(db.pool())
-            .await
-            .unwrap();
-    }
-    db.close().await;
-}
 
 fn evaluation(db: Db, dir: &Path) -> Evaluation {
     Evaluation::new(
@@ -100,8 +61,9 @@ fn open(deadline: NaiveDate) -> OpenRound {
 
 #[tokio::test]
 async fn a_round_runs_from_opening_to_results_on_every_database() {
-    for (db, dir, schema) in databases("round").await {
-        let ev = evaluation(db.clone(), dir.path());
+    for t in databases("round").await {
+        let db = t.db.clone();
+        let ev = evaluation(db.clone(), t.dir());
         let (admin, steward) = (
             actor("admin", Role::Admin),
             actor("diskominfo-jember", Role::Steward),
@@ -290,14 +252,15 @@ async fn a_round_runs_from_opening_to_results_on_every_database() {
                 .windows(2)
                 .all(|w| w[0].seq < w[1].seq && w[0].at <= w[1].at)
         );
-        drop_schema(&db, schema).await;
+        t.finish().await;
     }
 }
 
 #[tokio::test]
 async fn after_the_deadline_the_region_cannot_edit_and_nothing_is_lost() {
-    for (db, dir, schema) in databases("deadline").await {
-        let ev = evaluation(db.clone(), dir.path());
+    for t in databases("deadline").await {
+        let db = t.db.clone();
+        let ev = evaluation(db.clone(), t.dir());
         let admin = actor("admin", Role::Admin);
         let steward = actor("diskominfo-jember", Role::Steward);
         let jember = code("35.09");
@@ -326,6 +289,6 @@ async fn after_the_deadline_the_region_cannot_edit_and_nothing_is_lost() {
             e.message(Lang::Id)
         );
         assert_eq!(ev.form(round.id, &jember).await.unwrap().answers.len(), 3);
-        drop_schema(&db, schema).await;
+        t.finish().await;
     }
 }
