@@ -257,7 +257,7 @@ impl Instrument {
     /// Parse and check an instrument from its TOML text; the message of an error names the
     /// entry that is wrong.
     pub fn parse(text: &str) -> Result<Instrument, String> {
-        let raw: RawInstrument = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut raw: RawInstrument = toml::from_str(text).map_err(|e| e.to_string())?;
         if !(raw.scale.max.is_finite() && raw.scale.max > 0.0) {
             return Err(format!(
                 "scale.max {} must be a positive number",
@@ -274,46 +274,10 @@ impl Instrument {
         if dim_ids.is_empty() {
             return Err("the instrument has no [[dimension]]".into());
         }
-        let mut weights = BTreeMap::new();
-        for (year, table) in &raw.weights {
-            let y: i32 = year
-                .parse()
-                .map_err(|_| format!("weights key {year:?} is not a year"))?;
-            let mut row = Vec::new();
-            for id in &dim_ids {
-                let w = *table
-                    .get(*id)
-                    .ok_or_else(|| format!("weights.{year} has no weight for dimension {id:?}"))?;
-                if !(w.is_finite() && w >= 0.0) {
-                    return Err(format!("weights.{year}.{id} = {w} is not a weight ≥ 0"));
-                }
-                row.push(w);
-            }
-            if let Some(extra) = table.keys().find(|k| !dim_ids.contains(&k.as_str())) {
-                return Err(format!("weights.{year} names unknown dimension {extra:?}"));
-            }
-            if row.iter().sum::<f64>() <= 0.0 {
-                return Err(format!("weights.{year} are all zero"));
-            }
-            weights.insert(y, row);
-        }
-        if weights.is_empty() {
-            return Err("the instrument has no [weights]".into());
-        }
-        let levels = |item: &str, l: Option<Vec<String>>, default: &[String], lang: &str| {
-            let l = l.unwrap_or_else(|| default.to_vec());
-            if l.len() == 5 {
-                Ok(l)
-            } else {
-                Err(format!(
-                    "item {item:?}: a maturity item needs five level descriptions ({lang}), has {}",
-                    l.len()
-                ))
-            }
-        };
+        let weights = weights_of(&raw, &dim_ids)?;
         let mut items = Vec::with_capacity(raw.item.len());
         let mut by_id = HashMap::new();
-        for r in raw.item {
+        for mut r in std::mem::take(&mut raw.item) {
             let id = r.id.trim().to_string();
             if id.is_empty() || by_id.insert(id.clone(), items.len()).is_some() {
                 return Err(format!("item id {id:?} is empty or appears twice"));
@@ -335,43 +299,7 @@ impl Instrument {
                     r.dimension
                 ));
             }
-            let answer = match r.kind.as_str() {
-                "maturity" => AnswerType::Maturity {
-                    levels_id: levels(&id, r.levels_id, &raw.maturity_levels_id, "id")?,
-                    levels_en: levels(&id, r.levels_en, &raw.maturity_levels_en, "en")?,
-                },
-                "yesno" => AnswerType::YesNo,
-                "masterplan_share" => AnswerType::MasterplanShare,
-                "number" => {
-                    let (min, max) = match (r.min, r.max) {
-                        (Some(a), Some(b)) if a.is_finite() && b.is_finite() && a < b => (a, b),
-                        _ => {
-                            return Err(format!(
-                                "item {id:?}: a number item needs min < max (finite)"
-                            ));
-                        }
-                    };
-                    let target = r.target.unwrap_or(max);
-                    if !(target > min && target <= max) {
-                        return Err(format!(
-                            "item {id:?}: target {target} must lie above min and not above max"
-                        ));
-                    }
-                    AnswerType::Number {
-                        unit_id: r.unit_id.unwrap_or_default(),
-                        unit_en: r.unit_en.unwrap_or_default(),
-                        min,
-                        max,
-                        target,
-                    }
-                }
-                other => {
-                    return Err(format!(
-                        "item {id:?}: unknown type {other:?} (maturity, yesno, number or \
-                         masterplan_share)"
-                    ));
-                }
-            };
+            let answer = answer_of(&id, &mut r, &raw)?;
             let weight = r.weight.unwrap_or(1.0);
             if !(weight.is_finite() && weight > 0.0) {
                 return Err(format!("item {id:?}: weight {weight} must be positive"));
@@ -435,6 +363,100 @@ impl Instrument {
 /// Lower-case hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The weights of the evaluation dimensions per year (`[weights.2025]`), in the order of
+/// `dim_ids`: one for every dimension, none unknown, each ≥ 0 and not all zero.
+fn weights_of(raw: &RawInstrument, dim_ids: &[&str]) -> Result<BTreeMap<i32, Vec<f64>>, String> {
+    let mut weights = BTreeMap::new();
+    for (year, table) in &raw.weights {
+        let y: i32 = year
+            .parse()
+            .map_err(|_| format!("weights key {year:?} is not a year"))?;
+        let mut row = Vec::new();
+        for id in dim_ids {
+            let w = *table
+                .get(*id)
+                .ok_or_else(|| format!("weights.{year} has no weight for dimension {id:?}"))?;
+            if !(w.is_finite() && w >= 0.0) {
+                return Err(format!("weights.{year}.{id} = {w} is not a weight ≥ 0"));
+            }
+            row.push(w);
+        }
+        if let Some(extra) = table.keys().find(|k| !dim_ids.contains(&k.as_str())) {
+            return Err(format!("weights.{year} names unknown dimension {extra:?}"));
+        }
+        if row.iter().sum::<f64>() <= 0.0 {
+            return Err(format!("weights.{year} are all zero"));
+        }
+        weights.insert(y, row);
+    }
+    if weights.is_empty() {
+        return Err("the instrument has no [weights]".into());
+    }
+    if weights.is_empty() {
+        return Err("the instrument has no [weights]".into());
+    }
+    Ok(weights)
+}
+
+/// An item's five maturity level descriptions in `lang`: its own, or the instrument's default.
+fn levels(
+    item: &str,
+    own: Option<Vec<String>>,
+    default: &[String],
+    lang: &str,
+) -> Result<Vec<String>, String> {
+    let l = own.unwrap_or_else(|| default.to_vec());
+    if l.len() == 5 {
+        Ok(l)
+    } else {
+        Err(format!(
+            "item {item:?}: a maturity item needs five level descriptions ({lang}), has {}",
+            l.len()
+        ))
+    }
+}
+
+/// The answer type of item `id` as its `type` and fields say.
+fn answer_of(id: &str, r: &mut RawItem, raw: &RawInstrument) -> Result<AnswerType, String> {
+    Ok(match r.kind.as_str() {
+        "maturity" => AnswerType::Maturity {
+            levels_id: levels(id, r.levels_id.take(), &raw.maturity_levels_id, "id")?,
+            levels_en: levels(id, r.levels_en.take(), &raw.maturity_levels_en, "en")?,
+        },
+        "yesno" => AnswerType::YesNo,
+        "masterplan_share" => AnswerType::MasterplanShare,
+        "number" => {
+            let (min, max) = match (r.min, r.max) {
+                (Some(a), Some(b)) if a.is_finite() && b.is_finite() && a < b => (a, b),
+                _ => {
+                    return Err(format!(
+                        "item {id:?}: a number item needs min < max (finite)"
+                    ));
+                }
+            };
+            let target = r.target.unwrap_or(max);
+            if !(target > min && target <= max) {
+                return Err(format!(
+                    "item {id:?}: target {target} must lie above min and not above max"
+                ));
+            }
+            AnswerType::Number {
+                unit_id: r.unit_id.take().unwrap_or_default(),
+                unit_en: r.unit_en.take().unwrap_or_default(),
+                min,
+                max,
+                target,
+            }
+        }
+        other => {
+            return Err(format!(
+                "item {id:?}: unknown type {other:?} (maturity, yesno, number or \
+                 masterplan_share)"
+            ));
+        }
+    })
 }
 
 /// A number as people type it: `12,5` or `12.5` (a thousands point such as `1.234,5` too).

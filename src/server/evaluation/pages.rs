@@ -16,6 +16,7 @@ use super::access::{FormRequest, RoundRequest};
 use super::api::{self, realisation};
 use super::{Fail, access, actor, evaluation};
 use crate::auth::{Principal, Role};
+use crate::evaluation::instrument::Instrument;
 use crate::evaluation::masterplan::Realisation;
 use crate::evaluation::workflow::{AnswerInput, Decision, FormView};
 use crate::evaluation::{AnswerType, FormStatus};
@@ -462,6 +463,40 @@ async fn form_page(
     }
 }
 
+/// The answers typed into the form: an item's value (`v_ITEM`) and note (`n_ITEM`), for the
+/// items whose value field was sent.
+fn answers_typed(instrument: &Instrument, typed: &Typed) -> Vec<AnswerInput> {
+    instrument
+        .items
+        .iter()
+        .filter(|it| typed.contains_key(&format!("v_{}", it.id)))
+        .map(|it| AnswerInput {
+            item: it.id.clone(),
+            value: typed.get(&format!("v_{}", it.id)).cloned(),
+            note: typed.get(&format!("n_{}", it.id)).cloned(),
+        })
+        .collect()
+}
+
+/// The verifier's decisions typed into the form: a verified value (`vv_ITEM`) or a note
+/// (`vn_ITEM`), for the items with either filled in.
+fn decisions_typed(instrument: &Instrument, typed: &Typed) -> Vec<Decision> {
+    let filled = |key: String| typed.get(&key).filter(|s| !s.trim().is_empty()).cloned();
+    instrument
+        .items
+        .iter()
+        .filter_map(|it| {
+            let value = filled(format!("vv_{}", it.id));
+            let note = filled(format!("vn_{}", it.id));
+            (value.is_some() || note.is_some()).then(|| Decision {
+                item: it.id.clone(),
+                value,
+                note,
+            })
+        })
+        .collect()
+}
+
 async fn form_post(
     State(state): State<AppState>,
     p: Principal,
@@ -498,17 +533,7 @@ async fn form_post(
         match action.as_str() {
             "save" | "submit" => {
                 access::fill_form(&p, l)?;
-                let inputs: Vec<AnswerInput> = v
-                    .instrument
-                    .items
-                    .iter()
-                    .filter(|it| typed.contains_key(&format!("v_{}", it.id)))
-                    .map(|it| AnswerInput {
-                        item: it.id.clone(),
-                        value: typed.get(&format!("v_{}", it.id)).cloned(),
-                        note: typed.get(&format!("n_{}", it.id)).cloned(),
-                    })
-                    .collect();
+                let inputs = answers_typed(&v.instrument, &typed);
                 let version = ev
                     .save_answers(&who, round, &region, version, &inputs)
                     .await
@@ -521,26 +546,7 @@ async fn form_post(
             }
             "verify" | "finalise" | "return" => {
                 access::verify_form(&p, l)?;
-                let decisions: Vec<Decision> = v
-                    .instrument
-                    .items
-                    .iter()
-                    .filter_map(|it| {
-                        let value = typed
-                            .get(&format!("vv_{}", it.id))
-                            .filter(|s| !s.trim().is_empty())
-                            .cloned();
-                        let note = typed
-                            .get(&format!("vn_{}", it.id))
-                            .filter(|s| !s.trim().is_empty())
-                            .cloned();
-                        (value.is_some() || note.is_some()).then(|| Decision {
-                            item: it.id.clone(),
-                            value,
-                            note,
-                        })
-                    })
-                    .collect();
+                let decisions = decisions_typed(&v.instrument, &typed);
                 let mut version = version;
                 if !decisions.is_empty() || typed.contains_key("accept_rest") {
                     version = ev
