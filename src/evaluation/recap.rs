@@ -93,7 +93,17 @@ fn province_of(regions: &Regions, code: &RegionCode) -> (String, String) {
 
 /// A region's tables: scores at every level, items, evidence.
 pub fn region_tables(view: &FormView, result: &RegionResult, lang: Lang) -> Vec<Table> {
-    let (i, l) = (&view.instrument, lang);
+    vec![
+        score_table(view, result, lang),
+        item_table(view, result, lang),
+        evidence_table(view, lang),
+    ]
+}
+
+/// The scores: the index, each evaluation dimension with its weight, each pillar and its
+/// sub-dimensions, self-assessed beside verified.
+fn score_table(view: &FormView, result: &RegionResult, l: Lang) -> Table {
+    let i = &view.instrument;
     let h = |id: &str, en: &str| l.pick(id, en).to_string();
     let dec = i.scale.decimals;
     let weights = i.weights_for(view.round.year);
@@ -135,7 +145,26 @@ pub fn region_tables(view: &FormView, result: &RegionResult, lang: Lang) -> Vec<
             ]);
         }
     }
-    let items = i
+    Table {
+        id: "scores",
+        title: h("Skor", "Scores"),
+        headers: vec![
+            h("Tingkat", "Level"),
+            h("Nama", "Name"),
+            h("Bobot", "Weight"),
+            h("Mandiri", "Self-assessed"),
+            h("Terverifikasi", "Verified"),
+        ],
+        rows: scores,
+    }
+}
+
+/// Every item: the answer given, the verified one, the verification, the score and both notes.
+fn item_table(view: &FormView, result: &RegionResult, l: Lang) -> Table {
+    let i = &view.instrument;
+    let h = |id: &str, en: &str| l.pick(id, en).to_string();
+    let dec = i.scale.decimals;
+    let rows = i
         .items
         .iter()
         .enumerate()
@@ -166,7 +195,27 @@ pub fn region_tables(view: &FormView, result: &RegionResult, lang: Lang) -> Vec<
             ]
         })
         .collect();
-    let evidence = view
+    Table {
+        id: "items",
+        title: h("Butir", "Items"),
+        headers: vec![
+            h("Butir", "Item"),
+            h("Pertanyaan", "Question"),
+            h("Mandiri", "Self-assessed"),
+            h("Terverifikasi", "Verified"),
+            h("Verifikasi", "Verification"),
+            h("Skor", "Score"),
+            h("Catatan daerah", "Region's note"),
+            h("Catatan asesor", "Assessor's note"),
+        ],
+        rows,
+    }
+}
+
+/// The evidence: per file or link its item, name, type, size, checksum, who added it, when.
+fn evidence_table(view: &FormView, l: Lang) -> Table {
+    let h = |id: &str, en: &str| l.pick(id, en).to_string();
+    let rows = view
         .evidence
         .iter()
         .map(|e| {
@@ -191,50 +240,21 @@ pub fn region_tables(view: &FormView, result: &RegionResult, lang: Lang) -> Vec<
             ]
         })
         .collect();
-    vec![
-        Table {
-            id: "scores",
-            title: h("Skor", "Scores"),
-            headers: vec![
-                h("Tingkat", "Level"),
-                h("Nama", "Name"),
-                h("Bobot", "Weight"),
-                h("Mandiri", "Self-assessed"),
-                h("Terverifikasi", "Verified"),
-            ],
-            rows: scores,
-        },
-        Table {
-            id: "items",
-            title: h("Butir", "Items"),
-            headers: vec![
-                h("Butir", "Item"),
-                h("Pertanyaan", "Question"),
-                h("Mandiri", "Self-assessed"),
-                h("Terverifikasi", "Verified"),
-                h("Verifikasi", "Verification"),
-                h("Skor", "Score"),
-                h("Catatan daerah", "Region's note"),
-                h("Catatan asesor", "Assessor's note"),
-            ],
-            rows: items,
-        },
-        Table {
-            id: "evidence",
-            title: h("Bukti dukung", "Evidence"),
-            headers: vec![
-                h("Butir", "Item"),
-                h("Jenis", "Kind"),
-                h("Berkas / tautan", "File / link"),
-                h("Tipe", "Type"),
-                h("Ukuran (bita)", "Size (bytes)"),
-                "SHA-256".into(),
-                h("Ditambahkan oleh", "Added by"),
-                h("Waktu (UTC)", "Time (UTC)"),
-            ],
-            rows: evidence,
-        },
-    ]
+    Table {
+        id: "evidence",
+        title: h("Bukti dukung", "Evidence"),
+        headers: vec![
+            h("Butir", "Item"),
+            h("Jenis", "Kind"),
+            h("Berkas / tautan", "File / link"),
+            h("Tipe", "Type"),
+            h("Ukuran (bita)", "Size (bytes)"),
+            "SHA-256".into(),
+            h("Ditambahkan oleh", "Added by"),
+            h("Waktu (UTC)", "Time (UTC)"),
+        ],
+        rows,
+    }
 }
 
 /// The national recap's tables: the ranking, the pillars, the provinces.
@@ -395,6 +415,78 @@ fn svg(c: std::result::Result<Vec<u8>, chart::ChartError>) -> Result<Vec<u8>> {
     c.map_err(render_err)
 }
 
+/// The region report's four cards: the index (verified beside self-assessed), the national
+/// and provincial ranks, the change since the previous round.
+fn region_cards(result: &RegionResult, f: &dyn Fn(Option<f64>) -> String, l: Lang) -> Json {
+    let change = result
+        .previous
+        .and_then(|p| Some((result.verified.index? - p.index, p.year)));
+    json!([
+        [
+            l.pick("Indeks Pencapaian", "Achievement index"),
+            f(result.verified.index),
+            format!(
+                "{} {}",
+                l.pick("mandiri", "self-assessed"),
+                f(result.self_assessed.index)
+            )
+        ],
+        [
+            l.pick("Peringkat nasional", "National rank"),
+            result.rank.national.to_string(),
+            format!("{} {}", l.pick("dari", "of"), result.rank.national_of)
+        ],
+        [
+            l.pick("Peringkat provinsi", "Provincial rank"),
+            result.rank.provincial.to_string(),
+            format!("{} {}", l.pick("dari", "of"), result.rank.provincial_of)
+        ],
+        [
+            l.pick("Perubahan", "Change"),
+            change.map_or_else(|| "–".into(), |(c, _)| crate::report::signed(c, l)),
+            change.map_or_else(
+                || l.pick("tidak ada ronde sebelumnya", "no previous round")
+                    .to_string(),
+                |(_, y)| format!("{} {y}", l.pick("sejak", "since"))
+            )
+        ],
+    ])
+}
+
+/// The region report's body: the charts, the three tables, the assessor's notes and the
+/// signature block.
+fn region_blocks(view: &FormView, result: &RegionResult, name: &str, l: Lang) -> Vec<Json> {
+    let (i, tables) = (&view.instrument, region_tables(view, result, l));
+    let mut blocks = vec![
+        json!({ "kind": "chart", "key": "radar", "width": 80 }),
+        json!({ "kind": "chart", "key": "dimensions", "width": 80 }),
+        heading(&tables[0].title),
+        table_block(&tables[0], &[1.2, 3.0, 0.6, 0.9, 0.9], l),
+        heading(&tables[1].title),
+        table_block(&tables[1], &[0.6, 3.2, 0.9, 0.9, 0.8, 0.6, 1.3, 1.3], l),
+        heading(&tables[2].title),
+        table_block(&tables[2], &[0.6, 0.5, 1.6, 1.2, 0.7, 2.6, 0.9, 1.2], l),
+        heading(l.pick("Catatan asesor", "Assessor's notes")),
+    ];
+    if let Some(n) = &view.form.return_note {
+        blocks.push(json!({ "kind": "text", "text": format!("{}: {n}", l.pick("Catatan pengembalian", "Return note")) }));
+    }
+    for item in &i.items {
+        if let Some(n) = view
+            .answers
+            .get(&item.id)
+            .and_then(|a| a.verifier_note.as_ref())
+        {
+            blocks.push(json!({ "kind": "text", "text": format!("{}: {n}", item.id) }));
+        }
+    }
+    blocks.push(json!({ "kind": "signature", "parties": [
+        [l.pick("Asesor", "Assessor"), view.form.finalised_by.as_deref().unwrap_or(""), l.pick("tanda tangan dan tanggal", "signature and date")],
+        [format!("{} {name}", l.pick("Tim smart city", "Smart-city team,")), "", l.pick("nama, tanda tangan dan tanggal", "name, signature and date")],
+    ]}));
+    blocks
+}
+
 /// A region's evaluation report as PDF.
 pub fn region_pdf(
     view: &FormView,
@@ -428,39 +520,7 @@ pub fn region_pdf(
         },
         false,
     );
-    let change = result
-        .previous
-        .and_then(|p| Some((result.verified.index? - p.index, p.year)));
-    d["cards"] = json!([
-        [
-            l.pick("Indeks Pencapaian", "Achievement index"),
-            f(result.verified.index),
-            format!(
-                "{} {}",
-                l.pick("mandiri", "self-assessed"),
-                f(result.self_assessed.index)
-            )
-        ],
-        [
-            l.pick("Peringkat nasional", "National rank"),
-            result.rank.national.to_string(),
-            format!("{} {}", l.pick("dari", "of"), result.rank.national_of)
-        ],
-        [
-            l.pick("Peringkat provinsi", "Provincial rank"),
-            result.rank.provincial.to_string(),
-            format!("{} {}", l.pick("dari", "of"), result.rank.provincial_of)
-        ],
-        [
-            l.pick("Perubahan", "Change"),
-            change.map_or_else(|| "–".into(), |(c, _)| crate::report::signed(c, l)),
-            change.map_or_else(
-                || l.pick("tidak ada ronde sebelumnya", "no previous round")
-                    .to_string(),
-                |(_, y)| format!("{} {y}", l.pick("sejak", "since"))
-            )
-        ],
-    ]);
+    d["cards"] = region_cards(result, &f, l);
     d["lead"] = json!(format!(
         "{} {} {}. {}",
         l.pick("Formulir difinalkan oleh", "Form finalised by"),
@@ -470,35 +530,7 @@ pub fn region_pdf(
             .to_string()
             + &format_number(i.scale.max, 0, l),
     ));
-    let tables = region_tables(view, result, l);
-    let mut blocks = vec![
-        json!({ "kind": "chart", "key": "radar", "width": 80 }),
-        json!({ "kind": "chart", "key": "dimensions", "width": 80 }),
-        heading(&tables[0].title),
-        table_block(&tables[0], &[1.2, 3.0, 0.6, 0.9, 0.9], l),
-        heading(&tables[1].title),
-        table_block(&tables[1], &[0.6, 3.2, 0.9, 0.9, 0.8, 0.6, 1.3, 1.3], l),
-        heading(&tables[2].title),
-        table_block(&tables[2], &[0.6, 0.5, 1.6, 1.2, 0.7, 2.6, 0.9, 1.2], l),
-        heading(l.pick("Catatan asesor", "Assessor's notes")),
-    ];
-    if let Some(n) = &view.form.return_note {
-        blocks.push(json!({ "kind": "text", "text": format!("{}: {n}", l.pick("Catatan pengembalian", "Return note")) }));
-    }
-    for item in &i.items {
-        if let Some(n) = view
-            .answers
-            .get(&item.id)
-            .and_then(|a| a.verifier_note.as_ref())
-        {
-            blocks.push(json!({ "kind": "text", "text": format!("{}: {n}", item.id) }));
-        }
-    }
-    blocks.push(json!({ "kind": "signature", "parties": [
-        [l.pick("Asesor", "Assessor"), view.form.finalised_by.as_deref().unwrap_or(""), l.pick("tanda tangan dan tanggal", "signature and date")],
-        [format!("{} {name}", l.pick("Tim smart city", "Smart-city team,")), "", l.pick("nama, tanda tangan dan tanggal", "name, signature and date")],
-    ]}));
-    d["blocks"] = Json::Array(blocks);
+    d["blocks"] = Json::Array(region_blocks(view, result, &name, l));
     let (w, hgt) = (chart::DEFAULT_WIDTH, chart::DEFAULT_HEIGHT);
     let radar = svg(chart::render_radar(
         &charts::pillar_radar(i, result, &name, view.round.year, l),
