@@ -121,29 +121,7 @@ fn render(
                     }
                 }
             }
-            div {
-                h2 { (lang.pick("Skor dimensi", "Dimension scores")) }
-                table {
-                    caption.muted { (lang.pick("Pilih dimensi untuk melihat indikator dan kegiatannya.", "Pick a dimension to see its indicators and activities.")) }
-                    thead { tr {
-                        th scope="col" { (lang.pick("Dimensi", "Dimension")) }
-                        th.num scope="col" { (lang.pick("Skor", "Score")) }
-                        th.num scope="col" { (lang.pick("Peringkat", "Rank")) }
-                        th.num scope="col" { (lang.pick("Perubahan", "Change")) }
-                    } }
-                    tbody {
-                        @for d in framework.top_dimensions() {
-                            @let s = view.current.dimension(&d.id);
-                            tr {
-                                th scope="row" { a href=(href(&format!("/dimensi/{}", d.id), &[("region", &region_str), ("period", &period), ("lang", lang.code())])) { (d.name(lang)) } }
-                                td.num { (format_score(s.and_then(|s| s.score), lang)) }
-                                td.num { (s.and_then(|s| s.rank).map_or("–".to_string(), |r| format!("{r}/{}", view.current.peers))) }
-                                td.num { (change(view.dimension_change(&d.id), lang)) }
-                            }
-                        }
-                    }
-                }
-            }
+            (dimension_table(framework, &view, &region_str, &period, lang))
         }
         div.grid.pair {
             @if has_map {
@@ -163,6 +141,41 @@ fn render(
         }
     };
     Ok(layout::page(&ctx, &title, body))
+}
+
+/// The region's score, rank and change per dimension, each dimension linking to its page.
+fn dimension_table(
+    framework: &crate::framework::Framework,
+    view: &view::RegionView,
+    region_str: &str,
+    period: &str,
+    lang: Lang,
+) -> Markup {
+    html! {
+        div {
+            h2 { (lang.pick("Skor dimensi", "Dimension scores")) }
+            table {
+                caption.muted { (lang.pick("Pilih dimensi untuk melihat indikator dan kegiatannya.", "Pick a dimension to see its indicators and activities.")) }
+                thead { tr {
+                    th scope="col" { (lang.pick("Dimensi", "Dimension")) }
+                    th.num scope="col" { (lang.pick("Skor", "Score")) }
+                    th.num scope="col" { (lang.pick("Peringkat", "Rank")) }
+                    th.num scope="col" { (lang.pick("Perubahan", "Change")) }
+                } }
+                tbody {
+                    @for d in framework.top_dimensions() {
+                        @let s = view.current.dimension(&d.id);
+                        tr {
+                            th scope="row" { a href=(href(&format!("/dimensi/{}", d.id), &[("region", region_str), ("period", period), ("lang", lang.code())])) { (d.name(lang)) } }
+                            td.num { (format_score(s.and_then(|s| s.score), lang)) }
+                            td.num { (s.and_then(|s| s.rank).map_or("–".to_string(), |r| format!("{r}/{}", view.current.peers))) }
+                            td.num { (change(view.dimension_change(&d.id), lang)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The kabupaten's kecamatan ranked in the period, index and every dimension, `selected`
