@@ -18,7 +18,7 @@ use crate::evaluation::workflow::{Actor, Evaluation, OpenRound, today_wib};
 use crate::evaluation::{AnswerType, FormStatus, recap};
 use crate::i18n::Lang;
 use crate::job::ReferenceData;
-use crate::region::Level;
+use crate::region::{Level, RegionCode};
 
 /// [`super::measure`] for a step that can fail: the first failure ends the benchmark.
 fn timed<T>(
@@ -41,6 +41,68 @@ fn timed<T>(
     }
 }
 
+/// A round of `cohort` on a SQLite database in `dir`, every form answered at random (seeded),
+/// every answer accepted, every form finalised: what a national recap reads.
+async fn finalised_round(
+    config: &Config,
+    dir: &std::path::Path,
+    cohort: &[RegionCode],
+) -> anyhow::Result<(Evaluation, i64)> {
+    let db = Db::open(&Target::Sqlite(dir.join("kotacerdas.db")), 4).await?;
+    let ev = Evaluation::new(
+        db,
+        Arc::new(FsEvidence::new(dir.join("evidence"))),
+        config.evaluation.instruments_dir.clone(),
+        config.evaluation.max_evidence_bytes,
+    );
+    let admin = Actor {
+        name: "bench".into(),
+        role: Role::Admin,
+    };
+    let round = ev
+        .open_round(
+            &admin,
+            OpenRound {
+                year: 2025,
+                title: None,
+                instrument: None,
+                cohort: cohort.to_vec(),
+                deadline: today_wib(),
+                assignments: Vec::new(),
+            },
+        )
+        .await?;
+    let instrument = ev.instrument(&round.instrument_sha256).await?;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2025);
+    let mut tx = ev.db().begin_write().await?;
+    for region in cohort {
+        for item in &instrument.items {
+            let value = match &item.answer {
+                AnswerType::Maturity { .. } => rng.random_range(1..=5).to_string(),
+                AnswerType::YesNo => if rng.random_bool(0.6) { "yes" } else { "no" }.to_string(),
+                AnswerType::Number { min, max, .. } => rng.random_range(*min..=*max).to_string(),
+                AnswerType::MasterplanShare => {
+                    rng.random_range(0.0..=100.0_f64).round().to_string()
+                }
+            };
+            let answer = Answer {
+                item: item.id.clone(),
+                value: Some(value),
+                verification: Some(Verification::Accepted),
+                ..Answer::default()
+            };
+            store::put_answer(&mut tx, round.id, region, &answer).await?;
+        }
+        let mut form = store::form(&mut tx, round.id, region)
+            .await?
+            .context("form")?;
+        form.status = FormStatus::Finalised;
+        store::set_status(&mut tx, &form).await?;
+    }
+    tx.commit().await?;
+    anyhow::Ok((ev, round.id))
+}
+
 /// Build a finalised round of every kab/kota and time its recap.
 pub fn recap(config: &Config, runs: usize) -> anyhow::Result<Vec<Measurement>> {
     let reference = ReferenceData::load(config)?;
@@ -56,65 +118,7 @@ pub fn recap(config: &Config, runs: usize) -> anyhow::Result<Vec<Measurement>> {
         .enable_all()
         .build()
         .context("failed to start the async runtime")?;
-    let ev = runtime.block_on(async {
-        let db = Db::open(&Target::Sqlite(dir.join("kotacerdas.db")), 4).await?;
-        let ev = Evaluation::new(
-            db,
-            Arc::new(FsEvidence::new(dir.join("evidence"))),
-            config.evaluation.instruments_dir.clone(),
-            config.evaluation.max_evidence_bytes,
-        );
-        let admin = Actor {
-            name: "bench".into(),
-            role: Role::Admin,
-        };
-        let round = ev
-            .open_round(
-                &admin,
-                OpenRound {
-                    year: 2025,
-                    title: None,
-                    instrument: None,
-                    cohort: cohort.clone(),
-                    deadline: today_wib(),
-                    assignments: Vec::new(),
-                },
-            )
-            .await?;
-        let instrument = ev.instrument(&round.instrument_sha256).await?;
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2025);
-        let mut tx = ev.db().begin_write().await?;
-        for region in &cohort {
-            for item in &instrument.items {
-                let value = match &item.answer {
-                    AnswerType::Maturity { .. } => rng.random_range(1..=5).to_string(),
-                    AnswerType::YesNo => {
-                        if rng.random_bool(0.6) { "yes" } else { "no" }.to_string()
-                    }
-                    AnswerType::Number { min, max, .. } => {
-                        rng.random_range(*min..=*max).to_string()
-                    }
-                    AnswerType::MasterplanShare => {
-                        rng.random_range(0.0..=100.0_f64).round().to_string()
-                    }
-                };
-                let answer = Answer {
-                    item: item.id.clone(),
-                    value: Some(value),
-                    verification: Some(Verification::Accepted),
-                    ..Answer::default()
-                };
-                store::put_answer(&mut tx, round.id, region, &answer).await?;
-            }
-            let mut form = store::form(&mut tx, round.id, region)
-                .await?
-                .context("form")?;
-            form.status = FormStatus::Finalised;
-            store::set_status(&mut tx, &form).await?;
-        }
-        tx.commit().await?;
-        anyhow::Ok((ev, round.id))
-    });
+    let ev = runtime.block_on(finalised_round(config, &dir, &cohort));
     let (ev, round_id) = ev?;
     let mut out = Vec::new();
     let (mut m, results) = timed(
