@@ -421,7 +421,7 @@ pub fn ingest(
             tx = Some(store.begin()?.within(reference.scope.cloned()));
         }
         let started = std::time::Instant::now();
-        match ingest_one(input, &scan, format, &lookups, tx.as_mut(), &mut file) {
+        let rejections = match ingest_one(input, &scan, format, &lookups, tx.as_mut(), &mut file) {
             Ok(rejections) => {
                 tracing::debug!(
                     source = %input.name,
@@ -429,16 +429,7 @@ pub fn ingest(
                     rows = file.rows,
                     "read and validated"
                 );
-                if !options.dry_run && !rejections.is_empty() {
-                    file.quarantine = Some(report::write_quarantine(
-                        store,
-                        &input.name,
-                        &now,
-                        &rejections,
-                    )?);
-                }
-                report.rejections.extend(rejections);
-                records.push(source_record(input, checksum, format, &file, &now));
+                Some(rejections)
             }
             // Bugs surface; bad files are reported and the run goes on.
             Err(
@@ -451,23 +442,10 @@ pub fn ingest(
                 if let Some((values, checked)) =
                     values::try_ingest(input, &reference, &mut value_keys) =>
             {
-                file.values = true;
-                file.error = checked.error;
-                (file.accepted, file.rejected) = (checked.accepted, checked.rejected.len());
-                file.rows = file.accepted + file.rejected;
-                if !options.dry_run && !checked.rejected.is_empty() {
-                    file.quarantine = Some(report::write_quarantine(
-                        store,
-                        &input.name,
-                        &now,
-                        &checked.rejected,
-                    )?);
-                }
-                report.rejections.extend(checked.rejected);
                 if let Some(tx) = tx.as_mut() {
                     tx.put_values(values);
                 }
-                records.push(source_record(input, checksum, format, &file, &now));
+                Some(checked.into_file_report(&mut file))
             }
             Err(e) => {
                 // Batches before the one that failed may already be in the transaction.
@@ -482,7 +460,20 @@ pub fn ingest(
                     error: Some(error),
                     ..FileReport::default()
                 };
+                None
             }
+        };
+        if let Some(rejections) = rejections {
+            if !options.dry_run && !rejections.is_empty() {
+                file.quarantine = Some(report::write_quarantine(
+                    store,
+                    &input.name,
+                    &now,
+                    &rejections,
+                )?);
+            }
+            report.rejections.extend(rejections);
+            records.push(source_record(input, checksum, format, &file, &now));
         }
         report.files.push(file);
     }

@@ -157,10 +157,16 @@ pub fn explain(
         f(cols::TO_DIMENSION)?,
         f(cols::TO_INDEX)?,
     );
-    // Only a kab/kota's own run weighs small regions (`score::indicators::engine_hierarchy`).
+    // Only a kab/kota's own run weighs small regions (`score::indicators::engine_hierarchy`),
+    // and only its values per resident: the population at which a lead counts half.
     let small = framework
         .small_regions
         .filter(|_| region.level() == crate::region::Level::Regency);
+    let small_weight = |ind: Option<&crate::framework::Indicator>| {
+        small
+            .filter(|_| ind.is_some_and(|x| x.per_resident_activity()))
+            .map(|s| s.residents)
+    };
     let mut indicators = Vec::with_capacity(rows.height());
     for i in 0..rows.height() {
         let id = ids.get(i).unwrap_or_default();
@@ -174,13 +180,8 @@ pub fn explain(
             denominator: den.get(i),
             value: value.get(i),
             treated: treated.get(i),
-            own_weight: small
-                .filter(|_| ind.is_some_and(|x| x.per_resident_activity()))
-                .zip(den.get(i))
-                .map(|(s, d)| d / (d + s.residents)),
-            typical: ind
-                .and_then(|x| x.typical)
-                .filter(|_| small.is_some() && ind.is_some_and(|x| x.per_resident_activity())),
+            own_weight: small_weight(ind).zip(den.get(i)).map(|(k, d)| d / (d + k)),
+            typical: small_weight(ind).and(ind.and_then(|x| x.typical)),
             goalposts: ind
                 .and_then(|x| x.goalposts)
                 .filter(|_| framework.normalisation.is_absolute()),
@@ -196,28 +197,7 @@ pub fn explain(
     // Framework order reads better than the frame's alphabetical order.
     let order = |id: &str| framework.indicators.iter().position(|i| i.id == id);
     indicators.sort_by_key(|i| order(&i.id));
-    // Dimensions of the index: weights renormalised over those with a score.
-    let top: Vec<_> = framework.top_dimensions().collect();
-    let present: f64 = top
-        .iter()
-        .filter(|d| rs.dimension(&d.id).and_then(|x| x.score).is_some())
-        .map(|d| d.weight)
-        .sum();
-    let dimensions = top
-        .iter()
-        .map(|d| {
-            let score = rs.dimension(&d.id).and_then(|x| x.score);
-            let weight = score.and((present > 0.0).then(|| d.weight / present));
-            DimensionExplained {
-                id: d.id.clone(),
-                name_id: d.name_id.clone(),
-                name_en: d.name_en.clone(),
-                score,
-                weight,
-                to_index: score.zip(weight).map(|(s, w)| s * w),
-            }
-        })
-        .collect();
+    let dimensions = dimensions_explained(framework, rs);
     Ok(Explanation {
         region: region.clone(),
         period: period.to_string(),
@@ -235,6 +215,31 @@ pub fn explain(
         dimensions,
         indicators,
     })
+}
+
+/// The dimensions of the index with their scores, weights renormalised over those with a
+/// score, and contributions.
+fn dimensions_explained(framework: &Framework, rs: &super::RegionScore) -> Vec<DimensionExplained> {
+    let top: Vec<_> = framework.top_dimensions().collect();
+    let present: f64 = top
+        .iter()
+        .filter(|d| rs.dimension(&d.id).and_then(|x| x.score).is_some())
+        .map(|d| d.weight)
+        .sum();
+    top.iter()
+        .map(|d| {
+            let score = rs.dimension(&d.id).and_then(|x| x.score);
+            let weight = score.and((present > 0.0).then(|| d.weight / present));
+            DimensionExplained {
+                id: d.id.clone(),
+                name_id: d.name_id.clone(),
+                name_en: d.name_en.clone(),
+                score,
+                weight,
+                to_index: score.zip(weight).map(|(s, w)| s * w),
+            }
+        })
+        .collect()
 }
 
 impl Explanation {

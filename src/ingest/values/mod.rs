@@ -163,6 +163,15 @@ impl ValuesFileReport {
         }
     }
 
+    /// Put the counts into the ingest's report of the file, marked as values; the refused
+    /// rows, for the quarantine file and the report.
+    pub(super) fn into_file_report(self, file: &mut super::FileReport) -> Vec<Rejection> {
+        file.values = true;
+        (file.accepted, file.rejected) = (self.accepted, self.rejected.len());
+        file.rows = file.accepted + file.rejected;
+        self.rejected
+    }
+
     /// Write the refused rows to `values-{file}` in `dir`, if there are any; a failure is
     /// logged, since the refusals are also in the report.
     pub fn quarantine(&self, dir: &Path) {
