@@ -102,6 +102,9 @@ pub struct Transaction<'a> {
     committed: bool,
 }
 
+/// What a commit returns: the new manifest and the counts per source.
+type Committed = (Manifest, HashMap<String, MergeCounts>);
+
 /// Where a part of the coming generation comes from.
 enum Origin {
     /// A part of the live generation, shared as it is.
@@ -566,7 +569,7 @@ impl<'a> Transaction<'a> {
     fn publish(
         &mut self,
         sources: Vec<SourceRecord>,
-    ) -> Result<Option<(Manifest, HashMap<String, MergeCounts>)>, StoreError> {
+    ) -> Result<Option<Committed>, StoreError> {
         let t = std::time::Instant::now();
         let Some(bucket) = self.store.bucket.as_ref() else {
             return Ok(None);

@@ -117,8 +117,9 @@ pub enum StoreError {
         url: String,
         /// The object key, relative to the store's prefix.
         key: String,
-        /// The cause.
-        source: object_store::Error,
+        /// The cause (boxed: the S3 client's error is large, and this enum travels in every
+        /// store call's result).
+        source: Box<object_store::Error>,
     },
     /// An object a generation needs (its manifest or a part) is not in the object store.
     #[error("activity store {url}: generation {generation} needs {key}, which is missing")]

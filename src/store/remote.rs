@@ -185,7 +185,7 @@ impl Bucket {
         let client = builder.build().map_err(|source| StoreError::Object {
             url: remote.url(),
             key: String::new(),
-            source,
+            source: Box::new(source),
         })?;
         Ok(Bucket {
             client: Arc::new(client),
@@ -208,7 +208,11 @@ impl Bucket {
 
     fn err(&self, rel: &str) -> impl FnOnce(object_store::Error) -> StoreError + '_ {
         let (url, key) = (self.remote.url(), rel.to_string());
-        move |source| StoreError::Object { url, key, source }
+        move |source| StoreError::Object {
+            url,
+            key,
+            source: Box::new(source),
+        }
     }
 
     /// The object at `rel`, or `None` when there is none.
