@@ -566,10 +566,7 @@ impl<'a> Transaction<'a> {
     /// keys of their own, then create the next generation's log entry only if it does not
     /// exist. `None` when another writer created it first (what this try uploaded is removed
     /// again; nothing names it).
-    fn publish(
-        &mut self,
-        sources: Vec<SourceRecord>,
-    ) -> Result<Option<Committed>, StoreError> {
+    fn publish(&mut self, sources: Vec<SourceRecord>) -> Result<Option<Committed>, StoreError> {
         let t = std::time::Instant::now();
         let Some(bucket) = self.store.bucket.as_ref() else {
             return Ok(None);

@@ -8,7 +8,7 @@
 //! another. This module knows nothing of generations, manifests or Parquet; `object.rs` does.
 
 use std::future::Future;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use futures_util::TryStreamExt;
 use object_store::aws::AmazonS3Builder;
@@ -168,7 +168,22 @@ pub(super) struct Bucket {
 
 impl Bucket {
     /// A client for `remote`. Nothing is sent yet, so an unreachable server shows on first use.
+    /// One client per remote and process: the store is opened per request and polled every few
+    /// seconds, and a shared client keeps its connections open between them.
     pub(super) fn connect(remote: &Remote) -> Result<Bucket, StoreError> {
+        static CLIENTS: OnceLock<Mutex<Vec<Bucket>>> = OnceLock::new();
+        let clients = CLIENTS.get_or_init(Mutex::default);
+        let mut clients = clients.lock().expect("object-store clients");
+        if let Some(b) = clients.iter().find(|b| b.remote == *remote) {
+            return Ok(b.clone());
+        }
+        let bucket = Bucket::build(remote)?;
+        clients.push(bucket.clone());
+        Ok(bucket)
+    }
+
+    /// A new client for `remote`, credentials not given taken from the environment.
+    fn build(remote: &Remote) -> Result<Bucket, StoreError> {
         let mut builder = AmazonS3Builder::from_env()
             .with_bucket_name(&remote.bucket)
             .with_region(&remote.region)
