@@ -187,7 +187,15 @@ impl Bucket {
         let mut builder = AmazonS3Builder::from_env()
             .with_bucket_name(&remote.bucket)
             .with_region(&remote.region)
-            .with_allow_http(remote.allow_http);
+            .with_allow_http(remote.allow_http)
+            // Retried for at most 20 seconds, not the client's default three minutes: an
+            // unreachable store should fail an upload, a health check or a poll with a clear
+            // error while someone is still waiting for the answer.
+            .with_retry(object_store::RetryConfig {
+                max_retries: 4,
+                retry_timeout: std::time::Duration::from_secs(20),
+                ..object_store::RetryConfig::default()
+            });
         if let Some(endpoint) = &remote.endpoint {
             builder = builder.with_endpoint(endpoint);
         }

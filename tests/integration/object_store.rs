@@ -414,3 +414,28 @@ async fn a_killed_ingest_on_object_storage_leaves_the_store_as_before_or_as_afte
     assert_eq!(len, expected_after);
     until_serving(&b, live).await;
 }
+
+#[test]
+fn an_unreachable_object_store_fails_with_an_error_naming_it() {
+    // A loopback port nobody listens on: refused at once, retried briefly, then reported.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let mut remote = Remote::parse(
+        "s3://kotacerdas-test/tidak-ada",
+        Some(&format!("http://127.0.0.1:{port}")),
+        "us-east-1",
+        true,
+    )
+    .unwrap();
+    remote.access_key_id = Some(S3_KEY_ID.into());
+    remote.secret_access_key = Some(S3_SECRET.into());
+    let local = tempfile::tempdir().unwrap();
+    let at = Location {
+        dir: local.path().to_path_buf(),
+        remote: Some(remote),
+    };
+    let err = Store::peek_manifest_at(&at).unwrap_err().to_string();
+    assert!(err.contains("s3://kotacerdas-test/tidak-ada"), "{err}");
+    assert!(err.contains("_log"), "{err}");
+}
