@@ -16,8 +16,10 @@ use figment::{Figment, Metadata};
 use serde::{Deserialize, Serialize};
 
 mod evaluation;
+mod object_store;
 
 pub use evaluation::{DatabaseSettings, EvaluationConfig, EvaluationSettings};
+pub use object_store::ObjectStoreSettings;
 
 use crate::auth::{
     AccessSettings, FailureLimit, GateSettings, HashParams, LoginLimits, Scope, SecureCookies,
@@ -83,6 +85,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// `[evaluation]`
     pub evaluation: EvaluationSettings,
+    /// `[object_store]`
+    pub object_store: ObjectStoreSettings,
 }
 
 /// `[cache]` section: the in-memory response cache in front of charts and score JSON.
@@ -359,8 +363,11 @@ pub struct Config {
     pub chart_dir: PathBuf,
     /// The framework file.
     pub framework: PathBuf,
-    /// The activity store folder.
+    /// The activity store folder; with `object_store`, the local folder beside the bucket
+    /// (part cache, quarantine files, results).
     pub store: PathBuf,
+    /// The bucket the activity store lives in, when it is on object storage.
+    pub object_store: Option<crate::store::Remote>,
     /// Period granularity for scoring.
     pub period: Granularity,
     /// The kabupaten/kota shown by default.
@@ -402,6 +409,14 @@ impl Config {
         self.data_dir.join("activities")
     }
 
+    /// Where the activity store lives: the store folder, and the bucket when configured.
+    pub fn store_location(&self) -> crate::store::Location {
+        crate::store::Location {
+            dir: self.store.clone(),
+            remote: self.object_store.clone(),
+        }
+    }
+
     /// Folder of indicator-value files (`values/*.csv` under the data folder).
     pub fn values_dir(&self) -> PathBuf {
         self.data_dir.join("values")
@@ -417,13 +432,13 @@ impl Config {
         };
         let mut figment = Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(&path))
-            // KOTACERDAS_CONFIG names the file; KOTACERDAS_TEST_POSTGRES_URL is the tests'
-            // database, not a setting.
-            .merge(
-                Env::prefixed(ENV_PREFIX)
-                    .split("__")
-                    .ignore(&["config", "test_postgres_url"]),
-            );
+            // KOTACERDAS_CONFIG names the file; KOTACERDAS_TEST_POSTGRES_URL and
+            // KOTACERDAS_TEST_S3_ENDPOINT are the tests' servers, not settings.
+            .merge(Env::prefixed(ENV_PREFIX).split("__").ignore(&[
+                "config",
+                "test_postgres_url",
+                "test_s3_endpoint",
+            ]));
         let o = overrides;
         for (key, value) in [
             ("server.bind", o.bind.clone()),
@@ -507,6 +522,7 @@ impl Config {
         let max_body_bytes =
             usize::try_from(s.server.max_body_kb.saturating_mul(1024)).unwrap_or(usize::MAX);
         let data_dir = s.paths.data_dir.relative();
+        let object_store = object_store::parse(&s.object_store, invalid)?;
         let (database, evaluation) =
             evaluation::parse(&s.database, &s.evaluation, &data_dir, invalid)?;
         Ok(Config {
@@ -524,6 +540,7 @@ impl Config {
             chart_dir: s.paths.chart_dir.relative(),
             framework: s.paths.framework.relative(),
             store: s.paths.store.relative(),
+            object_store,
             period,
             region,
             ingest: s.ingest,

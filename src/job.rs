@@ -197,7 +197,7 @@ impl ReferenceData {
 /// everything the store holds, and (when `render` is set) write the standard charts.
 pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<Snapshot, JobError> {
     let t = Instant::now();
-    let store = Store::open(&config.store)?;
+    let store = Store::open_at(&config.store_location())?;
     let mut inputs = ingest::activity_files(&config.activities_dir())?
         .iter()
         .map(|p| Input::from_path(p, None))
@@ -214,7 +214,7 @@ pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<S
     let ingest_ms = ms(t.elapsed());
     log_ingest(&config.activities_dir(), &report, ingest_ms);
     info!(
-        store = %config.store.display(),
+        store = %config.store_location().describe(),
         activities = activities.len(),
         sources = contents.manifest.sources.len(),
         "store loaded"

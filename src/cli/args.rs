@@ -38,7 +38,7 @@ pub(super) struct GlobalArgs {
     /// Framework file (paths.framework)
     #[arg(long, global = true, value_name = "FILE")]
     pub(super) framework: Option<PathBuf>,
-    /// Activity store folder (paths.store)
+    /// Activity store folder; with [object_store], the local folder beside the bucket (paths.store)
     #[arg(long, global = true, value_name = "DIR")]
     pub(super) store: Option<PathBuf>,
     /// Period granularity: year, quarter or month (scoring.period)

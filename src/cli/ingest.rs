@@ -21,7 +21,7 @@ pub(super) fn ingest_cmd(config: &Config, args: IngestArgs) -> anyhow::Result<Ex
         anyhow::bail!("nothing to ingest: name files, --source NAME or --all-sources");
     }
     let reference = ReferenceData::load(config)?;
-    let store = Store::open(&config.store)?;
+    let store = Store::open_at(&config.store_location())?;
     let options = Options {
         dry_run: args.dry_run,
         force: args.force,

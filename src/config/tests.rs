@@ -213,3 +213,69 @@ fn bad_period_names_the_key() {
         "{err}"
     );
 }
+
+#[test]
+fn the_store_is_a_folder_unless_an_object_store_url_is_given() {
+    let cfg = Config::load(None, &Overrides::default()).unwrap();
+    assert!(cfg.object_store.is_none());
+    assert!(cfg.store_location().remote.is_none());
+
+    let f = write_config(
+        "[object_store]\nurl = \"s3://kota-cerdas/nasional/\"\nendpoint = \"http://127.0.0.1:9000\"\nallow_http = true\n",
+    );
+    let cfg = Config::load(Some(f.path()), &Overrides::default()).unwrap();
+    let remote = cfg.object_store.expect("an object store");
+    assert_eq!(remote.bucket, "kota-cerdas");
+    assert_eq!(remote.prefix, "nasional");
+    assert_eq!(remote.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+    assert_eq!(remote.url(), "s3://kota-cerdas/nasional");
+}
+
+#[test]
+fn a_bad_object_store_setting_names_its_key() {
+    for (text, key, words) in [
+        (
+            "[object_store]\nurl = \"https://kota-cerdas\"\n",
+            "object_store.url",
+            "s3://bucket",
+        ),
+        (
+            "[object_store]\nurl = \"s3://Kota_Cerdas\"\n",
+            "object_store.url",
+            "bucket name",
+        ),
+        (
+            "[object_store]\nurl = \"s3://kota-cerdas/../x\"\n",
+            "object_store.url",
+            "prefix",
+        ),
+        (
+            "[object_store]\nurl = \"s3://kota-cerdas\"\nendpoint = \"http://10.0.0.5:9000\"\n",
+            "object_store.endpoint",
+            "allow_http",
+        ),
+        (
+            "[object_store]\nurl = \"s3://kota-cerdas\"\naccess_key_id = \"AKIA\"\n",
+            "object_store.access_key_id",
+            "both",
+        ),
+    ] {
+        let f = write_config(text);
+        let err = Config::load(Some(f.path()), &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(key), "{text}: {err}");
+        assert!(err.contains(words), "{text}: {err}");
+    }
+}
+
+#[test]
+fn the_object_store_secret_is_never_printed() {
+    let f = write_config(
+        "[object_store]\nurl = \"s3://kota-cerdas\"\naccess_key_id = \"AKIA\"\nsecret_access_key = \"rahasia-sekali\"\n",
+    );
+    let cfg = Config::load(Some(f.path()), &Overrides::default()).unwrap();
+    let printed = format!("{cfg:?}");
+    assert!(!printed.contains("rahasia-sekali"), "{printed}");
+    assert!(printed.contains("AKIA"), "{printed}");
+}

@@ -143,7 +143,7 @@ pub(super) async fn run_ingest(
     };
     let job_state = state.clone();
     let report = tokio::task::spawn_blocking(move || {
-        let store = Store::open(&job_state.config.store)?;
+        let store = Store::open_at(&job_state.config.store_location())?;
         let reference = ingest::Reference {
             scope: scope.as_ref(),
             ..job_state.reference.validation()

@@ -62,8 +62,8 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     if latest_period.is_none() {
         reasons.push("no scores loaded: the activity store has no usable records yet".into());
     }
-    let dir = state.config.store.clone();
-    let manifest = tokio::task::spawn_blocking(move || Store::peek_manifest(&dir)).await;
+    let at = state.config.store_location();
+    let manifest = tokio::task::spawn_blocking(move || Store::peek_manifest_at(&at)).await;
     let store_generation = match manifest {
         Ok(Ok(m)) => Some(m.generation),
         Ok(Err(e)) => {

@@ -126,7 +126,7 @@ async fn run_locked(
 
 async fn pull_one(state: &AppState, source: &ingest::remote::SourceConfig) -> PullOutcome {
     let client = ingest::remote::client();
-    let report = match Store::open(&state.config.store) {
+    let report = match Store::open_at(&state.config.store_location()) {
         Ok(store) => {
             ingest::pull(
                 &client,
@@ -237,16 +237,16 @@ pub fn spawn_store_follow(state: &AppState) {
     every_period(Duration::from_secs(seconds), move || {
         let state = state.clone();
         async move {
-            let dir = state.config.store.clone();
-            let live = match tokio::task::spawn_blocking(move || Store::live_generation(&dir)).await
-            {
-                Ok(Ok(g)) => g,
-                Ok(Err(e)) => {
-                    warn!("cannot read the store's generation: {e}");
-                    return;
-                }
-                Err(_) => return,
-            };
+            let at = state.config.store_location();
+            let live =
+                match tokio::task::spawn_blocking(move || Store::live_generation_at(&at)).await {
+                    Ok(Ok(g)) => g,
+                    Ok(Err(e)) => {
+                        warn!("cannot read the store's generation: {e}");
+                        return;
+                    }
+                    Err(_) => return,
+                };
             let served = state.snapshot().manifest.generation;
             if let Some(live) = live.filter(|g| *g != served) {
                 info!(served, live, "the store has another generation: re-scoring");

@@ -8,6 +8,12 @@
 //! it when the transaction commits; every other part of the live generation is shared by a
 //! hard link. Nothing is visible to readers until [`Transaction::commit`] renames `CURRENT`;
 //! a transaction dropped without committing removes what it wrote.
+//!
+//! On object storage the transaction also keeps each batch as it came (a Parquet file in its
+//! staging folder), because a commit that loses the race for the next generation must apply
+//! them again on the generation that won: a record stored unchanged before may have been
+//! corrected by the other writer meanwhile. The replay's refusals are not reported again
+//! (the ingest report has the first pass's); its counts are the ones committed.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
@@ -15,6 +21,7 @@ use std::path::PathBuf;
 
 use polars::prelude::*;
 
+use super::object::{self, MAX_ATTEMPTS, PARTS};
 use super::{
     Activities, CURRENT, LOCK, MANIFEST_FILE, Manifest, MergeCounts, Part, ROW_HASH, SourceRecord,
     Store, StoreError, cols, io, pl, row_hashes, sync_dir, write_synced,
@@ -90,13 +97,46 @@ pub struct Transaction<'a> {
     tmp: PathBuf,
     new_parts: Vec<Option<Part>>,
     sessions: HashMap<String, Session>,
-    /// Indicator values put in, to be merged into the live ones at the commit.
+    /// Indicator values put in, to be merged into the live ones at the commit (again on top
+    /// of another writer's generation, on object storage, since the merge reads `live`).
     values: Vec<super::IndicatorValue>,
+    /// Object storage only: every batch as appended (source, file in `tmp`), for a replay.
+    inbox: Vec<(String, String)>,
     committed: bool,
+}
+
+/// What a commit returns: the new manifest and the counts per source.
+type Committed = (Manifest, HashMap<String, MergeCounts>);
+
+/// Where a part of the coming generation comes from.
+enum Origin {
+    /// A part of the live generation, shared as it is.
+    Live,
+    /// A file written by this transaction into its staging folder.
+    Staged,
 }
 
 impl<'a> Transaction<'a> {
     pub(super) fn begin(store: &'a Store) -> Result<Transaction<'a>, StoreError> {
+        if store.bucket.is_some() {
+            // No lock and no generation folder: parts are staged locally until the commit
+            // uploads them, and the commit settles a race with another writer.
+            let live = store.manifest()?;
+            return Ok(Transaction {
+                store,
+                scope: None,
+                lock: None,
+                name: format!("gen-{:06}", live.generation + 1),
+                live,
+                live_dir: None,
+                tmp: object::staging_dir(&store.dir)?,
+                new_parts: Vec::new(),
+                sessions: HashMap::new(),
+                values: Vec::new(),
+                inbox: Vec::new(),
+                committed: false,
+            });
+        }
         let lock_path = store.dir.join(LOCK);
         let lock = File::create(&lock_path).map_err(io(&lock_path))?;
         // Serialise commits (the server's re-pull and a CLI ingest may run at once); the lock
@@ -119,6 +159,7 @@ impl<'a> Transaction<'a> {
             new_parts: Vec::new(),
             sessions: HashMap::new(),
             values: Vec::new(),
+            inbox: Vec::new(),
             committed: false,
         })
     }
@@ -179,6 +220,21 @@ impl<'a> Transaction<'a> {
     }
 
     fn append_source(
+        &mut self,
+        source: &str,
+        mut frame: DataFrame,
+    ) -> Result<Vec<Refused>, StoreError> {
+        if self.store.bucket.is_some() {
+            let file = format!("in-{:06}.parquet", self.inbox.len() + 1);
+            write_part(&self.tmp.join(&file), &mut frame)?;
+            self.inbox.push((source.to_string(), file));
+        }
+        self.merge_source(source, frame)
+    }
+
+    /// Dedupe one source's batch against the stored records and write what is new or
+    /// corrected as a part; the rows refused by the scope.
+    fn merge_source(
         &mut self,
         source: &str,
         mut frame: DataFrame,
@@ -250,9 +306,9 @@ impl<'a> Transaction<'a> {
     /// record lies outside it, from the parts listing the source.
     fn load_session(&self, source: &str) -> Result<Session, StoreError> {
         let mut session = Session::default();
-        let Some(live_dir) = &self.live_dir else {
+        if self.live.parts.is_empty() {
             return Ok(session);
-        };
+        }
         let mut columns = vec![
             cols::SOURCE.to_string(),
             cols::ACTIVITY_ID.to_string(),
@@ -265,7 +321,7 @@ impl<'a> Transaction<'a> {
             if !part.sources.iter().any(|s| s == source) {
                 continue;
             }
-            let path = live_dir.join(&part.file);
+            let path = self.live_part(part)?;
             let file = File::open(&path).map_err(io(&path))?;
             let keys = ParquetReader::new(file)
                 .with_columns(Some(columns.clone()))
@@ -328,6 +384,11 @@ impl<'a> Transaction<'a> {
                 }
             }
         }
+        for (_, file) in self.inbox.iter().filter(|(s, _)| s == source) {
+            let path = self.tmp.join(file);
+            fs::remove_file(&path).map_err(io(&path))?;
+        }
+        self.inbox.retain(|(s, _)| s != source);
         Ok(())
     }
 
@@ -335,6 +396,22 @@ impl<'a> Transaction<'a> {
     /// into the stored ones when the transaction commits, counted per source file.
     pub fn put_values(&mut self, values: Vec<super::IndicatorValue>) {
         self.values.extend(values);
+    }
+
+    /// The local file of a live part: in the live generation's folder, or in the cache.
+    fn live_part(&self, part: &Part) -> Result<PathBuf, StoreError> {
+        match (&self.store.bucket, &self.live_dir) {
+            (Some(bucket), _) => self
+                .store
+                .cached_part(bucket, self.live.generation, &part.file),
+            (None, Some(dir)) => Ok(dir.join(&part.file)),
+            // A live manifest with parts but no generation folder: the folder was removed
+            // under the store.
+            (None, None) => Err(StoreError::Io {
+                path: self.store.dir.clone(),
+                source: std::io::Error::other("the live generation's folder is missing"),
+            }),
+        }
     }
 
     /// Counts so far for `source`.
@@ -347,12 +424,46 @@ impl<'a> Transaction<'a> {
 
     /// Write the generation (live parts shared, replaced records dropped, new parts added,
     /// `sources` recorded in the manifest with their counts) and make it live atomically.
-    /// Returns the new manifest and the counts per source.
+    /// Returns the new manifest and the counts per source. On object storage a commit that
+    /// another writer beat to the next generation is applied again on top of it, up to
+    /// [`MAX_ATTEMPTS`] times, after which nothing is written and [`StoreError::Contended`]
+    /// says so.
     pub fn commit(
         mut self,
         sources: Vec<SourceRecord>,
     ) -> Result<(Manifest, HashMap<String, MergeCounts>), StoreError> {
-        let t = std::time::Instant::now();
+        if self.store.bucket.is_none() {
+            return self.commit_local(sources);
+        }
+        for attempt in 1..=MAX_ATTEMPTS {
+            if let Some(done) = self.publish(sources.clone())? {
+                return Ok(done);
+            }
+            tracing::info!(
+                attempt,
+                generation = self.live.generation + 1,
+                "another instance committed this generation first: applying the batches again"
+            );
+            // A short, random pause, so that two writers that keep colliding drift apart.
+            let pause = 20 * attempt as u64 + rand::random::<u64>() % 50;
+            std::thread::sleep(std::time::Duration::from_millis(pause));
+            self.rebase()?;
+        }
+        Err(StoreError::Contended {
+            url: self
+                .store
+                .bucket
+                .as_ref()
+                .map(|b| b.remote().url())
+                .unwrap_or_default(),
+            attempts: MAX_ATTEMPTS,
+        })
+    }
+
+    /// The parts of the coming generation: the live ones shared, those holding a replaced
+    /// record rewritten into the staging folder without it, the new ones; and how many were
+    /// rewritten.
+    fn plan(&self) -> Result<(Vec<(Part, Origin)>, usize), StoreError> {
         // Keys to drop from each live part, over all sources.
         let mut drops: HashMap<usize, Vec<(&str, &PlHashSet<u128>)>> = HashMap::new();
         for (source, session) in &self.sessions {
@@ -363,36 +474,42 @@ impl<'a> Transaction<'a> {
         let mut parts = Vec::with_capacity(self.live.parts.len() + self.new_parts.len());
         let mut rewritten = 0;
         for (i, part) in self.live.parts.iter().enumerate() {
-            let live_dir = self.live_dir.as_ref().expect("parts live in a generation");
-            let from = live_dir.join(&part.file);
-            match drops.get(&i) {
-                None => {
-                    let to = self.tmp.join(&part.file);
-                    fs::hard_link(&from, &to)
-                        .or_else(|_| fs::copy(&from, &to).map(|_| ()))
-                        .map_err(io(&to))?;
-                    parts.push(part.clone());
-                }
-                Some(drop) => {
-                    rewritten += 1;
-                    let file = File::open(&from).map_err(io(&from))?;
-                    let old = ParquetReader::new(file).finish().map_err(pl(&from))?;
-                    let mut kept = without(&old, drop).map_err(pl(&from))?;
-                    if kept.height() > 0 {
-                        let name =
-                            format!("part-{:06}-r{:04}.parquet", self.live.generation + 1, i + 1);
-                        write_part(&self.tmp.join(&name), &mut kept)?;
-                        parts.push(Part {
-                            file: name,
-                            rows: kept.height(),
-                            sources: part.sources.clone(),
-                        });
-                    }
-                }
+            let Some(drop) = drops.get(&i) else {
+                parts.push((part.clone(), Origin::Live));
+                continue;
+            };
+            rewritten += 1;
+            let from = self.live_part(part)?;
+            let file = File::open(&from).map_err(io(&from))?;
+            let old = ParquetReader::new(file).finish().map_err(pl(&from))?;
+            let mut kept = without(&old, drop).map_err(pl(&from))?;
+            if kept.height() > 0 {
+                let name = format!("part-{:06}-r{:04}.parquet", self.live.generation + 1, i + 1);
+                write_part(&self.tmp.join(&name), &mut kept)?;
+                let part = Part {
+                    file: name,
+                    rows: kept.height(),
+                    sources: part.sources.clone(),
+                };
+                parts.push((part, Origin::Staged));
             }
         }
-        parts.extend(self.new_parts.iter().flatten().cloned());
+        parts.extend(
+            self.new_parts
+                .iter()
+                .flatten()
+                .map(|p| (p.clone(), Origin::Staged)),
+        );
+        Ok((parts, rewritten))
+    }
 
+    /// The manifest of the coming generation with `parts`, recording `sources` with their
+    /// counts and the put values merged into the live ones; and the counts per source.
+    fn next_manifest(
+        &self,
+        parts: Vec<Part>,
+        sources: Vec<SourceRecord>,
+    ) -> (Manifest, HashMap<String, MergeCounts>) {
         let (values, value_counts) = super::values::merge(&self.live.values, &self.values);
         let counts: HashMap<String, MergeCounts> = self
             .sessions
@@ -410,6 +527,28 @@ impl<'a> Transaction<'a> {
             (s.added, s.replaced, s.unchanged) = (c.added, c.replaced, c.unchanged);
             manifest.sources.push(s);
         }
+        (manifest, counts)
+    }
+
+    /// [`Transaction::commit`] in a folder: the generation folder completed (live parts hard
+    /// linked), then `CURRENT` renamed over.
+    fn commit_local(
+        mut self,
+        sources: Vec<SourceRecord>,
+    ) -> Result<(Manifest, HashMap<String, MergeCounts>), StoreError> {
+        let t = std::time::Instant::now();
+        let (planned, rewritten) = self.plan()?;
+        let mut parts = Vec::with_capacity(planned.len());
+        for (part, origin) in planned {
+            if let (Origin::Live, Some(live_dir)) = (origin, &self.live_dir) {
+                let (from, to) = (live_dir.join(&part.file), self.tmp.join(&part.file));
+                fs::hard_link(&from, &to)
+                    .or_else(|_| fs::copy(&from, &to).map(|_| ()))
+                    .map_err(io(&to))?;
+            }
+            parts.push(part);
+        }
+        let (manifest, counts) = self.next_manifest(parts, sources);
         let text = serde_json::to_string_pretty(&manifest).expect("manifest serialises");
         write_synced(&self.tmp.join(MANIFEST_FILE), text.as_bytes())?;
         sync_dir(&self.tmp)?;
@@ -436,12 +575,94 @@ impl<'a> Transaction<'a> {
         );
         Ok((manifest, counts))
     }
+
+    /// One try of [`Transaction::commit`] on object storage: upload the staged parts under
+    /// keys of their own, then create the next generation's log entry only if it does not
+    /// exist. `None` when another writer created it first (what this try uploaded is removed
+    /// again; nothing names it).
+    fn publish(&mut self, sources: Vec<SourceRecord>) -> Result<Option<Committed>, StoreError> {
+        let t = std::time::Instant::now();
+        let Some(bucket) = self.store.bucket.as_ref() else {
+            return Ok(None);
+        };
+        let generation = self.live.generation + 1;
+        // Keys of their own for this try: a writer that loses the race, or dies, leaves only
+        // parts that no manifest names.
+        let token = format!("{:016x}", rand::random::<u64>());
+        let (planned, rewritten) = self.plan()?;
+        let mut parts = Vec::with_capacity(planned.len());
+        let mut uploaded = Vec::new();
+        for (mut part, origin) in planned {
+            if let Origin::Staged = origin {
+                let local = self.tmp.join(&part.file);
+                let stem = part.file.trim_start_matches("part-");
+                let key = format!("{PARTS}/g{generation:06}-{token}-{stem}");
+                let bytes = fs::read(&local).map_err(io(&local))?;
+                bucket.put(&key, bytes)?;
+                uploaded.push((local, key.clone()));
+                part.file = key;
+            }
+            parts.push(part);
+        }
+        let (manifest, counts) = self.next_manifest(parts, sources);
+        let text = serde_json::to_string_pretty(&manifest).expect("manifest serialises");
+        // The compare-and-swap: only one writer can create generation N's entry. A create
+        // whose answer was lost and that the client retried reads "already exists" of its own
+        // entry: the entry names this try's parts, so equal bytes mean this writer won.
+        let log_key = object::log_key(generation);
+        let text = text.into_bytes();
+        let created = bucket.create(&log_key, text.clone())?
+            || bucket.get(&log_key)?.is_some_and(|there| there == text);
+        if !created {
+            for (local, key) in &uploaded {
+                let _ = bucket.delete(key);
+                let _ = fs::remove_file(local);
+            }
+            return Ok(None);
+        }
+        self.committed = true;
+        object::saw(bucket, generation);
+        for (local, key) in &uploaded {
+            self.store.cache_uploaded(local, key);
+        }
+        let _ = fs::remove_dir_all(&self.tmp);
+        self.store.prune_cache(&manifest);
+        tracing::debug!(
+            ms = t.elapsed().as_millis(),
+            generation,
+            parts = manifest.parts.len(),
+            rewritten,
+            records = manifest.records,
+            "generation committed to object storage"
+        );
+        Ok(Some((manifest, counts)))
+    }
+
+    /// After a lost race: forget what was built on the old live generation, read the new one
+    /// and apply every batch again, in the order they came.
+    fn rebase(&mut self) -> Result<(), StoreError> {
+        for part in self.new_parts.drain(..).flatten() {
+            let _ = fs::remove_file(self.tmp.join(&part.file));
+        }
+        self.sessions.clear();
+        self.live = self.store.manifest()?;
+        let inbox = self.inbox.clone();
+        for (source, file) in &inbox {
+            let path = self.tmp.join(file);
+            let handle = File::open(&path).map_err(io(&path))?;
+            let frame = ParquetReader::new(handle).finish().map_err(pl(&path))?;
+            // Refusals were reported on the first pass; the same rows are refused again.
+            self.merge_source(source, frame)?;
+        }
+        Ok(())
+    }
 }
 
 impl Drop for Transaction<'_> {
     fn drop(&mut self) {
         if !self.committed {
-            // Still holding the lock, so nobody else is writing here.
+            // Still holding the lock (a folder) or in a staging folder of its own (object
+            // storage), so nobody else is writing here.
             let _ = fs::remove_dir_all(&self.tmp);
         }
     }

@@ -25,10 +25,29 @@
 //! hold that source, so an ingest of a new source never reads the stored records at all.
 //! The store does not validate records; ingest does, before committing. A generation written
 //! before parts existed (one `activities.parquet`) is read as a store of one part.
+//!
+//! **On object storage** (`[object_store] url = "s3://bucket/prefix"`, see [`Location`]) the
+//! same records, parts, dedupe, corrections and scopes are kept, but nothing is renamed and
+//! nothing is locked, because an S3-compatible store can do neither atomically. A part is
+//! written once under a key of its own (`parts/g000008-<random>-0001.parquet`) and later
+//! manifests simply list it again; the commit is a create-only write of the next generation's
+//! manifest at `_log/000000000008.json` (`If-None-Match: *`), the compare-and-swap Delta Lake's
+//! log uses. Of two writers racing for generation 8 one gets "already exists": it reads the new
+//! live generation, applies its batches again (dedupe and corrections against what the other
+//! wrote) and tries generation 9, a bounded number of times (see `object.rs`). The live
+//! generation is the highest log entry; a part no committed manifest names (a killed writer's)
+//! is never read. Parquet is read from local files, so parts are downloaded once into
+//! `<paths.store>/cache/`, keyed by their (immutable) object key; the quarantine files and the
+//! scoring results stay in the local folder of the instance that wrote them.
+//!
+//! Why the store's own log and not a Delta Lake table: measured in `BENCHMARKS.md` ("Store on
+//! object storage: Delta Lake or the store's own log").
 
 mod contract;
 
 mod commit;
+mod object;
+mod remote;
 mod values;
 
 use std::collections::HashMap;
@@ -42,6 +61,7 @@ use serde::{Deserialize, Serialize};
 pub(crate) use commit::key_hash;
 pub use commit::{Refused, Transaction};
 pub use contract::{ACTIVITY_COLUMNS, Activities, ContractError, cols};
+pub use remote::Remote;
 pub use values::{IndicatorValue, IndicatorValues};
 
 /// Column with each record's content hash, kept in the Parquet file beside the contract's.
@@ -82,6 +102,46 @@ pub enum StoreError {
     /// The stored table breaks the contract.
     #[error(transparent)]
     Contract(#[from] ContractError),
+    /// A store location that cannot be used (the configured URL or endpoint).
+    #[error("activity store location {url}: {reason}")]
+    Location {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A request to the object store failed.
+    #[error("activity store {url}, object {key:?}: {source}")]
+    Object {
+        /// The store, `s3://bucket/prefix`.
+        url: String,
+        /// The object key, relative to the store's prefix.
+        key: String,
+        /// The cause (boxed: the S3 client's error is large, and this enum travels in every
+        /// store call's result).
+        source: Box<object_store::Error>,
+    },
+    /// An object a generation needs (its manifest or a part) is not in the object store.
+    #[error("activity store {url}: generation {generation} needs {key}, which is missing")]
+    Missing {
+        /// The store, `s3://bucket/prefix`.
+        url: String,
+        /// The generation.
+        generation: u64,
+        /// The part's key.
+        key: String,
+    },
+    /// Other writers committed before this one every time it tried.
+    #[error(
+        "activity store {url}: other commits came first {attempts} times in a row; nothing was \
+         written, try the ingest again"
+    )]
+    Contended {
+        /// The store, `s3://bucket/prefix`.
+        url: String,
+        /// Commits tried.
+        attempts: usize,
+    },
 }
 
 /// One ingest of one source, as recorded in the manifest.
@@ -162,10 +222,40 @@ pub struct MergeCounts {
     pub unchanged: usize,
 }
 
-/// The store in one folder.
+/// Where a store lives: a local folder, or an S3-compatible bucket with a local folder for its
+/// cache, quarantine files and results.
+#[derive(Debug, Clone)]
+pub struct Location {
+    /// The store folder; with `remote`, the local folder beside it.
+    pub dir: PathBuf,
+    /// The bucket and prefix, when the store is on object storage.
+    pub remote: Option<Remote>,
+}
+
+impl Location {
+    /// The store in the folder `dir`.
+    pub fn local(dir: &Path) -> Location {
+        Location {
+            dir: dir.to_path_buf(),
+            remote: None,
+        }
+    }
+
+    /// How the store is named in logs: its folder or its `s3://` URL.
+    pub fn describe(&self) -> String {
+        match &self.remote {
+            Some(r) => r.url(),
+            None => self.dir.display().to_string(),
+        }
+    }
+}
+
+/// The store in one folder, or on object storage with a local folder beside it.
 #[derive(Debug, Clone)]
 pub struct Store {
     dir: PathBuf,
+    /// The bucket, when the store is on object storage (see the module docs).
+    bucket: Option<remote::Bucket>,
 }
 
 /// The store's content at one generation.
@@ -220,11 +310,37 @@ impl Store {
         fs::create_dir_all(dir.join("quarantine")).map_err(io(dir))?;
         let store = Store {
             dir: dir.to_path_buf(),
+            bucket: None,
         };
         if let Some(live) = store.current_generation()? {
             store.prune(&live)?;
         }
         Ok(store)
+    }
+
+    /// Open the store at `at`: [`Store::open`] for a folder; for object storage, a client of
+    /// the bucket (nothing is sent until the store is read) and the local folder beside it.
+    pub fn open_at(at: &Location) -> Result<Store, StoreError> {
+        match &at.remote {
+            None => Store::open(&at.dir),
+            Some(remote) => object::open(&at.dir, remote),
+        }
+    }
+
+    /// [`Store::peek_manifest`] of the store at `at`.
+    pub fn peek_manifest_at(at: &Location) -> Result<Manifest, StoreError> {
+        match &at.remote {
+            None => Store::peek_manifest(&at.dir),
+            Some(remote) => object::peek(&at.dir, remote)?.manifest(),
+        }
+    }
+
+    /// [`Store::live_generation`] of the store at `at`.
+    pub fn live_generation_at(at: &Location) -> Result<Option<u64>, StoreError> {
+        match &at.remote {
+            None => Store::live_generation(&at.dir),
+            Some(remote) => object::peek(&at.dir, remote)?.live_log(),
+        }
     }
 
     /// The live manifest of the store in `dir`, read without creating, pruning or locking
@@ -234,6 +350,7 @@ impl Store {
         fs::read_dir(dir).map_err(io(dir))?;
         Store {
             dir: dir.to_path_buf(),
+            bucket: None,
         }
         .manifest()
     }
@@ -244,13 +361,15 @@ impl Store {
     pub fn live_generation(dir: &Path) -> Result<Option<u64>, StoreError> {
         let store = Store {
             dir: dir.to_path_buf(),
+            bucket: None,
         };
         Ok(store
             .current_generation()?
             .and_then(|g| g.strip_prefix("gen-").and_then(|n| n.parse().ok())))
     }
 
-    /// The store folder.
+    /// The store folder (on object storage: the local folder beside it, which holds the part
+    /// cache, the quarantine files and the results).
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -327,17 +446,22 @@ impl Store {
         frame
             .with_column(Column::new_empty(ROW_HASH.into(), &DataType::UInt64))
             .map_err(pl(&self.dir))?;
-        let Some(generation) = self.current_generation()? else {
-            return Ok(Contents {
-                frame,
-                manifest: Manifest::default(),
-            });
+        let (manifest, gen_dir) = if self.bucket.is_some() {
+            // The parts' local copies live in the cache, not in a generation folder.
+            (self.manifest()?, self.dir.join(object::CACHE))
+        } else {
+            let Some(generation) = self.current_generation()? else {
+                return Ok(Contents {
+                    frame,
+                    manifest: Manifest::default(),
+                });
+            };
+            let gen_dir = self.dir.join(&generation);
+            (self.read_manifest(&gen_dir)?, gen_dir)
         };
-        let gen_dir = self.dir.join(&generation);
-        let manifest = self.read_manifest(&gen_dir)?;
         let mut frames = Vec::with_capacity(manifest.parts.len());
         for part in &manifest.parts {
-            let path = gen_dir.join(&part.file);
+            let path = self.part_path(&gen_dir, &manifest, part)?;
             let file = File::open(&path).map_err(io(&path))?;
             frames.push(ParquetReader::new(file).finish().map_err(pl(&path))?);
         }
@@ -350,12 +474,32 @@ impl Store {
         }
         // Check the contract once at the boundary.
         Activities::new(frame.clone())?;
+        if self.bucket.is_some() {
+            self.prune_cache(&manifest);
+        }
         Ok(Contents { frame, manifest })
+    }
+
+    /// The local file of `part` of the generation `manifest`: in the generation folder
+    /// `gen_dir`, or, on object storage, in the cache (downloaded first if need be).
+    fn part_path(
+        &self,
+        gen_dir: &Path,
+        manifest: &Manifest,
+        part: &Part,
+    ) -> Result<PathBuf, StoreError> {
+        match &self.bucket {
+            None => Ok(gen_dir.join(&part.file)),
+            Some(bucket) => self.cached_part(bucket, manifest.generation, &part.file),
+        }
     }
 
     /// The live generation's manifest alone, without reading the activities: what ingest needs
     /// to skip sources it has seen and to find a remote source's validators.
     pub fn manifest(&self) -> Result<Manifest, StoreError> {
+        if let Some(bucket) = &self.bucket {
+            return object::live_manifest(bucket);
+        }
         match self.current_generation()? {
             Some(generation) => self.read_manifest(&self.dir.join(generation)),
             None => Ok(Manifest::default()),
@@ -382,8 +526,9 @@ impl Store {
         Ok(manifest)
     }
 
-    /// Start a commit: takes the store's lock (waiting for a running commit to end) until the
-    /// transaction is committed or dropped.
+    /// Start a commit. In a folder it takes the store's lock (waiting for a running commit to
+    /// end) until the transaction is committed or dropped; on object storage nothing is locked
+    /// and the commit itself settles a race (see the module docs).
     pub fn begin(&self) -> Result<Transaction<'_>, StoreError> {
         Transaction::begin(self)
     }

@@ -405,3 +405,51 @@ impl Cleanup {
         }
     }
 }
+
+/// The bucket of the S3-compatible test server that the object-store tests keep their stores
+/// in, each under a prefix of its own.
+pub const S3_BUCKET: &str = "kotacerdas-test";
+
+/// The S3-compatible test server (`KOTACERDAS_TEST_S3_ENDPOINT`, started by `.ci/run`). Without
+/// it the test is skipped with a notice, unless `CI` is set, when it fails.
+pub fn s3_endpoint(test: &str) -> Option<String> {
+    match std::env::var("KOTACERDAS_TEST_S3_ENDPOINT") {
+        Ok(url) if !url.is_empty() => Some(url.trim_end_matches('/').to_string()),
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI is set but KOTACERDAS_TEST_S3_ENDPOINT is not (.ci/run starts the S3 server)"
+            );
+            eprintln!(
+                "{test}: skipped (set KOTACERDAS_TEST_S3_ENDPOINT to an S3-compatible server)"
+            );
+            None
+        }
+    }
+}
+
+/// A store of its own on the S3 test server at `endpoint`: the test bucket (created when
+/// missing), a fresh prefix, the test server's credentials.
+pub async fn s3_store(endpoint: &str) -> kotacerdas::store::Remote {
+    // The test server takes a bucket from an unsigned request; an existing bucket is fine.
+    let _ = reqwest::Client::new()
+        .put(format!("{endpoint}/{S3_BUCKET}"))
+        .send()
+        .await;
+    let prefix = format!("t-{}", kotacerdas::auth::users::random_hex(6));
+    let mut remote = kotacerdas::store::Remote::parse(
+        &format!("s3://{S3_BUCKET}/{prefix}"),
+        Some(endpoint),
+        "us-east-1",
+        true,
+    )
+    .unwrap();
+    remote.access_key_id = Some(S3_KEY_ID.into());
+    remote.secret_access_key = Some(S3_SECRET.into());
+    remote
+}
+
+/// Credentials of the S3 test server (it takes any).
+pub const S3_KEY_ID: &str = "kotacerdas-test";
+/// Secret of [`S3_KEY_ID`].
+pub const S3_SECRET: &str = "kotacerdas-test-secret";

@@ -10,7 +10,7 @@ use kotacerdas::store::Store;
 use crate::helpers::{TestApp, spawn_own, token};
 
 /// Jember's data steward, who may upload for 35.09.
-const STEWARD: &str = "diskominfo-jember";
+pub(crate) const STEWARD: &str = "diskominfo-jember";
 
 /// An instance on the store folder `store`, following it every second.
 async fn instance(store: &Path) -> TestApp {
@@ -23,7 +23,7 @@ async fn instance(store: &Path) -> TestApp {
 }
 
 /// Upload `csv` as `name` to `app` as Jember's steward; the answer's status and body.
-async fn upload(app: &TestApp, name: &str, csv: String) -> (u16, serde_json::Value) {
+pub(crate) async fn upload(app: &TestApp, name: &str, csv: String) -> (u16, serde_json::Value) {
     let form = reqwest::multipart::Form::new().part(
         "file",
         reqwest::multipart::Part::bytes(csv.into_bytes()).file_name(name.to_string()),
@@ -40,14 +40,14 @@ async fn upload(app: &TestApp, name: &str, csv: String) -> (u16, serde_json::Val
 }
 
 /// The store generation `app` serves scores of.
-async fn served(app: &TestApp) -> u64 {
+pub(crate) async fn served(app: &TestApp) -> u64 {
     let (_, body) = app.get_json("/readyz").await;
     body["served_generation"].as_u64().unwrap()
 }
 
 /// Wait until `app` serves `generation`. The bound only keeps a broken follower from hanging
 /// the test; the interval is one second.
-async fn until_serving(app: &TestApp, generation: u64) {
+pub(crate) async fn until_serving(app: &TestApp, generation: u64) {
     for _ in 0..600 {
         if served(app).await == generation {
             return;
@@ -61,7 +61,7 @@ async fn until_serving(app: &TestApp, generation: u64) {
     );
 }
 
-fn rows(prefix: &str, kecamatan: &str, quantity: u32) -> String {
+pub(crate) fn rows(prefix: &str, kecamatan: &str, quantity: u32) -> String {
     let mut csv = String::from("id_kegiatan;tanggal;kode_wilayah;program;jumlah\n");
     for i in 0..20 {
         csv.push_str(&format!(

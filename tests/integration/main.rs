@@ -18,6 +18,7 @@ mod helpers;
 mod hostile;
 mod ingest;
 mod instances;
+mod object_store;
 mod openapi;
 mod ops;
 mod pages;

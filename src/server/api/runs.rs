@@ -101,10 +101,10 @@ pub async fn ingest_runs(
     Scoped { request: q, .. }: Scoped<RunsRequest>,
 ) -> Result<Json<IngestRuns>, ApiError> {
     let page = q.page;
-    let dir = state.config.store.clone();
+    let at = state.config.store_location();
     // Read from disk, not the snapshot: an upload whose rows were all rejected is recorded
     // in the manifest without a re-score.
-    let manifest = tokio::task::spawn_blocking(move || Store::peek_manifest(&dir))
+    let manifest = tokio::task::spawn_blocking(move || Store::peek_manifest_at(&at))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
         .map_err(|e| ApiError::Internal(e.into()))?;
