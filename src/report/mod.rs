@@ -14,6 +14,7 @@
 //! listed and its rank means something. This module decides nothing about who may download a
 //! report; the server does.
 
+mod appendix;
 pub mod cache;
 pub mod csv;
 mod data;
