@@ -7,8 +7,8 @@
 #
 #   bench/instances.sh [DURATION] [THREADS] [CONNECTIONS]      (defaults: 10s 2 64)
 #
-# The store is a folder both instances use, or the object store named by
-# KOTACERDAS_PATHS__STORE plus its [object_store] settings in the environment; the database is a
+# The store is a folder both instances use, or the object store of KOTACERDAS_OBJECT_STORE__URL
+# and its other [object_store] settings in the environment; the database is a
 # SQLite file in the temporary folder, or the PostgreSQL of KOTACERDAS_DATABASE__URL. Needs wrk,
 # curl and nginx (Debian packages). Prints Markdown rows.
 set -euo pipefail
@@ -48,8 +48,11 @@ printf '%s\n' "kata-sandi-bench-123" \
 STEWARD_TOKEN=$("$BIN" --config "$ROOT/config.toml" user token bench-steward 2>/dev/null)
 
 start() { # name port
+    # On object storage the store folder is each instance's own (cache, staging).
+    local store=$STORE
+    [[ -n "${KOTACERDAS_OBJECT_STORE__URL:-}" ]] && store="$WORK/store-$1"
     RUST_LOG=warn "$BIN" --config "$ROOT/config.toml" --bind "127.0.0.1:$2" \
-        --chart-dir "$WORK/charts-$1" --store "$STORE" serve >"$WORK/$1.log" 2>&1 &
+        --chart-dir "$WORK/charts-$1" --store "$store" serve >"$WORK/$1.log" 2>&1 &
     PIDS+=($!)
     for _ in $(seq 1 300); do
         curl -fs "http://127.0.0.1:$2/readyz" >/dev/null 2>&1 && return
