@@ -303,7 +303,7 @@ pub fn run(config: &Config, reference: &ReferenceData, render: bool) -> Result<S
 /// values (their rows would all be refused).
 fn value_inputs(config: &Config, reference: &ReferenceData) -> Result<Vec<Input>, JobError> {
     let dir = config.values_dir();
-    if !takes_values(&reference.framework) {
+    if !reference.framework.takes_values() {
         info!(dir = %dir.display(), framework = %reference.framework.id, "the framework takes no recorded values; values folder not read");
         return Ok(Vec::new());
     }
@@ -322,14 +322,6 @@ fn value_inputs(config: &Config, reference: &ReferenceData) -> Result<Vec<Input>
     Ok(inputs)
 }
 
-/// Whether `framework` has indicators that take recorded values.
-fn takes_values(framework: &Framework) -> bool {
-    framework
-        .indicators
-        .iter()
-        .any(|i| i.source == crate::framework::IndicatorSource::Values)
-}
-
 /// The values folder read directly, for a benchmark of a file that is not in the store (the
 /// job ingests the folder into the store instead).
 pub fn load_values(
@@ -338,7 +330,7 @@ pub fn load_values(
     quarantine: Option<&Path>,
 ) -> crate::store::IndicatorValues {
     let dir = config.values_dir();
-    if !takes_values(&reference.framework) {
+    if !reference.framework.takes_values() {
         return crate::store::IndicatorValues::default();
     }
     let files = ingest::values::value_files(&dir).unwrap_or_else(|e| {

@@ -140,6 +140,14 @@ pub struct Framework {
 }
 
 impl Framework {
+    /// Whether some indicator takes recorded values (`source = "values"`), so that values
+    /// files mean something to this framework.
+    pub fn takes_values(&self) -> bool {
+        self.indicators
+            .iter()
+            .any(|i| i.source == IndicatorSource::Values)
+    }
+
     /// The framework's name in `lang`.
     pub fn name(&self, lang: Lang) -> &str {
         lang.pick(&self.name_id, &self.name_en)

@@ -121,6 +121,16 @@ impl Checks<'_> {
         bytes: &[u8],
         seen: &mut Seen,
     ) -> (Vec<IndicatorValue>, ValuesFileReport) {
+        self.table(file, read(file, bytes), seen)
+    }
+
+    /// As [`Checks::file`], for a file already read (or the reason it could not be).
+    fn table(
+        &self,
+        file: &str,
+        table: Result<Table, String>,
+        seen: &mut Seen,
+    ) -> (Vec<IndicatorValue>, ValuesFileReport) {
         let mut report = ValuesFileReport {
             file: file.to_string(),
             accepted: 0,
@@ -128,7 +138,7 @@ impl Checks<'_> {
             error: None,
         };
         let mut values = Vec::new();
-        match read(file, bytes) {
+        match table {
             Err(e) => report.error = Some(e),
             Ok(table) => {
                 let checker = Checker {
@@ -193,25 +203,21 @@ pub(super) fn try_ingest(
     reference: &super::Reference<'_>,
     seen: &mut Seen,
 ) -> Option<(Vec<IndicatorValue>, ValuesFileReport)> {
-    let takes_values = reference
-        .framework
-        .indicators
-        .iter()
-        .any(|i| i.source == IndicatorSource::Values);
-    if !takes_values {
+    if !reference.framework.takes_values() {
         return None;
     }
     let bytes = match &input.data {
         super::InputData::Bytes(b) => std::borrow::Cow::Borrowed(b.as_slice()),
         super::InputData::File(path) => std::borrow::Cow::Owned(read_file(path, &input.name).ok()?),
     };
-    read(&input.name, &bytes).ok()?;
+    // Read once: a file that is no values table leaves the activity refusal standing.
+    let table = read(&input.name, &bytes).ok()?;
     let checks = Checks {
         framework: reference.framework,
         regions: reference.regions,
         scope: reference.scope,
     };
-    Some(checks.file(&input.name, &bytes, seen))
+    Some(checks.table(&input.name, Ok(table), seen))
 }
 
 /// One table's rows as (row number, column → cell).
