@@ -148,6 +148,25 @@ impl Framework {
             .any(|i| i.source == IndicatorSource::Values)
     }
 
+    /// How `[small_regions]` weighs `indicator` when units of `level` are scored: at kab/kota
+    /// level, for an activity indicator per resident with a typical value; `None` otherwise
+    /// (kecamatan, goalpost derivation with no level, other indicators). The one place that
+    /// decides which values are weighted, for the scoring and the explanation alike.
+    pub fn prior(
+        &self,
+        indicator: &Indicator,
+        level: Option<crate::region::Level>,
+    ) -> Option<engine::Prior> {
+        let small = self.small_regions?;
+        if level != Some(crate::region::Level::Regency) || !indicator.per_resident_activity() {
+            return None;
+        }
+        Some(engine::Prior {
+            weight: small.residents,
+            typical: indicator.typical?,
+        })
+    }
+
     /// The framework's name in `lang`.
     pub fn name(&self, lang: Lang) -> &str {
         lang.pick(&self.name_id, &self.name_en)

@@ -157,15 +157,9 @@ pub fn explain(
         f(cols::TO_DIMENSION)?,
         f(cols::TO_INDEX)?,
     );
-    // Only a kab/kota's own run weighs small regions (`score::indicators::engine_hierarchy`),
-    // and only its values per resident: the population at which a lead counts half.
-    let small = framework
-        .small_regions
-        .filter(|_| region.level() == crate::region::Level::Regency);
-    let small_weight = |ind: Option<&crate::framework::Indicator>| {
-        small
-            .filter(|_| ind.is_some_and(|x| x.per_resident_activity()))
-            .map(|s| s.residents)
+    // The weighting of small regions as the scoring applied it (`Framework::prior`).
+    let prior = |ind: Option<&crate::framework::Indicator>| {
+        ind.and_then(|x| framework.prior(x, Some(region.level())))
     };
     let mut indicators = Vec::with_capacity(rows.height());
     for i in 0..rows.height() {
@@ -180,8 +174,8 @@ pub fn explain(
             denominator: den.get(i),
             value: value.get(i),
             treated: treated.get(i),
-            own_weight: small_weight(ind).zip(den.get(i)).map(|(k, d)| d / (d + k)),
-            typical: small_weight(ind).and(ind.and_then(|x| x.typical)),
+            own_weight: prior(ind).zip(den.get(i)).map(|(p, d)| d / (d + p.weight)),
+            typical: prior(ind).map(|p| p.typical),
             goalposts: ind
                 .and_then(|x| x.goalposts)
                 .filter(|_| framework.normalisation.is_absolute()),

@@ -228,19 +228,10 @@ pub(super) fn engine_hierarchy(
     framework: &Framework,
     level: Option<Level>,
 ) -> Result<engine::Hierarchy, engine::EngineError> {
-    let small = framework
-        .small_regions
-        .filter(|_| level == Some(Level::Regency));
     let mut nodes = framework.hierarchy().nodes().to_vec();
     for n in nodes.iter_mut().filter(|n| n.indicator) {
         if let Some(ind) = framework.indicator(&n.id) {
-            let prior = small
-                .filter(|_| ind.per_resident_activity())
-                .zip(ind.typical)
-                .map(|(s, typical)| engine::Prior {
-                    weight: s.residents,
-                    typical,
-                });
+            let prior = framework.prior(ind, level);
             n.denominator =
                 denominator_column(ind.per, ind.per_indicator.as_deref()).map(|column| {
                     engine::Denominate {
